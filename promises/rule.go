@@ -1,0 +1,91 @@
+package promises
+
+import "fmt"
+
+// Width says how many bits of a syscall argument a condition examines.
+type Width uint8
+
+const (
+	// W32 examines only the low 32 bits, as the kernel does for int-typed
+	// arguments: it ignores the upper half, so comparing it would let
+	// socket(AF_NETLINK|1<<32, ...) slip past a rule meant to stop it.
+	W32 Width = 32
+	// W64 examines all 64 bits (pointers, sizes, unsigned long).
+	W64 Width = 64
+)
+
+// Cond is one argument condition: (arg[Arg] & Mask) == Value, examined on
+// Width bits. A Mask of 0 means every bit of the width.
+type Cond struct {
+	Arg   uint8
+	Width Width
+	Mask  uint64
+	Value uint64
+}
+
+// EffectiveMask returns the mask actually applied, limited to the width.
+func (c Cond) EffectiveMask() uint64 {
+	m := c.Mask
+	if m == 0 {
+		m = ^uint64(0)
+	}
+	if c.Width == W32 {
+		m &= 0xffffffff
+	}
+	return m
+}
+
+// Match reports whether the condition holds for the given arguments.
+func (c Cond) Match(args [6]uint64) bool {
+	m := c.EffectiveMask()
+	return args[c.Arg]&m == c.Value&m
+}
+
+func (c Cond) String() string {
+	m := c.EffectiveMask()
+	full := uint64(0xffffffff)
+	if c.Width == W64 {
+		full = ^uint64(0)
+	}
+	if m == full {
+		return fmt.Sprintf("arg%d == %#x", c.Arg, c.Value)
+	}
+	return fmt.Sprintf("arg%d & %#x == %#x", c.Arg, m, c.Value&m)
+}
+
+// Action is what a matching rule does.
+type Action uint8
+
+const (
+	// Allow lets the call through.
+	Allow Action = iota
+	// Errno makes the call fail with Rule.Errno without running it, whatever
+	// the penalty. It is used where a runtime must see an ordinary error to
+	// fall back (clone3 and openat2 answer ENOSYS; MPTCP sockets fail so Go's
+	// net.Listen falls back to TCP, which Landlock's port rules do see).
+	Errno
+)
+
+// Rule allows (or answers with an errno) one syscall when all its
+// conditions hold. Several rules for the same syscall are alternatives
+// (OR). Errno rules of a syscall are checked before its Allow rules.
+type Rule struct {
+	Syscall string // kernel name, e.g. "openat", "newfstatat"
+	Arch    string // "" for every arch, else a Go arch name ("amd64", "arm64")
+	Args    []Cond // all must hold; none means unconditional
+	Action  Action
+	Errno   uint16 // for Action == Errno
+}
+
+// Match reports whether the rule's conditions hold for args.
+func (r Rule) Match(args [6]uint64) bool {
+	for _, c := range r.Args {
+		if !c.Match(args) {
+			return false
+		}
+	}
+	return true
+}
+
+// AppliesTo reports whether the rule is meant for the given Go arch.
+func (r Rule) AppliesTo(arch string) bool { return r.Arch == "" || r.Arch == arch }

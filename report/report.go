@@ -1,0 +1,171 @@
+// Package report describes what a sandbox actually enforced.
+//
+// Both pledge (seccomp-bpf) and unveil (Landlock) fill in the same Report
+// type: what was asked for, what the kernel enforces, and what was dropped
+// and why. Libraries return it; commands print it once. A Report never
+// claims more than the kernel was told to enforce: when a protection is
+// missing on this kernel the matching Item says so with a reason.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// Layer names the kernel mechanism an Item belongs to.
+type Layer string
+
+const (
+	LayerNoNewPrivs Layer = "no_new_privs"
+	LayerSeccomp    Layer = "seccomp"
+	LayerLandlockFS Layer = "landlock-fs"
+	LayerLandlockNet Layer = "landlock-net"
+	LayerLandlockScope Layer = "landlock-scope"
+	LayerPromise    Layer = "promise"
+)
+
+// Status is the outcome for one requested protection.
+type Status string
+
+const (
+	// Enforced: the kernel enforces the request as asked.
+	Enforced Status = "enforced"
+	// Partial: enforced, but with less precision than asked (see Reason).
+	Partial Status = "partial"
+	// Dropped: requested but not enforced on this kernel (see Reason).
+	Dropped Status = "dropped"
+	// NoEffect: accepted for compatibility but has no meaning on Linux
+	// (for example an OpenBSD-only promise such as "audio").
+	NoEffect Status = "no-effect"
+)
+
+// Item is one requested protection and what became of it.
+type Item struct {
+	Layer  Layer  `json:"layer"`
+	What   string `json:"what"`
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Report is what a sandbox call enforced. The zero value means nothing was
+// requested and nothing is enforced.
+type Report struct {
+	// Arch is the Go architecture name (amd64, arm64).
+	Arch string `json:"arch"`
+	// Kernel is the kernel release (uname -r).
+	Kernel string `json:"kernel,omitempty"`
+	// LandlockABI is the Landlock ABI version the probe verified; 0 means
+	// Landlock is unavailable.
+	LandlockABI int `json:"landlock_abi"`
+	// Seccomp is true once a seccomp filter from this call is installed on
+	// every thread of the process.
+	Seccomp bool `json:"seccomp"`
+	// Landlock is true once a Landlock ruleset from this call is enforced
+	// on every thread of the process.
+	Landlock bool `json:"landlock"`
+	// NoNewPrivs is true when no_new_privs is set on the process.
+	NoNewPrivs bool `json:"no_new_privs"`
+	// Items lists each requested protection and its outcome.
+	Items []Item `json:"items,omitempty"`
+}
+
+// Add appends an item.
+func (r *Report) Add(layer Layer, what string, st Status, reason string) {
+	r.Items = append(r.Items, Item{Layer: layer, What: what, Status: st, Reason: reason})
+}
+
+// Merge folds o into r: booleans are OR-ed, items appended, and the other
+// fields are taken from o when r does not have them yet.
+func (r *Report) Merge(o Report) {
+	if r.Arch == "" {
+		r.Arch = o.Arch
+	}
+	if r.Kernel == "" {
+		r.Kernel = o.Kernel
+	}
+	if o.LandlockABI > r.LandlockABI {
+		r.LandlockABI = o.LandlockABI
+	}
+	r.Seccomp = r.Seccomp || o.Seccomp
+	r.Landlock = r.Landlock || o.Landlock
+	r.NoNewPrivs = r.NoNewPrivs || o.NoNewPrivs
+	r.Items = append(r.Items, o.Items...)
+}
+
+// Restricted reports whether the process is restricted at all by the call
+// that produced this report.
+func (r *Report) Restricted() bool { return r.Seccomp || r.Landlock }
+
+// Degraded returns the items that were not enforced as asked (Partial and
+// Dropped). NoEffect items are not degradations: they never had a Linux
+// meaning.
+func (r *Report) Degraded() []Item {
+	var out []Item
+	for _, it := range r.Items {
+		if it.Status == Partial || it.Status == Dropped {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Summary is a one-line description of the degradations, suitable for a
+// single warning on stderr. It is empty when nothing was degraded.
+func (r *Report) Summary() string {
+	d := r.Degraded()
+	if len(d) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(d))
+	for _, it := range d {
+		s := fmt.Sprintf("%s %s", it.What, it.Status)
+		if it.Reason != "" {
+			s += " (" + it.Reason + ")"
+		}
+		parts = append(parts, s)
+	}
+	return "sandbox degraded: " + strings.Join(parts, "; ")
+}
+
+// WriteTable prints the report as an aligned table.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "arch\t%s\n", r.Arch)
+	if r.Kernel != "" {
+		fmt.Fprintf(tw, "kernel\t%s\n", r.Kernel)
+	}
+	abi := "none"
+	if r.LandlockABI > 0 {
+		abi = fmt.Sprint(r.LandlockABI)
+	}
+	fmt.Fprintf(tw, "landlock abi\t%s\n", abi)
+	fmt.Fprintf(tw, "no_new_privs\t%v\n", r.NoNewPrivs)
+	fmt.Fprintf(tw, "seccomp filter\t%v\n", r.Seccomp)
+	fmt.Fprintf(tw, "landlock ruleset\t%v\n", r.Landlock)
+	if len(r.Items) > 0 {
+		fmt.Fprintln(tw, "\nLAYER\tWHAT\tSTATUS\tREASON")
+		items := append([]Item(nil), r.Items...)
+		sort.SliceStable(items, func(i, j int) bool { return items[i].Layer < items[j].Layer })
+		for _, it := range items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Layer, it.What, it.Status, it.Reason)
+		}
+	}
+	return tw.Flush()
+}
+
+// String returns the table form.
+func (r *Report) String() string {
+	var b strings.Builder
+	_ = r.WriteTable(&b)
+	return b.String()
+}
+
+// JSON returns the report as indented JSON.
+func (r *Report) JSON() []byte {
+	b, _ := json.MarshalIndent(r, "", "  ")
+	return b
+}
