@@ -20,12 +20,12 @@ import (
 type Layer string
 
 const (
-	LayerNoNewPrivs Layer = "no_new_privs"
-	LayerSeccomp    Layer = "seccomp"
-	LayerLandlockFS Layer = "landlock-fs"
-	LayerLandlockNet Layer = "landlock-net"
+	LayerNoNewPrivs    Layer = "no_new_privs"
+	LayerSeccomp       Layer = "seccomp"
+	LayerLandlockFS    Layer = "landlock-fs"
+	LayerLandlockNet   Layer = "landlock-net"
 	LayerLandlockScope Layer = "landlock-scope"
-	LayerPromise    Layer = "promise"
+	LayerPromise       Layer = "promise"
 )
 
 // Status is the outcome for one requested protection.
