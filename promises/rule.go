@@ -75,7 +75,17 @@ type Rule struct {
 	Args    []Cond // all must hold; none means unconditional
 	Action  Action
 	Errno   uint16 // for Action == Errno
+	// Also lists promises that must be in the pledged set as well, besides
+	// the promise that owns the rule, for the rule to apply. The zero value
+	// (empty set) means no extra requirement. It expresses "requires all
+	// of": openat(O_CREAT|O_RDWR) is owned by cpath with Also = {wpath}, so
+	// cpath alone cannot open an existing file read-write. A compiler or
+	// evaluator must drop a rule whose Also is not a subset of the set.
+	Also Set
 }
+
+// AppliesWith reports whether the rule's Also requirement is met by s.
+func (r Rule) AppliesWith(s Set) bool { return r.Also.SubsetOf(s) }
 
 // Match reports whether the rule's conditions hold for args.
 func (r Rule) Match(args [6]uint64) bool {
