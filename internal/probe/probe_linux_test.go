@@ -433,3 +433,92 @@ func TestCgoFlag(t *testing.T) {
 	}
 	t.Skip("build info has no CGO_ENABLED setting")
 }
+
+// fakeKernel plays landlock_create_ruleset for a kernel that reports abi
+// and accepts only rulesets within the given masks.
+type fakeKernel struct {
+	abi       int
+	errata    int
+	versionE  unix.Errno
+	fs, net   uint64
+	scoped    uint64
+	createE   unix.Errno // answer for every ruleset, when set
+	created   int
+	minSizeOK uintptr
+}
+
+func (k *fakeKernel) create(attr *rulesetAttr, size, flags uintptr) (int, unix.Errno) {
+	switch flags {
+	case unix.LANDLOCK_CREATE_RULESET_VERSION:
+		if k.versionE != 0 {
+			return -1, k.versionE
+		}
+		return k.abi, 0
+	case unix.LANDLOCK_CREATE_RULESET_ERRATA:
+		if k.errata < 0 {
+			return -1, unix.EINVAL
+		}
+		return k.errata, 0
+	}
+	if k.createE != 0 {
+		return -1, k.createE
+	}
+	if attr.fs&^k.fs != 0 || attr.net&^k.net != 0 || attr.scoped&^k.scoped != 0 {
+		return -1, unix.EINVAL
+	}
+	if size < 8 || (attr.net != 0 && size < 16) || (attr.scoped != 0 && size < 24) {
+		return -1, unix.EINVAL
+	}
+	k.created++
+	// A real descriptor, so the probe's Close has something to close.
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		panic(err)
+	}
+	return fd, 0
+}
+
+func TestLandlockStepDown(t *testing.T) {
+	cases := []struct {
+		name      string
+		k         fakeKernel
+		wantABI   int
+		wantErrIs error
+		wantNote  string
+	}{
+		{"honest 7", fakeKernel{abi: 7, errata: 7, fs: LandlockFSRights(7), net: LandlockNetRights(7), scoped: LandlockScopes(7)}, 7, nil, ""},
+		// RHEL 9 style: reports 4 but has only the ABI 3 FS rights and no network.
+		{"lying 4", fakeKernel{abi: 4, errata: 0, fs: LandlockFSRights(3)}, 3, nil, "rejects the rights of ABI 4"},
+		// Ubuntu HWE style: reports 5 but rejects IOCTL_DEV.
+		{"lying 5", fakeKernel{abi: 5, errata: 0, fs: LandlockFSRights(4), net: LandlockNetRights(4)}, 4, nil, "rejects the rights of ABI 5"},
+		{"6 without erratum", fakeKernel{abi: 6, errata: 1, fs: LandlockFSRights(6), net: LandlockNetRights(6), scoped: LandlockScopes(6)}, 5, nil, "erratum 2"},
+		{"6 predating errata", fakeKernel{abi: 6, errata: -1, fs: LandlockFSRights(6), net: LandlockNetRights(6), scoped: LandlockScopes(6)}, 5, nil, "erratum 2"},
+		{"future 14", fakeKernel{abi: 14, errata: 0xff, fs: LandlockFSRights(11), net: LandlockNetRights(11), scoped: LandlockScopes(11)}, 11, nil, "knows up to 11"},
+		{"ENOSYS", fakeKernel{versionE: unix.ENOSYS}, 0, ErrLandlockNotBuilt, ""},
+		{"EOPNOTSUPP", fakeKernel{versionE: unix.EOPNOTSUPP}, 0, ErrLandlockDisabled, ""},
+		{"rejects all", fakeKernel{abi: 2, fs: 0}, 0, unix.EINVAL, "rejects the rights of ABI 1"},
+		{"ENOMEM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.ENOMEM}, 0, unix.ENOMEM, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &Result{}
+			k := c.k
+			probeLandlockWith(r, k.create)
+			if r.LandlockABI != c.wantABI {
+				t.Fatalf("ABI %d, want %d (err %v, notes %q)", r.LandlockABI, c.wantABI, r.LandlockErr, r.Notes)
+			}
+			if c.wantErrIs == nil && r.LandlockErr != nil || c.wantErrIs != nil && !errors.Is(r.LandlockErr, c.wantErrIs) {
+				t.Fatalf("err %v, want %v", r.LandlockErr, c.wantErrIs)
+			}
+			if c.wantNote != "" && !strings.Contains(strings.Join(r.Notes, "\n"), c.wantNote) {
+				t.Fatalf("notes %q lack %q", r.Notes, c.wantNote)
+			}
+			if c.k.versionE == 0 && r.LandlockReportedABI != c.k.abi {
+				t.Fatalf("reported %d", r.LandlockReportedABI)
+			}
+			if r.LandlockABI > 0 && k.created == 0 {
+				t.Fatal("ABI accepted without creating a ruleset")
+			}
+		})
+	}
+}
