@@ -1,0 +1,271 @@
+package filter
+
+import (
+	"fmt"
+
+	"golang.org/x/net/bpf"
+)
+
+// Classic BPF opcodes, as the kernel spells them (linux/bpf_common.h,
+// linux/filter.h). Only the ones seccomp accepts are used by the compiler;
+// the rest are here so Check and Run can name what they refuse.
+const (
+	clsLD   = 0x00
+	clsLDX  = 0x01
+	clsST   = 0x02
+	clsSTX  = 0x03
+	clsALU  = 0x04
+	clsJMP  = 0x05
+	clsRET  = 0x06
+	clsMISC = 0x07
+
+	szW = 0x00
+	szH = 0x08
+	szB = 0x10
+
+	modeIMM = 0x00
+	modeABS = 0x20
+	modeIND = 0x40
+	modeMEM = 0x60
+	modeLEN = 0x80
+	modeMSH = 0xa0
+
+	aluADD = 0x00
+	aluSUB = 0x10
+	aluMUL = 0x20
+	aluDIV = 0x30
+	aluOR  = 0x40
+	aluAND = 0x50
+	aluLSH = 0x60
+	aluRSH = 0x70
+	aluNEG = 0x80
+	aluMOD = 0x90
+	aluXOR = 0xa0
+
+	jmpJA   = 0x00
+	jmpJEQ  = 0x10
+	jmpJGT  = 0x20
+	jmpJGE  = 0x30
+	jmpJSET = 0x40
+
+	srcK = 0x00
+	srcX = 0x08
+
+	retK = 0x00
+	retA = 0x10
+
+	miscTAX = 0x00
+	miscTXA = 0x80
+
+	opLdAbsW = clsLD | szW | modeABS
+	opAndK   = clsALU | aluAND | srcK
+	opJA     = clsJMP | jmpJA
+	opJEQK   = clsJMP | jmpJEQ | srcK
+	opJGEK   = clsJMP | jmpJGE | srcK
+	opJSETK  = clsJMP | jmpJSET | srcK
+	opRetK   = clsRET | retK
+)
+
+// label names a position in the program being assembled. Labels are only
+// ever jumped to forward (classic BPF has no backward jumps).
+type label int
+
+// item is one element of the assembler's list: an instruction, or (op < 0)
+// the definition of label def at this point.
+type item struct {
+	op     int // raw opcode, or -1 for a label definition
+	k      uint32
+	jt, jf label // conditional jumps: true and false targets
+	to     label // ja: target
+	def    label
+	// needT/needF: the true/false branch is too far for an 8-bit offset and
+	// goes through a trampoline placed right after the jump.
+	needT, needF bool
+}
+
+// asm is a tiny label assembler for classic BPF. The compiler appends
+// instructions and label definitions in program order; resolve lays them
+// out, and where a conditional branch is longer than 255 instructions (jt
+// and jf are 8-bit) it inserts a trampoline right after the jump: a copy of
+// the target if the target is a return, else a ja (32-bit offset). Layout is
+// iterated until no branch is too long; since trampolines only ever get
+// added, this terminates.
+type asm struct {
+	items  []item
+	labels int
+}
+
+func (a *asm) newLabel() label { a.labels++; return label(a.labels) }
+
+func (a *asm) bind(l label) { a.items = append(a.items, item{op: -1, def: l}) }
+
+func (a *asm) stmt(op uint16, k uint32) { a.items = append(a.items, item{op: int(op), k: k}) }
+
+func (a *asm) ja(to label) { a.items = append(a.items, item{op: opJA, to: to}) }
+
+func (a *asm) jump(op uint16, k uint32, jt, jf label) {
+	a.items = append(a.items, item{op: int(op), k: k, jt: jt, jf: jf})
+}
+
+// ret appends a return of the constant action v.
+func (a *asm) ret(v uint32) { a.stmt(opRetK, v) }
+
+func isCondJump(op int) bool {
+	return op >= 0 && op&0x07 == clsJMP && op&0xf0 != jmpJA
+}
+
+// resolve assembles the program into raw instructions.
+func (a *asm) resolve() ([]bpf.RawInstruction, error) {
+	a.dropNullJumps()
+	for round := 0; ; round++ {
+		if round > len(a.items)+1 {
+			return nil, fmt.Errorf("filter: assembler did not converge (internal error)")
+		}
+		pos, at, err := a.layout()
+		if err != nil {
+			return nil, err
+		}
+		changed := false
+		for i := range a.items {
+			it := &a.items[i]
+			if !isCondJump(it.op) {
+				continue
+			}
+			base := pos[i] + 1 + btoi(it.needT) + btoi(it.needF)
+			if !it.needT && at[it.jt]-base > 255 {
+				it.needT, changed = true, true
+			}
+			if !it.needF && at[it.jf]-base > 255 {
+				it.needF, changed = true, true
+			}
+		}
+		if !changed {
+			return a.emit(pos, at)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// layout assigns each item its instruction index and each label the index
+// of the instruction that follows its definition.
+func (a *asm) layout() (pos []int, at map[label]int, err error) {
+	pos = make([]int, len(a.items))
+	at = make(map[label]int, a.labels)
+	n := 0
+	for i, it := range a.items {
+		pos[i] = n
+		if it.op < 0 {
+			if _, dup := at[it.def]; dup {
+				return nil, nil, fmt.Errorf("filter: label %d bound twice (internal error)", it.def)
+			}
+			at[it.def] = n
+			continue
+		}
+		n += 1 + btoi(it.needT) + btoi(it.needF)
+	}
+	// Every referenced label must be bound, and only forward.
+	for i, it := range a.items {
+		var refs []label
+		switch {
+		case isCondJump(it.op):
+			refs = []label{it.jt, it.jf}
+		case it.op == opJA:
+			refs = []label{it.to}
+		}
+		for _, l := range refs {
+			t, ok := at[l]
+			if !ok {
+				return nil, nil, fmt.Errorf("filter: jump at %d to unbound label %d (internal error)", pos[i], l)
+			}
+			if t <= pos[i] {
+				return nil, nil, fmt.Errorf("filter: backward jump at %d to label %d (internal error)", pos[i], l)
+			}
+		}
+	}
+	return pos, at, nil
+}
+
+func (a *asm) emit(pos []int, at map[label]int) ([]bpf.RawInstruction, error) {
+	var out []bpf.RawInstruction
+	// First pass without trampoline contents, so that a trampoline can copy
+	// the return instruction its label points at.
+	type tramp struct {
+		slot   int
+		target int
+	}
+	var tramps []tramp
+	for i, it := range a.items {
+		if it.op < 0 {
+			continue
+		}
+		if len(out) != pos[i] {
+			return nil, fmt.Errorf("filter: layout mismatch at %d (internal error)", pos[i])
+		}
+		ri := bpf.RawInstruction{Op: uint16(it.op), K: it.k}
+		switch {
+		case isCondJump(it.op):
+			slot := pos[i] + 1
+			if it.needT {
+				ri.Jt = uint8(slot - (pos[i] + 1))
+				tramps = append(tramps, tramp{slot, at[it.jt]})
+				slot++
+			}
+			if it.needF {
+				ri.Jf = uint8(slot - (pos[i] + 1))
+				tramps = append(tramps, tramp{slot, at[it.jf]})
+				slot++
+			}
+			if !it.needT {
+				ri.Jt = uint8(at[it.jt] - slot)
+			}
+			if !it.needF {
+				ri.Jf = uint8(at[it.jf] - slot)
+			}
+			out = append(out, ri)
+			for j := pos[i] + 1; j < slot; j++ {
+				out = append(out, bpf.RawInstruction{}) // filled below
+			}
+		case it.op == opJA:
+			ri.K = uint32(at[it.to] - (pos[i] + 1))
+			out = append(out, ri)
+		default:
+			out = append(out, ri)
+		}
+	}
+	for _, t := range tramps {
+		if t.target < len(out) && out[t.target].Op == opRetK {
+			out[t.slot] = out[t.target]
+		} else {
+			out[t.slot] = bpf.RawInstruction{Op: opJA, K: uint32(t.target - (t.slot + 1))}
+		}
+	}
+	return out, nil
+}
+
+// dropNullJumps removes each ja whose target is bound right after it (only
+// label definitions in between): such a jump is a no-op.
+func (a *asm) dropNullJumps() {
+	out := a.items[:0]
+	for i, it := range a.items {
+		if it.op == opJA {
+			null := false
+			for j := i + 1; j < len(a.items) && a.items[j].op < 0; j++ {
+				if a.items[j].def == it.to {
+					null = true
+					break
+				}
+			}
+			if null {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	a.items = out
+}

@@ -1,0 +1,427 @@
+package filter
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/pledgekit/pledgekit/syscalls"
+)
+
+// aState is what the compiler knows about the accumulator at a point of the
+// program: A == (word at off) & mask, or nothing.
+type aState struct {
+	known     bool
+	off, mask uint32
+}
+
+// gen wraps the assembler and tracks the accumulator across jumps, so that a
+// word already loaded (and masked) is not loaded again.
+type gen struct {
+	a     asm
+	st    aState
+	reach bool // control can fall through to the next item
+	// in records, per label, the meet of the states of the jumps to it.
+	in map[label]aState
+	// seen records labels that have at least one incoming edge.
+	seen map[label]bool
+	deny uint32 // the program's deny action
+}
+
+func newGen() *gen {
+	return &gen{reach: true, in: map[label]aState{}, seen: map[label]bool{}}
+}
+
+func meet(a, b aState) aState {
+	if a == b {
+		return a
+	}
+	return aState{}
+}
+
+func (g *gen) edge(l label) {
+	if g.seen[l] {
+		g.in[l] = meet(g.in[l], g.st)
+	} else {
+		g.in[l], g.seen[l] = g.st, true
+	}
+}
+
+func (g *gen) bind(l label) {
+	if g.reach {
+		g.edge(l)
+	}
+	g.a.bind(l)
+	g.st = g.in[l]
+	g.reach = true
+}
+
+func (g *gen) jump(op uint16, k uint32, jt, jf label) {
+	g.edge(jt)
+	g.edge(jf)
+	g.a.jump(op, k, jt, jf)
+	g.reach = false
+}
+
+func (g *gen) goTo(l label) {
+	g.edge(l)
+	g.a.ja(l)
+	g.reach = false
+}
+
+func (g *gen) ret(v uint32) {
+	g.a.ret(v)
+	g.reach = false
+}
+
+// load makes A hold (word at off) & mask, reusing what A holds if it can.
+func (g *gen) load(off, mask uint32) {
+	switch {
+	case g.st.known && g.st.off == off && g.st.mask == mask:
+		return
+	case g.st.known && g.st.off == off && mask&^g.st.mask == 0:
+		g.a.stmt(opAndK, mask)
+	default:
+		g.a.stmt(opLdAbsW, off)
+		if mask != 0xffffffff {
+			g.a.stmt(opAndK, mask)
+		}
+	}
+	g.st = aState{known: true, off: off, mask: mask}
+}
+
+// leaf is the verdict for a range of syscall numbers: a constant return
+// value, or (body != nil) the rule list of a single number.
+type leaf struct {
+	ret  uint32
+	body []crule
+}
+
+// interval is [lo, next interval's lo) with one verdict.
+type interval struct {
+	lo uint32
+	leaf
+}
+
+// intervals partitions every 32-bit syscall number into maximal ranges with
+// one verdict each.
+func intervals(tab *syscalls.Table, per map[uint32][]crule, deny, foreign uint32) ([]interval, error) {
+	var out []interval
+	add := func(lo uint32, l leaf) {
+		if n := len(out); n > 0 && l.body == nil && out[n-1].body == nil && out[n-1].ret == l.ret {
+			return
+		}
+		out = append(out, interval{lo, l})
+	}
+	maxNr := tab.Max()
+	for nr := uint32(0); nr <= maxNr; nr++ {
+		rs := per[nr]
+		switch {
+		case len(rs) == 0:
+			add(nr, leaf{ret: deny})
+		case len(rs[0].parts) == 0:
+			add(nr, leaf{ret: rs[0].ret})
+		default:
+			add(nr, leaf{body: rs})
+		}
+	}
+	add(maxNr+1, leaf{ret: deny})
+	if b := tab.X32SyscallBit; b != 0 {
+		if b&(b-1) != 0 || b <= maxNr || b < 1<<16 {
+			return nil, fmt.Errorf("filter: x32 syscall bit %#x of %s is not a high single bit (internal error)", b, tab.Arch)
+		}
+		// Numbers with the bit set: [b, 2b), [3b, 4b), ... up to 2^32.
+		for lo := uint64(b); lo < 1<<32; lo += 2 * uint64(b) {
+			add(uint32(lo), leaf{ret: foreign})
+			if lo+uint64(b) < 1<<32 {
+				add(uint32(lo+uint64(b)), leaf{ret: deny})
+			}
+		}
+	}
+	return out, nil
+}
+
+// cut removes and returns the items generated since start.
+func (g *gen) cut(start int) []item {
+	it := slices.Clone(g.a.items[start:])
+	g.a.items = g.a.items[:start]
+	return it
+}
+
+func countInsns(items []item) int {
+	n := 0
+	for _, it := range items {
+		if it.op >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// tree emits a binary search over the intervals (A holds the syscall
+// number). Each inner node is one "jge lo" splitting the intervals in half;
+// the smaller half is laid out first, so the jump over it is the short one.
+// It returns the depth (number of comparisons to the deepest leaf).
+func (g *gen) tree(ivs []interval) int {
+	if len(ivs) == 1 {
+		if ivs[0].body == nil {
+			g.ret(ivs[0].ret)
+		} else {
+			g.body(ivs[0].body)
+		}
+		return 0
+	}
+	mid := len(ivs) / 2
+	lt, ge := g.a.newLabel(), g.a.newLabel()
+	g.jump(opJGEK, ivs[mid].lo, ge, lt)
+	start := len(g.a.items)
+	g.bind(lt)
+	dl := g.tree(ivs[:mid])
+	left := g.cut(start)
+	g.bind(ge)
+	dr := g.tree(ivs[mid:])
+	right := g.cut(start)
+	if countInsns(left) <= countInsns(right) {
+		g.a.items = append(append(g.a.items, left...), right...)
+	} else {
+		g.a.items = append(append(g.a.items, right...), left...)
+	}
+	g.reach = false
+	return 1 + max(dl, dr)
+}
+
+// body emits the rule list of one syscall number; the returns it needs
+// follow it, so jumps to them stay short.
+func (g *gen) body(rs []crule) {
+	rets := map[uint32]label{}
+	var order []uint32
+	retL := func(v uint32) label {
+		l, ok := rets[v]
+		if !ok {
+			l = g.a.newLabel()
+			rets[v] = l
+			order = append(order, v)
+		}
+		return l
+	}
+	g.rules(rs, retL(g.deny), retL)
+	for _, v := range order {
+		g.bind(rets[v])
+		g.ret(v)
+	}
+}
+
+// rules emits code that decides rs in order (first match wins) and jumps to
+// fail if none matches. Consecutive rules that all test the same word under
+// the same mask are decided together: one load, then a dispatch on the
+// value (linear for a few values, a binary search for more), then the rest
+// of each rule. For one input the word has a single value, so only the
+// rules with that value can match and their order is kept; if none does,
+// evaluation goes on after the run.
+func (g *gen) rules(rs []crule, fail label, retL func(uint32) label) {
+	if len(rs) == 0 {
+		g.goTo(fail)
+		return
+	}
+	if len(rs[0].parts) == 0 {
+		g.goTo(retL(rs[0].ret))
+		return
+	}
+	// Pick the key (word, mask) of the first rule shared by the longest run
+	// of rules; on a tie prefer what A already holds, then the lower word.
+	var best pkey
+	bestRun := -1
+	for _, p := range rs[0].parts {
+		k := p.key()
+		run := 0
+		for _, r := range rs {
+			if _, ok := partWith(r, k); !ok {
+				break
+			}
+			run++
+		}
+		better := run > bestRun
+		if run == bestRun {
+			held := g.st.known && g.st.off == k.off && g.st.mask == k.mask
+			if held {
+				better = true
+			}
+		}
+		if better {
+			best, bestRun = k, run
+		}
+	}
+	run, rest := rs[:bestRun], rs[bestRun:]
+	after := fail
+	if len(rest) > 0 {
+		after = g.a.newLabel()
+	}
+	// Group the run by the value of the chosen part, in order of first use.
+	type group struct {
+		val   uint32
+		rules []crule
+		to    label
+	}
+	var groups []*group
+	idx := map[uint32]*group{}
+	for _, r := range run {
+		p, _ := partWith(r, best)
+		gr, ok := idx[p.val]
+		if !ok {
+			gr = &group{val: p.val}
+			idx[p.val] = gr
+			groups = append(groups, gr)
+		}
+		gr.rules = append(gr.rules, without(r, best))
+	}
+	for _, gr := range groups {
+		if len(gr.rules[0].parts) == 0 {
+			gr.to = retL(gr.rules[0].ret)
+		} else {
+			gr.to = g.a.newLabel()
+		}
+	}
+	g.load(best.off, best.mask)
+	sorted := slices.Clone(groups)
+	slices.SortFunc(sorted, func(a, b *group) int { return cmp.Compare(a.val, b.val) })
+	vals := make([]uint32, len(sorted))
+	tos := make([]label, len(sorted))
+	for i, gr := range sorted {
+		vals[i], tos[i] = gr.val, gr.to
+	}
+	g.dispatch(vals, tos, after)
+	for _, gr := range groups {
+		if len(gr.rules[0].parts) == 0 {
+			continue
+		}
+		g.bind(gr.to)
+		g.rules(gr.rules, after, retL)
+	}
+	if len(rest) > 0 {
+		g.bind(after)
+		g.rules(rest, fail, retL)
+	}
+}
+
+// dispatch jumps to tos[i] if A == vals[i] (vals sorted), else to dflt.
+func (g *gen) dispatch(vals []uint32, tos []label, dflt label) {
+	const linear = 3
+	if len(vals) <= linear {
+		for i := range vals {
+			next := dflt
+			if i < len(vals)-1 {
+				next = g.a.newLabel()
+			}
+			g.jump(opJEQK, vals[i], tos[i], next)
+			if i < len(vals)-1 {
+				g.bind(next)
+			}
+		}
+		return
+	}
+	mid := len(vals) / 2
+	lt, ge := g.a.newLabel(), g.a.newLabel()
+	g.jump(opJGEK, vals[mid], ge, lt)
+	g.bind(lt)
+	g.dispatch(vals[:mid], tos[:mid], dflt)
+	g.bind(ge)
+	g.dispatch(vals[mid:], tos[mid:], dflt)
+}
+
+func partWith(r crule, k pkey) (part, bool) {
+	for _, p := range r.parts {
+		if p.key() == k {
+			return p, true
+		}
+	}
+	return part{}, false
+}
+
+func without(r crule, k pkey) crule {
+	out := crule{ret: r.ret, src: r.src}
+	for _, p := range r.parts {
+		if p.key() != k {
+			out.parts = append(out.parts, p)
+		}
+	}
+	return out
+}
+
+// Compile builds the seccomp program for s. It never calls the kernel.
+func Compile(s Spec) (*Program, error) {
+	tab, err := syscalls.ByArch(s.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w: %w", ErrArch, err)
+	}
+	dn, err := normalizeDeny(s.Deny)
+	if err != nil {
+		return nil, err
+	}
+	foreign := foreignAction(dn)
+	per, skipped, err := byNumber(s, tab, dn)
+	if err != nil {
+		return nil, err
+	}
+	ivs, err := intervals(tab, per, dn, foreign)
+	if err != nil {
+		return nil, err
+	}
+
+	g := newGen()
+	g.deny = dn
+	native, other := g.a.newLabel(), g.a.newLabel()
+	g.a.stmt(opLdAbsW, offArch)
+	g.jump(opJEQK, tab.AuditArch, native, other)
+	g.bind(other)
+	g.ret(foreign)
+	g.bind(native)
+	g.a.stmt(opLdAbsW, offNr)
+	g.st = aState{known: true, off: offNr, mask: 0xffffffff}
+	depth := g.tree(ivs)
+
+	raw, err := g.a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxInsns {
+		return nil, fmt.Errorf("filter: %s for %q: %d instructions: %w", s.Arch, s.Promises, len(raw), ErrTooLarge)
+	}
+	if err := Check(raw); err != nil {
+		return nil, fmt.Errorf("filter: compiled program fails the kernel's checks (internal error): %w", err)
+	}
+	if err := ValidReturns(raw); err != nil {
+		return nil, fmt.Errorf("filter: compiled program has a bad return (internal error): %w", err)
+	}
+	insns, err := disassemble(raw)
+	if err != nil {
+		return nil, err
+	}
+	p := &Program{
+		Arch: tab.Arch, AuditArch: tab.AuditArch, Deny: dn, Foreign: foreign,
+		Insns: insns, Raw: raw, Skipped: skipped,
+	}
+	p.Stats = stats(p, tab, per, ivs, depth)
+	return p, nil
+}
+
+// disassemble converts raw instructions to x/net/bpf's typed form and
+// checks that they assemble back to the same raw instructions.
+func disassemble(raw []bpf.RawInstruction) ([]bpf.Instruction, error) {
+	insns := make([]bpf.Instruction, len(raw))
+	for i, ri := range raw {
+		insns[i] = ri.Disassemble()
+		if _, isRaw := insns[i].(bpf.RawInstruction); isRaw {
+			return nil, fmt.Errorf("filter: instruction %d (%#x) has no x/net/bpf form (internal error)", i, ri.Op)
+		}
+	}
+	back, err := bpf.Assemble(insns)
+	if err != nil {
+		return nil, fmt.Errorf("filter: reassembling: %w (internal error)", err)
+	}
+	if !slices.Equal(back, raw) {
+		return nil, fmt.Errorf("filter: x/net/bpf form does not reassemble to the same program (internal error)")
+	}
+	return insns, nil
+}
