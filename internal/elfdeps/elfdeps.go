@@ -1,0 +1,684 @@
+// Package elfdeps finds the files a program needs the kernel and the dynamic
+// loader to open when it is executed: the program itself, its #! interpreter
+// chain, its ELF interpreter (PT_INTERP), and its shared libraries, found the
+// way the loader finds them (DT_RPATH, LD_LIBRARY_PATH, DT_RUNPATH with
+// $ORIGIN/$LIB/$PLATFORM, /etc/ld.so.cache, the default directories),
+// recursively. It reads files only; it never executes anything.
+//
+// The answer is meant for allow-lists (Landlock rules): where the loader may
+// choose among candidates at run time (glibc-hwcaps subdirectories, several
+// cache entries), every existing candidate is returned, so the set is a
+// superset of what one run opens. Libraries opened later with dlopen are not
+// covered (they are not in DT_NEEDED).
+package elfdeps
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Kind says how the kernel runs a file.
+type Kind int
+
+const (
+	// Static is an ELF file without PT_INTERP: the kernel maps it alone.
+	Static Kind = iota
+	// Dynamic is an ELF file with PT_INTERP: the loader maps its libraries.
+	Dynamic
+	// Script is a file starting with "#!": the kernel runs its interpreter.
+	Script
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Static:
+		return "static"
+	case Dynamic:
+		return "dynamic"
+	case Script:
+		return "script"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Libc names the loader family of a dynamic program.
+type Libc string
+
+const (
+	Glibc Libc = "glibc"
+	Musl  Libc = "musl"
+)
+
+// File is one file the program needs, and whether it must be executable
+// (execve'd by the kernel, which Landlock checks as "execute") or only
+// readable (opened and mapped by the loader).
+type File struct {
+	Path string // absolute, symlinks resolved
+	Exec bool
+	Why  string // "program", "interpreter", "library libc.so.6", "loader cache", ...
+}
+
+// Program is what Resolve found.
+type Program struct {
+	Path   string // the file asked for, absolute (not resolved)
+	Real   string // Path with symlinks resolved
+	Kind   Kind
+	Libc   Libc   // for Dynamic (and scripts whose final interpreter is dynamic)
+	Interp string // PT_INTERP, or the #! interpreter
+	// ScriptArg is the optional argument on the #! line.
+	ScriptArg string
+	// Chain lists the files the kernel executes, in order: a script, its
+	// interpreter (which may be a script again), and the final ELF file.
+	Chain []string
+	// Files is every file to allow, deduplicated, sorted by path.
+	Files []File
+	// Missing lists DT_NEEDED names the loader will not find; the program
+	// will most likely fail to start.
+	Missing []string
+	// Machine is the ELF machine of the final executable.
+	Machine elf.Machine
+}
+
+// Options tunes Resolve.
+type Options struct {
+	// LibraryPath is LD_LIBRARY_PATH as the program will see it.
+	LibraryPath string
+	// CachePath is the glibc loader cache; "" means /etc/ld.so.cache.
+	CachePath string
+	// Root is prepended to every absolute path read (for tests); "" is /.
+	Root string
+	// PathEnv is PATH as the program will see it; used for
+	// "#!/usr/bin/env NAME" scripts to find NAME ("" means DefaultPath).
+	PathEnv string
+}
+
+// ErrNotExecutable is wrapped when the file is neither ELF nor a #! script,
+// or is an ELF file of a kind that cannot be executed.
+var ErrNotExecutable = errors.New("not an executable ELF file or #! script")
+
+// maxScriptDepth is the kernel's BINPRM_MAX_RECURSION.
+const maxScriptDepth = 4
+
+type resolver struct {
+	opt    Options
+	cache  *Cache
+	cerr   error
+	loaded bool
+	files  map[string]*File
+	prog   *Program
+	seen   map[string]bool // libraries already walked (real paths)
+}
+
+// Resolve analyses the program at path (absolute or relative to the working
+// directory).
+func Resolve(path string, opt Options) (*Program, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{opt: opt, files: map[string]*File{}, seen: map[string]bool{}}
+	p := &Program{Path: abs}
+	r.prog = p
+	if err := r.exe(abs, 0); err != nil {
+		return nil, err
+	}
+	p.Real = r.real(abs)
+	for _, f := range r.files {
+		p.Files = append(p.Files, *f)
+	}
+	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
+	sort.Strings(p.Missing)
+	return p, nil
+}
+
+func (r *resolver) host(p string) string {
+	if r.opt.Root == "" {
+		return p
+	}
+	return filepath.Join(r.opt.Root, p)
+}
+
+// real resolves symlinks; on failure it returns the cleaned path.
+func (r *resolver) real(p string) string {
+	rp, err := filepath.EvalSymlinks(r.host(p))
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if r.opt.Root != "" {
+		if rel, err := filepath.Rel(r.opt.Root, rp); err == nil {
+			return "/" + rel
+		}
+	}
+	return rp
+}
+
+func (r *resolver) add(p string, exec bool, why string) {
+	rp := r.real(p)
+	if f, ok := r.files[rp]; ok {
+		f.Exec = f.Exec || exec
+		return
+	}
+	r.files[rp] = &File{Path: rp, Exec: exec, Why: why}
+}
+
+func exists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// exe handles one file the kernel executes.
+func (r *resolver) exe(path string, depth int) error {
+	f, err := os.Open(r.host(path))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w (not a regular file)", path, ErrNotExecutable)
+	}
+	r.prog.Chain = append(r.prog.Chain, path)
+	why := "program"
+	if depth > 0 {
+		why = "script interpreter"
+	}
+	r.add(path, true, why)
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("#!")) {
+		if depth >= maxScriptDepth {
+			return fmt.Errorf("%s: %w: #! interpreters nest deeper than %d", path, ErrNotExecutable, maxScriptDepth)
+		}
+		interp, arg, err := ParseShebang(head)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if depth == 0 {
+			r.prog.Kind = Script
+			r.prog.Interp = interp
+			r.prog.ScriptArg = arg
+		}
+		if err := r.exe(interp, depth+1); err != nil {
+			return fmt.Errorf("%s: interpreter: %w", path, err)
+		}
+		// "#!/usr/bin/env NAME": env will exec NAME found on PATH.
+		if filepath.Base(interp) == "env" && arg != "" {
+			if name := envTarget(arg); name != "" {
+				if full := lookPath(name, r.opt.PathEnv, r.host); full != "" {
+					if err := r.exe(full, depth+1); err != nil {
+						return fmt.Errorf("%s: env target %s: %w", path, name, err)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
+		return fmt.Errorf("%s: %w", path, ErrNotExecutable)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, err)
+	}
+	defer ef.Close()
+	if ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
+		return fmt.Errorf("%s: %w: ELF type %v", path, ErrNotExecutable, ef.Type)
+	}
+	r.prog.Machine = ef.Machine
+	interp := ""
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
+			if err != nil {
+				return fmt.Errorf("%s: reading PT_INTERP: %w", path, err)
+			}
+			interp = string(bytes.TrimRight(b, "\x00"))
+		}
+	}
+	if interp == "" {
+		if depth == 0 {
+			r.prog.Kind = Static
+		}
+		return nil
+	}
+	if depth == 0 {
+		r.prog.Kind = Dynamic
+		r.prog.Interp = interp
+	}
+	libc := Glibc
+	if strings.HasPrefix(filepath.Base(interp), "ld-musl-") {
+		libc = Musl
+	}
+	if r.prog.Libc == "" || depth > 0 {
+		r.prog.Libc = libc
+	}
+	if !exists(r.host(interp)) {
+		return fmt.Errorf("%s: %w: its ELF interpreter %s does not exist", path, ErrNotExecutable, interp)
+	}
+	// The kernel opens the interpreter for execution.
+	r.add(interp, true, "ELF interpreter")
+	if libc == Glibc {
+		// glibc's loader reads the preload list (and loads what it names).
+		const preload = "/etc/ld.so.preload"
+		if b, err := os.ReadFile(r.host(preload)); err == nil {
+			r.add(preload, false, "loader preload list")
+			for _, name := range strings.Fields(string(b)) {
+				if filepath.IsAbs(name) && exists(r.host(name)) {
+					r.add(name, false, "preloaded library")
+				}
+			}
+		}
+	}
+	origin := filepath.Dir(r.real(path))
+	return r.object(ef, origin, nil, libc, interp)
+}
+
+// dyn is what the loader reads from one object's dynamic section.
+type dyn struct {
+	needed   []string
+	rpath    []string
+	runpath  []string
+	nodeflib bool
+	origin   string
+}
+
+func readDyn(ef *elf.File, origin string) dyn {
+	var d dyn
+	d.origin = origin
+	d.needed, _ = ef.DynString(elf.DT_NEEDED)
+	rp, _ := ef.DynString(elf.DT_RPATH)
+	rn, _ := ef.DynString(elf.DT_RUNPATH)
+	for _, s := range rp {
+		d.rpath = append(d.rpath, strings.Split(s, ":")...)
+	}
+	for _, s := range rn {
+		d.runpath = append(d.runpath, strings.Split(s, ":")...)
+	}
+	if v, err := ef.DynValue(elf.DT_FLAGS_1); err == nil {
+		for _, x := range v {
+			if x&uint64(elf.DF_1_NODEFLIB) != 0 {
+				d.nodeflib = true
+			}
+		}
+	}
+	return d
+}
+
+// object walks one ELF object's DT_NEEDED. loaders holds the dynamic data of
+// the objects that caused this one to be loaded (for inherited DT_RPATH).
+func (r *resolver) object(ef *elf.File, origin string, loaders []dyn, libc Libc, interp string) error {
+	d := readDyn(ef, origin)
+	chain := append(append([]dyn(nil), loaders...), d)
+	for _, name := range d.needed {
+		cands := r.find(name, ef, chain, libc, interp)
+		if len(cands) == 0 {
+			r.prog.Missing = append(r.prog.Missing, name)
+			continue
+		}
+		for _, c := range cands {
+			rp := r.real(c)
+			r.add(c, false, "library "+name)
+			if r.seen[rp] {
+				continue
+			}
+			r.seen[rp] = true
+			lf, err := elf.Open(r.host(c))
+			if err != nil {
+				continue
+			}
+			err = r.object(lf, filepath.Dir(c), chain, libc, interp)
+			lf.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// compatible reports whether the library at p can be loaded into an object
+// like ef (same class, machine and byte order).
+func (r *resolver) compatible(p string, ef *elf.File) bool {
+	lf, err := elf.Open(r.host(p))
+	if err != nil {
+		return false
+	}
+	defer lf.Close()
+	return lf.Class == ef.Class && lf.Machine == ef.Machine && lf.Data == ef.Data && lf.Type == elf.ET_DYN
+}
+
+// find returns the candidates the loader may use for name.
+func (r *resolver) find(name string, ef *elf.File, chain []dyn, libc Libc, interp string) []string {
+	if strings.Contains(name, "/") {
+		p := name
+		if !filepath.IsAbs(p) {
+			// Relative to the working directory at run time; resolved here
+			// against ours, which the CLI shares with the program.
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+		}
+		if exists(r.host(p)) {
+			return []string{p}
+		}
+		return nil
+	}
+	if libc == Musl {
+		if isMuslLibcName(name) {
+			return []string{interp}
+		}
+		return r.search(name, ef, r.muslDirs(chain, interp), false)
+	}
+	self := chain[len(chain)-1]
+	var dirs []string
+	if len(self.runpath) == 0 {
+		for i := len(chain) - 1; i >= 0; i-- {
+			if len(chain[i].runpath) == 0 {
+				dirs = append(dirs, r.expand(chain[i].rpath, chain[i].origin, ef)...)
+			}
+		}
+	}
+	dirs = append(dirs, r.expand(splitPath(r.opt.LibraryPath), "", ef)...)
+	dirs = append(dirs, r.expand(self.runpath, self.origin, ef)...)
+	if out := r.search(name, ef, dirs, true); len(out) > 0 {
+		return out
+	}
+	if self.nodeflib {
+		return nil
+	}
+	if out := r.fromCache(name, ef); len(out) > 0 {
+		return out
+	}
+	return r.search(name, ef, defaultDirs(ef), true)
+}
+
+func (r *resolver) fromCache(name string, ef *elf.File) []string {
+	if !r.loaded {
+		r.loaded = true
+		cp := r.opt.CachePath
+		if cp == "" {
+			cp = "/etc/ld.so.cache"
+		}
+		r.cache, r.cerr = LoadCache(r.host(cp))
+		if r.cerr == nil {
+			r.add(cp, false, "loader cache")
+		}
+	}
+	if r.cache == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range r.cache.Lookup(name, cacheFlags(ef)) {
+		if r.compatible(p, ef) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cacheFlags is the ldconfig flag word for libraries of ef's kind, or -1
+// when not known (candidates are then checked by reading their ELF header).
+func cacheFlags(ef *elf.File) int32 {
+	switch {
+	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
+		return FlagELFLibc6 | FlagX8664Lib64
+	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS32:
+		return FlagELFLibc6 | FlagX8664LibX32
+	case ef.Machine == elf.EM_AARCH64 && ef.Class == elf.ELFCLASS64:
+		return FlagELFLibc6 | FlagAArch64Lib64
+	case ef.Machine == elf.EM_386:
+		return FlagELFLibc6
+	}
+	return -1
+}
+
+// hwcapsSubdirs are the glibc-hwcaps subdirectories glibc 2.33+ tries in
+// each search directory before the directory itself.
+func hwcapsSubdirs(ef *elf.File) []string {
+	switch ef.Machine {
+	case elf.EM_X86_64:
+		return []string{"glibc-hwcaps/x86-64-v4", "glibc-hwcaps/x86-64-v3", "glibc-hwcaps/x86-64-v2"}
+	case elf.EM_PPC64:
+		return []string{"glibc-hwcaps/power10", "glibc-hwcaps/power9"}
+	case elf.EM_S390:
+		return []string{"glibc-hwcaps/z16", "glibc-hwcaps/z15", "glibc-hwcaps/z14", "glibc-hwcaps/z13"}
+	}
+	return nil
+}
+
+func (r *resolver) search(name string, ef *elf.File, dirs []string, hwcaps bool) []string {
+	var out []string
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		if hwcaps {
+			for _, sub := range hwcapsSubdirs(ef) {
+				p := filepath.Join(d, sub, name)
+				if exists(r.host(p)) && r.compatible(p, ef) {
+					out = append(out, p)
+				}
+			}
+		}
+		p := filepath.Join(d, name)
+		if exists(r.host(p)) && r.compatible(p, ef) {
+			out = append(out, p)
+			return out
+		}
+	}
+	return out
+}
+
+func splitPath(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.FieldsFunc(s, func(c rune) bool { return c == ':' || c == ';' })
+}
+
+// expand substitutes the loader's dynamic string tokens. $LIB expands to
+// every spelling the common distributions use.
+func (r *resolver) expand(dirs []string, origin string, ef *elf.File) []string {
+	var out []string
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		if strings.Contains(d, "ORIGIN") && origin == "" {
+			continue
+		}
+		d = replaceToken(d, "ORIGIN", origin)
+		d = replaceToken(d, "PLATFORM", platform(ef))
+		if strings.Contains(d, "$LIB") || strings.Contains(d, "${LIB}") {
+			for _, lib := range libNames(ef) {
+				out = append(out, filepath.Clean(replaceToken(d, "LIB", lib)))
+			}
+			continue
+		}
+		if filepath.IsAbs(d) {
+			out = append(out, filepath.Clean(d))
+		}
+	}
+	return out
+}
+
+func replaceToken(s, tok, val string) string {
+	s = strings.ReplaceAll(s, "${"+tok+"}", val)
+	return strings.ReplaceAll(s, "$"+tok, val)
+}
+
+func platform(ef *elf.File) string {
+	switch ef.Machine {
+	case elf.EM_X86_64:
+		return "x86_64"
+	case elf.EM_AARCH64:
+		return "aarch64"
+	case elf.EM_386:
+		return "i686"
+	}
+	return strings.ToLower(strings.TrimPrefix(ef.Machine.String(), "EM_"))
+}
+
+func triplet(ef *elf.File) string {
+	switch {
+	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
+		return "x86_64-linux-gnu"
+	case ef.Machine == elf.EM_AARCH64:
+		return "aarch64-linux-gnu"
+	case ef.Machine == elf.EM_386:
+		return "i386-linux-gnu"
+	case ef.Machine == elf.EM_ARM:
+		return "arm-linux-gnueabihf"
+	case ef.Machine == elf.EM_RISCV:
+		return "riscv64-linux-gnu"
+	}
+	return ""
+}
+
+func libNames(ef *elf.File) []string {
+	out := []string{"lib"}
+	if ef.Class == elf.ELFCLASS64 {
+		out = append(out, "lib64")
+	}
+	if t := triplet(ef); t != "" {
+		out = append(out, "lib/"+t)
+	}
+	return out
+}
+
+// defaultDirs are the trusted directories glibc searches last (Debian
+// multiarch first, then the FHS ones).
+func defaultDirs(ef *elf.File) []string {
+	var out []string
+	if t := triplet(ef); t != "" {
+		out = append(out, "/lib/"+t, "/usr/lib/"+t)
+	}
+	if ef.Class == elf.ELFCLASS64 {
+		out = append(out, "/lib64", "/usr/lib64")
+	}
+	return append(out, "/lib", "/usr/lib")
+}
+
+// isMuslLibcName reports the names musl's loader answers with itself.
+func isMuslLibcName(name string) bool {
+	base := name
+	if i := strings.Index(base, ".so"); i >= 0 {
+		base = base[:i]
+	}
+	switch base {
+	case "libc", "libpthread", "librt", "libm", "libdl", "libutil", "libxnet":
+		return true
+	}
+	return strings.HasPrefix(name, "libc.musl-")
+}
+
+// muslDirs is musl's search order: LD_LIBRARY_PATH, then RPATH/RUNPATH of
+// the loading object (musl treats both alike), then the path file next to
+// the loader's name (/etc/ld-musl-ARCH.path) or the default list.
+func (r *resolver) muslDirs(chain []dyn, interp string) []string {
+	var dirs []string
+	dirs = append(dirs, splitPath(r.opt.LibraryPath)...)
+	self := chain[len(chain)-1]
+	for _, d := range append(append([]string(nil), self.rpath...), self.runpath...) {
+		dirs = append(dirs, replaceToken(d, "ORIGIN", self.origin))
+	}
+	base := strings.TrimSuffix(filepath.Base(interp), ".so.1")
+	base = strings.TrimPrefix(base, "ld-musl-")
+	pf := "/etc/ld-musl-" + base + ".path"
+	if b, err := os.ReadFile(r.host(pf)); err == nil {
+		r.add(pf, false, "musl loader path file")
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			dirs = append(dirs, splitPath(strings.TrimSpace(sc.Text()))...)
+		}
+	} else {
+		dirs = append(dirs, "/lib", "/usr/local/lib", "/usr/lib")
+	}
+	return dirs
+}
+
+// ParseShebang reads the interpreter and its optional argument from the
+// first line of a script, as Linux does: after "#!", blanks are skipped,
+// the interpreter runs to the next blank, and the rest of the line
+// (trimmed) is one argument.
+func ParseShebang(head []byte) (interp, arg string, err error) {
+	if !bytes.HasPrefix(head, []byte("#!")) {
+		return "", "", fmt.Errorf("%w: no #! line", ErrNotExecutable)
+	}
+	line := head[2:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimRight(line, " \t\r")
+	line = bytes.TrimLeft(line, " \t")
+	if len(line) == 0 {
+		return "", "", fmt.Errorf("%w: empty #! line", ErrNotExecutable)
+	}
+	i := bytes.IndexAny(line, " \t")
+	if i < 0 {
+		return string(line), "", nil
+	}
+	return string(line[:i]), string(bytes.TrimLeft(line[i:], " \t")), nil
+}
+
+// envTarget returns the program "#!/usr/bin/env ARG" runs: the first word of
+// ARG that is not an option or an assignment (handles "env -S cmd args").
+func envTarget(arg string) string {
+	for _, w := range strings.Fields(arg) {
+		if strings.HasPrefix(w, "-") || strings.Contains(w, "=") {
+			continue
+		}
+		return w
+	}
+	return ""
+}
+
+// LookPath finds name on the PATH list the way execvp does ("" if not
+// found). A name containing a slash is returned as is when it exists.
+func LookPath(name, path string) string {
+	return lookPath(name, path, func(s string) string { return s })
+}
+
+// DefaultPath is execvp's search list when PATH is unset.
+const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+func lookPath(name, path string, host func(string) string) string {
+	if strings.Contains(name, "/") {
+		if _, err := os.Stat(host(name)); err == nil {
+			return name
+		}
+		return ""
+	}
+	if path == "" {
+		path = DefaultPath
+	}
+	for _, d := range strings.Split(path, ":") {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, name)
+		st, err := os.Stat(host(p))
+		if err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs
+			}
+			return p
+		}
+	}
+	return ""
+}
