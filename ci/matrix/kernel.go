@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// kernelFlavour is the Debian kernel flavour used for an architecture: the
+// small cloud flavour on amd64 (it has the 8250 serial console and ACPI
+// power-off QEMU's pc machine needs) and the generic flavour on arm64 (the
+// one verified on QEMU's virt machine with the PL011 console).
+func kernelFlavour(arch string) string {
+	if arch == "amd64" {
+		return "cloud-amd64"
+	}
+	return arch
+}
+
+// kernelPackageRE matches the unsigned kernel image packages of one series
+// ("6.1", "6.12") and architecture, e.g. linux-image-6.1.0-57-cloud-amd64-unsigned
+// or linux-image-6.12.117+deb12-arm64-unsigned, and nothing else (not 6.12
+// for 6.1, not the rt or 16k flavours, not the cloud arm64 flavour).
+func kernelPackageRE(series, arch string) *regexp.Regexp {
+	return regexp.MustCompile(`^linux-image-` + regexp.QuoteMeta(series) +
+		`\.[0-9]+(?:-[0-9]+)?(?:\+[a-z0-9]+)?-` + regexp.QuoteMeta(kernelFlavour(arch)) + `-unsigned$`)
+}
+
+// parseAptSearch returns the package names in `apt-cache search` output
+// ("name - description" lines) that re matches, sorted and deduplicated.
+func parseAptSearch(out string, re *regexp.Regexp) []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, line := range strings.Split(out, "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if name != "" && re.MatchString(name) && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// parseAptPolicy maps each package in `apt-cache policy` output to its
+// candidate version; packages without a candidate ("(none)") are left out.
+// The keys are spelled as in the output (with an :arch qualifier if the
+// query had one).
+func parseAptPolicy(out string) map[string]string {
+	m := map[string]string{}
+	cur := ""
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" {
+			continue
+		}
+		if line[0] != ' ' && line[0] != '\t' && strings.HasSuffix(line, ":") {
+			cur = strings.TrimSuffix(line, ":")
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && k == "Candidate" && cur != "" {
+			v = strings.TrimSpace(v)
+			if v != "" && v != "(none)" {
+				m[cur] = v
+			}
+		}
+	}
+	return m
+}
+
+// pkgCandidate is one installable kernel package version.
+type pkgCandidate struct {
+	Name    string // without :arch
+	Version string // Debian version of the package
+}
+
+// pickNewest returns the candidate with the highest Debian version; ties
+// (same version under two names, which Debian does not do) go to the
+// higher name by version ordering, so the choice is deterministic.
+func pickNewest(c []pkgCandidate) (pkgCandidate, bool) {
+	if len(c) == 0 {
+		return pkgCandidate{}, false
+	}
+	best := c[0]
+	for _, x := range c[1:] {
+		cv := compareDebVersions(x.Version, best.Version)
+		if cv > 0 || cv == 0 && compareDebPart(x.Name, best.Name) > 0 {
+			best = x
+		}
+	}
+	return best, true
+}
+
+// landlockABIForKernel is the Landlock ABI a mainline kernel of this
+// version offers when Landlock is enabled (ABI 1 in 5.13, 2 in 5.19, 3 in
+// 6.2, 4 in 6.7, 5 in 6.10, 6 in 6.12, 7 in 6.15). It is the matrix's
+// independent expectation: the probe and the kernel's own answer must both
+// agree with it. For kernels newer than this table knows, known is false.
+func landlockABIForKernel(major, minor int) (abi int, known bool) {
+	v := major*1000 + minor
+	switch {
+	case v >= 6019:
+		return 7, false // newer than the table: at least 7
+	case v >= 6015:
+		return 7, true
+	case v >= 6012:
+		return 6, true
+	case v >= 6010:
+		return 5, true
+	case v >= 6007:
+		return 4, true
+	case v >= 6002:
+		return 3, true
+	case v >= 5019:
+		return 2, true
+	case v >= 5013:
+		return 1, true
+	default:
+		return 0, true
+	}
+}
+
+// parseKernelSeries extracts major and minor from "6.12", "6.1.0-57-cloud-amd64"
+// or "6.18.44-fc".
+func parseKernelSeries(s string) (major, minor int, err error) {
+	m := regexp.MustCompile(`^([0-9]+)\.([0-9]+)`).FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, fmt.Errorf("kernel version %q does not start with MAJOR.MINOR", s)
+	}
+	major, _ = strconv.Atoi(m[1])
+	minor, _ = strconv.Atoi(m[2])
+	return major, minor, nil
+}
+
+// lsmWithoutLandlock turns a kernel config's CONFIG_LSM into the lsm= boot
+// parameter that enables the same LSMs minus Landlock.
+func lsmWithoutLandlock(config string) (string, error) {
+	for _, line := range strings.Split(config, "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "CONFIG_LSM=")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(v, `"`)
+		var keep []string
+		for _, l := range strings.Split(v, ",") {
+			if l = strings.TrimSpace(l); l != "" && l != "landlock" {
+				keep = append(keep, l)
+			}
+		}
+		if len(keep) == 0 {
+			return "", errors.New("CONFIG_LSM lists nothing but landlock")
+		}
+		return strings.Join(keep, ","), nil
+	}
+	return "", errors.New("kernel config has no CONFIG_LSM line")
+}
+
+// Kernel is a kernel image ready to boot.
+type Kernel struct {
+	Package string // Debian package name
+	Version string // Debian package version
+	Release string // uname -r, from the vmlinuz file name
+	Vmlinuz string
+	Config  string // path of the config-* file, "" if absent
+}
+
+// kernelStore finds, downloads and caches Debian kernel images.
+type kernelStore struct {
+	cacheDir string
+	log      io.Writer
+	root     bool
+
+	mu       sync.Mutex
+	updated  bool
+	archDone map[string]error
+}
+
+func (s *kernelStore) run(ctx context.Context, dir string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "DEBIAN_FRONTEND=noninteractive")
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(lastLines(errb.String(), 5)))
+	}
+	return out.String(), nil
+}
+
+func (s *kernelStore) aptUpdate(ctx context.Context) error {
+	if s.updated {
+		return nil
+	}
+	if !s.root {
+		return errors.New("apt-get update needs root")
+	}
+	fmt.Fprintln(s.log, "matrix: apt-get update")
+	if _, err := s.run(ctx, "", "apt-get", "update", "-q"); err != nil {
+		return err
+	}
+	s.updated = true
+	return nil
+}
+
+// ensureArch makes dpkg/apt know the foreign architecture arch.
+func (s *kernelStore) ensureArch(ctx context.Context, arch string) error {
+	if s.archDone == nil {
+		s.archDone = map[string]error{}
+	}
+	if err, ok := s.archDone[arch]; ok {
+		return err
+	}
+	err := func() error {
+		native, err := s.run(ctx, "", "dpkg", "--print-architecture")
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(native) == arch {
+			return nil
+		}
+		foreign, err := s.run(ctx, "", "dpkg", "--print-foreign-architectures")
+		if err != nil {
+			return err
+		}
+		for _, a := range strings.Fields(foreign) {
+			if a == arch {
+				return nil
+			}
+		}
+		if !s.root {
+			return fmt.Errorf("apt does not know architecture %s; as root run: dpkg --add-architecture %s && apt-get update", arch, arch)
+		}
+		fmt.Fprintf(s.log, "matrix: dpkg --add-architecture %s\n", arch)
+		if _, err := s.run(ctx, "", "dpkg", "--add-architecture", arch); err != nil {
+			return err
+		}
+		s.updated = false
+		return s.aptUpdate(ctx)
+	}()
+	s.archDone[arch] = err
+	return err
+}
+
+// lookup finds the newest installable package for series/arch in apt.
+func (s *kernelStore) lookup(ctx context.Context, series, arch string) (pkgCandidate, error) {
+	re := kernelPackageRE(series, arch)
+	search := func() ([]string, error) {
+		out, err := s.run(ctx, "", "apt-cache", "search", "--names-only", `^linux-image-`+regexp.QuoteMeta(series)+`\.`)
+		if err != nil {
+			return nil, err
+		}
+		return parseAptSearch(out, re), nil
+	}
+	names, err := search()
+	if err != nil {
+		return pkgCandidate{}, err
+	}
+	if len(names) == 0 && s.root && !s.updated {
+		if err := s.aptUpdate(ctx); err != nil {
+			return pkgCandidate{}, err
+		}
+		if names, err = search(); err != nil {
+			return pkgCandidate{}, err
+		}
+	}
+	if len(names) == 0 {
+		return pkgCandidate{}, fmt.Errorf("apt knows no package matching %s (is the Debian archive in sources.list, and apt-get update done?)", re)
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = n + ":" + arch
+	}
+	out, err := s.run(ctx, "", "apt-cache", append([]string{"policy"}, q...)...)
+	if err != nil {
+		return pkgCandidate{}, err
+	}
+	pol := parseAptPolicy(out)
+	var cands []pkgCandidate
+	for _, n := range names {
+		if v, ok := pol[n+":"+arch]; ok {
+			cands = append(cands, pkgCandidate{n, v})
+		} else if v, ok := pol[n]; ok {
+			cands = append(cands, pkgCandidate{n, v})
+		}
+	}
+	best, ok := pickNewest(cands)
+	if !ok {
+		return pkgCandidate{}, fmt.Errorf("none of %d packages matching %s has an installable candidate for %s", len(names), re, arch)
+	}
+	return best, nil
+}
+
+func (s *kernelStore) archDir(arch string) string { return filepath.Join(s.cacheDir, "kernels", arch) }
+
+func cacheEntryName(c pkgCandidate) string {
+	return c.Name + "_" + strings.ReplaceAll(c.Version, ":", "%3a")
+}
+
+// loadCached returns the cached kernel for c, if complete.
+func (s *kernelStore) loadCached(arch string, c pkgCandidate) (*Kernel, bool) {
+	dir := filepath.Join(s.archDir(arch), cacheEntryName(c))
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
+		return nil, false
+	}
+	vm, _ := filepath.Glob(filepath.Join(dir, "boot", "vmlinuz-*"))
+	if len(vm) != 1 {
+		return nil, false
+	}
+	k := &Kernel{Package: c.Name, Version: c.Version, Vmlinuz: vm[0],
+		Release: strings.TrimPrefix(filepath.Base(vm[0]), "vmlinuz-")}
+	if cfg := filepath.Join(dir, "boot", "config-"+k.Release); fileExists(cfg) {
+		k.Config = cfg
+	}
+	return k, true
+}
+
+// newestCached is the offline fallback: the newest complete cache entry
+// whose package matches series/arch.
+func (s *kernelStore) newestCached(series, arch string) (*Kernel, bool) {
+	re := kernelPackageRE(series, arch)
+	ents, _ := os.ReadDir(s.archDir(arch))
+	var cands []pkgCandidate
+	for _, e := range ents {
+		name, ver, ok := strings.Cut(e.Name(), "_")
+		if ok && re.MatchString(name) {
+			cands = append(cands, pkgCandidate{name, strings.ReplaceAll(ver, "%3a", ":")})
+		}
+	}
+	for len(cands) > 0 {
+		best, _ := pickNewest(cands)
+		if k, ok := s.loadCached(arch, best); ok {
+			return k, true
+		}
+		for i := range cands {
+			if cands[i] == best {
+				cands = append(cands[:i], cands[i+1:]...)
+				break
+			}
+		}
+	}
+	return nil, false
+}
+
+// Get returns the newest Debian kernel of series for arch, downloading and
+// unpacking it into the cache if needed. Only boot/ is kept (vmlinuz,
+// config, System.map); the modules are not needed by an initramfs-only guest.
+func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureArch(ctx, arch); err != nil {
+		if k, ok := s.newestCached(series, arch); ok {
+			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, k.Package, k.Version)
+			return k, nil
+		}
+		return nil, err
+	}
+	c, err := s.lookup(ctx, series, arch)
+	if err != nil {
+		if k, ok := s.newestCached(series, arch); ok {
+			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, k.Package, k.Version)
+			return k, nil
+		}
+		return nil, err
+	}
+	if k, ok := s.loadCached(arch, c); ok {
+		return k, nil
+	}
+	if err := os.MkdirAll(s.archDir(arch), 0o755); err != nil {
+		return nil, fmt.Errorf("kernel cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(s.archDir(arch), ".download-")
+	if err != nil {
+		return nil, fmt.Errorf("kernel cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	fmt.Fprintf(s.log, "matrix: downloading %s:%s=%s\n", c.Name, arch, c.Version)
+	args := []string{"download", "-q"}
+	if s.root {
+		// apt's _apt sandbox user cannot write into the cache directory.
+		args = append(args, "-o", "APT::Sandbox::User=root")
+	}
+	args = append(args, c.Name+":"+arch+"="+c.Version)
+	if _, err := s.run(ctx, tmp, "apt-get", args...); err != nil {
+		return nil, err
+	}
+	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
+	if len(debs) != 1 {
+		return nil, fmt.Errorf("apt-get download %s left %d .deb files, want 1", c.Name, len(debs))
+	}
+	x := filepath.Join(tmp, "x")
+	if _, err := s.run(ctx, "", "dpkg", "-x", debs[0], x); err != nil {
+		return nil, err
+	}
+	final := filepath.Join(s.archDir(arch), cacheEntryName(c))
+	_ = os.RemoveAll(final)
+	if err := os.MkdirAll(final, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(filepath.Join(x, "boot"), filepath.Join(final, "boot")); err != nil {
+		return nil, fmt.Errorf("kernel cache: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(final, ".complete"), []byte(c.Name+" "+c.Version+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	k, ok := s.loadCached(arch, c)
+	if !ok {
+		return nil, fmt.Errorf("package %s %s holds no single boot/vmlinuz-*", c.Name, c.Version)
+	}
+	s.prune(series, arch, cacheEntryName(c))
+	return k, nil
+}
+
+// prune removes older cached versions of the same series and arch.
+func (s *kernelStore) prune(series, arch, keep string) {
+	re := kernelPackageRE(series, arch)
+	ents, _ := os.ReadDir(s.archDir(arch))
+	for _, e := range ents {
+		name, _, ok := strings.Cut(e.Name(), "_")
+		if ok && re.MatchString(name) && e.Name() != keep {
+			_ = os.RemoveAll(filepath.Join(s.archDir(arch), e.Name()))
+		}
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func lastLines(s string, n int) string {
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,499 @@
+// Command matrix runs pledgekit's integration tests on a matrix of kernels
+// and architectures: the host kernel directly, and Debian 12's 6.1 and 6.12
+// kernels (also booted without Landlock) on amd64 and arm64 under QEMU (TCG),
+// each with a Go test binary as the whole userland.
+//
+// Usage (from the module root):
+//
+//	go run ./ci/matrix                          # the whole matrix (what CI runs)
+//	go run ./ci/matrix -arch arm64 -kernel 6.1  # one cell
+//	go run ./ci/matrix -arch amd64 -kernel 6.12 -lsm nolandlock -run TestRegex -v
+//
+// Kernel packages are looked up with apt-cache (the newest matching
+// linux-image-<series>.*-{cloud-amd64,arm64}-unsigned), fetched with
+// apt-get download, unpacked with dpkg -x and cached (only boot/) under
+// -cache. See ci/README.md for the guest protocol and what tests can read
+// from the environment.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pledgekit/pledgekit/ci/matrix/internal/proto"
+)
+
+type options struct {
+	arch, kernel, lsm string
+	pkgs              string
+	pkgsExplicit      bool
+	run               string
+	short             bool
+	users             string
+	jobs              int
+	cpus              int
+	memMB             int
+	testTimeout       time.Duration
+	cellTimeout       time.Duration
+	cacheDir          string
+	workDir           string
+	logDir            string
+	keep              bool
+	verbose           bool
+	list              bool
+}
+
+func defaultCacheDir() string {
+	if d := os.Getenv("PLEDGEKIT_MATRIX_CACHE"); d != "" {
+		return d
+	}
+	if os.Geteuid() == 0 {
+		return "/var/cache/pledgekit-matrix"
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "pledgekit-matrix")
+	}
+	return filepath.Join(os.TempDir(), "pledgekit-matrix-cache")
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.arch, "arch", "", "architectures: amd64, arm64, all (comma-separated; default: the standard matrix)")
+	flag.StringVar(&o.kernel, "kernel", "", "kernels: host, 6.12, 6.1, all (comma-separated)")
+	flag.StringVar(&o.lsm, "lsm", "", "LSM setup: default, nolandlock, all")
+	flag.StringVar(&o.pkgs, "pkgs", strings.Join(defaultPackages, ","), "test packages to run in the guest (comma-separated, module-relative)")
+	flag.StringVar(&o.run, "run", "", "passed to the test binaries as -test.run")
+	flag.BoolVar(&o.short, "short", true, "pass -test.short to the test binaries")
+	flag.StringVar(&o.users, "users", "root,nobody", "run every test binary as these users (root, nobody)")
+	flag.IntVar(&o.jobs, "j", 1, "cells to run at once")
+	flag.IntVar(&o.cpus, "smp", 2, "virtual CPUs per guest")
+	flag.IntVar(&o.memMB, "m", 1024, "guest memory in MiB")
+	flag.DurationVar(&o.testTimeout, "test-timeout", 10*time.Minute, "-test.timeout for each test binary")
+	flag.DurationVar(&o.cellTimeout, "timeout", 0, "hard timeout per cell (default 15m for amd64, 30m for arm64)")
+	flag.StringVar(&o.cacheDir, "cache", defaultCacheDir(), "kernel cache directory ($PLEDGEKIT_MATRIX_CACHE)")
+	flag.StringVar(&o.workDir, "work", "", "work directory (default: a new temporary directory)")
+	flag.StringVar(&o.logDir, "logdir", "", "keep each cell's console log here (default: in the work directory)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (builds, initramfs, logs)")
+	flag.BoolVar(&o.verbose, "v", false, "stream the guests' consoles")
+	flag.BoolVar(&o.list, "list", false, "print the selected cells and exit")
+	flag.Parse()
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "pkgs" {
+			o.pkgsExplicit = true
+		}
+	})
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "matrix: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code, err := run(ctx, o, os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "matrix: %v\n", err)
+		if code == 0 {
+			code = 2
+		}
+	}
+	os.Exit(code)
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the pledgekit module: run from the repository")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func hostRelease() string {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return ""
+	}
+	b := make([]byte, 0, len(u.Release))
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		b = append(b, byte(c))
+	}
+	return string(b)
+}
+
+// hostLandlockEnabled reads the active LSM list; ok is false if unknown.
+func hostLandlockEnabled() (enabled, ok bool) {
+	b, err := os.ReadFile("/sys/kernel/security/lsm")
+	if err != nil {
+		return false, false
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		if l == "landlock" {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+func run(ctx context.Context, o options, out io.Writer) (int, error) {
+	hostArch := runtime.GOARCH
+	cells, err := selectCells(o.arch, o.kernel, o.lsm, hostArch)
+	if err != nil {
+		return 2, err
+	}
+	users := splitList(o.users)
+	for _, u := range users {
+		if u != proto.UserRoot && u != proto.UserNobody {
+			return 2, fmt.Errorf("-users: unknown user %q (want root, nobody)", u)
+		}
+	}
+	if len(users) == 0 {
+		return 2, fmt.Errorf("-users is empty")
+	}
+	if o.list {
+		for _, c := range cells {
+			fmt.Fprintln(out, c.Name())
+		}
+		return 0, nil
+	}
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return 2, err
+	}
+	plans, err := selectPackages(root, splitList(o.pkgs), o.pkgsExplicit)
+	if err != nil {
+		return 2, err
+	}
+	for _, c := range cells {
+		if c.IsHost() && os.Geteuid() != 0 && contains(users, proto.UserNobody) {
+			return 2, fmt.Errorf("the host cell runs tests as nobody too, which needs root (or pass -users root)")
+		}
+	}
+
+	work := o.workDir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "pledgekit-matrix-"); err != nil {
+			return 2, err
+		}
+		if !o.keep {
+			defer os.RemoveAll(work)
+		}
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return 2, err
+	}
+	// The unprivileged test user must reach the host cell's binaries.
+	_ = os.Chmod(work, 0o755)
+	logDir := o.logDir
+	if logDir == "" {
+		logDir = filepath.Join(work, "logs")
+	}
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return 2, err
+	}
+	if o.keep {
+		fmt.Fprintf(out, "matrix: work directory %s (kept)\n", work)
+	}
+
+	testArgs := []string{"-test.v", "-test.timeout=" + o.testTimeout.String(), "-test.count=1"}
+	if o.short {
+		testArgs = append(testArgs, "-test.short")
+	}
+	if o.run != "" {
+		testArgs = append(testArgs, "-test.run="+o.run)
+	}
+	cfg := proto.Config{
+		TestArgs:         testArgs,
+		KillAfterSeconds: int(o.testTimeout.Seconds()) + 60,
+		Users:            users,
+	}
+
+	fmt.Fprintf(out, "matrix: cells: %s\n", cellNames(cells))
+	for _, p := range plans {
+		if p.Skip != "" {
+			fmt.Fprintf(out, "matrix: package %s not run: %s\n", p.Name, p.Skip)
+		}
+	}
+
+	// Build one guest userland per architecture.
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if !fileExists(goTool) {
+		goTool = "go"
+	}
+	b := &builder{root: root, log: out, goTool: goTool}
+	builds := map[string]*guestBuild{}
+	for _, c := range cells {
+		if builds[c.Arch] != nil {
+			continue
+		}
+		dir := filepath.Join(work, c.Arch)
+		g := b.build(ctx, c.Arch, dir, plans, cfg)
+		builds[c.Arch] = g
+		if g.InitErr != nil {
+			fmt.Fprintf(out, "matrix: %s: %v\n", c.Arch, g.InitErr)
+		} else {
+			fi, _ := os.Stat(g.Initramfs)
+			size := int64(0)
+			if fi != nil {
+				size = fi.Size()
+			}
+			fmt.Fprintf(out, "matrix: %s guest built in %v (%d test binaries, initramfs %.1f MiB)\n",
+				c.Arch, g.Duration.Round(100*time.Millisecond), len(g.Runnable()), float64(size)/(1<<20))
+		}
+	}
+
+	// Resolve kernels (download into the cache if needed).
+	store := &kernelStore{cacheDir: o.cacheDir, log: out, root: os.Geteuid() == 0}
+	type kkey struct{ series, arch string }
+	kernels := map[kkey]*Kernel{}
+	kernelErr := map[kkey]error{}
+	fetchStart := time.Now()
+	for _, c := range cells {
+		if c.IsHost() {
+			continue
+		}
+		k := kkey{c.Kernel, c.Arch}
+		if _, done := kernels[k]; done || kernelErr[k] != nil {
+			continue
+		}
+		kern, err := store.Get(ctx, c.Kernel, c.Arch)
+		if err != nil {
+			kernelErr[k] = err
+			fmt.Fprintf(out, "matrix: kernel %s for %s: %v\n", c.Kernel, c.Arch, err)
+			continue
+		}
+		kernels[k] = kern
+		fmt.Fprintf(out, "matrix: kernel %s for %s: %s %s (%s)\n", c.Kernel, c.Arch, kern.Package, kern.Version, kern.Vmlinuz)
+	}
+	fmt.Fprintf(out, "matrix: kernels ready in %v\n", time.Since(fetchStart).Round(100*time.Millisecond))
+
+	// Prepare every cell's outcome; run the runnable ones.
+	outcomes := make([]*cellOutcome, len(cells))
+	type job struct {
+		i    int
+		name string
+		args []string
+		env  []string
+		tmo  time.Duration
+	}
+	var jobs []job
+	for i, c := range cells {
+		g := builds[c.Arch]
+		oc := &cellOutcome{Cell: c, Users: users}
+		outcomes[i] = oc
+		for _, p := range g.Packages {
+			switch {
+			case p.BuildErr != "":
+				oc.BuildFails = append(oc.BuildFails, pkgResult{Pkg: p.Name, Status: "fail", Reason: p.BuildErr})
+			case p.Skip == "":
+				oc.Planned = append(oc.Planned, p.Name)
+			}
+		}
+		oc.ProbeBuild = g.ProbeErr
+		tmo := o.cellTimeout
+		if tmo == 0 {
+			tmo = 15 * time.Minute
+			if c.Arch != hostArch {
+				tmo = 30 * time.Minute
+			}
+		}
+		oc.Timeout = tmo
+		if g.InitErr != nil {
+			oc.RunErr = "guest userland did not build: " + firstLine(g.InitErr.Error())
+			continue
+		}
+		if c.IsHost() {
+			oc.Kernel = hostRelease()
+			abi, err := expectedABI(c, oc.Kernel)
+			if enabled, ok := hostLandlockEnabled(); ok && !enabled {
+				abi, err = 0, nil
+			}
+			oc.ExpectABI = abi
+			if err != nil {
+				oc.RunErr = err.Error()
+				continue
+			}
+			jobs = append(jobs, job{i: i, name: filepath.Join(g.Root, "init"),
+				args: []string{"-host", "-config", filepath.Join(work, c.Arch, "host-config.json"),
+					"-cell", c.Name(), "-expect-abi", strconv.Itoa(abi)},
+				tmo: tmo})
+			continue
+		}
+		kern := kernels[kkey{c.Kernel, c.Arch}]
+		if kern == nil {
+			oc.SkipReason = fmt.Sprintf("no Debian %s kernel for %s: %v", c.Kernel, c.Arch, kernelErr[kkey{c.Kernel, c.Arch}])
+			continue
+		}
+		oc.Kernel = kern.Release
+		abi, err := expectedABI(c, kern.Release)
+		oc.ExpectABI = abi
+		if err != nil {
+			oc.RunErr = err.Error()
+			continue
+		}
+		spec := qemuSpec{Arch: c.Arch, Kernel: kern.Vmlinuz, Initrd: g.Initramfs, MemMB: o.memMB, CPUs: o.cpus, Timeout: tmo,
+			Append: []string{"pledgekit.cell=" + c.Name(), "pledgekit.expect_abi=" + strconv.Itoa(abi)}}
+		if c.NoLandlock {
+			cfgText, err := os.ReadFile(kern.Config)
+			if err != nil {
+				oc.RunErr = fmt.Sprintf("reading the kernel config to build lsm=: %v", err)
+				continue
+			}
+			lsm, err := lsmWithoutLandlock(string(cfgText))
+			if err != nil {
+				oc.RunErr = err.Error()
+				continue
+			}
+			spec.Append = append(spec.Append, "lsm="+lsm)
+		}
+		bin, args, err := qemuCommand(spec)
+		if err != nil {
+			oc.RunErr = err.Error()
+			continue
+		}
+		if _, err := exec.LookPath(bin); err != nil {
+			oc.SkipReason = fmt.Sprintf("%s is not installed (apt-get install %s)", bin, qemuPackage(c.Arch))
+			continue
+		}
+		jobs = append(jobs, job{i: i, name: bin, args: args, tmo: tmo})
+	}
+
+	// Longest cells first when running several at once.
+	sort.SliceStable(jobs, func(a, b int) bool {
+		return cells[jobs[a].i].Arch != hostArch && cells[jobs[b].i].Arch == hostArch
+	})
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, o.jobs))
+	var outMu sync.Mutex
+	for _, j := range jobs {
+		wg.Add(1)
+		go func(j job) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			oc := outcomes[j.i]
+			c := cells[j.i]
+			if ctx.Err() != nil {
+				oc.RunErr = "interrupted"
+				return
+			}
+			outMu.Lock()
+			fmt.Fprintf(out, "matrix: %s: starting (kernel %s, expect Landlock ABI %d)\n", c.Name(), oc.Kernel, oc.ExpectABI)
+			outMu.Unlock()
+			var stream io.Writer
+			if o.verbose {
+				stream = out
+			}
+			logPath := filepath.Join(logDir, strings.NewReplacer("/", "_").Replace(c.Name())+".log")
+			res := runCommandCell(ctx, j.name, j.args, j.env, j.tmo, logPath, stream, "["+c.Name()+"] ")
+			oc.Guest, oc.Tail, oc.TimedOut, oc.Duration = res.Guest, res.Tail, res.TimedOut, res.Duration
+			oc.RunErr = res.RunErr
+			if c.IsHost() && res.Guest.Done {
+				oc.RunErr = "" // guestinit -host exits 1 when a test failed; the records say which
+			}
+			oc.judge()
+			outMu.Lock()
+			reportCell(out, oc, logPath)
+			outMu.Unlock()
+		}(j)
+	}
+	wg.Wait()
+	for _, oc := range outcomes {
+		if oc.Verdict == "" {
+			oc.judge()
+			if oc.Verdict != verdictPass {
+				reportCell(out, oc, "")
+			}
+		}
+	}
+
+	fmt.Fprintf(out, "\nmatrix summary (p/f/s = top-level tests passed/failed/skipped):\n%s", summaryTable(outcomes))
+	failed, why := runFailed(outcomes)
+	if failed {
+		fmt.Fprintf(out, "matrix: FAIL:\n")
+		for _, w := range why {
+			fmt.Fprintf(out, "  - %s\n", w)
+		}
+		return 1, nil
+	}
+	fmt.Fprintf(out, "matrix: PASS\n")
+	return 0, nil
+}
+
+func qemuPackage(arch string) string {
+	if arch == "amd64" {
+		return "qemu-system-x86"
+	}
+	return "qemu-system-arm"
+}
+
+func cellNames(cells []Cell) string {
+	var n []string
+	for _, c := range cells {
+		n = append(n, c.Name())
+	}
+	return strings.Join(n, " ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// reportCell prints a cell's verdict as soon as it is known, with the
+// problems and the console lines that explain them.
+func reportCell(w io.Writer, oc *cellOutcome, logPath string) {
+	fmt.Fprintf(w, "matrix: %s: %s", oc.Cell.Name(), oc.Verdict)
+	if oc.Duration > 0 {
+		fmt.Fprintf(w, " in %v", oc.Duration.Round(100*time.Millisecond))
+	}
+	if oc.SkipReason != "" {
+		fmt.Fprintf(w, " (%s)", oc.SkipReason)
+	}
+	fmt.Fprintln(w)
+	if oc.Verdict != verdictFail {
+		return
+	}
+	for _, p := range oc.Problems {
+		fmt.Fprintf(w, "    - %s\n", p)
+	}
+	for _, b := range oc.BuildFails {
+		fmt.Fprintf(w, "  --- build output of %s:\n%s\n", b.Pkg, indent(b.Reason))
+	}
+	shown := false
+	if oc.Guest != nil {
+		for _, r := range oc.Guest.Results {
+			if r.Status != "fail" {
+				continue
+			}
+			fmt.Fprintf(w, "  --- last console lines of %s as %s:\n%s\n", r.Pkg, r.User, indent(strings.Join(oc.Guest.Section(r.Pkg, r.User), "\n")))
+			shown = true
+		}
+	}
+	if !shown && len(oc.Tail) > 0 {
+		fmt.Fprintf(w, "  --- console tail:\n%s\n", indent(strings.Join(oc.Tail, "\n")))
+	}
+	if logPath != "" {
+		fmt.Fprintf(w, "  --- full console log: %s\n", logPath)
+	}
+}
