@@ -161,7 +161,7 @@ func (p *parser) array(n *node, at path, nonEmpty bool) ([]*node, error) {
 		return nil, p.errAt(n, at, ErrType, "expected an array, got %s", n.kind)
 	}
 	if nonEmpty && len(n.arr) == 0 {
-		return nil, p.errAt(n, at, ErrEmpty, "the array must not be empty")
+		return nil, p.errAt(n, at, ErrEmpty, "the array needs at least one element")
 	}
 	return n.arr, nil
 }
@@ -176,7 +176,7 @@ func (p *parser) str(n *node, at path) (string, error) {
 func (p *parser) required(m map[string]*node, owner *node, at path, key string) (*node, error) {
 	n, ok := m[key]
 	if !ok {
-		return nil, p.errAt(owner, at, ErrMissingKey, "%q is required", key)
+		return nil, p.errAt(owner, at, ErrMissingKey, "%q", key)
 	}
 	return n, nil
 }
@@ -210,7 +210,7 @@ func (p *parser) access(n *node, at path, k kind, abi int) (uint64, error) {
 			known = append(known, r.name)
 		}
 		known = append(known, k.groups()...)
-		return 0, p.errAt(it, at.index(i), ErrAccess, "unknown %s %q; known: %s", k, name, strings.Join(known, ", "))
+		return 0, p.errAt(it, at.index(i), ErrAccess, "%q is not a %s; known: %s", name, k, strings.Join(known, ", "))
 	}
 	return set, nil
 }
@@ -257,7 +257,7 @@ func (p *parser) config(root *node) (*Config, error) {
 	hasExt := top[keyPromises] != nil || top[keyUnveil] != nil || top[keyNet] != nil || top[keyScope] != nil
 	if !hasLL && !hasExt {
 		return nil, p.errAt(root, nil, ErrEmpty,
-			"empty configuration: give at least one of %s, %s, %s, %s, %s, %s, %s, %s",
+			"the configuration has no content: give at least one of %s, %s, %s, %s, %s, %s, %s, %s",
 			keyVariable, keyRuleset, d.pathBeneath, d.netPort, keyPromises, keyUnveil, keyNet, keyScope)
 	}
 	abi := 0
@@ -383,7 +383,7 @@ func (p *parser) rulesets(n *node, ll *landlockPart) error {
 			return err
 		}
 		if len(m) == 0 {
-			return p.errAt(it, iat, ErrEmpty, "empty ruleset: give %s, %s or scoped", d.handledFS, d.handledNet)
+			return p.errAt(it, iat, ErrEmpty, "the ruleset has no content: give %s, %s or scoped", d.handledFS, d.handledNet)
 		}
 		for _, f := range []struct {
 			key  string
@@ -597,7 +597,7 @@ func (p *parser) unveils(n *node, ext *extPart) error {
 		for _, v := range t.vars() {
 			if !isEnvVar(v) {
 				return p.errAt(pn, pat, ErrEnv,
-					"${%s} is not an environment variable a policy may use (%s); [[%s]] values apply to %s parents only",
+					"${%s} is not an environment variable a policy may use (%s); %s values apply to %s parents only",
 					v, strings.Join(EnvVars, ", "), keyVariable, p.d.pathBeneath)
 			}
 		}
@@ -640,7 +640,7 @@ func (p *parser) net(n *node, ext *extPart) error {
 		return err
 	}
 	if len(m) == 0 {
-		return p.errAt(n, at, ErrEmpty, "empty %s table: give %s and/or %s (an empty list denies every port)",
+		return p.errAt(n, at, ErrEmpty, "the %s table has no content: give %s and/or %s (an empty list denies every port)",
 			keyNet, d.bindTCP, d.connectTCP)
 	}
 	for _, f := range []struct {
@@ -682,7 +682,7 @@ func (p *parser) scope(n *node, ext *extPart) error {
 		return err
 	}
 	if len(m) == 0 {
-		return p.errAt(n, at, ErrEmpty, "empty %s table: give %s and/or signal", keyScope, d.abstractUS)
+		return p.errAt(n, at, ErrEmpty, "the %s table has no content: give %s and/or signal", keyScope, d.abstractUS)
 	}
 	for _, f := range []struct {
 		key string

@@ -398,6 +398,15 @@ func (t *tomlLocator) find(p path) (line, col int) {
 	if l, c := t.scan(section, sectionIdx, key); l > 0 {
 		return l, c
 	}
+	if len(p) == 1 {
+		// A table or array of tables: its (first) header.
+		if l, c := t.scan(top, -1, ""); l > 0 {
+			return l, c
+		}
+		if l, c := t.scan(top, 0, ""); l > 0 {
+			return l, c
+		}
+	}
 	if section != "" {
 		// Inline or dotted forms: point at the top-level key.
 		if l, c := t.scan("", -1, top); l > 0 {

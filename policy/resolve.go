@@ -85,7 +85,7 @@ func (c *Config) ResolveEnv(lookup func(string) (string, bool)) (*Resolved, erro
 				vals, ok := ll.vars[v]
 				if !ok {
 					return nil, rule.at.errorf(ErrVariable,
-						"variable %q is not defined in any composed file; define it with [[%s]] name = %q", v, keyVariable, v)
+						"variable %q is not defined in any composed file; define it in a %s entry", v, keyVariable)
 				}
 				n *= len(vals)
 				if n > maxPaths {
