@@ -1,0 +1,99 @@
+//go:build linux
+
+package unveil
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+
+	"github.com/landlock-lsm/go-landlock/landlock"
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// commitMu serializes enforcement: Landlock state is process-wide.
+var commitMu sync.Mutex
+
+// Commit enforces the ruleset as one new Landlock layer on every thread
+// of the process and returns what was enforced. It sets no_new_privs
+// first (go-landlock does, on every thread), so no privilege is needed.
+//
+// Protections this kernel lacks are dropped and listed in the report,
+// unless Require names them: then Commit fails with an error wrapping
+// ErrLandlockUnavailable and enforces nothing. On a kernel without
+// Landlock, Commit therefore succeeds with a report whose Landlock field
+// is false and whose items say that nothing is restricted.
+//
+// The layer only ever narrows what earlier layers allow; a process may
+// stack at most 16 (ErrTooManyLayers).
+func (r *Ruleset) Commit() (*report.Report, error) {
+	return r.commit(planOptions{})
+}
+
+func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
+	res := r.probeResult()
+	rep := &report.Report{Arch: res.Arch, Kernel: res.Kernel, LandlockABI: res.LandlockABI, NoNewPrivs: noNewPrivs()}
+	if r.empty() {
+		return rep, nil
+	}
+	p := r.plan(res, opt)
+	rep.Items = p.items
+	if len(p.errs) > 0 {
+		return rep, errors.Join(p.errs...)
+	}
+	if p.handledFS == 0 && p.handledNet == 0 && p.scoped == 0 {
+		return rep, nil // nothing this kernel can enforce; the items say why
+	}
+
+	cfg := landlock.Config{
+		HandledAccessFS:  landlock.AccessFSSet(p.handledFS),
+		HandledAccessNet: landlock.AccessNetSet(p.handledNet),
+		Scoped:           landlock.ScopedSet(p.scoped),
+	}
+	rules := make([]landlock.Rule, 0, len(p.fs)+len(p.net))
+	for _, g := range p.fs {
+		rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(g.rights), g.path))
+	}
+	for _, g := range p.net {
+		switch g.access {
+		case unix.LANDLOCK_ACCESS_NET_CONNECT_TCP:
+			rules = append(rules, landlock.ConnectTCP(g.port))
+		case unix.LANDLOCK_ACCESS_NET_BIND_TCP:
+			rules = append(rules, landlock.BindTCP(g.port))
+		case unix.LANDLOCK_ACCESS_NET_BIND_UDP:
+			rules = append(rules, landlock.BindUDP(g.port))
+		case unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP:
+			rules = append(rules, landlock.ConnectSendUDP(g.port))
+		}
+	}
+
+	commitMu.Lock()
+	defer commitMu.Unlock()
+	// Not BestEffort: the config holds only rights the probe verified, and
+	// anything go-landlock cannot enforce must be an error, not a no-op.
+	if err := cfg.Restrict(rules...); err != nil {
+		if errors.Is(err, syscall.E2BIG) {
+			return rep, &layersError{err}
+		}
+		return rep, fmt.Errorf("unveil: enforcing the Landlock ruleset (%v) failed, nothing was restricted: %w", cfg, err)
+	}
+	rep.Landlock = true
+	rep.NoNewPrivs = noNewPrivs()
+	return rep, nil
+}
+
+type layersError struct{ err error }
+
+func (e *layersError) Error() string {
+	return fmt.Sprintf("unveil: %v: the kernel allows 16 Landlock layers per process, counting inherited ones; commit fewer, larger rulesets (%v)", ErrTooManyLayers, e.err)
+}
+func (e *layersError) Unwrap() error          { return e.err }
+func (e *layersError) Is(target error) bool { return target == ErrTooManyLayers }
+
+func noNewPrivs() bool {
+	v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+	return err == nil && v == 1
+}

@@ -1,0 +1,413 @@
+//go:build linux
+
+package unveil
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// Landlock filesystem rights each permission letter grants.
+const (
+	accMake = unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
+		unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_SOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SYM
+	accRemove = unix.LANDLOCK_ACCESS_FS_REMOVE_FILE | unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
+	accRefer  = unix.LANDLOCK_ACCESS_FS_REFER
+	accRead   = unix.LANDLOCK_ACCESS_FS_READ_FILE
+	accList   = unix.LANDLOCK_ACCESS_FS_READ_DIR
+	accWrite  = unix.LANDLOCK_ACCESS_FS_WRITE_FILE
+	accTrunc  = unix.LANDLOCK_ACCESS_FS_TRUNCATE
+	accExec   = unix.LANDLOCK_ACCESS_FS_EXECUTE
+	accIoctl  = unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	accUnix   = unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
+)
+
+// dirRights maps permissions on a directory to the Landlock rights
+// granted on everything beneath it.
+//
+//	r: read files, list directories; ioctl on devices opened through it
+//	w: write and truncate files; ioctl on devices; connect to unix sockets
+//	x: execute files
+//	c: make files, directories, symlinks, sockets, FIFOs and device nodes;
+//	   remove files and directories; rename and link across directories
+//	   (REFER, which Landlock checks on both the source and the target
+//	   directory, so a move needs c on both sides)
+func dirRights(p Perm) uint64 {
+	var a uint64
+	if p&PermRead != 0 {
+		a |= accRead | accList | accIoctl
+	}
+	if p&PermWrite != 0 {
+		a |= accWrite | accTrunc | accIoctl | accUnix
+	}
+	if p&PermExec != 0 {
+		a |= accExec
+	}
+	if p&PermCreate != 0 {
+		a |= accMake | accRemove | accRefer
+	}
+	return a
+}
+
+// fileRights maps permissions on a single non-directory to the Landlock
+// rights Landlock accepts on a file. c has no file right: creating and
+// removing are rights of the directory.
+func fileRights(p Perm, mode fs.FileMode) uint64 {
+	dev := mode&fs.ModeDevice != 0
+	var a uint64
+	if p&PermRead != 0 {
+		a |= accRead
+		if dev {
+			a |= accIoctl
+		}
+	}
+	if p&PermWrite != 0 {
+		a |= accWrite | accTrunc
+		if dev {
+			a |= accIoctl
+		}
+		if mode&fs.ModeSocket != 0 {
+			a |= accUnix
+		}
+	}
+	if p&PermExec != 0 {
+		a |= accExec
+	}
+	return a
+}
+
+type fsGrant struct {
+	path   string // resolved path handed to go-landlock
+	rights uint64
+}
+
+type netGrant struct {
+	access uint64 // one LANDLOCK_ACCESS_NET_* bit
+	port   uint16
+}
+
+// plan is what Commit will tell the kernel, and the report items that
+// say so. Building it touches the kernel only through stat(2).
+type plan struct {
+	handledFS, handledNet, scoped uint64
+	fs                            []fsGrant
+	net                           []netGrant
+	items                         []report.Item
+	errs                          []error
+}
+
+func (p *plan) add(layer report.Layer, what string, st report.Status, format string, args ...any) {
+	p.items = append(p.items, report.Item{Layer: layer, What: what, Status: st, Reason: fmt.Sprintf(format, args...)})
+}
+
+// entry is one path rule with what stat(2) found.
+type entry struct {
+	pathRule
+	from   string // "" for the caller's rules; "implied by <promise>" otherwise
+	real   string // symlinks resolved; for a missing path, its resolved parent + name
+	exists bool
+	isDir  bool
+	mode   fs.FileMode
+	err    error // stat error other than "does not exist"
+}
+
+func (e *entry) what() string {
+	s := fmt.Sprintf("%s %q", e.path, e.perm.String())
+	if e.from != "" {
+		s += " (" + e.from + ")"
+	}
+	return s
+}
+
+func resolve(r pathRule) entry {
+	e := entry{pathRule: r, real: r.path}
+	fi, err := os.Stat(r.path)
+	switch {
+	case err == nil:
+		e.exists, e.isDir, e.mode = true, fi.IsDir(), fi.Mode()
+		if real, err := filepath.EvalSymlinks(r.path); err == nil {
+			e.real = real
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(r.path)); err == nil {
+			e.real = filepath.Join(dir, filepath.Base(r.path))
+		}
+	default:
+		e.err = err
+	}
+	return e
+}
+
+// beneath reports whether path is dir or lies beneath it.
+func beneath(path, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return path == dir || strings.HasPrefix(path, dir+"/")
+}
+
+// planOptions carry what the caller of commit knows.
+type planOptions struct {
+	// promises pledged with this commit, when known (CommitPending);
+	// used to word the unix-socket item.
+	promises      promises.Set
+	promisesKnown bool
+}
+
+func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
+	p := &plan{}
+	abi := res.LandlockABI
+	need := func(pr Protection) bool {
+		// A protection is missing when the verified ABI predates it.
+		if abi >= pr.ABI() {
+			return true
+		}
+		if r.required(pr) {
+			var reason error
+			if abi == 0 {
+				reason = res.LandlockErr
+			}
+			p.errs = append(p.errs, &UnavailableError{Protection: pr, HaveABI: abi, Reason: reason})
+		}
+		return false
+	}
+	unavailable := func(pr Protection) string {
+		if abi == 0 {
+			return fmt.Sprintf("Landlock unavailable: %v", res.LandlockErr)
+		}
+		return fmt.Sprintf("needs Landlock ABI %d, this kernel has %d", pr.ABI(), abi)
+	}
+
+	r.planPaths(p, res, need, unavailable, opt)
+	r.planNet(p, res, need, unavailable)
+	if r.scopes != 0 {
+		what := "scopes " + r.scopes.String()
+		if need(Scopes) {
+			if r.scopes&ScopeSignal != 0 {
+				p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
+			}
+			if r.scopes&ScopeAbstractUnix != 0 {
+				p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+			}
+			p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox")
+		} else {
+			p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted", unavailable(Scopes))
+		}
+	}
+	return p
+}
+
+func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string, opt planOptions) {
+	if len(r.paths) == 0 {
+		return
+	}
+	abi := res.LandlockABI
+	entries := make([]entry, 0, len(r.paths))
+	for _, pr := range r.paths {
+		entries = append(entries, resolve(pr))
+	}
+	if r.hasImplied {
+		for _, ip := range impliedPaths(r.implied) {
+			from := "implied by " + ip.Promise.String()
+			abs := filepath.Clean(ip.Path)
+			perm, err := ParsePerm(ip.Perm)
+			if err != nil || !filepath.IsAbs(abs) {
+				p.add(report.LayerLandlockFS, fmt.Sprintf("%s %q (%s)", ip.Path, ip.Perm, from), report.Dropped, "bad implied path entry: %v", err)
+				continue
+			}
+			if i := slices.IndexFunc(entries, func(e entry) bool { return e.path == abs }); i >= 0 {
+				if entries[i].from == "" {
+					p.add(report.LayerLandlockFS, fmt.Sprintf("%s %q (%s)", abs, ip.Perm, from), report.NoEffect, "not added: unveiled explicitly as %q", entries[i].perm.String())
+				} else {
+					entries[i].perm |= perm // two promises imply the same path
+				}
+				continue
+			}
+			e := resolve(pathRule{path: abs, perm: perm})
+			e.from = from
+			if !e.exists {
+				p.add(report.LayerLandlockFS, e.what(), report.NoEffect, "does not exist here; not added")
+				continue
+			}
+			entries = append(entries, e)
+		}
+	}
+
+	if !need(Paths) {
+		p.add(report.LayerLandlockFS, "paths", report.Dropped, "%s; no path is restricted", unavailable(Paths))
+		for i := range entries {
+			p.add(report.LayerLandlockFS, entries[i].what(), report.Dropped, "not enforced: Landlock unavailable")
+		}
+		return
+	}
+	p.handledFS = res.FSRights()
+
+	anyCreate := false
+	for i := range entries {
+		e := &entries[i]
+		// Landlock grants the union of every rule on the way to a file;
+		// OpenBSD applies only the nearest unveil. Find what the
+		// directories above add.
+		var above Perm
+		var aboveFrom []string
+		for j := range entries {
+			o := &entries[j]
+			if i == j || !o.exists || !o.isDir || !beneath(e.real, o.real) {
+				continue
+			}
+			if o.perm&^e.perm != 0 {
+				above |= o.perm
+				aboveFrom = append(aboveFrom, fmt.Sprintf("%s %q", o.path, o.perm.String()))
+			}
+		}
+		widened := above&^e.perm != 0
+		if e.perm == 0 {
+			if widened {
+				p.errs = append(p.errs, fmt.Errorf("unveil: cannot hide %s (permissions \"\"): %w: Landlock rules only add access and %s grants %q there; hide a path only where no unveiled directory above it has permissions",
+					e.path, ErrNotExpressible, strings.Join(aboveFrom, ", "), above.String()))
+				continue
+			}
+			p.add(report.LayerLandlockFS, e.what(), report.Enforced, "hidden: no rule, so no access (Landlock answers EACCES, not ENOENT)")
+			continue
+		}
+		if e.err != nil {
+			p.add(report.LayerLandlockFS, e.what(), report.Dropped, "cannot be used, nothing granted: %v", e.err)
+			continue
+		}
+		if !e.exists {
+			reason := "does not exist: Landlock can only name existing files, so nothing is granted for it; unveil its directory to create it"
+			if fi, err := os.Lstat(e.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				reason = "symlink to a missing target: nothing is granted for it"
+			}
+			if widened {
+				reason += fmt.Sprintf("; if created, it gets %q from %s", (above | e.perm).String(), strings.Join(aboveFrom, ", "))
+			}
+			p.add(report.LayerLandlockFS, e.what(), report.Dropped, "%s", reason)
+			continue
+		}
+		var notes []string
+		st := report.Enforced
+		var rights uint64
+		if e.isDir {
+			rights = dirRights(e.perm)
+			anyCreate = anyCreate || e.perm&PermCreate != 0
+		} else {
+			rights = fileRights(e.perm, e.mode)
+			if e.perm&PermCreate != 0 {
+				st = report.Partial
+				notes = append(notes, "c dropped: creating and removing are rights of the directory under Landlock; unveil the directory with c")
+			}
+		}
+		if e.real != e.path {
+			notes = append(notes, "symlink: grants its target "+e.real)
+		}
+		if widened {
+			st = report.Partial
+			notes = append(notes, fmt.Sprintf("effective permissions %q: Landlock adds %s (OpenBSD would apply only %q here)",
+				(above | e.perm).String(), strings.Join(aboveFrom, ", "), e.perm.String()))
+		}
+		rights &= p.handledFS
+		if rights == 0 {
+			p.add(report.LayerLandlockFS, e.what(), report.Dropped, "%s", strings.Join(append(notes, "no Landlock right left to grant"), "; "))
+			continue
+		}
+		kind := "file"
+		if e.isDir {
+			kind = "directory"
+		}
+		reason := kind
+		if len(notes) > 0 {
+			reason += "; " + strings.Join(notes, "; ")
+		}
+		p.add(report.LayerLandlockFS, e.what(), st, "%s", reason)
+		p.fs = append(p.fs, fsGrant{path: e.real, rights: rights})
+	}
+
+	// What this ABI cannot do, once for the layer.
+	if anyCreate && !need(Refer) {
+		p.add(report.LayerLandlockFS, "rename/link across directories", report.Partial,
+			"%s: every rename or hard link across directories fails with EXDEV, even with c on both sides", unavailable(Refer))
+	}
+	if !need(Truncate) {
+		p.add(report.LayerLandlockFS, "truncate", report.Dropped,
+			"%s: truncate(2) and O_TRUNC are not restricted; w is not needed to truncate a file", unavailable(Truncate))
+	}
+	need(IoctlDev) // ioctl follows r/w from ABI 5; below, opening the device is what counts
+	if !opt.promisesKnown || opt.promises.Has(promises.Unix) {
+		if !need(UnixSockets) {
+			p.add(report.LayerLandlockFS, "unix sockets by path", report.Partial,
+				"%s: connect(2) and sendmsg(2) to pathname unix sockets are not restricted by path (a pledge without \"unix\" denies unix sockets)", unavailable(UnixSockets))
+		}
+	} else {
+		need(UnixSockets)
+	}
+	if res.Cgo && abi < 8 && p.handledFS&accList != 0 {
+		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
+			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
+	}
+}
+
+func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string) {
+	kinds := []struct {
+		set  *portSet
+		prot Protection
+		bit  uint64
+		what string
+	}{
+		{&r.connectTCP, TCP, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP, "tcp connect"},
+		{&r.bindTCP, TCP, unix.LANDLOCK_ACCESS_NET_BIND_TCP, "tcp bind"},
+		{&r.bindUDP, UDP, unix.LANDLOCK_ACCESS_NET_BIND_UDP, "udp bind"},
+		{&r.sendUDP, UDP, unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, "udp connect/send"},
+	}
+	for _, k := range kinds {
+		if !k.set.on {
+			continue
+		}
+		ports := "no port"
+		if len(k.set.ports) > 0 {
+			ps := make([]string, len(k.set.ports))
+			for i, port := range k.set.ports {
+				ps[i] = fmt.Sprint(port)
+			}
+			ports = "ports " + strings.Join(ps, ",")
+		}
+		what := k.what + " " + ports
+		if !need(k.prot) || res.NetRights()&k.bit == 0 {
+			p.add(report.LayerLandlockNet, what, report.Dropped, "%s; not restricted", unavailable(k.prot))
+			continue
+		}
+		p.handledNet |= k.bit
+		for _, port := range k.set.ports {
+			p.net = append(p.net, netGrant{access: k.bit, port: port})
+		}
+		if k.prot == TCP && mptcpEnabled() {
+			p.add(report.LayerLandlockNet, what, report.Partial,
+				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP), which net.Listen uses by default: pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0", ports)
+			continue
+		}
+		p.add(report.LayerLandlockNet, what, report.Enforced, "only %s allowed", ports)
+	}
+}
+
+// mptcpEnabled reports whether the kernel may hand out MPTCP sockets
+// (unknown counts as yes).
+func mptcpEnabled() bool {
+	b, err := os.ReadFile("/proc/sys/net/mptcp/enabled")
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist) // no MPTCP in this kernel
+	}
+	return strings.TrimSpace(string(b)) != "0"
+}

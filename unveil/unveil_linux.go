@@ -1,0 +1,106 @@
+//go:build linux
+
+package unveil
+
+import (
+	"sync"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// blockImplied are the promises whose implied paths UnveilBlock adds when
+// it commits before any pledge: the promises are not known yet, and Go's
+// standard library opens these files lazily (os/exec's /dev/null,
+// time.Local's /etc/localtime and zoneinfo, the resolver's files, the
+// system CA certificates). Every one is listed in the report.
+var blockImplied = promises.Of(promises.Stdio, promises.DNS, promises.Inet)
+
+// proc is the process-wide pending ruleset behind the OpenBSD-style
+// functions. Kernel state is process-wide, so this is too.
+var proc struct {
+	mu      sync.Mutex
+	pending *Ruleset
+	// locked is set by a pledge without "unveil".
+	locked bool
+	// probe replaces probe.Get() in tests.
+	probe *probe.Result
+}
+
+// Unveil adds path with permissions (any of "r", "w", "x", "c", or "" to
+// hide it) to the process's pending unveils, as OpenBSD's unveil(2). The
+// unveils take effect together when UnveilBlock is called or when pledge
+// is called without the "unveil" promise. See the package documentation
+// for how Linux differs.
+func Unveil(path, permissions string) error {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	if proc.locked {
+		return lockedError{}
+	}
+	if proc.pending == nil {
+		proc.pending = &Ruleset{probe: proc.probe}
+	}
+	return proc.pending.Unveil(path, permissions)
+}
+
+// UnveilBlock commits the pending unveils, as OpenBSD's unveil(NULL,
+// NULL): from now on only the unveiled paths are accessible, to every
+// thread of the process and to processes it starts. It adds the paths the
+// stdio, dns and inet promises imply (read-only, plus /dev/null
+// read-write). Without pending unveils it does nothing. On a kernel
+// without Landlock it succeeds and restricts nothing; use Block for the
+// report, or a Ruleset with Require to fail instead.
+func UnveilBlock() error {
+	_, err := Block()
+	return err
+}
+
+// Block is UnveilBlock returning the report of what was enforced (nil
+// when nothing was pending).
+func Block() (*report.Report, error) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	r := proc.pending
+	if r == nil {
+		return nil, nil
+	}
+	proc.pending = nil
+	r.Implied(blockImplied)
+	return r.commit(planOptions{})
+}
+
+// Pending reports whether Unveil was called since the last commit.
+func Pending() bool {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	return proc.pending != nil
+}
+
+// CommitPending is pledge's hook; call it before installing the seccomp
+// filter. When ps lacks the "unveil" promise it commits the pending
+// unveils, if any, adding the paths promises.ImpliedPaths implies for ps,
+// and locks Unveil (later calls fail with ErrLocked, as pledge would
+// forbid them on OpenBSD). When ps has "unveil" it commits nothing: the
+// program may still unveil, and UnveilBlock or a later pledge commits.
+// With nothing to commit it returns an empty report.
+func CommitPending(ps promises.Set) (report.Report, error) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	if ps.Has(promises.Unveil) {
+		return report.Report{}, nil
+	}
+	proc.locked = true
+	r := proc.pending
+	if r == nil {
+		return report.Report{}, nil
+	}
+	proc.pending = nil
+	r.Implied(ps)
+	rep, err := r.commit(planOptions{promises: ps, promisesKnown: true})
+	if rep == nil {
+		return report.Report{}, err
+	}
+	return *rep, err
+}
