@@ -90,7 +90,7 @@ type layersError struct{ err error }
 func (e *layersError) Error() string {
 	return fmt.Sprintf("unveil: %v: the kernel allows 16 Landlock layers per process, counting inherited ones; commit fewer, larger rulesets (%v)", ErrTooManyLayers, e.err)
 }
-func (e *layersError) Unwrap() error          { return e.err }
+func (e *layersError) Unwrap() error        { return e.err }
 func (e *layersError) Is(target error) bool { return target == ErrTooManyLayers }
 
 func noNewPrivs() bool {

@@ -317,7 +317,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		if widened {
 			st = report.Partial
 			notes = append(notes, fmt.Sprintf("effective permissions %q: Landlock adds %s (OpenBSD would apply only %q here)",
-				(above | e.perm).String(), strings.Join(aboveFrom, ", "), e.perm.String()))
+				(above|e.perm).String(), strings.Join(aboveFrom, ", "), e.perm.String()))
 		}
 		rights &= p.handledFS
 		if rights == 0 {
