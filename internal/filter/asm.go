@@ -131,7 +131,9 @@ func (a *asm) resolve() ([]bpf.RawInstruction, error) {
 			if !isCondJump(it.op) {
 				continue
 			}
-			base := pos[i] + 1 + btoi(it.needT) + btoi(it.needF)
+			// Offsets count from the instruction after the jump, whatever
+			// trampolines follow it.
+			base := pos[i] + 1
 			if !it.needT && at[it.jt]-base > 255 {
 				it.needT, changed = true, true
 			}
@@ -222,10 +224,10 @@ func (a *asm) emit(pos []int, at map[label]int) ([]bpf.RawInstruction, error) {
 				slot++
 			}
 			if !it.needT {
-				ri.Jt = uint8(at[it.jt] - slot)
+				ri.Jt = uint8(at[it.jt] - (pos[i] + 1))
 			}
 			if !it.needF {
-				ri.Jf = uint8(at[it.jf] - slot)
+				ri.Jf = uint8(at[it.jf] - (pos[i] + 1))
 			}
 			out = append(out, ri)
 			for j := pos[i] + 1; j < slot; j++ {

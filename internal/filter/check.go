@@ -49,7 +49,7 @@ var seccompOps = map[uint16]bool{
 	clsMISC | miscTAX: true, clsMISC | miscTXA: true,
 	clsLD | modeMEM: true, clsLDX | modeMEM: true,
 	clsST: true, clsSTX: true,
-	clsJMP | jmpJA: true,
+	clsJMP | jmpJA:         true,
 	clsJMP | jmpJEQ | srcK: true, clsJMP | jmpJEQ | srcX: true,
 	clsJMP | jmpJGE | srcK: true, clsJMP | jmpJGE | srcX: true,
 	clsJMP | jmpJGT | srcK: true, clsJMP | jmpJGT | srcX: true,

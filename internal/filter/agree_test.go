@@ -1,0 +1,60 @@
+package filter
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/pledgekit/pledgekit/promises"
+)
+
+// TestAgree runs every program in the VM and in Run, for every syscall
+// number (and beyond the table, x32 numbers and foreign architectures) with
+// representative arguments, and compares both with Reference.
+func TestAgree(t *testing.T) {
+	useDevTable()
+	type cas struct {
+		set  promises.Set
+		deny uint32
+	}
+	var cases []cas
+	for _, p := range promises.All() {
+		cases = append(cases, cas{promises.Of(p), RetErrno | EPERM})
+	}
+	for _, s := range realisticSets() {
+		for _, d := range []uint32{RetErrno | EPERM, RetKillProcess, RetLog, RetErrno | ENOSYS, RetTrap, RetUserNotif} {
+			cases = append(cases, cas{s, d})
+		}
+	}
+	for _, arch := range arches {
+		tab := table(t, arch)
+		maxNr := tab.Max()
+		for _, c := range cases {
+			s := Spec{Arch: arch, Promises: c.set, Deny: c.deny}
+			p := compileCached(t, arch, c.set, c.deny)
+			checkProgram(t, p)
+			vm := newVM(t, p)
+			rng := rand.New(rand.NewPCG(uint64(c.set), uint64(c.deny)))
+			for nr := uint32(0); nr <= maxNr+10; nr++ {
+				name, _ := tab.Name(nr)
+				vecs := vectors(specRules(s, name), rng)
+				for _, a := range vecs {
+					agree(t, vm, p, s, Data{Nr: int32(nr), Arch: tab.AuditArch, Args: a, IP: rng.Uint64()})
+				}
+				// The same call as x32 (amd64) or with a foreign arch.
+				if tab.X32SyscallBit != 0 {
+					agree(t, vm, p, s, Data{Nr: int32(nr | tab.X32SyscallBit), Arch: tab.AuditArch, Args: vecs[len(vecs)/2]})
+				}
+				fa := foreignArches[rng.IntN(len(foreignArches))]
+				agree(t, vm, p, s, Data{Nr: int32(nr), Arch: fa, Args: vecs[len(vecs)/2]})
+			}
+			for _, fa := range foreignArches {
+				for _, nr := range []int32{0, 1, 4, 11, 59, 64, 172, 221, -1} {
+					agree(t, vm, p, s, Data{Nr: nr, Arch: fa})
+				}
+			}
+			for _, nr := range []uint32{0x3fffffff, 0x40000000, 0x40000001, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000, 0xc0000001, 0xffffffff, maxNr + 1000} {
+				agree(t, vm, p, s, Data{Nr: int32(nr), Arch: tab.AuditArch})
+			}
+		}
+	}
+}
