@@ -130,3 +130,5 @@ func fake(abi int) *probe.Result {
 	}
 	return &r
 }
+
+func errorsIs(err error, target error) bool { return errors.Is(err, target) }

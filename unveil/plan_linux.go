@@ -40,7 +40,9 @@ const (
 //
 //	r: read files, list directories; ioctl on devices opened through it
 //	w: write and truncate files; ioctl on devices; connect to unix sockets
-//	x: execute files
+//	x: execute files; also read them, because Linux's execve opens the
+//	   binary for reading and Landlock checks READ_FILE on that open (the
+//	   report marks x without r as partial)
 //	c: make files, directories, symlinks, sockets, FIFOs and device nodes;
 //	   remove files and directories; rename and link across directories
 //	   (REFER, which Landlock checks on both the source and the target
@@ -54,7 +56,7 @@ func dirRights(p Perm) uint64 {
 		a |= accWrite | accTrunc | accIoctl | accUnix
 	}
 	if p&PermExec != 0 {
-		a |= accExec
+		a |= accExec | accRead
 	}
 	if p&PermCreate != 0 {
 		a |= accMake | accRemove | accRefer
@@ -84,7 +86,7 @@ func fileRights(p Perm, mode fs.FileMode) uint64 {
 		}
 	}
 	if p&PermExec != 0 {
-		a |= accExec
+		a |= accExec | accRead
 	}
 	return a
 }
@@ -310,6 +312,10 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				st = report.Partial
 				notes = append(notes, "c dropped: creating and removing are rights of the directory under Landlock; unveil the directory with c")
 			}
+		}
+		if e.perm&PermExec != 0 && e.perm&PermRead == 0 {
+			st = report.Partial
+			notes = append(notes, "x also allows reading files: Linux's execve opens the binary for reading and Landlock checks that")
 		}
 		if e.real != e.path {
 			notes = append(notes, "symlink: grants its target "+e.real)
