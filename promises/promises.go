@@ -1,11 +1,3 @@
-// Package promises is pledgekit's vocabulary: the promise names OpenBSD's
-// pledge(2) accepts, a parser that reads promise strings exactly as
-// OpenBSD does, and the declarative table that maps each promise to the
-// Linux system calls (with argument conditions) it allows.
-//
-// The package is pure data and parsing: it never calls the kernel and is
-// architecture-neutral. Syscalls are named with the kernel's own names; a
-// name that does not exist on an architecture is simply absent there.
 package promises
 
 import (

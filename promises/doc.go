@@ -1,0 +1,148 @@
+// Package promises is pledgekit's vocabulary: the promise names OpenBSD's
+// pledge(2) (and Cosmopolitan's Linux port) accept, a parser that reads
+// promise strings exactly as OpenBSD does, and the declarative table that
+// maps each promise to the Linux system calls, with argument conditions,
+// that it allows.
+//
+// The package is pure data and lookup: it never calls the kernel and works
+// the same on every host. Syscalls are named with the kernel's own names
+// ("newfstatat", "pread64"); the table lists names of both amd64 and arm64,
+// and a name an architecture lacks (open, stat, fork, dup2, epoll_wait on
+// arm64) is simply skipped there by the filter compiler, which resolves names
+// with package syscalls.
+//
+// # Parsing
+//
+// Parse follows OpenBSD: words are separated by spaces (runs of spaces and
+// trailing spaces are fine), a leading space, a tab or any other unknown or
+// differently cased word is an error naming the word, duplicates are
+// harmless, "" is the empty set, and strings longer than MaxLen bytes are
+// refused. Every name either system accepts parses, including promises that
+// mean nothing on Linux (see below) and "tmppath", which OpenBSD removed in
+// 2026.
+//
+// # The table and its semantics
+//
+// Rules(p) lists what promise p allows; Baseline() what every set allows,
+// the empty set included. A Rule allows one syscall when all its Args
+// conditions hold; several rules for the same syscall are alternatives. A
+// rule whose Also is not empty applies only when those promises are pledged
+// as well: that is how "requires all of" is written (an open with
+// O_CREAT|O_RDWR is owned by cpath with Also = rpath wpath). Errno rules
+// answer a call with an errno instead of allowing it; among the rules that
+// apply to a call, Errno rules are considered before Allow rules. Decide is
+// the reference implementation of these semantics, which the filter
+// compiler must reproduce exactly; Allowing and Requirements answer the
+// reverse question for violation messages and documentation.
+//
+// Conditions on int-typed arguments (flags, modes, domains, commands) look
+// at the low 32 bits only (Width W32), as the kernel does: a filter that
+// compared all 64 bits could be bypassed with socket(AF_NETLINK|1<<32, ...).
+// Pointers and sizes are compared on all 64 bits (W64). Every constant the
+// table examines has the same value on amd64 and arm64; the flags whose
+// values differ (O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE, hence
+// O_TMPFILE) are never examined, so no rule needs Rule.Arch.
+//
+// Always, whatever the promises: exit, exit_group and rt_sigreturn are
+// allowed; clone3 and openat2 fail with ENOSYS, because their flags are in
+// user memory a seccomp filter cannot read and ENOSYS makes glibc and other
+// runtimes fall back to clone and openat, which the table does check;
+// socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT, because Landlock's
+// TCP port rules do not see MPTCP and Go's net.Listen then falls back to
+// plain TCP.
+//
+// # What each promise means on Linux
+//
+// Describe(p) summarises every promise. The file-opening rules are decided
+// by the open flags alone: O_RDONLY needs rpath, O_WRONLY needs wpath,
+// O_RDWR needs rpath and wpath (as on OpenBSD), O_TRUNC needs wpath, O_CREAT
+// and O_TMPFILE need cpath together with what the access mode needs, so
+// cpath alone never opens an existing file. Creating opens, the chmod family
+// and mknod are refused when the mode has setuid, setgid or sticky bits.
+//
+// Everything the Go runtime needs once main runs is in stdio. This was
+// measured, not guessed: promises/internal/inventory straces a program that
+// runs goroutines, GC, timers, the network poller on a pipe, crypto/rand, a
+// file read and os/exec, built with and without cgo, and checks every call
+// after its pledge point against "stdio rpath proc exec".
+//
+// # Differences from OpenBSD, and holes
+//
+// seccomp sees numbers and registers, never paths or memory, so:
+//
+//   - Paths are not checked. rpath allows opening any file for reading; only
+//     unveil (Landlock) narrows which. OpenBSD's whitelist of files stdio,
+//     dns, getpw and tty may open without rpath (/dev/null, /etc/resolv.conf,
+//     /etc/localtime, /etc/passwd, /dev/tty, ...) cannot exist: on Linux
+//     opening them needs rpath (or wpath), and ImpliedPaths lists them so a
+//     pledge combined with unveil keeps them reachable. In particular Go's
+//     resolver reads /etc/resolv.conf and /etc/hosts, so "dns" programs
+//     also need rpath, and getpw and vminfo grant no system calls at all.
+//   - Landlock does not control metadata changes (chmod, chown, utimes,
+//     xattrs) or stat, so fattr, chown and rpath's stat are limited by DAC
+//     only, even with unveil.
+//   - kill: stdio allows kill(0, sig), the caller's own process group, but
+//     not kill(getpid(), sig), since the pid is not known when the table is
+//     written. tgkill and tkill are allowed to any thread, because the Go
+//     runtime preempts its threads with tgkill(getpid(), tid, SIGURG) and
+//     glibc's raise uses tgkill. That is a hole: a stdio process can signal
+//     any process it may signal under the kernel's own rules, by naming its
+//     main thread (tgkill(pid, pid, sig)). kill of another pid needs proc.
+//     A Go program crashing with GOTRACEBACK=crash relays SIGQUIT with
+//     kill(getpid()), which stdio denies.
+//   - sendmsg/recvmsg cannot be inspected, so descriptor passing cannot be
+//     told from ordinary messages. sendfd grants sendmsg/sendmmsg and recvfd
+//     grants recvmsg/recvmmsg; inet grants all four (for UDP ancillary data)
+//     and dns the send half (glibc's resolver uses sendmmsg), so a process
+//     holding inet or dns and any AF_UNIX socket (socketpair is stdio) can
+//     pass descriptors. Directory descriptors are not refused.
+//   - Socket addresses cannot be checked: inet reaches every host and port,
+//     and dns, which on OpenBSD only works on libc's SOCK_DNS sockets, is
+//     TCP and UDP to any host (without listen/accept). Landlock can restrict
+//     TCP ports. anet (from Cosmopolitan) is TCP serving only: no connect,
+//     no UDP, no addressed sendto (TCP fast open would connect).
+//   - glibc's getaddrinfo (Go's cgo resolver) opens a NETLINK_ROUTE socket
+//     to sort addresses; that needs route, or it fails and glibc carries on
+//     when the penalty is an errno. Go's own resolver does not.
+//   - route allows NETLINK_ROUTE sockets and SIOCGIF* queries; netlink cannot
+//     tell reads from writes, so a process with CAP_NET_ADMIN can change
+//     routes too. wroute means nothing more on Linux.
+//   - ioctl requests are checked, the device is not: tty's requests work on
+//     any descriptor. TIOCSTI and TIOCLINUX are never allowed.
+//   - Setuid, setgid and sticky bits are refused (the call is denied) rather
+//     than silently dropped as on OpenBSD. chown to one's own uid and groups,
+//     which OpenBSD's fattr allows, needs chown; the kernel already limits
+//     unprivileged chown to exactly that.
+//   - exec: seccomp filters survive execve, so unlike OpenBSD an exec'd
+//     program runs under the same promises. It must be able to start: a
+//     dynamically linked C program needs rpath (ld.so.cache, libraries) and
+//     exec, which allows file-backed PROT_EXEC mappings without PROT_WRITE
+//     so the loader can map libraries; a Go program reads
+//     /sys/kernel/mm/transparent_hugepage and cgroup files at start-up
+//     (rpath) and may raise RLIMIT_NOFILE (proc). os/exec itself creates
+//     the child with clone without CLONE_THREAD, so it needs "proc exec".
+//     With wpath or cpath, exec lets a process write a file and map it
+//     executable, as it could write a file and exec it. mprotect cannot tell
+//     file-backed from anonymous memory, so mprotect with PROT_EXEC always
+//     needs prot_exec.
+//   - arch_prctl (amd64) is in stdio for C runtimes' thread-local storage;
+//     it only affects the calling thread. seccomp(2) and
+//     prctl(PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS) are in stdio so a pledged
+//     process can pledge again: a new filter can only narrow.
+//   - vDSO calls (clock_gettime, gettimeofday, getcpu, getrandom's fast
+//     path) never reach seccomp; they work under every promise set.
+//   - Not covered by the table, and the compiler's job: the architecture
+//     check (i386 calls on amd64 arrive with another AUDIT_ARCH) and x32
+//     calls (numbers with X32SyscallBit) must be refused outright.
+//
+// # Promises that mean nothing on Linux
+//
+// audio, bpf, disklabel, drm, pf, ps, tape, tmppath, video, vmm and wroute
+// are accepted so that OpenBSD promise strings parse, grant nothing, and
+// Describe reports Linux == false for them; a Report should list them as
+// having no effect. tmppath was removed from OpenBSD in 2026; use
+// "rpath wpath cpath" and unveil("/tmp", "rwc"). ps would need all of /proc,
+// including other processes' files, so it is not mapped. error grants no
+// system calls but changes the penalty: a call no promise allows fails with
+// ENOSYS instead of killing the process; the pledge package implements it.
+package promises

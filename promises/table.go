@@ -1,0 +1,665 @@
+package promises
+
+// This file is the promise table: for every promise, the system calls it
+// allows on Linux and the argument conditions under which it allows them.
+// It is data; the helpers below only make it shorter to write. The package
+// documentation (doc.go) explains the choices and the holes.
+
+// ---------------------------------------------------------------------------
+// Helpers for writing rules.
+
+// eq is "argument == v" on the low 32 bits (int-typed arguments).
+func eq(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W32, Value: v} }
+
+// eq64 is "argument == v" on all 64 bits (pointers).
+func eq64(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W64, Value: v} }
+
+// masked is "argument & mask == v" on the low 32 bits.
+func masked(arg uint8, mask, v uint64) Cond {
+	return Cond{Arg: arg, Width: W32, Mask: mask, Value: v}
+}
+
+// none is "argument has none of the bits in mask" on the low 32 bits.
+func none(arg uint8, mask uint64) Cond { return masked(arg, mask, 0) }
+
+// rule allows one syscall when all conditions hold.
+func rule(sys string, conds ...Cond) Rule { return Rule{Syscall: sys, Args: conds} }
+
+// calls allows syscalls unconditionally.
+func calls(names ...string) []Rule {
+	out := make([]Rule, len(names))
+	for i, n := range names {
+		out[i] = Rule{Syscall: n}
+	}
+	return out
+}
+
+// oneOf allows sys when argument arg (low 32 bits) equals one of vals, plus
+// the extra conditions.
+func oneOf(sys string, arg uint8, vals []uint64, extra ...Cond) []Rule {
+	out := make([]Rule, len(vals))
+	for i, v := range vals {
+		out[i] = rule(sys, append([]Cond{eq(arg, v)}, extra...)...)
+	}
+	return out
+}
+
+// errnoRule answers sys with errno e when the conditions hold.
+func errnoRule(sys string, e uint16, conds ...Cond) Rule {
+	return Rule{Syscall: sys, Args: conds, Action: Errno, Errno: e}
+}
+
+// requiring returns rules with Also extended by ps.
+func requiring(rules []Rule, ps ...Promise) []Rule {
+	for i := range rules {
+		rules[i].Also |= Of(ps...)
+	}
+	return rules
+}
+
+func join(groups ...[]Rule) []Rule {
+	var out []Rule
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// sockopt names one (level, option) pair for setsockopt/getsockopt.
+type sockopt struct {
+	name  string // kernel name, for docs and tests
+	level uint64
+	opt   uint64
+}
+
+// sockopts allows setsockopt and getsockopt for each pair.
+func sockopts(list []sockopt) []Rule {
+	var out []Rule
+	for _, sys := range []string{"setsockopt", "getsockopt"} {
+		for _, o := range list {
+			out = append(out, rule(sys, eq(1, o.level), eq(2, o.opt)))
+		}
+	}
+	return out
+}
+
+// ioctlReq names one ioctl request.
+type ioctlReq struct {
+	name string
+	req  uint64
+}
+
+func ioctls(list []ioctlReq) []Rule {
+	out := make([]Rule, len(list))
+	for i, r := range list {
+		out[i] = rule("ioctl", eq(1, r.req))
+	}
+	return out
+}
+
+func values[T any](list []T, f func(T) uint64) []uint64 {
+	out := make([]uint64, len(list))
+	for i, x := range list {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Open flags: which promises an open needs.
+
+// openArgs describes where an open-like syscall keeps its flags and mode.
+type openArgs struct {
+	sys   string
+	flags uint8
+	mode  uint8
+}
+
+var openSyscalls = []openArgs{
+	{"openat", 2, 3},
+	{"open", 1, 2}, // amd64 only
+}
+
+// openMask is the set of flag bits that decide the promises an open needs.
+// All of them have the same value on amd64 and arm64.
+const openMask = oAccmode | oCreat | oTrunc | oTmpfileB
+
+// openNeeds returns the promises an open with the given flags needs:
+// reading (O_RDONLY, O_RDWR) needs rpath; writing (O_WRONLY, O_RDWR) or
+// truncating (O_TRUNC) needs wpath; creating (O_CREAT, O_TMPFILE) needs
+// cpath. ok is false for flag combinations the kernel refuses anyway
+// (O_ACCMODE == 3 is handled by the caller; O_CREAT|O_TMPFILE and a
+// read-only O_TMPFILE are EINVAL).
+func openNeeds(acc, trunc, create uint64) (need Set, ok bool) {
+	switch acc {
+	case oRdonly:
+		need = need.With(Rpath)
+	case oWronly:
+		need = need.With(Wpath)
+	case oRdwr:
+		need = need.With(Rpath).With(Wpath)
+	default:
+		return 0, false
+	}
+	if trunc != 0 {
+		need = need.With(Wpath)
+	}
+	switch create {
+	case 0:
+	case oCreat:
+		need = need.With(Cpath)
+	case oTmpfileB:
+		if acc == oRdonly {
+			return 0, false
+		}
+		need = need.With(Cpath)
+	default:
+		return 0, false
+	}
+	return need, true
+}
+
+// openRules builds, for every promise, the open rules it owns. Each
+// combination of access mode, O_TRUNC and O_CREAT/O_TMPFILE becomes one
+// rule owned by the most specific promise it needs (cpath, else wpath, else
+// rpath) with the others in Also. Creating opens also require a mode
+// without setuid, setgid or sticky bits.
+func openRules() map[Promise][]Rule {
+	out := map[Promise][]Rule{}
+	for _, o := range openSyscalls {
+		for _, acc := range []uint64{oRdonly, oWronly, oRdwr} {
+			for _, trunc := range []uint64{0, oTrunc} {
+				for _, create := range []uint64{0, oCreat, oTmpfileB} {
+					need, ok := openNeeds(acc, trunc, create)
+					if !ok {
+						continue
+					}
+					owner := Rpath
+					switch {
+					case need.Has(Cpath):
+						owner = Cpath
+					case need.Has(Wpath):
+						owner = Wpath
+					}
+					r := rule(o.sys, masked(o.flags, openMask, acc|trunc|create))
+					if create != 0 {
+						r.Args = append(r.Args, none(o.mode, modeSpecial))
+					}
+					r.Also = need.Without(owner)
+					out[owner] = append(out[owner], r)
+				}
+			}
+		}
+	}
+	// creat(path, mode) is open(O_CREAT|O_WRONLY|O_TRUNC): cpath and wpath.
+	out[Cpath] = append(out[Cpath], Rule{Syscall: "creat", Args: []Cond{none(1, modeSpecial)}, Also: Of(Wpath)})
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Socket options.
+
+var stdioSockopts = []sockopt{
+	{"SO_TYPE", solSocket, 3},
+	{"SO_ERROR", solSocket, 4},
+	{"SO_SNDBUF", solSocket, 7},
+	{"SO_RCVBUF", solSocket, 8},
+	{"SO_PROTOCOL", solSocket, 38},
+	{"SO_DOMAIN", solSocket, 39},
+	{"TCP_NODELAY", ipprotoTCP, 1},
+	{"IP_TOS", ipprotoIP, 1},
+	{"IPV6_TCLASS", ipprotoIPv6, 67},
+}
+
+// inetSockopts are the options inet, anet and dns add.
+var inetSockopts = []sockopt{
+	{"SO_REUSEADDR", solSocket, 2},
+	{"SO_DONTROUTE", solSocket, 5},
+	{"SO_BROADCAST", solSocket, 6},
+	{"SO_KEEPALIVE", solSocket, 9},
+	{"SO_OOBINLINE", solSocket, 10},
+	{"SO_PRIORITY", solSocket, 12},
+	{"SO_LINGER", solSocket, 13},
+	{"SO_REUSEPORT", solSocket, 15},
+	{"SO_RCVLOWAT", solSocket, 18},
+	{"SO_SNDLOWAT", solSocket, 19},
+	{"SO_RCVTIMEO_OLD", solSocket, 20},
+	{"SO_SNDTIMEO_OLD", solSocket, 21},
+	{"SO_TIMESTAMP_OLD", solSocket, 29},
+	{"SO_ACCEPTCONN", solSocket, 30},
+	{"SO_TIMESTAMPNS_OLD", solSocket, 35},
+	{"SO_RXQ_OVFL", solSocket, 40},
+	{"SO_INCOMING_CPU", solSocket, 49},
+	{"SO_ZEROCOPY", solSocket, 60},
+	{"SO_TIMESTAMP_NEW", solSocket, 63},
+	{"SO_TIMESTAMPNS_NEW", solSocket, 64},
+	{"SO_RCVTIMEO_NEW", solSocket, 66},
+	{"SO_SNDTIMEO_NEW", solSocket, 67},
+	{"TCP_MAXSEG", ipprotoTCP, 2},
+	{"TCP_CORK", ipprotoTCP, 3},
+	{"TCP_KEEPIDLE", ipprotoTCP, 4},
+	{"TCP_KEEPINTVL", ipprotoTCP, 5},
+	{"TCP_KEEPCNT", ipprotoTCP, 6},
+	{"TCP_SYNCNT", ipprotoTCP, 7},
+	{"TCP_LINGER2", ipprotoTCP, 8},
+	{"TCP_DEFER_ACCEPT", ipprotoTCP, 9},
+	{"TCP_WINDOW_CLAMP", ipprotoTCP, 10},
+	{"TCP_INFO", ipprotoTCP, 11},
+	{"TCP_QUICKACK", ipprotoTCP, 12},
+	{"TCP_CONGESTION", ipprotoTCP, 13},
+	{"TCP_USER_TIMEOUT", ipprotoTCP, 18},
+	{"TCP_FASTOPEN", ipprotoTCP, 23},
+	{"TCP_NOTSENT_LOWAT", ipprotoTCP, 25},
+	{"TCP_FASTOPEN_CONNECT", ipprotoTCP, 30},
+	{"IP_TTL", ipprotoIP, 2},
+	{"IP_PKTINFO", ipprotoIP, 8},
+	{"IP_MTU_DISCOVER", ipprotoIP, 10},
+	{"IP_RECVERR", ipprotoIP, 11},
+	{"IP_RECVTTL", ipprotoIP, 12},
+	{"IP_RECVTOS", ipprotoIP, 13},
+	{"IP_MTU", ipprotoIP, 14},
+	{"IP_FREEBIND", ipprotoIP, 15},
+	{"IP_BIND_ADDRESS_NO_PORT", ipprotoIP, 24},
+	{"IPV6_UNICAST_HOPS", ipprotoIPv6, 16},
+	{"IPV6_MTU_DISCOVER", ipprotoIPv6, 23},
+	{"IPV6_MTU", ipprotoIPv6, 24},
+	{"IPV6_RECVERR", ipprotoIPv6, 25},
+	{"IPV6_V6ONLY", ipprotoIPv6, 26},
+	{"IPV6_RECVPKTINFO", ipprotoIPv6, 49},
+	{"IPV6_RECVHOPLIMIT", ipprotoIPv6, 51},
+	{"IPV6_DONTFRAG", ipprotoIPv6, 62},
+	{"IPV6_RECVTCLASS", ipprotoIPv6, 66},
+	{"IPV6_FREEBIND", ipprotoIPv6, 78},
+	{"UDP_CORK", ipprotoUDP, 1},
+	{"UDP_SEGMENT", ipprotoUDP, 103},
+	{"UDP_GRO", ipprotoUDP, 104},
+}
+
+// mcastSockopts are the multicast options mcast adds (with inet).
+var mcastSockopts = []sockopt{
+	{"IP_MULTICAST_IF", ipprotoIP, 32},
+	{"IP_MULTICAST_TTL", ipprotoIP, 33},
+	{"IP_MULTICAST_LOOP", ipprotoIP, 34},
+	{"IP_ADD_MEMBERSHIP", ipprotoIP, 35},
+	{"IP_DROP_MEMBERSHIP", ipprotoIP, 36},
+	{"IP_UNBLOCK_SOURCE", ipprotoIP, 37},
+	{"IP_BLOCK_SOURCE", ipprotoIP, 38},
+	{"IP_ADD_SOURCE_MEMBERSHIP", ipprotoIP, 39},
+	{"IP_DROP_SOURCE_MEMBERSHIP", ipprotoIP, 40},
+	{"MCAST_JOIN_GROUP", ipprotoIP, 42},
+	{"MCAST_BLOCK_SOURCE", ipprotoIP, 43},
+	{"MCAST_UNBLOCK_SOURCE", ipprotoIP, 44},
+	{"MCAST_LEAVE_GROUP", ipprotoIP, 45},
+	{"MCAST_JOIN_SOURCE_GROUP", ipprotoIP, 46},
+	{"MCAST_LEAVE_SOURCE_GROUP", ipprotoIP, 47},
+	{"IP_MULTICAST_ALL", ipprotoIP, 49},
+	{"IPV6_MULTICAST_IF", ipprotoIPv6, 17},
+	{"IPV6_MULTICAST_HOPS", ipprotoIPv6, 18},
+	{"IPV6_MULTICAST_LOOP", ipprotoIPv6, 19},
+	{"IPV6_ADD_MEMBERSHIP", ipprotoIPv6, 20},
+	{"IPV6_DROP_MEMBERSHIP", ipprotoIPv6, 21},
+	{"IPV6_MULTICAST_ALL", ipprotoIPv6, 29},
+	{"MCAST_JOIN_GROUP", ipprotoIPv6, 42},
+	{"MCAST_BLOCK_SOURCE", ipprotoIPv6, 43},
+	{"MCAST_UNBLOCK_SOURCE", ipprotoIPv6, 44},
+	{"MCAST_LEAVE_GROUP", ipprotoIPv6, 45},
+	{"MCAST_JOIN_SOURCE_GROUP", ipprotoIPv6, 46},
+	{"MCAST_LEAVE_SOURCE_GROUP", ipprotoIPv6, 47},
+}
+
+// unixSockopts are the options unix adds.
+var unixSockopts = []sockopt{
+	{"SO_PASSCRED", solSocket, 16},
+	{"SO_PEERCRED", solSocket, 17},
+	{"SO_RCVLOWAT", solSocket, 18},
+	{"SO_SNDLOWAT", solSocket, 19},
+	{"SO_RCVTIMEO_OLD", solSocket, 20},
+	{"SO_SNDTIMEO_OLD", solSocket, 21},
+	{"SO_ACCEPTCONN", solSocket, 30},
+	{"SO_PEERSEC", solSocket, 31},
+	{"SO_PASSSEC", solSocket, 34},
+	{"SO_RCVTIMEO_NEW", solSocket, 66},
+	{"SO_SNDTIMEO_NEW", solSocket, 67},
+	{"SO_PASSPIDFD", solSocket, 76},
+	{"SO_PEERPIDFD", solSocket, 77},
+}
+
+// routeSockopts are the netlink options route adds.
+var routeSockopts = []sockopt{
+	{"NETLINK_ADD_MEMBERSHIP", solNetlink, 1},
+	{"NETLINK_DROP_MEMBERSHIP", solNetlink, 2},
+	{"NETLINK_CAP_ACK", solNetlink, 10},
+	{"NETLINK_EXT_ACK", solNetlink, 11},
+	{"NETLINK_GET_STRICT_CHK", solNetlink, 12},
+}
+
+// ---------------------------------------------------------------------------
+// ioctl requests.
+
+var stdioIoctls = []ioctlReq{
+	{"FIONREAD", fionread},
+	{"FIONBIO", fionbio},
+	{"FIOCLEX", fioclex},
+	{"FIONCLEX", fionclex},
+	{"TCGETS", tcgets}, // isatty(3) in glibc and golang.org/x/term
+}
+
+var ttyIoctls = []ioctlReq{
+	{"TCGETS", tcgets},
+	{"TCSETS", tcsets},
+	{"TCSETSW", tcsetsw},
+	{"TCSETSF", tcsetsf},
+	{"TCGETS2", tcgets2},
+	{"TCSETS2", tcsets2},
+	{"TCSETSW2", tcsetsw2},
+	{"TCSETSF2", tcsetsf2},
+	{"TCSBRK", tcsbrk},
+	{"TCSBRKP", tcsbrkp},
+	{"TIOCSBRK", tiocsbrk},
+	{"TIOCCBRK", tioccbrk},
+	{"TCXONC", tcxonc},
+	{"TCFLSH", tcflsh},
+	{"TIOCOUTQ", tiocoutq},
+	{"TIOCGWINSZ", tiocgwinsz},
+	{"TIOCSWINSZ", tiocswinsz},
+	{"TIOCGPGRP", tiocgpgrp},
+	{"TIOCGSID", tiocgsid},
+	{"TIOCSCTTY", tiocsctty},
+	{"TIOCNOTTY", tiocnotty},
+	{"TIOCGPTN", tiocgptn},
+	{"TIOCSPTLCK", tiocsptlck},
+	{"TIOCGPTPEER", tiocgptpeer},
+}
+
+// ttyProcIoctls need proc as well as tty (as on OpenBSD).
+var ttyProcIoctls = []ioctlReq{
+	{"TIOCSPGRP", tiocspgrp},
+}
+
+// neverIoctls are requests no promise allows; the tests check it.
+var neverIoctls = []ioctlReq{
+	{"TIOCSTI", tiocsti},
+	{"TIOCLINUX", tioclinux},
+}
+
+var inetIoctls = []ioctlReq{
+	{"SIOCATMARK", siocatmark},
+}
+
+var routeIoctls = []ioctlReq{
+	{"SIOCGIFNAME", siocgifname},
+	{"SIOCGIFCONF", siocgifconf},
+	{"SIOCGIFFLAGS", siocgifflags},
+	{"SIOCGIFADDR", siocgifaddr},
+	{"SIOCGIFDSTADDR", siocgifdstaddr},
+	{"SIOCGIFBRDADDR", siocgifbrdaddr},
+	{"SIOCGIFNETMASK", siocgifnetmask},
+	{"SIOCGIFMTU", siocgifmtu},
+	{"SIOCGIFHWADDR", siocgifhwaddr},
+	{"SIOCGIFINDEX", siocgifindex},
+}
+
+// ---------------------------------------------------------------------------
+// Sockets.
+
+// inetSocketRules allows socket(AF_INET/AF_INET6, type, protocol) for the
+// given (type, protocol) pairs; SOCK_NONBLOCK and SOCK_CLOEXEC may be or'ed
+// into the type.
+func inetSocketRules(pairs [][2]uint64, icmp bool) []Rule {
+	var out []Rule
+	for _, dom := range []uint64{afInet, afInet6} {
+		ps := pairs
+		if icmp {
+			proto := uint64(ipprotoICMP)
+			if dom == afInet6 {
+				proto = ipprotoICMPv6
+			}
+			ps = append(append([][2]uint64(nil), pairs...), [2]uint64{sockDgram, proto})
+		}
+		for _, p := range ps {
+			out = append(out, rule("socket", eq(0, dom), masked(1, sockTypeMask, p[0]), eq(2, p[1])))
+		}
+	}
+	return out
+}
+
+var tcpUDP = [][2]uint64{
+	{sockStream, 0}, {sockStream, ipprotoTCP},
+	{sockDgram, 0}, {sockDgram, ipprotoUDP},
+}
+
+var tcpOnly = [][2]uint64{{sockStream, 0}, {sockStream, ipprotoTCP}}
+
+// ---------------------------------------------------------------------------
+// The table.
+
+var (
+	baseline []Rule
+	table    [numPromises][]Rule
+)
+
+func init() {
+	baseline = join(
+		calls("exit", "exit_group", "rt_sigreturn"),
+		[]Rule{
+			// Flags live in user memory BPF cannot read; ENOSYS makes glibc
+			// and other runtimes fall back to clone and openat, which the
+			// table does check.
+			errnoRule("clone3", eNOSYS),
+			errnoRule("openat2", eNOSYS),
+			// Landlock's TCP port rules do not see MPTCP, which Go's
+			// net.Listen tries first; failing it makes Go fall back to TCP.
+			errnoRule("socket", ePROTONOSUPPORT, eq(2, ipprotoMPTCP)),
+		},
+	)
+
+	opens := openRules()
+
+	table[Stdio] = join(
+		// Memory, without PROT_EXEC.
+		calls("brk", "munmap", "mremap", "madvise", "mincore", "msync",
+			"mlock", "mlock2", "munlock", "mseal", "membarrier"),
+		[]Rule{
+			rule("mmap", none(2, 0xffffffff&^protReadWrite)),
+			rule("mprotect", none(2, 0xffffffff&^protReadWrite)),
+			rule("pkey_mprotect", none(2, 0xffffffff&^protReadWrite)),
+		},
+		// Threads, scheduling, futexes.
+		calls("futex", "set_robust_list", "set_tid_address", "rseq",
+			"sched_yield", "sched_getaffinity", "getcpu", "restart_syscall"),
+		[]Rule{rule("clone", masked(0, cloneThreadNeeds|cloneThreadForbids, cloneThreadNeeds))},
+		calls("arch_prctl"), // amd64 only: TLS set-up of C runtimes (glibc, musl)
+		// Identity and limits, read-only.
+		calls("getpid", "gettid", "getppid", "getuid", "geteuid", "getgid",
+			"getegid", "getresuid", "getresgid", "getgroups", "getpgid",
+			"getpgrp", "getsid", "getrlimit", "getrusage", "times", "capget",
+			"uname", "sysinfo", "umask"),
+		[]Rule{rule("prlimit64", eq64(2, 0))}, // read a limit; setting one needs proc or id
+		// Time.
+		calls("clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+			"gettimeofday", "time", "getitimer", "setitimer", "alarm", "pause",
+			"timer_create", "timer_settime", "timer_gettime",
+			"timer_getoverrun", "timer_delete", "timerfd_create",
+			"timerfd_settime", "timerfd_gettime"),
+		// Signals. kill only to the caller's own process group; tgkill and
+		// tkill to any thread (see doc.go for this hole).
+		calls("rt_sigaction", "rt_sigprocmask", "rt_sigsuspend",
+			"rt_sigpending", "rt_sigtimedwait", "sigaltstack", "signalfd",
+			"signalfd4", "tgkill", "tkill"),
+		[]Rule{rule("kill", eq(0, sigKillPgrp))},
+		// I/O on descriptors the process already holds.
+		calls("read", "readv", "pread64", "preadv", "preadv2", "write",
+			"writev", "pwrite64", "pwritev", "pwritev2", "lseek", "close",
+			"close_range", "dup", "dup2", "dup3", "fstat", "fsync",
+			"fdatasync", "ftruncate", "fallocate", "sync_file_range",
+			"fadvise64", "readahead", "sendfile", "splice", "tee",
+			"vmsplice", "copy_file_range", "fchdir", "getrandom"),
+		// Polling, pipes, events.
+		calls("poll", "ppoll", "select", "pselect6", "epoll_create",
+			"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+			"epoll_pwait2", "eventfd", "eventfd2", "pipe", "pipe2"),
+		// Sockets already held: no new sockets (except socketpair), no
+		// addressed sends.
+		calls("recvfrom", "shutdown", "getsockname", "getpeername"),
+		[]Rule{
+			rule("sendto", eq64(4, 0)),
+			rule("socketpair", eq(0, afUnix)),
+		},
+		sockopts(stdioSockopts),
+		// Children.
+		calls("wait4", "waitid"),
+		// fcntl without locks (flock) and without F_SETOWN (proc).
+		oneOf("fcntl", 1, []uint64{fDupfd, fGetfd, fSetfd, fGetfl, fSetfl,
+			fDupfdCloexec, fGetown, fGetownEx, fGetsig, fSetpipeSz, fGetpipeSz}),
+		ioctls(stdioIoctls),
+		oneOf("prctl", 0, []uint64{prSetVMA, prSetName, prGetName,
+			prSetNoNewPrivs, prGetNoNewPrivs, prGetSeccomp, prSetSeccomp,
+			prCapbsetRead, prCapbsetDrop, prGetDumpable, prGetPdeathsig,
+			prGetSecurebits, prGetChildSubreaper}),
+		// Further restricting oneself is always allowed (a new filter can
+		// only narrow what earlier filters allow), as pledge(2) is on OpenBSD.
+		calls("seccomp"),
+	)
+
+	table[Rpath] = join(
+		opens[Rpath],
+		calls("stat", "lstat", "newfstatat", "statx", "access", "faccessat",
+			"faccessat2", "readlink", "readlinkat", "getdents", "getdents64",
+			"getcwd", "chdir", "statfs", "fstatfs",
+			"getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr",
+			"flistxattr", "getxattrat", "listxattrat",
+			"inotify_init", "inotify_init1", "inotify_add_watch",
+			"inotify_rm_watch"),
+	)
+
+	table[Wpath] = join(
+		opens[Wpath],
+		calls("truncate"),
+	)
+
+	table[Cpath] = join(
+		opens[Cpath],
+		calls("rename", "renameat", "renameat2", "link", "linkat",
+			"symlink", "symlinkat", "unlink", "unlinkat", "rmdir", "mkdir",
+			"mkdirat"),
+	)
+
+	table[Dpath] = []Rule{
+		rule("mknod", none(1, modeSpecial)),
+		rule("mknodat", none(2, modeSpecial)),
+	}
+
+	inetCommon := join(
+		calls("bind", "listen", "accept", "accept4", "getsockname",
+			"getpeername"),
+		sockopts(inetSockopts),
+		ioctls(inetIoctls),
+	)
+	table[Inet] = join(
+		inetSocketRules(tcpUDP, true),
+		inetCommon,
+		calls("connect", "sendto", "sendmsg", "sendmmsg", "recvmsg", "recvmmsg"),
+	)
+	// anet (Cosmopolitan): serve TCP without making connections: no
+	// connect, no UDP, and no addressed sendto (TCP fast open connects).
+	table[Anet] = join(
+		inetSocketRules(tcpOnly, false),
+		inetCommon,
+	)
+	table[Mcast] = requiring(sockopts(mcastSockopts), Inet)
+
+	table[Fattr] = join(
+		[]Rule{
+			rule("chmod", none(1, modeSpecial)),
+			rule("fchmod", none(1, modeSpecial)),
+			rule("fchmodat", none(2, modeSpecial)),
+			rule("fchmodat2", none(2, modeSpecial)),
+		},
+		calls("utime", "utimes", "futimesat", "utimensat",
+			"setxattr", "lsetxattr", "fsetxattr", "removexattr",
+			"lremovexattr", "fremovexattr", "setxattrat", "removexattrat"),
+	)
+	table[Chown] = calls("chown", "fchown", "lchown", "fchownat")
+
+	table[Flock] = join(
+		calls("flock"),
+		oneOf("fcntl", 1, []uint64{fGetlk, fSetlk, fSetlkw, fOFDGetlk, fOFDSetlk, fOFDSetlkw}),
+	)
+
+	table[Unix] = join(
+		[]Rule{
+			rule("socket", eq(0, afUnix), masked(1, sockTypeMask, sockStream), eq(2, 0)),
+			rule("socket", eq(0, afUnix), masked(1, sockTypeMask, sockDgram), eq(2, 0)),
+			rule("socket", eq(0, afUnix), masked(1, sockTypeMask, sockSeqpacket), eq(2, 0)),
+		},
+		calls("bind", "listen", "accept", "accept4", "connect", "sendto",
+			"getsockname", "getpeername"),
+		sockopts(unixSockopts),
+	)
+
+	table[DNS] = join(
+		inetSocketRules(tcpUDP, false),
+		// glibc's resolver sends the A and AAAA queries with sendmmsg.
+		calls("connect", "bind", "sendto", "sendmsg", "sendmmsg",
+			"getsockname", "getpeername"),
+		sockopts(inetSockopts),
+	)
+
+	table[Sendfd] = calls("sendmsg", "sendmmsg")
+	table[Recvfd] = calls("recvmsg", "recvmmsg")
+
+	table[TTY] = join(
+		ioctls(ttyIoctls),
+		requiring(ioctls(ttyProcIoctls), Proc),
+	)
+
+	table[Proc] = join(
+		calls("fork", "vfork", "kill", "rt_sigqueueinfo",
+			"rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal",
+			"setpgid", "setsid", "getpriority", "setpriority", "setrlimit",
+			"prlimit64", "sched_getparam", "sched_setparam",
+			"sched_getscheduler", "sched_setscheduler",
+			"sched_get_priority_max", "sched_get_priority_min",
+			"sched_rr_get_interval", "sched_setaffinity", "sched_getattr",
+			"sched_setattr", "ioprio_get", "ioprio_set"),
+		// A new process, never in new namespaces or traced.
+		[]Rule{rule("clone", none(0, cloneProcForbids))},
+		oneOf("fcntl", 1, []uint64{fSetown, fSetownEx, fSetsig}),
+		oneOf("prctl", 0, []uint64{prSetPdeathsig, prSetChildSubreaper}),
+	)
+
+	table[Exec] = join(
+		calls("execve", "execveat"),
+		// Lets an exec'd dynamically linked program (which runs under the
+		// same filter) map its libraries: file-backed, PROT_EXEC without
+		// PROT_WRITE. Anonymous executable memory still needs prot_exec.
+		[]Rule{rule("mmap", masked(2, 0xffffffff&^protRead, protExec), none(3, mapAnonymous))},
+	)
+
+	table[ProtExec] = calls("mmap", "mprotect", "pkey_mprotect")
+
+	table[Settime] = calls("settimeofday", "clock_settime", "clock_adjtime", "adjtimex")
+
+	table[ID] = join(
+		calls("setuid", "setgid", "setreuid", "setregid", "setresuid",
+			"setresgid", "setfsuid", "setfsgid", "setgroups", "capset",
+			"setrlimit", "prlimit64", "getpriority", "setpriority"),
+		oneOf("prctl", 0, []uint64{prSetKeepcaps, prCapAmbient, prSetSecurebits}),
+	)
+
+	table[Route] = join(
+		[]Rule{
+			rule("socket", eq(0, afNetlink), masked(1, sockTypeMask, sockRaw), eq(2, netlinkRoute)),
+			rule("socket", eq(0, afNetlink), masked(1, sockTypeMask, sockDgram), eq(2, netlinkRoute)),
+		},
+		calls("bind", "sendto", "getsockname"),
+		sockopts(routeSockopts),
+		ioctls(routeIoctls),
+	)
+
+	table[Unveil] = calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")
+
+	// Promises with no system calls on Linux: error (a penalty, not a
+	// permission), getpw and vminfo (file access through rpath plus
+	// ImpliedPaths), and the OpenBSD-only ones (see linux in describe.go).
+}
