@@ -87,8 +87,8 @@ var infos = [numPromises]Info{
 	Error: {Linux: true, Summary: "Grants no system calls: it changes the penalty, so that a call no promise " +
 		"allows fails with ENOSYS instead of killing the process."},
 	Disklabel: {Linux: false, Summary: "OpenBSD-only (disklabel ioctls); accepted and ignored."},
-	DRM: {Linux: false, Summary: "OpenBSD-only (DRM ioctls); accepted and ignored."},
-	VMM: {Linux: false, Summary: "OpenBSD-only (vmm(4) ioctls); accepted and ignored."},
+	DRM:       {Linux: false, Summary: "OpenBSD-only (DRM ioctls); accepted and ignored."},
+	VMM:       {Linux: false, Summary: "OpenBSD-only (vmm(4) ioctls); accepted and ignored."},
 	Anet: {Linux: true, Summary: "Cosmopolitan's server-only network promise: AF_INET/AF_INET6 TCP sockets " +
 		"with bind, listen and accept, but no connect, no UDP and no addressed sendto."},
 }
