@@ -1,0 +1,726 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/elfdeps"
+	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/policy"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
+
+type mode int
+
+const (
+	modeDirect     mode = iota // restrict self, exec the program
+	modeSupervised             // stay as parent, answer denials, print them
+	modeLearn                  // allow everything, record
+)
+
+type rlim struct {
+	Res  int    `json:"res"`
+	Name string `json:"name"`
+	Cur  uint64 `json:"cur"`
+	Max  uint64 `json:"max"`
+}
+
+// rawInsn is one classic BPF instruction, as the kernel reads it.
+type rawInsn struct {
+	Code   uint16 `json:"c"`
+	Jt, Jf uint8
+	K      uint32 `json:"k"`
+}
+
+// plan is everything the stage does before execve. It is built in the
+// parent (which reads files and the promise table) and carried out by the
+// process that execs (the same process in direct mode, a re-executed copy
+// of unveil in supervised and learn modes).
+type plan struct {
+	Mode      mode      `json:"mode"`
+	Program   string    `json:"program"`
+	Argv      []string  `json:"argv"`
+	Env       []string  `json:"env"`
+	Filter    []rawInsn `json:"filter"`
+	Layers    []llLayer `json:"layers"`
+	Rlimits   []rlim    `json:"rlimits"`
+	NoFile    *rlim     `json:"nofile"`
+	Normalize bool      `json:"normalize"`
+	Nice      bool      `json:"nice"`
+	KeepCaps  bool      `json:"keep_caps"`
+	UID       int       `json:"uid"`
+	GID       int       `json:"gid"`
+	SockFd    int       `json:"sock_fd"` // supervised: where the listener goes (-1 none)
+	Landlock  bool      `json:"landlock"`
+	Filtered  bool      `json:"filtered"`
+	keepFds   []int     // descriptors normalisation must keep (stage side)
+	set       promises.Set
+	prog      *elfdeps.Program
+	rep       *report.Report
+	loader    map[string]bool // files the loader and kernel need (resolved)
+	chain     map[string]bool // files the kernel may execute without the exec promise
+	veil      *llLayer        // the user's veil (nil if none)
+	readLayer *llLayer        // the no-rpath read restriction (nil if none)
+	libcData  []string        // data files the C library reads by itself (locales, gconv)
+	kill      bool
+	trace     bool
+	quiet     bool
+}
+
+// Linux constants used in rules.
+const (
+	protRead     = 0x1
+	protWrite    = 0x2
+	protExec     = 0x4
+	mapAnonymous = 0x20
+	sysSendmsg   = "sendmsg"
+)
+
+// rulesFor returns the rules of the baseline and of every promise in set
+// that apply to arch and whose Also is in set, without the syscalls named
+// in drop. Also is cleared: the rules go to the compiler as Extra rules
+// with an empty promise set, so the command decides exactly what is in the
+// filter.
+func rulesFor(set promises.Set, arch string, drop ...string) []promises.Rule {
+	skip := map[string]bool{}
+	for _, d := range drop {
+		skip[d] = true
+	}
+	var out []promises.Rule
+	add := func(rs []promises.Rule) {
+		for _, r := range rs {
+			if skip[r.Syscall] || !r.AppliesTo(arch) || !r.AppliesWith(set) {
+				continue
+			}
+			r.Also = 0
+			out = append(out, r)
+		}
+	}
+	add(promBaseline())
+	for _, p := range set.Promises() {
+		add(promRules(p))
+	}
+	return out
+}
+
+// setAllows reports whether the promise set allows the call (an Errno rule
+// of the set counts as not allowed), and the errno rule's value if one
+// answers it.
+func setAllows(set promises.Set, arch, name string, args [6]uint64) (allowed bool, errno uint16) {
+	rs := rulesFor(set, arch)
+	for _, kind := range []promises.Action{promises.Errno, promises.Allow} {
+		for _, r := range rs {
+			if r.Syscall == name && r.Action == kind && r.Match(args) {
+				if kind == promises.Errno {
+					return false, r.Errno
+				}
+				return true, 0
+			}
+		}
+	}
+	return false, 0
+}
+
+// allowingPromises lists the single promises that, added to set, allow the
+// call; if none does alone, the pairs (as sets).
+func allowingPromises(set promises.Set, arch, name string, args [6]uint64) []promises.Set {
+	var out []promises.Set
+	for _, p := range promises.All() {
+		if set.Has(p) {
+			continue
+		}
+		if ok, _ := setAllows(set.With(p), arch, name, args); ok {
+			out = append(out, promises.Of(p))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	all := promises.All()
+	for i, p := range all {
+		for _, q := range all[i+1:] {
+			if set.Has(p) || set.Has(q) {
+				continue
+			}
+			if ok, _ := setAllows(set.With(p).With(q), arch, name, args); ok {
+				out = append(out, promises.Of(p, q))
+			}
+		}
+	}
+	return out
+}
+
+// targetEnv builds the program's environment.
+func targetEnv(c *config) []string {
+	var env []string
+	if !c.clearEnv {
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, stageEnv+"=") {
+				env = append(env, kv)
+			}
+		}
+	}
+	set := func(name, val string) {
+		for i, kv := range env {
+			if strings.HasPrefix(kv, name+"=") {
+				env[i] = name + "=" + val
+				return
+			}
+		}
+		env = append(env, name+"="+val)
+	}
+	for _, e := range c.env {
+		if name, val, ok := strings.Cut(e, "="); ok {
+			set(name, val)
+		} else if v, ok := os.LookupEnv(e); ok {
+			set(e, v)
+		}
+	}
+	return env
+}
+
+func envGet(env []string, name string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// resolveProgram finds argv[0] as execvp would, and reads what it needs.
+func resolveProgram(name string, env []string) (string, *elfdeps.Program, error) {
+	pathEnv, ok := envGet(env, "PATH")
+	if !ok {
+		pathEnv = elfdeps.DefaultPath
+	}
+	full := elfdeps.LookPath(name, pathEnv)
+	if full == "" {
+		if strings.Contains(name, "/") {
+			return "", nil, fail(exitNotFound, "%s: no such file", name)
+		}
+		return "", nil, fail(exitNotFound, "%s: command not found on PATH (%s)", name, pathEnv)
+	}
+	full, _ = filepath.Abs(full)
+	if err := unix.Access(full, unix.X_OK); err != nil {
+		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
+	}
+	ld, _ := envGet(env, "LD_LIBRARY_PATH")
+	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv})
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil, fail(exitNotFound, "%s: %v", full, err)
+		}
+		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
+	}
+	return full, p, nil
+}
+
+func parseID(s string, group bool) (int, error) {
+	if s == "" {
+		return -1, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n, nil
+	}
+	file := "/etc/passwd"
+	if group {
+		file = "/etc/group"
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return -1, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 2 && f[0] == s {
+			return strconv.Atoi(f[2])
+		}
+	}
+	return -1, fmt.Errorf("no such %s %q in %s", map[bool]string{false: "user", true: "group"}[group], s, file)
+}
+
+func totalRAM() uint64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 4 << 30
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+func defaultProcs() uint64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return uint64(runtime.NumCPU()) * 100
+	}
+	return uint64(runtime.NumCPU()) + uint64(si.Procs)
+}
+
+// buildPlan turns the command line into a plan. It reads the program, the
+// policy files and the kernel's abilities; it changes nothing.
+func buildPlan(c *config, m mode) (*plan, error) {
+	pr := probe.Get()
+	arch := runtime.GOARCH
+	rep := &report.Report{Arch: arch, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
+	p := &plan{Mode: m, UID: -1, GID: -1, SockFd: -1, rep: rep, kill: c.kill, trace: c.trace, quiet: c.quiet,
+		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps}
+	if len(c.argv) == 0 {
+		return nil, fail(exitUsage, "no program given; see unveil --help")
+	}
+
+	// Policy files.
+	var pol *policy.Resolved
+	if len(c.policies) > 0 {
+		var err error
+		pol, err = policy.Load(c.policies...)
+		if err != nil {
+			return nil, fail(exitPolicy, "%v", err)
+		}
+	}
+
+	// Promises.
+	pstr := strings.Join(c.promises, " ")
+	if !c.promisesSet {
+		pstr = "stdio rpath"
+		if pol != nil && pol.HasPromises {
+			pstr = pol.Promises
+		}
+	} else if pol != nil && pol.HasPromises {
+		pstr = strings.TrimSpace(pstr + " " + pol.Promises)
+	}
+	set, err := promises.Parse(pstr)
+	if err != nil {
+		return nil, fail(exitPromises, "%v", err)
+	}
+	if m == modeLearn {
+		set = promises.Of(promises.Stdio)
+	}
+	p.set = set
+
+	// Environment and program.
+	p.Env = targetEnv(c)
+	full, prog, err := resolveProgram(c.argv[0], p.Env)
+	if err != nil {
+		return nil, err
+	}
+	p.Program, p.prog = full, prog
+	p.Argv = append([]string(nil), c.argv...)
+	dynamic := false
+	p.loader, p.chain = map[string]bool{}, map[string]bool{}
+	for _, f := range prog.Files {
+		p.loader[f.Path] = true
+		if f.Exec {
+			p.chain[f.Path] = true
+		}
+	}
+	for _, f := range prog.Files {
+		if !f.Exec || f.Why == "ELF interpreter" {
+			dynamic = true
+		}
+	}
+	if prog.Kind == elfdeps.Script {
+		// The interpreter reads the script.
+		p.loader[prog.Real] = true
+	}
+	p.libcData = libcData(prog)
+	for _, d := range p.libcData {
+		p.loader[d] = true
+	}
+	for _, name := range prog.Missing {
+		rep.Add(report.LayerLandlockFS, "library "+name, report.Dropped, "the loader will not find it; the program may fail to start")
+	}
+
+	// Identity and limits.
+	if p.UID, err = parseID(c.uid, false); err != nil {
+		return nil, fail(exitUsage, "-u %s: %v", c.uid, err)
+	}
+	if p.GID, err = parseID(c.gid, true); err != nil {
+		return nil, fail(exitUsage, "-g %s: %v", c.gid, err)
+	}
+	if err := p.limits(c); err != nil {
+		return nil, err
+	}
+	if m == modeLearn {
+		return p, p.learnFilter(arch)
+	}
+
+	// Landlock layers.
+	if err := p.layers(c, pol, pr, dynamic); err != nil {
+		return nil, err
+	}
+	// Seccomp filter.
+	if err := p.compile(c, arch, pr, dynamic); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *plan) limits(c *config) error {
+	size := func(flag, v string, def uint64) (uint64, error) {
+		if v == "" {
+			return def, nil
+		}
+		n, err := parseSize(v)
+		if err != nil {
+			return 0, fail(exitUsage, "-%s: %v", flag, err)
+		}
+		return n, nil
+	}
+	mem, err := size("M", c.mem, totalRAM())
+	if err != nil {
+		return err
+	}
+	fsz, err := size("F", c.fsize, 256000000)
+	if err != nil {
+		return err
+	}
+	procs, err := size("P", c.procs, defaultProcs())
+	if err != nil {
+		return err
+	}
+	files, err := size("O", c.files, 64)
+	if err != nil {
+		return err
+	}
+	if c.cpu != "" {
+		secs, err := size("C", c.cpu, 0)
+		if err != nil {
+			return err
+		}
+		p.Rlimits = append(p.Rlimits, rlim{Res: unix.RLIMIT_CPU, Name: "cpu", Cur: secs, Max: secs})
+	}
+	p.Rlimits = append(p.Rlimits,
+		rlim{Res: unix.RLIMIT_AS, Name: "as", Cur: mem, Max: mem},
+		rlim{Res: unix.RLIMIT_FSIZE, Name: "fsize", Cur: fsz, Max: fsz + fsz/2},
+		rlim{Res: unix.RLIMIT_NPROC, Name: "nproc", Cur: procs, Max: procs})
+	if files < 3 {
+		return fail(exitUsage, "-O %d: a program needs at least 3 descriptors", files)
+	}
+	p.NoFile = &rlim{Res: unix.RLIMIT_NOFILE, Name: "nofile", Cur: files, Max: files}
+	return nil
+}
+
+// layers builds the Landlock rulesets: the user's veil (when any path is
+// unveiled, as on OpenBSD the first unveil hides everything else), the
+// exec restriction (without the exec promise only the program chain may be
+// executed) and the read restriction (a dynamic program without rpath may
+// read only what its loader needs and what its promises imply).
+func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic bool) error {
+	abi := pr.LandlockABI
+	fsAll := probe.LandlockFSRights(abi)
+	rep := p.rep
+	var implied []impliedPath
+	for _, pm := range p.set.Promises() {
+		implied = append(implied, promImplied(pm)...)
+	}
+
+	var veil *llLayer
+	var userPaths []unveilArg
+	for _, u := range c.unveils {
+		if u.Path == "" {
+			return fail(exitPath, "-v %s:%s: empty path", u.Perm, u.Path)
+		}
+		if !validPerm(u.Perm) {
+			return fail(exitPath, "-v %s:%s: permission %q: use letters from rwxc", u.Perm, u.Path, u.Perm)
+		}
+		userPaths = append(userPaths, u)
+	}
+	if pol != nil {
+		for _, u := range pol.Unveils {
+			userPaths = append(userPaths, unveilArg{Path: u.Path, Perm: u.Perm})
+		}
+	}
+	hasPolicyLL := pol != nil && (len(pol.Paths) > 0 || pol.HandledFS != 0)
+	if !c.noUnveil && (len(userPaths) > 0 || hasPolicyLL) {
+		veil = &llLayer{Name: "veil", HandledFS: fsAll}
+		for _, f := range p.prog.Files {
+			acc := permRights("r")
+			if f.Exec {
+				acc |= permRights("x")
+			}
+			veil.addPath(f.Path, acc, f.Why)
+		}
+		if p.prog.Kind == elfdeps.Script {
+			veil.addPath(p.prog.Real, permRights("rx"), "script")
+		}
+		for _, d := range p.libcData {
+			veil.addPath(d, permRights("r"), "C library data")
+		}
+		for _, ip := range implied {
+			if rp, err := cleanAbs(ip.Path); err == nil {
+				if _, err := os.Stat(rp); err == nil {
+					veil.addPath(rp, permRights(ip.Perm), "implied by a promise")
+				}
+			}
+		}
+		for _, u := range userPaths {
+			rp, err := cleanAbs(u.Path)
+			if err != nil {
+				return fail(exitPath, "-v %s: %v", u.Path, err)
+			}
+			if _, err := os.Stat(rp); err != nil {
+				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
+				continue
+			}
+			perm := u.Perm
+			if strings.Contains(perm, "x") && !p.set.Has(promises.Exec) {
+				// As on OpenBSD, executing needs both the x permission and
+				// the exec promise.
+				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+" x", report.NoEffect, "x needs the exec promise")
+				perm = strings.ReplaceAll(perm, "x", "")
+			}
+			if perm == "" {
+				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+` ""`, report.Partial, "Landlock cannot hide a path inside an unveiled tree; it is simply not unveiled")
+				continue
+			}
+			veil.addPath(rp, permRights(perm), "-v")
+		}
+		if pol != nil {
+			veil.HandledFS |= pol.HandledFS & fsAll
+			for path, acc := range pol.Paths {
+				veil.addPath(path, acc, "policy")
+			}
+		}
+	}
+	// Network ports.
+	connect := append([]uint16(nil), c.tcpConnect...)
+	bind := append([]uint16(nil), c.tcpBind...)
+	var polNet uint64
+	if pol != nil {
+		polNet = pol.HandledNet
+		for port, acc := range pol.Ports {
+			if acc&llNetConnectTCP != 0 {
+				connect = append(connect, uint16(port))
+			}
+			if acc&llNetBindTCP != 0 {
+				bind = append(bind, uint16(port))
+			}
+		}
+	}
+	handledNet := polNet
+	if len(c.tcpConnect) > 0 {
+		handledNet |= llNetConnectTCP
+	}
+	if len(c.tcpBind) > 0 {
+		handledNet |= llNetBindTCP
+	}
+	if handledNet != 0 {
+		if probe.LandlockNetRights(abi)&handledNet != handledNet {
+			rep.Add(report.LayerLandlockNet, "tcp port rules", report.Dropped, fmt.Sprintf("Landlock ABI %d has no network rules (needs 4)", abi))
+		} else {
+			if veil == nil {
+				veil = &llLayer{Name: "net"}
+			}
+			veil.HandledNet = handledNet
+			for _, port := range connect {
+				veil.Ports = append(veil.Ports, portRule{Port: port, Access: llNetConnectTCP})
+			}
+			for _, port := range bind {
+				veil.Ports = append(veil.Ports, portRule{Port: port, Access: llNetBindTCP})
+			}
+			rep.Add(report.LayerLandlockNet, "tcp connect/bind ports", report.Enforced, "")
+			if probe.LandlockNetRights(abi)&(1<<2) == 0 && (p.set.Has(promises.Inet) || p.set.Has(promises.DNS)) {
+				rep.Add(report.LayerLandlockNet, "udp ports", report.Partial, fmt.Sprintf("Landlock ABI %d cannot restrict UDP (needs 10); inet allows any UDP peer", abi))
+			}
+		}
+	}
+	if pol != nil && pol.Scoped != 0 {
+		if veil == nil {
+			veil = &llLayer{Name: "scope"}
+		}
+		veil.Scoped = pol.Scoped & probe.LandlockScopes(abi)
+		if veil.Scoped != pol.Scoped {
+			rep.Add(report.LayerLandlockScope, "scopes", report.Dropped, fmt.Sprintf("Landlock ABI %d lacks some requested scopes", abi))
+		}
+	}
+	if veil != nil {
+		veil.HandledFS &= fsAll
+		veil.sort()
+		if abi == 0 {
+			rep.Add(report.LayerLandlockFS, "unveil", report.Dropped, "Landlock is unavailable: "+errText(pr.LandlockErr))
+			veil = nil
+		} else {
+			rep.Add(report.LayerLandlockFS, "unveil", report.Enforced, "")
+			p.Layers = append(p.Layers, *veil)
+		}
+	}
+	p.veil = veil
+
+	// Promise emulation: what seccomp cannot tell apart by arguments.
+	if c.noUnveil {
+		if !p.set.Has(promises.Exec) {
+			rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "-V: the program may execute other programs under the same sandbox (execve must stay allowed for the first exec)")
+		}
+		if dynamic && !p.set.Has(promises.Rpath) {
+			rep.Add(report.LayerPromise, "rpath (absent)", report.Partial, "-V: read-only opens stay allowed for the dynamic loader")
+		}
+		return nil
+	}
+	em := llLayer{Name: "promises"}
+	if !p.set.Has(promises.Exec) {
+		em.HandledFS |= llExecute
+		for f := range p.chain {
+			em.addPath(f, llExecute, "program")
+		}
+	}
+	if dynamic && !p.set.Has(promises.Rpath) {
+		em.HandledFS |= llReadFile | llReadDir
+		for f := range p.loader {
+			em.addPath(f, llReadFile|llReadDir, "loader")
+		}
+		for _, ip := range implied {
+			if strings.Contains(ip.Perm, "r") {
+				if rp, err := cleanAbs(ip.Path); err == nil {
+					em.addPath(rp, llReadFile|llReadDir, "implied by a promise")
+				}
+			}
+		}
+	}
+	em.HandledFS &= fsAll
+	if em.HandledFS != 0 || (abi == 0 && (!p.set.Has(promises.Exec) || (dynamic && !p.set.Has(promises.Rpath)))) {
+		if abi == 0 {
+			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, "Landlock is unavailable: the program may execute other programs and, if dynamic, open any file read-only")
+		} else {
+			em.sort()
+			p.Layers = append(p.Layers, em)
+			p.readLayer = &p.Layers[len(p.Layers)-1]
+		}
+	}
+	p.Landlock = len(p.Layers) > 0
+	return nil
+}
+
+// libcData lists the data the C library reads on its own behalf (setlocale,
+// iconv), resolved: a program's own promises never mention them.
+func libcData(prog *elfdeps.Program) []string {
+	if prog.Libc != elfdeps.Glibc {
+		return nil
+	}
+	cands := []string{"/usr/lib/locale", "/usr/share/locale", "/etc/locale.alias", "/usr/share/i18n/locales"}
+	for _, f := range prog.Files {
+		if strings.HasPrefix(filepath.Base(f.Path), "libc.so") {
+			cands = append(cands, filepath.Join(filepath.Dir(f.Path), "gconv"))
+		}
+	}
+	var out []string
+	for _, c := range cands {
+		if rp, err := cleanAbs(c); err == nil {
+			if _, err := os.Stat(rp); err == nil {
+				out = append(out, rp)
+			}
+		}
+	}
+	return out
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown reason"
+	}
+	return err.Error()
+}
+
+// compile builds the seccomp filter for the program.
+func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) error {
+	if !pr.Seccomp {
+		p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Dropped, "seccomp is unavailable: "+errText(pr.SeccompErr))
+		return nil
+	}
+	var extra []promises.Rule
+	if p.Mode == modeSupervised {
+		// execve always reaches the supervisor: the first one is unveil's
+		// own, later ones are judged (and Landlock-limited).
+		drop := []string{"execve", "execveat"}
+		if p.trace {
+			// Path calls reach the supervisor too, so it can name a missing
+			// unveil; it lets through what the promises allow, and the
+			// kernel (Landlock) decides.
+			drop = append(drop, traceDrop...)
+		}
+		extra = rulesFor(p.set, arch, drop...)
+	} else {
+		extra = rulesFor(p.set, arch)
+		if !p.set.Has(promises.Exec) {
+			// The first execve is unveil's own. Landlock (the promises
+			// layer) limits what can be executed afterwards.
+			extra = append(extra, promises.Rule{Syscall: "execve"})
+		}
+	}
+	if dynamic && !p.set.Has(promises.ProtExec) {
+		// The loader maps libraries executable from files; anonymous
+		// executable memory (W^X) stays forbidden.
+		extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
+			c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
+	}
+	if dynamic && !p.set.Has(promises.Rpath) && p.Mode == modeDirect {
+		// The loader opens its files read-only; Landlock (the promises
+		// layer) limits which.
+		ro := []promises.Cond{c32(2, oAccmode|oCreat|oTrunc|oTmpfile, 0)}
+		extra = append(extra, promises.Rule{Syscall: "openat", Args: ro},
+			promises.Rule{Syscall: "open", Args: []promises.Cond{c32(1, oAccmode|oCreat|oTrunc|oTmpfile, 0)}})
+	}
+	deny := filter.RetErrno | filter.EPERM
+	switch {
+	case p.Mode == modeSupervised:
+		deny = filter.RetUserNotif
+		// The stage hands the listener over this descriptor; it is above
+		// the descriptor limit the program gets, so the program can never
+		// hold a descriptor with this number.
+		p.SockFd = int(p.NoFile.Max) + 1
+		extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
+	case c.kill:
+		deny = filter.RetKillProcess
+	}
+	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: 0, Deny: deny, Extra: extra})
+	if err != nil {
+		return fail(exitSandbox, "compiling the seccomp filter: %v", err)
+	}
+	for _, r := range prog.Raw {
+		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
+	}
+	p.Filtered = true
+	p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Enforced, "")
+	return nil
+}
+
+// learnFilter: stdio passes, everything else is shown to the supervisor.
+func (p *plan) learnFilter(arch string) error {
+	extra := rulesFor(promises.Of(promises.Stdio), arch, "execve", "execveat")
+	extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
+		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
+	p.SockFd = int(p.NoFile.Max) + 1
+	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
+	prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra})
+	if err != nil {
+		return fail(exitSandbox, "compiling the learning filter: %v", err)
+	}
+	for _, r := range prog.Raw {
+		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
+	}
+	p.Filtered = true
+	return nil
+}
+
+// traceDrop are the path calls --trace shows to the supervisor.
+var traceDrop = []string{"open", "openat", "creat", "mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename",
+	"renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "truncate", "mknod", "mknodat"}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/notify"
+)
+
+// stageEnv marks a re-executed unveil that must carry out a plan read from
+// descriptor 3 and exec the program (supervised and learn modes).
+const stageEnv = "_UNVEIL_STAGE"
+
+const (
+	stagePlanFd = 3
+	stageSockFd = 4
+)
+
+func init() {
+	// The filter and the Landlock layers are put on the main thread only,
+	// and execve must run on that same thread: lock it from the start.
+	runtime.LockOSThread()
+}
+
+// stageMain is the entry point of a re-executed stage.
+func stageMain() int {
+	f := os.NewFile(stagePlanFd, "plan")
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: stage: reading the plan: %v\n", err)
+		return exitInternal
+	}
+	var p plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: stage: decoding the plan: %v\n", err)
+		return exitInternal
+	}
+	if p.SockFd >= 0 {
+		if err := unix.Dup3(stageSockFd, p.SockFd, unix.O_CLOEXEC); err != nil {
+			fmt.Fprintf(os.Stderr, "unveil: stage: moving the socket to descriptor %d (needs -O below the hard descriptor limit): %v\n", p.SockFd, err)
+			return exitSandbox
+		}
+		unix.Close(stageSockFd)
+	}
+	err = p.apply()
+	fmt.Fprintf(os.Stderr, "unveil: %v\n", err)
+	if e, ok := err.(*exitError); ok {
+		return e.code
+	}
+	return exitInternal
+}
+
+// apply carries out the plan in the calling process and execs the program.
+// It returns only on failure.
+func (p *plan) apply() error {
+	// 1. Descriptors: 0-2 exist, everything else is closed at exec.
+	if p.Normalize {
+		for fd := 0; fd < 3; fd++ {
+			if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == unix.EBADF {
+				nfd, err := unix.Open("/dev/null", unix.O_RDWR, 0)
+				if err != nil {
+					return fail(exitSandbox, "reopening descriptor %d on /dev/null: %v", fd, err)
+				}
+				if nfd != fd {
+					unix.Dup3(nfd, fd, 0)
+					unix.Close(nfd)
+				}
+			}
+		}
+		if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			// Older kernels: mark them one by one.
+			for fd := 3; fd < 1024; fd++ {
+				unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+			}
+		}
+	}
+	// 2. Priority.
+	if p.Nice {
+		unix.Setpriority(unix.PRIO_PROCESS, 0, 19)
+		const ioprioClassIdle, ioprioWhoProcess = 3, 1
+		unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, 0, ioprioClassIdle<<13)
+		param := struct{ prio int32 }{0}
+		unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, 0, 5 /* SCHED_IDLE */, uintptr(unsafePointer(&param)))
+	}
+	// 3. Resource limits (descriptors last).
+	for _, r := range p.Rlimits {
+		setLimit(r)
+	}
+	// 4. Capabilities: empty the bounding set and the ambient set, so no
+	// exec can regain any, even as root.
+	if !p.KeepCaps {
+		for c := 0; c < 64; c++ {
+			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
+				break // EINVAL past the last capability; EPERM without CAP_SETPCAP
+			}
+		}
+		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	}
+	// 5. Identity.
+	if err := p.switchIDs(); err != nil {
+		return err
+	}
+	if !p.KeepCaps {
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		if unix.Capget(&hdr, &data[0]) == nil {
+			data[0].Inheritable, data[1].Inheritable = 0, 0
+			unix.Capset(&hdr, &data[0])
+		}
+	}
+	// 6. Landlock (needs no_new_privs, which also keeps setuid files from
+	// granting anything at exec).
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(exitSandbox, "prctl(PR_SET_NO_NEW_PRIVS): %v", err)
+	}
+	for i := range p.Layers {
+		if err := p.Layers[i].restrict(); err != nil {
+			return fail(exitSandbox, "applying Landlock: %v", err)
+		}
+	}
+	// 7. Descriptor limit.
+	if p.NoFile != nil {
+		setLimit(*p.NoFile)
+	}
+	// 8. Seccomp, on this thread, which then execs.
+	if p.Filtered {
+		prog := make([]unix.SockFilter, len(p.Filter))
+		for i, in := range p.Filter {
+			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+		}
+		listener := p.SockFd >= 0
+		lfd, err := notify.Install(prog, listener)
+		if err != nil {
+			return fail(exitSandbox, "installing the seccomp filter: %v", err)
+		}
+		if listener {
+			// Allowed by the filter (descriptor p.SockFd only); everything
+			// else from here on is answered by the supervisor.
+			if err := notify.SendFd(p.SockFd, lfd); err != nil {
+				return fail(exitSandbox, "handing the listener to the supervisor: %v", err)
+			}
+			unix.Close(lfd)
+		}
+	}
+	err := syscall.Exec(p.Program, p.Argv, p.Env)
+	code := exitCannotExec
+	if err == syscall.ENOENT {
+		code = exitNotFound
+	}
+	return fail(code, "%s: %v", p.Program, err)
+}
+
+func setLimit(r rlim) {
+	l := unix.Rlimit{Cur: r.Cur, Max: r.Max}
+	if unix.Setrlimit(r.Res, &l) == nil {
+		return
+	}
+	// As Cosmopolitan's pledge: retry capped at the current hard limit.
+	var cur unix.Rlimit
+	if unix.Getrlimit(r.Res, &cur) == nil {
+		if l.Max > cur.Max {
+			l.Max = cur.Max
+		}
+		if l.Cur > l.Max {
+			l.Cur = l.Max
+		}
+		unix.Setrlimit(r.Res, &l)
+	}
+}
+
+// switchIDs changes group and user as APT does: supplementary groups,
+// then gid, then uid, and checks the result, including that the change
+// cannot be undone.
+func (p *plan) switchIDs() error {
+	if p.UID < 0 && p.GID < 0 {
+		return nil
+	}
+	gid := p.GID
+	if gid < 0 {
+		gid = os.Getgid()
+	}
+	if err := syscall.Setgroups([]int{gid}); err != nil {
+		return fail(exitSandbox, "setgroups(%d): %v", gid, err)
+	}
+	if err := syscall.Setresgid(gid, gid, gid); err != nil {
+		return fail(exitSandbox, "setresgid(%d): %v", gid, err)
+	}
+	if p.UID >= 0 {
+		if err := syscall.Setresuid(p.UID, p.UID, p.UID); err != nil {
+			return fail(exitSandbox, "setresuid(%d): %v", p.UID, err)
+		}
+	}
+	r, e, s := unix.Getresgid()
+	if r != gid || e != gid || s != gid {
+		return fail(exitSandbox, "group switch did not take: real/effective/saved gid %d/%d/%d, want %d", r, e, s, gid)
+	}
+	if g, _ := unix.Getgroups(); len(g) > 1 || (len(g) == 1 && g[0] != gid) {
+		return fail(exitSandbox, "supplementary groups %v remain after setgroups", g)
+	}
+	if p.UID >= 0 {
+		r, e, s = unix.Getresuid()
+		if r != p.UID || e != p.UID || s != p.UID {
+			return fail(exitSandbox, "user switch did not take: real/effective/saved uid %d/%d/%d, want %d", r, e, s, p.UID)
+		}
+		if p.UID != 0 {
+			if _, _, errno := unix.RawSyscall(unix.SYS_SETUID, 0, 0, 0); errno == 0 {
+				return fail(exitSandbox, "setuid(0) still succeeds after switching to uid %d", p.UID)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/syscalls"
+)
+
+func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// handler decides one notified call once the program runs.
+type handler interface {
+	handle(l *notify.Listener, n *notify.Notif, name string)
+}
+
+// spawnStage starts a re-executed unveil that carries out p, receives its
+// seccomp listener, and answers notifications with h until the program
+// exits. It returns the program's wait status.
+func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	parentSock := fds[0]
+	childSock := os.NewFile(uintptr(fds[1]), "stage-sock")
+	cmd := exec.Command(self)
+	cmd.Args = []string{"unveil"}
+	cmd.Env = append(os.Environ(), stageEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{pr, childSock}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting the stage: %w", err)
+	}
+	pr.Close()
+	childSock.Close()
+	data, _ := json.Marshal(p)
+	go func() {
+		pw.Write(data)
+		pw.Close()
+	}()
+
+	// Forward the usual termination signals to the program.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s)
+		}
+	}()
+
+	var wg sync.WaitGroup
+	lfd, rerr := notify.RecvFd(parentSock)
+	unix.Close(parentSock)
+	if rerr == nil {
+		l := notify.NewListener(lfd)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			serve(l, h)
+		}()
+	}
+	err = cmd.Wait()
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return ws, err
+	}
+	// Descendants of the program may still run under the filter; keep
+	// answering until they are gone.
+	wg.Wait()
+	return ws, nil
+}
+
+// serve answers notifications until every filtered task has exited.
+func serve(l *notify.Listener, h handler) {
+	defer l.Close()
+	tab, _ := syscalls.Native()
+	execd := false
+	for {
+		n, err := l.Recv()
+		if err != nil {
+			if !errors.Is(err, notify.ErrDone) {
+				fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
+			}
+			return
+		}
+		name := fmt.Sprintf("syscall_%d", n.Nr)
+		if tab != nil {
+			if s, ok := tab.Name(uint32(n.Nr)); ok {
+				name = s
+			}
+		}
+		if !execd {
+			// Before the first execve, only unveil's own stage runs on the
+			// filtered thread.
+			if name == "execve" || name == "execveat" {
+				execd = true
+			}
+			l.Continue(n.ID)
+			continue
+		}
+		h.handle(l, n, name)
+	}
+}
+
+// exitWith ends unveil with the program's status: its exit code, or the
+// same signal.
+func exitWith(ws syscall.WaitStatus) {
+	if ws.Signaled() {
+		sig := ws.Signal()
+		signal.Reset(sig)
+		// No core dump of our own for a signal the program dumped on.
+		unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+		syscall.Kill(os.Getpid(), sig)
+		os.Exit(128 + int(sig))
+	}
+	os.Exit(ws.ExitStatus())
+}
+
+// enforcer is the handler of the default (supervised) mode.
+type enforcer struct {
+	p    *plan
+	arch string
+	out  io.Writer
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (e *enforcer) say(key, format string, args ...any) {
+	if e.p.quiet {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.p.trace {
+		if e.seen[key] {
+			return
+		}
+		e.seen[key] = true
+	}
+	fmt.Fprintf(e.out, "unveil: "+format+"\n", args...)
+}
+
+func comm(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (e *enforcer) deny(l *notify.Listener, n *notify.Notif, errno unix.Errno) {
+	if e.p.kill {
+		if l.Valid(n.ID) {
+			// kill(2) on a thread ID ends the whole thread group.
+			unix.Kill(int(n.Pid), unix.SIGKILL)
+		}
+		return
+	}
+	l.Errno(n.ID, errno)
+}
+
+func needText(alts []promises.Set) string {
+	if len(alts) == 0 {
+		return "no promise allows it"
+	}
+	var s []string
+	for _, a := range alts {
+		s = append(s, strings.ReplaceAll(a.String(), " ", "+"))
+	}
+	if len(s) == 1 {
+		return "needs promise " + s[0]
+	}
+	return "needs one of the promises " + strings.Join(s, ", ")
+}
+
+func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
+	c := decode(n, name)
+	who := fmt.Sprintf("%s[%d]", comm(c.pid), c.pid)
+	set := e.p.set
+	switch name {
+	case "execve", "execveat":
+		target := ""
+		if len(c.paths) > 0 {
+			target, _ = cleanAbs(c.paths[0])
+		}
+		if set.Has(promises.Exec) || e.p.chain[target] {
+			// The exec promise allows it, or it is the program's own
+			// chain (a #!/usr/bin/env script); Landlock limits which files
+			// can be executed either way.
+			if e.p.trace {
+				e.say("", "%s: %s", who, c.text)
+			}
+			l.Continue(n.ID)
+			return
+		}
+		e.say(name+target, "%s: %s denied: needs promise exec", who, c.text)
+		e.deny(l, n, unix.EPERM)
+		return
+	}
+	if (name == "access" || name == "faccessat" || name == "faccessat2") && len(c.paths) == 1 && loaderProbes[c.paths[0]] {
+		// glibc's loader checks for a preload list; failing it is harmless
+		// (and never worth killing for).
+		l.Errno(n.ID, unix.EPERM)
+		return
+	}
+	allowed, errno := setAllows(set, e.arch, name, n.Args)
+	if errno != 0 {
+		l.Errno(n.ID, unix.Errno(errno))
+		return
+	}
+	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
+		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
+	if !allowed && readOnly && e.p.readLayer != nil && len(c.paths) == 1 {
+		// A dynamic program without rpath: its loader may read its own
+		// files; Landlock (the promises layer) enforces which.
+		path, _ := cleanAbs(c.paths[0])
+		if _, err := os.Stat(path); err != nil {
+			if e.p.trace {
+				e.say("", "%s: %s: %v", who, c.text, err)
+			}
+			l.Continue(n.ID) // the kernel answers ENOENT (or the like) itself
+			return
+		}
+		if e.p.readLayer.allows(path, llReadFile) {
+			l.Continue(n.ID)
+			return
+		}
+		e.say(name+path, "%s: %s denied (EACCES): needs promise rpath", who, c.text)
+		e.deny(l, n, unix.EACCES)
+		return
+	}
+	if allowed {
+		// Only in --trace mode: path calls reach the supervisor so it can
+		// say which unveil is missing. The kernel decides (Landlock).
+		if e.p.veil != nil {
+			for _, path := range c.paths {
+				need := needRights(name, n.Args)
+				rp, _ := cleanAbs(path)
+				if _, err := os.Stat(rp); err != nil && need&permRights("c") == 0 {
+					continue
+				}
+				target := rp
+				if need&permRights("c") != 0 {
+					target = parentDir(rp)
+				}
+				if !e.p.veil.allows(target, need) {
+					e.say(name+rp, "%s: %s: %s is not unveiled for %q: add -v %s:%s", who, c.text, target, rightsPerm(need), rightsPerm(need), target)
+				}
+			}
+		}
+		l.Continue(n.ID)
+		return
+	}
+	alts := allowingPromises(set, e.arch, name, n.Args)
+	e.say(name+needText(alts), "%s: %s denied (EPERM): %s", who, c.text, needText(alts))
+	e.deny(l, n, unix.EPERM)
+}
+
+// loaderProbes are files dynamic loaders test for at start-up; denying the
+// test is harmless and not worth a message.
+var loaderProbes = map[string]bool{"/etc/ld.so.preload": true}
+
+func parentDir(p string) string {
+	d := p[:strings.LastIndexByte(p, '/')+1]
+	if len(d) > 1 {
+		d = strings.TrimSuffix(d, "/")
+	}
+	return d
+}
+
+// needRights is the Landlock access a path call needs.
+func needRights(name string, a [6]uint64) uint64 {
+	openNeed := func(f uint64) uint64 {
+		var r uint64
+		switch f & 3 {
+		case 0:
+			r = llReadFile
+		case 1:
+			r = llWriteFile
+		default:
+			r = llReadFile | llWriteFile
+		}
+		if f&oCreat != 0 {
+			r |= llMakeReg
+		}
+		if f&oTrunc != 0 {
+			r |= llTruncate
+		}
+		return r
+	}
+	switch name {
+	case "open":
+		return openNeed(a[1])
+	case "openat":
+		return openNeed(a[2])
+	case "creat":
+		return llWriteFile | llMakeReg
+	case "mkdir", "mkdirat":
+		return llMakeDir
+	case "unlink", "rmdir":
+		return llRemoveFile
+	case "unlinkat":
+		if a[2]&0x200 != 0 {
+			return llRemoveDir
+		}
+		return llRemoveFile
+	case "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat":
+		return llMakeReg | llRemoveFile
+	case "truncate":
+		return llTruncate
+	case "execve", "execveat":
+		return llExecute
+	case "mknod", "mknodat":
+		return llMakeFifo
+	}
+	return 0
+}
