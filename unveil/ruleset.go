@@ -176,7 +176,6 @@ type Ruleset struct {
 	sendUDP    portSet
 	scopes     Scope
 	require    uint16 // bit per Protection
-	requireAll bool
 	implied    promises.Set
 	hasImplied bool
 
@@ -267,7 +266,7 @@ func (r *Ruleset) Scope(s ...Scope) *Ruleset {
 // wraps ErrLandlockUnavailable.
 func (r *Ruleset) Require(ps ...Protection) *Ruleset {
 	if len(ps) == 0 {
-		r.requireAll = true
+		r.require = ^uint16(0)
 	}
 	for _, p := range ps {
 		r.require |= 1 << p
@@ -280,7 +279,7 @@ func (r *Ruleset) Require(ps ...Protection) *Ruleset {
 // is the default.
 func (r *Ruleset) Prefer(ps ...Protection) *Ruleset {
 	if len(ps) == 0 {
-		r.requireAll, r.require = false, 0
+		r.require = 0
 	}
 	for _, p := range ps {
 		r.require &^= 1 << p
@@ -289,7 +288,7 @@ func (r *Ruleset) Prefer(ps ...Protection) *Ruleset {
 }
 
 func (r *Ruleset) required(p Protection) bool {
-	return r.requireAll || r.require&(1<<p) != 0
+	return r.require&(1<<p) != 0
 }
 
 // Implied adds, read-only or as promises.ImpliedPaths says, the paths the

@@ -1,0 +1,82 @@
+//go:build linux
+
+package unveil
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// startCat starts cat(1) reading a pipe: it lives until we exit.
+func startCat() (*exec.Cmd, io.WriteCloser) {
+	cmd := exec.Command("cat")
+	in, err := cmd.StdinPipe()
+	ok(err, "stdin pipe")
+	ok(cmd.Start(), "start cat")
+	return cmd, in
+}
+
+func abstractName(tag string) string {
+	return fmt.Sprintf("@pledgekit-unveil-test-%s-%d", tag, os.Getpid())
+}
+
+func TestScopes(t *testing.T) {
+	needLandlock(t, 6)
+	scenario(t, func(base string) {
+		outside, _ := startCat()
+		lOut, err := net.Listen("unix", abstractName("out"))
+		ok(err, "listen abstract (before the sandbox)")
+		defer lOut.Close()
+
+		rep := commitOK(New().Scope(ScopeSignal, ScopeAbstractUnix))
+		if it, _ := item(rep, "scopes"); it.Status != report.Enforced {
+			fatalf("scopes item %+v", it)
+		}
+		denied(syscall.Kill(outside.Process.Pid, syscall.SIGTERM), "signal a process outside the sandbox", syscall.EPERM)
+		denied(syscall.Kill(os.Getppid(), 0), "signal the parent", syscall.EPERM)
+		ok(syscall.Kill(os.Getpid(), 0), "signal ourselves")
+
+		inside, _ := startCat() // started after: inside the sandbox
+		ok(inside.Process.Signal(syscall.SIGTERM), "signal a process started inside")
+		inside.Wait()
+
+		_, err = net.Dial("unix", abstractName("out"))
+		denied(err, "connect to an abstract socket from outside", syscall.EPERM)
+		lIn, err := net.Listen("unix", abstractName("in"))
+		ok(err, "listen abstract inside")
+		c, err := net.Dial("unix", abstractName("in"))
+		ok(err, "connect to an abstract socket made inside")
+		c.Close()
+		lIn.Close()
+	})
+}
+
+// On ABI 5 scopes are dropped and the report says so; signals still pass.
+func TestScopesBelowABI6(t *testing.T) {
+	needLandlock(t, 5)
+	scenario(t, func(base string) {
+		outside, _ := startCat()
+		r := New().Scope(ScopeSignal)
+		r.probe = fake(5)
+		rep, err := r.Commit()
+		ok(err, "commit")
+		it, _ := item(rep, "scopes")
+		if it.Status != report.Dropped || !strings.Contains(it.Reason, "ABI 6") || rep.Landlock {
+			fatalf("scopes on ABI 5: %+v landlock=%v", it, rep.Landlock)
+		}
+		ok(syscall.Kill(outside.Process.Pid, syscall.SIGTERM), "signal outside (not restricted, as reported)")
+		r = New().Scope(ScopeSignal).Require(Scopes)
+		r.probe = fake(5)
+		if _, err := r.Commit(); !errorsIs(err, ErrLandlockUnavailable) {
+			fatalf("Require(Scopes) on ABI 5: %v", err)
+		}
+	})
+}
