@@ -1,0 +1,82 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// sandboxPolicy is what one child role asks of the kernel. Each child
+// builds its own and hands it to applySandbox, which is the only place
+// that talks to the pledge and unveil packages.
+type sandboxPolicy struct {
+	// ReadOnly are files or directories the child may read (unveil "r").
+	ReadOnly []string
+	// ReadWrite are directories the child may read, write, create in and
+	// remove from (unveil "rwc").
+	ReadWrite []string
+	// ConnectTCP are the only TCP ports the child may connect to. An empty
+	// list with NoNetwork denies every TCP connect and bind.
+	ConnectTCP []uint16
+	// NoNetwork: the role needs no network at all (the verifier).
+	NoNetwork bool
+	// Promises and ExecPromises are pledge(2) promise strings.
+	Promises     string
+	ExecPromises string
+	// ErrnoPenalty makes a forbidden system call fail with an error instead
+	// of killing the process (used by --demo-attack so that each attempt
+	// can be reported; see README).
+	ErrnoPenalty bool
+	sandboxOpts
+}
+
+// sandboxOpts are the user's choices, passed from the parent to each child.
+type sandboxOpts struct {
+	// Disable skips Landlock and seccomp (--disable-sandbox). The user
+	// switch and no_new_privs still happen.
+	Disable bool `json:"disable,omitempty"`
+	// Require refuses to touch the network unless Landlock and seccomp
+	// are both enforced with nothing dropped (--require-sandbox).
+	Require bool `json:"require,omitempty"`
+	// SimulateNoLandlock behaves as on a kernel without Landlock. Tests
+	// only; not reachable from the command line.
+	SimulateNoLandlock bool `json:"simulate_no_landlock,omitempty"`
+}
+
+// sandboxFailures lists why a report does not meet --require-sandbox.
+func sandboxFailures(r *report.Report) []string {
+	var why []string
+	if !r.Landlock {
+		why = append(why, "Landlock is not enforced")
+	}
+	if !r.Seccomp {
+		why = append(why, "no seccomp filter is installed")
+	}
+	if !r.NoNewPrivs {
+		why = append(why, "no_new_privs is not set")
+	}
+	for _, it := range r.Degraded() {
+		if it.Status == report.Dropped {
+			s := it.What + " was dropped"
+			if it.Reason != "" {
+				s += " (" + it.Reason + ")"
+			}
+			why = append(why, s)
+		}
+	}
+	return why
+}
+
+// landlockMissing reports whether r says Landlock could not be used at all
+// (as opposed to being disabled on purpose).
+func landlockMissing(r *report.Report) bool {
+	if r.Landlock {
+		return false
+	}
+	for _, it := range r.Items {
+		if strings.HasPrefix(string(it.Layer), "landlock") && it.Status == report.Dropped {
+			return true
+		}
+	}
+	return false
+}

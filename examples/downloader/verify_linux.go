@@ -1,0 +1,164 @@
+package main
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/sha512"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Signatures are detached Ed25519ph (RFC 8032, pre-hashed with SHA-512)
+// over the file, with this context string. Pre-hashing lets the verifier
+// stream a package of any size instead of holding it in memory.
+const sigContext = "pledgekit-downloader v1"
+
+// signatureSize is the size of a .sig file: one raw Ed25519 signature.
+const signatureSize = ed25519.SignatureSize
+
+// SignFile returns the detached signature of the data read from r.
+func SignFile(priv ed25519.PrivateKey, r io.Reader) ([]byte, error) {
+	h := sha512.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return nil, err
+	}
+	return priv.Sign(nil, h.Sum(nil), &ed25519.Options{Hash: crypto.SHA512, Context: sigContext})
+}
+
+// VerifyFile checks a detached signature made by SignFile.
+func VerifyFile(pub ed25519.PublicKey, r io.Reader, sig []byte) error {
+	if len(pub) != ed25519.PublicKeySize {
+		return fmt.Errorf("public key is %d bytes, want %d", len(pub), ed25519.PublicKeySize)
+	}
+	if len(sig) != signatureSize {
+		return fmt.Errorf("signature is %d bytes, want %d", len(sig), signatureSize)
+	}
+	h := sha512.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return err
+	}
+	return ed25519.VerifyWithOptions(pub, h.Sum(nil), sig, &ed25519.Options{Hash: crypto.SHA512, Context: sigContext})
+}
+
+// verifyMain is the signature checker: a second child with no network at
+// all. no_new_privs → user switch → Landlock (read-only: the download
+// directory; no TCP port) → seccomp "stdio rpath" (no sockets) → verify.
+// The public key comes in the job, so no key file needs to be readable.
+func verifyMain() int {
+	out := os.NewFile(3, "messages")
+	if out == nil {
+		fmt.Fprintln(os.Stderr, "verifier child: fd 3 (message pipe) is missing; this role is started by the parent only")
+		return exitChildFatal
+	}
+	enc := NewEncoder(out)
+	fatal := func(code uint8, err error) int {
+		_ = enc.Send(Message{Type: msgFatal, Code: code, Text: err.Error()})
+		return exitChildFatal
+	}
+	var job verifyJob
+	if err := readJob(os.Stdin, &job); err != nil {
+		return fatal(codeSetup, err)
+	}
+	for _, f := range job.Files {
+		if err := ValidateName(f.Name); err != nil {
+			return fatal(codeSetup, err)
+		}
+	}
+	if err := setNoNewPrivs(); err != nil {
+		return fatal(codeSandbox, err)
+	}
+	id, err := becomeUser(job.Switch, job.UID, job.GID)
+	if err != nil {
+		return fatal(codePrivDrop, err)
+	}
+	if err := dieWithParent(job.ParentPID); err != nil {
+		return fatal(codeSetup, err)
+	}
+	id.noNewPrivs = noNewPrivsSet()
+	hello := Message{Type: msgHello, UID: id.uid, GID: id.gid, Groups: id.groups, PID: uint32(os.Getpid()), Flags: id.flags()}
+	if job.Sandbox.Disable {
+		hello.Flags |= helloSandboxOff
+	}
+	if err := enc.Send(hello); err != nil {
+		return exitChildFatal
+	}
+	dirfd, err := unix.Open(job.Dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fatal(codeSetup, fmt.Errorf("opening %s: %w", job.Dir, err))
+	}
+	defer unix.Close(dirfd)
+	rep, err := applySandbox(sandboxPolicy{
+		ReadOnly:     []string{job.Dir},
+		NoNetwork:    true,
+		Promises:     "stdio rpath",
+		ErrnoPenalty: job.Penalty == "errno",
+		sandboxOpts:  job.Sandbox,
+	})
+	if err != nil {
+		return fatal(codeSandbox, fmt.Errorf("applying the sandbox: %w", err))
+	}
+	if err := sendReport(enc, rep); err != nil {
+		return exitChildFatal
+	}
+	if job.Sandbox.Require {
+		if why := sandboxFailures(rep); len(why) > 0 {
+			return fatal(codeSandbox, fmt.Errorf("--require-sandbox: refusing to verify: %v", why))
+		}
+	}
+	if err := enc.Send(Message{Type: msgReady}); err != nil {
+		return exitChildFatal
+	}
+	for _, f := range job.Files {
+		m := Message{Type: msgVerify, Index: f.Index, Code: 1, Text: "good signature"}
+		if err := verifyAt(dirfd, f.Name, job.PublicKey); err != nil {
+			m.Code, m.Text = 0, err.Error()
+		}
+		if err := enc.Send(m); err != nil {
+			return exitChildFatal
+		}
+	}
+	_ = enc.Send(Message{Type: msgBye})
+	return 0
+}
+
+func verifyAt(dirfd int, name string, pub []byte) error {
+	sig, err := readSmall(dirfd, name+sigSuffix, signatureSize)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", name, err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	if err := VerifyFile(pub, f, sig); err != nil {
+		return fmt.Errorf("bad signature for %s: %w", name, err)
+	}
+	return nil
+}
+
+// readSmall reads a regular file of at most max bytes (the .sig).
+func readSmall(dirfd int, name string, max int) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", name, err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(b) != max {
+		return nil, fmt.Errorf("%s is %d bytes, want %d", name, len(b), max)
+	}
+	return b, nil
+}
