@@ -1,0 +1,363 @@
+//go:build linux
+
+package pledge
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
+
+// Pledge restricts the process to promises and sets the execpromises for
+// programs started with Command, like OpenBSD's pledge(2). An empty
+// execpromises string means "no promises" (such a program cannot run), not
+// "unchanged": use PledgePromises to leave them alone. Violations end the
+// process with a message (PenaltyAbort; PenaltyTrap where the supervisor
+// cannot run), or fail with ENOSYS if the promises include "error". It
+// fails (and changes nothing) if the kernel cannot filter system calls.
+func Pledge(promises, execpromises string) error {
+	_, err := Apply(Options{Promises: promises, Execpromises: execpromises, Fallback: FallbackPenalty})
+	return err
+}
+
+// PledgePromises is Pledge that leaves the execpromises unchanged.
+func PledgePromises(promises string) error {
+	_, err := Apply(Options{Promises: promises, KeepExecpromises: true, Fallback: FallbackPenalty})
+	return err
+}
+
+// PledgeExecpromises sets only the execpromises, leaving the promises (and
+// the filter) unchanged.
+func PledgeExecpromises(execpromises string) error {
+	_, err := Apply(Options{Execpromises: execpromises, KeepPromises: true, Fallback: FallbackPenalty})
+	return err
+}
+
+// Apply is Pledge with options, and returns a report of what the kernel
+// enforces. On error nothing was changed, except where the error says the
+// filter is installed.
+func Apply(o Options) (*report.Report, error) { return proc.apply(o) }
+
+// process is the pledge state of this process. There is one (proc): a
+// seccomp filter is process-wide and cannot be removed.
+type process struct {
+	mu       sync.Mutex
+	pledged  bool // promises were set (a filter installed, or FallbackNoSeccomp)
+	promises promises.Set
+	execSet  bool
+	exec     promises.Set
+	penalty  Penalty // requested penalty of the last Apply that set promises (for Command)
+	filters  int     // filters installed by this package in this process
+	last     Penalty // effective penalty of the newest filter
+	// enforcing is true when a filter that enforces (any penalty but
+	// PenaltyLog) is in force, installed here or inherited from the parent
+	// (exec helper); enforced is the promise set of the newest such filter.
+	enforcing bool
+	enforced  promises.Set
+	// listener is true when some filter in force holds a notification
+	// listener: the kernel allows only one per filter stack.
+	listener bool
+	sup      *supervisor // set when our supervisor serves the listener
+}
+
+var proc process
+
+func parseSet(what, s string) (promises.Set, error) {
+	set, err := promises.Parse(s)
+	if err != nil {
+		return 0, fmt.Errorf("pledge: %s: %w (%w)", what, err, unix.EINVAL)
+	}
+	return set, nil
+}
+
+func (st *process) apply(o Options) (*report.Report, error) {
+	if o.Penalty >= numPenalties {
+		return nil, fmt.Errorf("pledge: penalty %d: %w", o.Penalty, ErrInvalid)
+	}
+	var reqP, reqE promises.Set
+	var err error
+	if !o.KeepPromises {
+		if reqP, err = parseSet("promises", o.Promises); err != nil {
+			return nil, err
+		}
+	}
+	if !o.KeepExecpromises {
+		if reqE, err = parseSet("execpromises", o.Execpromises); err != nil {
+			return nil, err
+		}
+	}
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pr := probe.Get()
+	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
+
+	// The promises: only reductions, except that "error" trims silently.
+	setP := !o.KeepPromises
+	newP := st.promises
+	if setP {
+		newP = reqP
+		if st.pledged && !newP.SubsetOf(st.promises) {
+			extra := newP &^ st.promises
+			if !st.promises.Has(promises.Error) {
+				return nil, fmt.Errorf("%w: %q would add %q to the current promises %q", ErrWiden, o.Promises, extra.String(), st.promises.String())
+			}
+			newP &= st.promises
+			rep.Add(report.LayerPromise, extra.String(), report.Dropped,
+				`not in the current promises; removed silently because they include "error", as on OpenBSD`)
+		}
+	}
+	bounded := st.pledged || setP // the execpromises are bounded by newP
+
+	// The execpromises: only reductions, and never beyond the promises.
+	newE, haveE := st.exec, st.execSet
+	if !o.KeepExecpromises {
+		if st.execSet && !reqE.SubsetOf(st.exec) {
+			return nil, fmt.Errorf("%w: execpromises %q would add %q to the current execpromises %q", ErrWiden, o.Execpromises, (reqE &^ st.exec).String(), st.exec.String())
+		}
+		if bounded && !reqE.SubsetOf(newP) {
+			return nil, fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q; on Linux a program started by this process stays under its filter, so it can never have more", ErrExecWider, o.Execpromises, (reqE &^ newP).String(), newP.String())
+		}
+		newE, haveE = reqE, true
+	} else if haveE && bounded && !newE.SubsetOf(newP) {
+		rep.Add(report.LayerPromise, "execpromises "+(newE&^newP).String(), report.Dropped, "removed from the execpromises together with the promises")
+		newE &= newP
+	}
+
+	pen := o.Penalty
+	if setP {
+		switch {
+		case pen == PenaltyDefault && newP.Has(promises.Error):
+			pen = PenaltyENOSYS
+		case pen == PenaltyDefault:
+			pen = PenaltyAbort
+		case newP.Has(promises.Error) && pen != PenaltyENOSYS:
+			return nil, fmt.Errorf(`%w: the "error" promise selects PenaltyENOSYS, but penalty %s was asked for; drop one of them`, ErrInvalid, pen)
+		}
+	}
+
+	if setP && !(st.pledged && newP == st.promises && pen == st.penalty) {
+		if err := st.install(newP, pen, o.Fallback, rep); err != nil {
+			return rep, err
+		}
+		st.pledged, st.promises, st.penalty = true, newP, pen
+	} else if setP {
+		rep.Add(report.LayerSeccomp, "filter", report.Enforced, "promises and penalty unchanged; no new filter needed")
+	}
+	st.exec, st.execSet = newE, haveE
+	if haveE {
+		rep.Add(report.LayerPromise, fmt.Sprintf("execpromises %q", newE.String()), report.Partial,
+			"enforced only for programs started with pledge.Command; any other program this process executes runs under its filter and promises, as seccomp filters survive execve")
+	}
+	rep.NoNewPrivs = rep.NoNewPrivs || st.filters > 0
+	return rep, nil
+}
+
+// denyAction is the seccomp return value for an effective penalty.
+func denyAction(p Penalty) uint32 {
+	switch p {
+	case PenaltyAbort:
+		return filter.RetUserNotif
+	case PenaltyKill:
+		return filter.RetKillProcess
+	case PenaltyTrap:
+		return filter.RetTrap
+	case PenaltyEPERM:
+		return filter.RetErrno | filter.EPERM
+	case PenaltyENOSYS:
+		return filter.RetErrno | filter.ENOSYS
+	case PenaltyLog:
+		return filter.RetLog
+	}
+	panic("pledge: unresolved penalty " + p.String())
+}
+
+// effectivePenalty returns the penalty this kernel and process can give
+// for pen, and why it differs.
+func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (Penalty, string) {
+	switch pen {
+	case PenaltyAbort:
+		switch {
+		case !pr.SeccompActions[probe.ActionUserNotif] || !pr.SeccompFlags[probe.FlagNewListener]:
+			return PenaltyTrap, "the kernel lacks seccomp user notification (Linux 5.0)"
+		case !esrch:
+			return PenaltyTrap, "the kernel lacks SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7), without which a listener cannot cover every thread"
+		case st.listener:
+			return PenaltyTrap, "the kernel allows one notification listener per process, which an earlier filter holds: calls outside the earlier promises are still reported, calls only this narrowing removed get SIGSYS"
+		case st.filters > 0:
+			return PenaltyTrap, "the supervisor can only be started before the first filter"
+		}
+	case PenaltyKill:
+		if !pr.SeccompActions[probe.ActionKillProcess] {
+			return PenaltyTrap, "the kernel lacks SECCOMP_RET_KILL_PROCESS (Linux 4.14)"
+		}
+	}
+	return pen, ""
+}
+
+// install builds and installs the filter for ps with penalty pen.
+func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *report.Report) error {
+	pr := probe.Get()
+	if !pr.Seccomp {
+		if fb&FallbackNoSeccomp == 0 {
+			return fmt.Errorf("%w: this kernel cannot filter system calls (%v); nothing was restricted. Use Options.Fallback FallbackNoSeccomp to run unfiltered", ErrUnsupported, pr.SeccompErr)
+		}
+		rep.Add(report.LayerSeccomp, fmt.Sprintf("filter for %q", ps.String()), report.Dropped, fmt.Sprintf("this kernel cannot filter system calls: %v", pr.SeccompErr))
+		return st.commitUnveil(ps, rep)
+	}
+	if pen == PenaltyLog && !pr.SeccompActions[probe.ActionLog] {
+		return fmt.Errorf("%w: PenaltyLog needs SECCOMP_RET_LOG (Linux 4.14)", ErrUnsupported)
+	}
+	esrch := pr.SeccompFlags[probe.FlagTSyncESRCH]
+	eff, why := st.effectivePenalty(pen, pr, esrch)
+	var sup *supervisor
+	if eff == PenaltyAbort {
+		var err error
+		if sup, err = startSupervisor(ps); err != nil {
+			eff, why = PenaltyTrap, err.Error()
+		}
+	}
+	if eff != pen {
+		if fb&FallbackPenalty == 0 {
+			return fmt.Errorf("%w: penalty %s is not available: %s. Allow FallbackPenalty or choose another penalty", ErrUnsupported, pen, why)
+		}
+		rep.Add(report.LayerSeccomp, "penalty "+pen.String(), report.Partial, fmt.Sprintf("penalty %s instead: %s", eff, why))
+	}
+	prog, err := st.program(ps, eff)
+	if err != nil {
+		if sup != nil {
+			sup.abort()
+		}
+		return err
+	}
+	if err := st.commitUnveil(ps, rep); err != nil {
+		if sup != nil {
+			sup.abort()
+		}
+		return err
+	}
+
+	if sup != nil {
+		if err := sup.handOver(); err != nil {
+			sup.abort()
+			return err
+		}
+		fd, err := install(sockFilters(prog.Raw), esrch, true)
+		if errors.Is(err, unix.EBUSY) && fb&FallbackPenalty != 0 {
+			// A filter we did not install (a container runtime's) holds
+			// the listener.
+			sup.abort()
+			sup = nil
+			eff = PenaltyTrap
+			rep.Add(report.LayerSeccomp, "penalty abort", report.Partial, "penalty trap instead: a seccomp filter installed before this program started holds the process's notification listener")
+			if prog, err = st.program(ps, eff); err != nil {
+				return err
+			}
+			_, err = install(sockFilters(prog.Raw), esrch, false)
+		}
+		if err != nil {
+			if sup != nil {
+				sup.abort()
+			}
+			return err
+		}
+		if sup != nil {
+			if err := sup.finish(fd); err != nil {
+				st.installed(ps, eff, prog, rep)
+				st.listener = true
+				return fmt.Errorf("pledge: the filter for %q is installed, but its supervisor failed (%w): violations now fail with ENOSYS instead of ending the process", ps.String(), err)
+			}
+			st.sup = sup
+			st.listener = true
+		}
+	} else {
+		if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
+			return err
+		}
+		if st.sup != nil && writeAllowed(ps) {
+			st.sup.update(ps)
+		}
+	}
+	st.installed(ps, eff, prog, rep)
+	return nil
+}
+
+// writeAllowed reports whether the promises let the process write to a
+// pipe it holds (for best-effort messages to the supervisor).
+func writeAllowed(ps promises.Set) bool {
+	_, ok := promises.Decide(ps, runtime.GOARCH, "write", [6]uint64{3, 0, 1})
+	return ok
+}
+
+// installed records a filter that is now in force.
+func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program, rep *report.Report) {
+	st.filters++
+	st.last = eff
+	if eff.Enforces() {
+		st.enforcing, st.enforced = true, ps
+	}
+	rep.Seccomp, rep.NoNewPrivs = true, true
+	rep.Add(report.LayerNoNewPrivs, "no_new_privs", report.Enforced, "")
+	rep.Add(report.LayerSeccomp, fmt.Sprintf("filter %d for %q", st.filters, ps.String()), report.Enforced,
+		fmt.Sprintf("penalty %s; %d instructions; every thread (TSYNC)", eff, len(prog.Raw)))
+	for _, p := range ps.Promises() {
+		rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
+	}
+	if len(prog.Skipped) > 0 {
+		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
+	}
+}
+
+// commitUnveil applies pending unveils before the filter, when the new
+// promises lack "unveil" (a pledge without it locks unveil, as on
+// OpenBSD). Landlock must be enforced before seccomp: enforcing it needs
+// system calls the filter may deny.
+func (st *process) commitUnveil(ps promises.Set, rep *report.Report) error {
+	if ps.Has(promises.Unveil) {
+		return nil
+	}
+	ur, err := commitPending(ps)
+	if err != nil {
+		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
+	}
+	rep.Merge(ur)
+	return nil
+}
+
+// program compiles the filter for ps with penalty eff. Over an earlier
+// enforcing filter it is layered (see layer): the penalty applies to what
+// this narrowing removed, the earlier filters keep answering the rest.
+func (st *process) program(ps promises.Set, eff Penalty) (*filter.Program, error) {
+	deny := denyAction(eff)
+	if !st.enforcing {
+		p, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: deny})
+		if err != nil {
+			return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
+		}
+		return p, nil
+	}
+	next, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: sentinelNext})
+	if err != nil {
+		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
+	}
+	prev, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: st.enforced, Deny: sentinelPrev})
+	if err != nil {
+		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", st.enforced.String(), err)
+	}
+	raw, err := layer(next.Raw, prev.Raw, deny)
+	if err == nil {
+		err = filter.Check(raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pledge: layering the filter for %q over %q: %w", ps.String(), st.enforced.String(), err)
+	}
+	return &filter.Program{Arch: next.Arch, AuditArch: next.AuditArch, Deny: deny, Foreign: deny, Raw: raw, Skipped: next.Skipped}, nil
+}

@@ -1,0 +1,407 @@
+//go:build linux
+
+package pledge
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/promises"
+)
+
+// The supervisor (PenaltyAbort) is a second process: this program's binary
+// re-executed in the supervisor role (see role_linux.go). It is started
+// before the filter is installed, so it runs unfiltered, and it takes the
+// filter's notification listener from the pledged process with
+// pidfd_getfd(2), so the pledged process itself holds no listener and needs
+// no extra system calls. That matters: a listener can answer a held call
+// with "continue", so code in the pledged process that could use it could
+// run any denied call. The supervisor prints one line per violation, kills
+// the pledged process, and answers calls of programs the process started
+// (which inherit its filter) with EPERM. It exits when no process uses the
+// filter any more (the listener reports POLLHUP).
+//
+// Handshake over two pipes, one line per message:
+//
+//	target → supervisor  "P"      PR_SET_PTRACER is set: check pidfd_getfd works
+//	supervisor → target  "R"      ready (or "E <reason>" and exit)
+//	target → supervisor  "I"      installing the filter now
+//	                              (the supervisor looks for the new listener in
+//	                              /proc/<pid>/fd and takes it with pidfd_getfd)
+//	supervisor → target  "A"      listener taken (or "E <reason>")
+//	target → supervisor  "X"      installing failed: exit
+//	target → supervisor  "S <promises>"  later: the promises were narrowed
+//
+// The pledged process reads "A" only after its filter is in force; if its
+// promises lack stdio, that read is itself a violation, which the
+// supervisor (already holding the listener, found without the target's
+// help) reports.
+
+const (
+	roleSupervisor = "pledgekit:supervisor"
+	// handshakeTimeout bounds each wait for the other side.
+	handshakeTimeout = 10 * time.Second
+	selfExe          = "/proc/self/exe"
+	notifyLink       = "anon_inode:seccomp notify"
+)
+
+// supervisor is the pledged process's handle on its supervisor.
+type supervisor struct {
+	cmd  *exec.Cmd
+	ctl  *os.File // write end: target → supervisor
+	resp *os.File // read end: supervisor → target
+}
+
+// startSupervisor starts the supervisor and checks that it can take file
+// descriptors from this process.
+func startSupervisor(ps promises.Set) (*supervisor, error) {
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("pledge: supervisor pipe: %w", err)
+	}
+	respR, respW, err := os.Pipe()
+	if err != nil {
+		ctlR.Close()
+		ctlW.Close()
+		return nil, fmt.Errorf("pledge: supervisor pipe: %w", err)
+	}
+	probeFD := int(ctlW.Fd())
+	cmd := &exec.Cmd{
+		Path:        selfExe,
+		Args:        []string{roleSupervisor, strconv.Itoa(os.Getpid()), strconv.Itoa(probeFD), ps.String()},
+		Stderr:      os.Stderr,
+		ExtraFiles:  []*os.File{ctlR, respW}, // fds 3 and 4
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	err = cmd.Start()
+	ctlR.Close()
+	respW.Close()
+	if err != nil {
+		ctlW.Close()
+		respR.Close()
+		return nil, fmt.Errorf("pledge: starting the supervisor (%s): %w", selfExe, err)
+	}
+	s := &supervisor{cmd: cmd, ctl: ctlW, resp: respR}
+	// Yama (ptrace_scope 1) lets a process take descriptors only from its
+	// descendants unless the other process names it as its tracer. EINVAL
+	// means there is no Yama.
+	_ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(cmd.Process.Pid), 0, 0, 0)
+	if err := s.send("P"); err != nil {
+		s.abort()
+		return nil, err
+	}
+	if err := s.expect("R"); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *supervisor) send(line string) error {
+	if _, err := s.ctl.Write([]byte(line + "\n")); err != nil {
+		return fmt.Errorf("pledge: talking to the supervisor: %w", err)
+	}
+	return nil
+}
+
+// expect reads one line and wants it to be want; "E ..." lines carry the
+// supervisor's error.
+func (s *supervisor) expect(want string) error {
+	_ = s.resp.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	var line []byte
+	var b [1]byte
+	for {
+		n, err := s.resp.Read(b[:])
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pledge: waiting for the supervisor: %w", err)
+		}
+	}
+	switch got := string(line); {
+	case got == want:
+		return nil
+	case strings.HasPrefix(got, "E "):
+		return fmt.Errorf("pledge: supervisor: %s", got[2:])
+	default:
+		return fmt.Errorf("pledge: supervisor said %q, want %q", got, want)
+	}
+}
+
+// abort stops a supervisor that will not be used and reaps it.
+func (s *supervisor) abort() {
+	_ = s.send("X")
+	s.ctl.Close()
+	s.resp.Close()
+	_ = s.cmd.Wait()
+}
+
+// handOver tells the supervisor the filter is being installed; call it
+// right before install.
+func (s *supervisor) handOver() error { return s.send("I") }
+
+// finish waits until the supervisor holds the listener, then closes this
+// process's copy of it. The control pipe stays open for narrowing updates.
+func (s *supervisor) finish(listener int) error {
+	err := s.expect("A")
+	unix.Close(listener)
+	s.resp.Close()
+	_ = s.cmd.Process.Release()
+	return err
+}
+
+// update tells the supervisor the promises were narrowed, for its
+// messages. It is best effort; callers check that write is still allowed.
+func (s *supervisor) update(ps promises.Set) {
+	_ = s.send("S " + ps.String())
+}
+
+// ---- the supervisor process ----
+
+// seccompNotif is struct seccomp_notif; seccompNotifResp is struct
+// seccomp_notif_resp (linux/seccomp.h).
+type seccompNotif struct {
+	ID    uint64
+	Pid   uint32
+	Flags uint32
+	Nr    int32
+	Arch  uint32
+	IP    uint64
+	Args  [6]uint64
+}
+
+type seccompNotifResp struct {
+	ID    uint64
+	Val   int64
+	Error int32
+	Flags uint32
+}
+
+// supervisorMain runs the supervisor role; it never returns.
+// args: role, target pid, probe fd, promises.
+func supervisorMain(args []string) {
+	// Other processes of this user (the pledged one included) must not be
+	// able to ptrace this unfiltered process or write its memory.
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	// Terminal signals go to the pledged process; the supervisor lives
+	// until no process uses the filter.
+	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
+		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	ctl := os.NewFile(3, "pledge-ctl")
+	resp := os.NewFile(4, "pledge-resp")
+	fail := func(format string, a ...any) {
+		fmt.Fprintf(resp, "E "+format+"\n", a...)
+		os.Exit(0)
+	}
+	if len(args) != 4 {
+		fail("malformed arguments")
+	}
+	target, err1 := strconv.Atoi(args[1])
+	probeFD, err2 := strconv.Atoi(args[2])
+	ps, err3 := promises.Parse(args[3])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		fail("malformed arguments: %v", err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(ctl)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	if l := <-lines; l != "P" || os.Getppid() != target {
+		fail("handshake: got %q from process %d", l, os.Getppid())
+	}
+	pidfd, err := unix.PidfdOpen(target, 0)
+	if err != nil {
+		fail("pidfd_open(%d): %v", target, err)
+	}
+	if os.Getppid() != target { // the pid was not reused before pidfd_open
+		fail("process %d went away", target)
+	}
+	fd, err := unix.PidfdGetfd(pidfd, probeFD, 0)
+	if err != nil {
+		fail("pidfd_getfd cannot take descriptors from process %d: %v (it needs ptrace access: Yama ptrace_scope 2 or 3, a container's seccomp profile or a non-dumpable process forbid it)", target, err)
+	}
+	unix.Close(fd)
+	fmt.Fprint(resp, "R\n")
+
+	if l := <-lines; l != "I" {
+		os.Exit(0) // "X" or closed: the filter is not being installed
+	}
+	before := listenerFDs(target)
+	listener := -1
+	deadline := time.Now().Add(handshakeTimeout)
+	for wait := 100 * time.Microsecond; listener < 0; wait = min(2*wait, 10*time.Millisecond) {
+		for n := range listenerFDs(target) {
+			if before[n] {
+				continue
+			}
+			l, err := unix.PidfdGetfd(pidfd, n, 0)
+			if err == nil && isListener(l) {
+				listener = l
+				break
+			}
+			if err == nil {
+				unix.Close(l)
+			}
+		}
+		if listener >= 0 {
+			break
+		}
+		select {
+		case l, ok := <-lines:
+			if !ok || l == "X" {
+				os.Exit(0)
+			}
+		case <-time.After(wait):
+		}
+		if time.Now().After(deadline) {
+			fail("no seccomp listener appeared in process %d", target)
+		}
+	}
+	fmt.Fprint(resp, "A\n")
+	resp.Close()
+
+	var pledged atomic.Uint64
+	pledged.Store(uint64(ps))
+	go func() {
+		for l := range lines {
+			if s, ok := strings.CutPrefix(l, "S "); ok {
+				if set, err := promises.Parse(s); err == nil {
+					pledged.Store(uint64(set))
+				}
+			}
+		}
+	}()
+	serve(listener, pidfd, target, &pledged)
+}
+
+// listenerFDs returns the descriptors of process pid that are seccomp
+// notification listeners.
+func listenerFDs(pid int) map[int]bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	ents, err := os.ReadDir(dir)
+	out := map[int]bool{}
+	if err != nil {
+		return out
+	}
+	for _, e := range ents {
+		if l, err := os.Readlink(dir + e.Name()); err == nil && l == notifyLink {
+			if n, err := strconv.Atoi(e.Name()); err == nil {
+				out[n] = true
+			}
+		}
+	}
+	return out
+}
+
+func isListener(fd int) bool {
+	l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	return err == nil && l == notifyLink
+}
+
+// serve answers notifications until no process uses the filter.
+func serve(listener, pidfd, target int, pledged *atomic.Uint64) {
+	seen := map[[2]int64]bool{}
+	stderr := os.Stderr
+	for {
+		var n seccompNotif
+		fds := []unix.PollFd{{Fd: int32(listener), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			os.Exit(1)
+		}
+		if fds[0].Revents&unix.POLLIN == 0 {
+			if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+				os.Exit(0) // every process using the filter has exited
+			}
+			continue
+		}
+		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n))); e != 0 {
+			continue // ENOENT: the caller is gone; EINTR
+		}
+		ps := promises.Set(pledged.Load())
+		tgid := tgidOf(int(n.Pid))
+		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
+			Who: describeProcess(tgid), Child: tgid != target}
+		if !notifValid(listener, n.ID) {
+			continue // the caller died meanwhile; its pid may be reused
+		}
+		if tgid == target {
+			fmt.Fprintln(stderr, v.String())
+			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+			continue
+		}
+		if key := [2]int64{int64(tgid), int64(n.Nr)}; !seen[key] && !isExecHelper(tgid) {
+			seen[key] = true
+			fmt.Fprintln(stderr, v.String())
+		}
+		r := seccompNotifResp{ID: n.ID, Error: -int32(unix.EPERM)}
+		unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&r)))
+	}
+}
+
+func notifValid(listener int, id uint64) bool {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_ID_VALID), uintptr(unsafe.Pointer(&id)))
+	return e == 0
+}
+
+// tgidOf returns the process (thread group) of thread tid, or -1.
+func tgidOf(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Tgid:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}
+
+// describeProcess returns "comm[pid]" with the command name made safe to
+// print (a process chooses its own name).
+func describeProcess(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	comm := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, strings.TrimSuffix(string(b), "\n"))
+	return comm + "[" + strconv.Itoa(pid) + "]"
+}
+
+// isExecHelper reports whether pid is still the exec helper of Command
+// (before it execs the program): its Go runtime's start-up reads of /sys
+// and /proc files are denied harmlessly and not worth a message.
+func isExecHelper(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return err == nil && strings.HasPrefix(string(b), roleExec+"\x00")
+}
