@@ -241,3 +241,26 @@ func RecvFd(sock int) (int, error) {
 	}
 	return -1, errors.New("notify: the stage closed the socket without sending a listener")
 }
+
+type notifAddfd struct {
+	ID         uint64
+	Flags      uint32
+	Srcfd      uint32
+	Newfd      uint32
+	NewfdFlags uint32
+}
+
+// SendFd installs a copy of fd (one the supervisor opened itself) in the
+// caller and makes the held call return its number, atomically
+// (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14). cloexec sets O_CLOEXEC on it.
+func (l *Listener) SendFd(id uint64, fd int, cloexec bool) error {
+	a := notifAddfd{ID: id, Flags: unix.SECCOMP_ADDFD_FLAG_SEND, Srcfd: uint32(fd)}
+	if cloexec {
+		a.NewfdFlags = unix.O_CLOEXEC
+	}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_ADDFD), uintptr(unsafe.Pointer(&a)))
+	if e != 0 {
+		return fmt.Errorf("notify: SECCOMP_IOCTL_NOTIF_ADDFD: %w", e)
+	}
+	return nil
+}
