@@ -788,7 +788,7 @@ func (r *runner) reportSandbox(rep *report.Report) {
 	case landlockMissing(rep):
 		r.warn("Landlock is not available on this kernel: the downloader is confined by seccomp only (no file-system or network rules)")
 	default:
-		if s := rep.Summary(); s != "" {
+		if s := droppedSummary(rep); s != "" {
 			r.warn("%s", s)
 		}
 	}

@@ -80,3 +80,25 @@ func landlockMissing(r *report.Report) bool {
 	}
 	return false
 }
+
+// droppedSummary is one line naming the protections that were dropped
+// (requested, not enforced). Partial items, which the other layer often
+// covers (pledge denies the unix and MPTCP sockets Landlock ABI 7 cannot
+// see), are listed in the full report (-v) instead.
+func droppedSummary(r *report.Report) string {
+	var parts []string
+	for _, it := range r.Items {
+		if it.Status != report.Dropped {
+			continue
+		}
+		s := it.What
+		if it.Reason != "" {
+			s += " (" + it.Reason + ")"
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "sandbox degraded, not enforced: " + strings.Join(parts, "; ")
+}

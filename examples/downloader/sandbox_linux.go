@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/report"
+	"github.com/pledgekit/pledgekit/unveil"
+)
+
+// applySandbox confines the calling child: first Landlock through unveil
+// (enforcing it needs system calls the seccomp filter denies), then
+// seccomp through pledge. The two reports are merged into one.
+func applySandbox(p sandboxPolicy) (*report.Report, error) {
+	if p.Disable {
+		r := &report.Report{Arch: runtime.GOARCH, Kernel: kernelRelease(), NoNewPrivs: noNewPrivsSet()}
+		r.Add(report.LayerLandlockFS, "file-system confinement", report.Dropped, "disabled by --disable-sandbox")
+		r.Add(report.LayerLandlockNet, "network confinement", report.Dropped, "disabled by --disable-sandbox")
+		r.Add(report.LayerSeccomp, "pledge "+p.Promises, report.Dropped, "disabled by --disable-sandbox")
+		return r, nil
+	}
+	rep, err := applyUnveil(p)
+	if err != nil {
+		return rep, err
+	}
+	pen := pledge.PenaltyKill
+	if p.ErrnoPenalty {
+		pen = pledge.PenaltyEPERM
+	}
+	fb := pledge.FallbackPenalty
+	if !p.Require {
+		fb |= pledge.FallbackNoSeccomp
+	}
+	pr, err := pledge.Apply(pledge.Options{Promises: p.Promises, Execpromises: p.ExecPromises, Penalty: pen, Fallback: fb})
+	if pr != nil {
+		rep.Merge(*pr)
+	}
+	if err != nil {
+		return rep, fmt.Errorf("pledge %q: %w", p.Promises, err)
+	}
+	rep.NoNewPrivs = noNewPrivsSet()
+	return rep, nil
+}
+
+// applyUnveil commits one Landlock layer: the read-only and read-write
+// paths, TCP connect to the given ports only, no TCP bind at all, and the
+// signal and abstract-socket scopes.
+func applyUnveil(p sandboxPolicy) (*report.Report, error) {
+	if p.SimulateNoLandlock {
+		// What unveil reports on a kernel without Landlock (tests only).
+		r := &report.Report{Arch: runtime.GOARCH, Kernel: kernelRelease()}
+		r.Add(report.LayerLandlockFS, "paths", report.Dropped, "Landlock is not available on this kernel (simulated)")
+		r.Add(report.LayerLandlockNet, "tcp", report.Dropped, "Landlock is not available on this kernel (simulated)")
+		return r, nil
+	}
+	rs := unveil.New()
+	for _, path := range p.ReadOnly {
+		if err := rs.Unveil(path, "r"); err != nil {
+			return &report.Report{}, err
+		}
+	}
+	for _, dir := range p.ReadWrite {
+		if err := rs.Unveil(dir, "rwc"); err != nil {
+			return &report.Report{}, err
+		}
+	}
+	if p.NoNetwork {
+		rs.ConnectTCP()
+	} else {
+		rs.ConnectTCP(p.ConnectTCP...)
+	}
+	rs.BindTCP()
+	rs.Scope(unveil.ScopeSignal, unveil.ScopeAbstractUnix)
+	if p.Require {
+		rs.Require()
+	}
+	r, err := rs.Commit()
+	if r == nil {
+		r = &report.Report{}
+	}
+	if err != nil {
+		return r, fmt.Errorf("unveil: %w", err)
+	}
+	return r, nil
+}
+
+func kernelRelease() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
