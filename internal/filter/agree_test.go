@@ -11,7 +11,6 @@ import (
 // number (and beyond the table, x32 numbers and foreign architectures) with
 // representative arguments, and compares both with Reference.
 func TestAgree(t *testing.T) {
-	useDevTable()
 	type cas struct {
 		set  promises.Set
 		deny uint32

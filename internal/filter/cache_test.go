@@ -83,7 +83,6 @@ func unconditional(rs []promises.Rule) bool {
 // paths of unconditionally allowed and of unknown (default-deny) numbers load
 // nothing but [0] and [4].
 func TestActionCacheShape(t *testing.T) {
-	useDevTable()
 	sets := realisticSets()
 	for _, p := range promises.All() {
 		sets = append(sets, promises.Of(p))

@@ -11,7 +11,6 @@ import (
 )
 
 func TestCompileErrors(t *testing.T) {
-	useDevTable()
 	for _, c := range []struct {
 		spec Spec
 		want error
@@ -38,7 +37,6 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestDenyNormalization(t *testing.T) {
-	useDevTable()
 	for _, c := range []struct{ deny, wantDeny, wantForeign uint32 }{
 		{0, RetKillProcess, RetKillProcess},
 		{RetKillProcess, RetKillProcess, RetKillProcess},
@@ -65,7 +63,6 @@ func TestDenyNormalization(t *testing.T) {
 // TestProgramShape checks the fixed prologue: the arch is loaded and
 // compared first, a foreign arch returns at once, then the number is loaded.
 func TestProgramShape(t *testing.T) {
-	useDevTable()
 	for _, arch := range arches {
 		tab := table(t, arch)
 		p := compileCached(t, arch, promises.MustParse("stdio"), RetErrno|EPERM)
@@ -83,7 +80,6 @@ func TestProgramShape(t *testing.T) {
 }
 
 func TestSkipped(t *testing.T) {
-	useDevTable()
 	p, err := Compile(Spec{Arch: "arm64", Extra: []promises.Rule{{Syscall: "open"}, {Syscall: "no_such_call"}, {Syscall: "open"}, {Syscall: "openat"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +96,6 @@ func TestSkipped(t *testing.T) {
 // conditional rules on one syscall and on many syscalls), so that branches
 // need trampolines, and checks they agree with Reference.
 func TestLongJumps(t *testing.T) {
-	useDevTable()
 	var extra []promises.Rule
 	// One huge body: 200 rules with two 64-bit conditions each and mixed
 	// actions.
@@ -186,7 +181,6 @@ func TestAsmTrampolines(t *testing.T) {
 }
 
 func TestDisassemble(t *testing.T) {
-	useDevTable()
 	p := compileCached(t, "amd64", promises.MustParse("stdio inet"), RetErrno|EPERM)
 	d := Disassemble(p)
 	if n := strings.Count(d, "\n"); n != len(p.Raw) {

@@ -13,7 +13,6 @@ import (
 // action, checks it passes Check, and runs one random call in the VM and in
 // Run against Reference.
 func FuzzCompileAgree(f *testing.F) {
-	useDevTable()
 	f.Add(uint64(0), uint8(0), uint8(0), uint32(0), uint32(0xc000003e), uint64(0), uint64(0), uint64(0))
 	f.Add(uint64(1), uint8(1), uint8(1), uint32(64), uint32(0xc00000b7), uint64(1), uint64(2), uint64(3))
 	f.Add(uint64(promises.MustParse("stdio inet dns")), uint8(0), uint8(2), uint32(41), uint32(0xc000003e), uint64(2|1<<32), uint64(1), uint64(0))

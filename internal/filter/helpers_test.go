@@ -63,20 +63,35 @@ func allPromises() promises.Set {
 // specRules returns the applicable rules of s for the named syscall, read
 // from the promise table directly (not through the compiler).
 func specRules(s Spec, name string) []promises.Rule {
-	var out []promises.Rule
+	return specRuleMap(s)[name]
+}
+
+var ruleMaps sync.Map // cacheKey -> map[string][]promises.Rule, for specs without Extra
+
+func specRuleMap(s Spec) map[string][]promises.Rule {
+	k := cacheKey{arch: s.Arch, set: s.Promises}
+	if s.Extra == nil {
+		if m, ok := ruleMaps.Load(k); ok {
+			return m.(map[string][]promises.Rule)
+		}
+	}
+	m := map[string][]promises.Rule{}
 	add := func(rs []promises.Rule) {
 		for _, r := range rs {
-			if r.Syscall == name && r.AppliesTo(s.Arch) && r.AppliesWith(s.Promises) {
-				out = append(out, r)
+			if r.AppliesTo(s.Arch) && r.AppliesWith(s.Promises) {
+				m[r.Syscall] = append(m[r.Syscall], r)
 			}
 		}
 	}
-	add(baselineRules())
+	add(promises.Baseline())
 	for _, p := range s.Promises.Promises() {
-		add(promiseRules(p))
+		add(promises.Rules(p))
 	}
 	add(s.Extra)
-	return out
+	if s.Extra == nil {
+		ruleMaps.Store(k, m)
+	}
+	return m
 }
 
 // vectors returns representative argument vectors for a syscall with the

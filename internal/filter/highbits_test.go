@@ -23,7 +23,6 @@ func runBoth(t *testing.T, p *Program, s Spec, d Data) uint32 {
 // low 32 bits only, as the kernel reads them, while W64 arguments are
 // compared in full.
 func TestHighBits(t *testing.T) {
-	useDevTable()
 	w32 := func(arg uint8, v uint64) promises.Cond { return promises.Cond{Arg: arg, Width: promises.W32, Value: v} }
 	for _, arch := range arches {
 		tab := table(t, arch)
@@ -101,7 +100,6 @@ func afInet6() uint64 { return 10 }
 // TestW32LoadsLowWordOnly checks the shape: a W32 condition loads only the
 // low word of its argument (offset 16+8*i), a W64 condition both.
 func TestW32LoadsLowWordOnly(t *testing.T) {
-	useDevTable()
 	w := func(width promises.Width) *Program {
 		p, err := Compile(Spec{Arch: "amd64", Extra: []promises.Rule{{Syscall: "socket", Args: []promises.Cond{{Arg: 3, Width: width, Value: 7}}}}})
 		if err != nil {

@@ -134,7 +134,6 @@ func TestKernelAcceptsCheckedPrograms(t *testing.T) {
 	if _, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err != nil {
 		t.Skipf("kernel without seccomp: %v", err)
 	}
-	useDevTable()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	outb, err := cmd.CombinedOutput()

@@ -31,7 +31,7 @@ func Reference(s Spec, d Data) uint32 {
 	if !ok {
 		return dn
 	}
-	r, ok := decide(s.Promises, s.Arch, name, d.Args)
+	r, ok := promises.Decide(s.Promises, s.Arch, name, d.Args)
 	if ok && r.Action == promises.Errno {
 		return retOf(r)
 	}

@@ -43,7 +43,7 @@ type crule struct {
 }
 
 // applicable returns the rules of s that apply on arch, in decision order:
-// baselineRules(), then promiseRules(p) for every p in the set in
+// promises.Baseline(), then promises.Rules(p) for every p in the set in
 // pledgenames order, then s.Extra; a rule is kept only if it is for arch and
 // its Also set is pledged. Errno rules come before Allow rules (a stable
 // partition), matching promises.Decide.
@@ -56,9 +56,9 @@ func applicable(s Spec) []promises.Rule {
 			}
 		}
 	}
-	add(baselineRules())
+	add(promises.Baseline())
 	for _, p := range s.Promises.Promises() {
-		add(promiseRules(p))
+		add(promises.Rules(p))
 	}
 	add(s.Extra)
 	out := make([]promises.Rule, 0, len(all))
@@ -132,8 +132,11 @@ func implies(a, b crule) bool {
 }
 
 // simplify drops rules that can never decide: a rule implied by an earlier
-// one (it is shadowed), everything after an unconditional rule, and trailing
-// rules whose verdict equals the deny action anyway.
+// one (it is shadowed), everything after an unconditional rule, trailing
+// rules whose verdict equals the deny action anyway, and rules right before
+// a final unconditional rule with the same verdict. So a syscall that some
+// pledged promise allows unconditionally (and no Errno rule answers) gets a
+// constant verdict, whatever conditional rules other promises add.
 func simplify(rs []crule, deny uint32) []crule {
 	var out []crule
 outer:
@@ -150,6 +153,11 @@ outer:
 	}
 	for len(out) > 0 && out[len(out)-1].ret == deny {
 		out = out[:len(out)-1]
+	}
+	// A rule just before a final unconditional rule with the same verdict
+	// decides nothing: matched or not, the verdict is the same.
+	for n := len(out); n >= 2 && len(out[n-1].parts) == 0 && out[n-2].ret == out[n-1].ret; n = len(out) {
+		out = append(out[:n-2], out[n-1])
 	}
 	return out
 }
