@@ -383,9 +383,9 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	var outMu sync.Mutex
 	for _, j := range jobs {
 		wg.Add(1)
+		sem <- struct{}{} // start cells in order
 		go func(j job) {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			oc := outcomes[j.i]
 			c := cells[j.i]

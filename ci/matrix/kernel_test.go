@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestKernelPackageSelection(t *testing.T) {
+	search := readTestdata(t, "apt-cache-search.txt")
+	tests := []struct {
+		series, arch string
+		want         []string
+	}{
+		{"6.1", "amd64", []string{"linux-image-6.1.0-47-cloud-amd64-unsigned", "linux-image-6.1.0-57-cloud-amd64-unsigned", "linux-image-6.1.0-9-cloud-amd64-unsigned"}},
+		{"6.12", "amd64", []string{"linux-image-6.12.115+deb12-cloud-amd64-unsigned", "linux-image-6.12.117+deb12-cloud-amd64-unsigned"}},
+		{"6.1", "arm64", []string{"linux-image-6.1.0-57-arm64-unsigned"}},
+		{"6.12", "arm64", []string{"linux-image-6.12.117+deb12-arm64-unsigned"}},
+		{"6.6", "amd64", nil},
+	}
+	for _, tt := range tests {
+		got := parseAptSearch(search, kernelPackageRE(tt.series, tt.arch))
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s/%s: got %q\nwant %q", tt.series, tt.arch, got, tt.want)
+		}
+	}
+}
+
+func TestParseAptPolicyAndPickNewest(t *testing.T) {
+	pol := parseAptPolicy(readTestdata(t, "apt-cache-policy.txt"))
+	want := map[string]string{
+		"linux-image-6.1.0-47-cloud-amd64-unsigned:amd64": "6.1.170-3",
+		"linux-image-6.1.0-57-cloud-amd64-unsigned:amd64": "6.1.192-3",
+	}
+	if !reflect.DeepEqual(pol, want) {
+		t.Fatalf("parseAptPolicy = %v, want %v (no entry for a (none) candidate)", pol, want)
+	}
+	best, ok := pickNewest([]pkgCandidate{
+		{"linux-image-6.1.0-9-cloud-amd64-unsigned", "6.1.27-1"},
+		{"linux-image-6.1.0-57-cloud-amd64-unsigned", "6.1.192-3"},
+		{"linux-image-6.1.0-47-cloud-amd64-unsigned", "6.1.170-3"},
+	})
+	if !ok || best.Name != "linux-image-6.1.0-57-cloud-amd64-unsigned" {
+		t.Errorf("pickNewest = %v, %v; want the 6.1.192-3 package (by version, not by name)", best, ok)
+	}
+	if _, ok := pickNewest(nil); ok {
+		t.Error("pickNewest(nil) reported a candidate")
+	}
+}
+
+func TestLandlockABIForKernel(t *testing.T) {
+	tests := []struct {
+		v     string
+		abi   int
+		known bool
+	}{
+		{"5.10", 0, true}, {"5.13", 1, true}, {"5.19", 2, true}, {"6.1.0-57-arm64", 2, true},
+		{"6.2", 3, true}, {"6.7", 4, true}, {"6.10", 5, true}, {"6.12.117+deb12", 6, true},
+		{"6.15", 7, true}, {"6.18.44-fc", 7, true}, {"6.19", 7, false}, {"7.0", 7, false},
+	}
+	for _, tt := range tests {
+		ma, mi, err := parseKernelSeries(tt.v)
+		if err != nil {
+			t.Fatalf("parseKernelSeries(%q): %v", tt.v, err)
+		}
+		abi, known := landlockABIForKernel(ma, mi)
+		if abi != tt.abi || known != tt.known {
+			t.Errorf("%s: ABI %d known %v, want %d %v", tt.v, abi, known, tt.abi, tt.known)
+		}
+	}
+	if _, _, err := parseKernelSeries("host"); err == nil {
+		t.Error("parseKernelSeries(host) succeeded")
+	}
+}
+
+func TestLSMWithoutLandlock(t *testing.T) {
+	got, err := lsmWithoutLandlock("CONFIG_X=y\nCONFIG_LSM=\"landlock,lockdown,yama,loadpin,safesetid,integrity,apparmor,selinux,smack,tomoyo,bpf,ipe\"\n")
+	if err != nil || got != "lockdown,yama,loadpin,safesetid,integrity,apparmor,selinux,smack,tomoyo,bpf,ipe" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if _, err := lsmWithoutLandlock("CONFIG_X=y\n"); err == nil {
+		t.Error("no CONFIG_LSM: no error")
+	}
+	if _, err := lsmWithoutLandlock(`CONFIG_LSM="landlock"`); err == nil {
+		t.Error("only landlock: no error")
+	}
+}
+
+// fakeAptTools puts fake apt-cache, apt-get and dpkg on PATH. They log their
+// arguments to calls.log and behave like the real tools for the calls the
+// kernel store makes.
+func fakeAptTools(t *testing.T, foreign string) (logPath string) {
+	t.Helper()
+	bin := t.TempDir()
+	logPath = filepath.Join(bin, "calls.log")
+	search, _ := filepath.Abs(filepath.Join("testdata", "apt-cache-search.txt"))
+	scripts := map[string]string{
+		"apt-cache": `echo "apt-cache $*" >> ` + logPath + `
+case "$1" in
+search) cat ` + search + ` ;;
+policy) shift; for p in "$@"; do
+  case "$p" in
+  linux-image-6.12.117+deb12-cloud-amd64-unsigned:amd64) v=6.12.117-1~deb12u1 ;;
+  linux-image-6.12.115+deb12-cloud-amd64-unsigned:amd64) v=6.12.115-1~deb12u1 ;;
+  linux-image-6.1.0-57-arm64-unsigned:arm64) v=6.1.192-3 ;;
+  *) v="(none)" ;;
+  esac
+  printf '%s:\n  Installed: (none)\n  Candidate: %s\n' "$p" "$v"
+done ;;
+esac`,
+		"apt-get": `echo "apt-get $*" >> ` + logPath + `
+case "$1" in
+download) for last; do :; done; name=${last%%:*}; ver=${last##*=}; echo "deb $name $ver" > "${name}_${ver}_x.deb" ;;
+update) ;;
+esac`,
+		"dpkg": `echo "dpkg $*" >> ` + logPath + `
+case "$1" in
+--print-architecture) echo amd64 ;;
+--print-foreign-architectures) echo "` + foreign + `" ;;
+--add-architecture) ;;
+-x) dest=$3; set -- $(cat "$2"); rel=$(echo "$2" | sed 's/^linux-image-//; s/-unsigned$//'); mkdir -p "$dest/boot" "$dest/lib/modules"; echo kernel > "$dest/boot/vmlinuz-$rel"; echo 'CONFIG_LSM="landlock,yama"' > "$dest/boot/config-$rel" ;;
+esac`,
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return logPath
+}
+
+func TestKernelStoreDownloadsNewestAndCaches(t *testing.T) {
+	calls := fakeAptTools(t, "arm64")
+	cache := t.TempDir()
+	s := &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	ctx := context.Background()
+	k, err := s.Get(ctx, "6.12", "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Package != "linux-image-6.12.117+deb12-cloud-amd64-unsigned" || k.Version != "6.12.117-1~deb12u1" ||
+		k.Release != "6.12.117+deb12-cloud-amd64" || !fileExists(k.Vmlinuz) || !fileExists(k.Config) {
+		t.Fatalf("got %+v", k)
+	}
+	if ents, _ := filepath.Glob(filepath.Join(cache, "kernels", "amd64", "*", "lib")); len(ents) != 0 {
+		t.Errorf("modules were cached: %v", ents)
+	}
+	log1, _ := os.ReadFile(calls)
+	if !strings.Contains(string(log1), "apt-get download -q -o APT::Sandbox::User=root linux-image-6.12.117+deb12-cloud-amd64-unsigned:amd64=6.12.117-1~deb12u1") {
+		t.Errorf("download call missing or wrong:\n%s", log1)
+	}
+	// Second lookup: cached, no download.
+	s2 := &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	k2, err := s2.Get(ctx, "6.12", "amd64")
+	if err != nil || k2.Vmlinuz != k.Vmlinuz {
+		t.Fatalf("second Get = %+v, %v", k2, err)
+	}
+	log2, _ := os.ReadFile(calls)
+	if strings.Count(string(log2), "apt-get download") != 1 {
+		t.Errorf("cached kernel downloaded again:\n%s", log2)
+	}
+}
+
+func TestKernelStoreForeignArch(t *testing.T) {
+	calls := fakeAptTools(t, "")
+	cache := t.TempDir()
+	ctx := context.Background()
+	// Not root and arm64 not configured: a clear error, nothing changed.
+	s := &kernelStore{cacheDir: cache, log: io.Discard, root: false}
+	if _, err := s.Get(ctx, "6.1", "arm64"); err == nil || !strings.Contains(err.Error(), "dpkg --add-architecture arm64") {
+		t.Fatalf("non-root foreign arch: err = %v", err)
+	}
+	// Root: adds the architecture, updates, downloads.
+	s = &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	k, err := s.Get(ctx, "6.1", "arm64")
+	if err != nil || k.Package != "linux-image-6.1.0-57-arm64-unsigned" {
+		t.Fatalf("Get = %+v, %v", k, err)
+	}
+	log, _ := os.ReadFile(calls)
+	for _, want := range []string{"dpkg --add-architecture arm64", "apt-get update", "apt-cache policy linux-image-6.1.0-57-arm64-unsigned:arm64"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("missing call %q in:\n%s", want, log)
+		}
+	}
+}
+
+func TestKernelStoreNoCandidate(t *testing.T) {
+	fakeAptTools(t, "arm64")
+	s := &kernelStore{cacheDir: t.TempDir(), log: io.Discard, root: true}
+	// 6.1 amd64 packages exist in the search output but the fake policy
+	// gives none of them a candidate.
+	if _, err := s.Get(context.Background(), "6.1", "amd64"); err == nil || !strings.Contains(err.Error(), "has an installable candidate") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := s.Get(context.Background(), "6.6", "amd64"); err == nil || !strings.Contains(err.Error(), "apt knows no package") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestKernelStoreOfflineFallback(t *testing.T) {
+	cache := t.TempDir()
+	fakeAptTools(t, "arm64")
+	s := &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	k, err := s.Get(context.Background(), "6.12", "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Now apt knows nothing (empty PATH dir with failing tools).
+	bin := t.TempDir()
+	for _, n := range []string{"apt-cache", "apt-get", "dpkg"} {
+		os.WriteFile(filepath.Join(bin, n), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	s = &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	k2, err := s.Get(context.Background(), "6.12", "amd64")
+	if err != nil || k2.Vmlinuz != k.Vmlinuz {
+		t.Fatalf("offline Get = %+v, %v; want the cached kernel", k2, err)
+	}
+	if _, err := s.Get(context.Background(), "6.1", "amd64"); err == nil {
+		t.Fatal("offline Get of an uncached kernel succeeded")
+	}
+}
