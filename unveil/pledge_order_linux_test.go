@@ -1,0 +1,56 @@
+//go:build linux
+
+package unveil_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/testproc"
+	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/unveil"
+)
+
+// pledge and unveil work in either order. Pledging "unveil" first keeps
+// the unveils pending; enforcing them afterwards needs the filter to allow
+// landlock_* and the psx signal that reaches every thread.
+func TestPledgeThenUnveil(t *testing.T) {
+	if probe.Get().LandlockABI < 1 {
+		t.Skip("no Landlock")
+	}
+	var dir string
+	if testproc.InChild() {
+		dir = os.Getenv("ORDER_DIR")
+	} else {
+		dir = t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := testproc.Run(t, "order", func() {
+		fail := testproc.Fatalf
+		if err := pledge.Pledge("stdio rpath unveil", ""); err != nil {
+			fail("pledge: %v", err)
+		}
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			fail("unveil: %v", err)
+		}
+		rep, err := unveil.Block()
+		if err != nil || !rep.Landlock {
+			fail("UnveilBlock under pledge \"unveil\": %v\n%v", err, rep)
+		}
+		if _, err := os.ReadFile(filepath.Join(dir, "f")); err != nil {
+			fail("read unveiled: %v", err)
+		}
+		if _, err := os.ReadFile("/etc/passwd"); !errors.Is(err, syscall.EACCES) {
+			fail("read /etc/passwd: want EACCES, got %v", err)
+		}
+	}, testproc.WithEnv("ORDER_DIR="+dir))
+	if !res.Exited(0) {
+		t.Fatal(res)
+	}
+}
