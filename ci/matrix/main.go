@@ -123,21 +123,6 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-func hostRelease() string {
-	var u syscall.Utsname
-	if err := syscall.Uname(&u); err != nil {
-		return ""
-	}
-	b := make([]byte, 0, len(u.Release))
-	for _, c := range u.Release {
-		if c == 0 {
-			break
-		}
-		b = append(b, byte(c))
-	}
-	return string(b)
-}
-
 // hostLandlockEnabled reads the active LSM list; ok is false if unknown.
 func hostLandlockEnabled() (enabled, ok bool) {
 	b, err := os.ReadFile("/sys/kernel/security/lsm")
