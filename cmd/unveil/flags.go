@@ -42,39 +42,39 @@ type unveilArg struct {
 
 // config is the parsed command line.
 type config struct {
-	promises     []string // -p, joined with spaces
-	promisesSet  bool
-	unveils      []unveilArg
-	noUnveil     bool // -V
-	kill         bool // -k
-	quiet        bool // -q
-	uid, gid     string
-	cpu          string // -C seconds
-	mem          string // -M bytes
-	files        string // -O
-	procs        string // -P
-	fsize        string // -F
-	noNormalize  bool   // -N
-	nice         bool   // -n
-	test         string // -T
-	policies     []string
-	tcpConnect   []uint16
-	tcpBind      []uint16
-	strict       bool
-	trace        bool
-	report       bool
-	json         bool
-	clearEnv     bool
-	env          []string
-	direct       bool // --exec: no supervisor
-	keepCaps     bool
-	help         bool
-	version      bool
-	argv         []string // PROGRAM ARGS...
-	learnFormat  string
-	explainArch  string
-	explainBPF   bool
-	explainNames []string
+	promises    []string // -p, joined with spaces
+	promisesSet bool
+	unveils     []unveilArg
+	noUnveil    bool // -V
+	kill        bool // -k
+	quiet       bool // -q
+	uid, gid    string
+	cpu         string // -C seconds
+	mem         string // -M bytes
+	files       string // -O
+	procs       string // -P
+	fsize       string // -F
+	noNormalize bool   // -N
+	nice        bool   // -n
+	test        string // -T
+	policies    []string
+	tcpConnect  []uint16
+	tcpBind     []uint16
+	strict      bool
+	trace       bool
+	report      bool
+	json        bool
+	clearEnv    bool
+	env         []string
+	direct      bool // --exec: no supervisor
+	keepCaps    bool
+	help        bool
+	version     bool
+	argv        []string // PROGRAM ARGS...
+	learnFormat string
+	explainArch string
+	explainBPF  bool
+	_           struct{}
 }
 
 // option describes one option: its short and long names and whether it
@@ -279,4 +279,17 @@ func parseSize(s string) (uint64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return n * mult, nil
+}
+
+// explainNames splits comma-separated syscall names.
+func (c *config) explainNames(argv []string) []string {
+	var out []string
+	for _, a := range argv {
+		for _, w := range strings.Split(a, ",") {
+			if w != "" {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }

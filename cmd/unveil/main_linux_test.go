@@ -373,3 +373,123 @@ func TestBusybox(t *testing.T) {
 		t.Error("busybox sh wrote the file")
 	}
 }
+
+// TestLearn: the suggestion learn prints lets the same run succeed, and a
+// different, forbidden action still fails.
+func TestLearn(t *testing.T) {
+	needKernel(t)
+	py := need(t, "python3")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	os.MkdirAll(data, 0o755)
+	os.WriteFile(filepath.Join(data, "in.txt"), []byte("learned"), 0o644)
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o755)
+	script := filepath.Join(dir, "s.py")
+	os.WriteFile(script, []byte(fmt.Sprintf(`import sys
+s = open(%q).read()
+open(%q, "w").write(s.upper())
+print("done", s)
+if len(sys.argv) > 1:
+    open(sys.argv[1]).read()
+`, filepath.Join(data, "in.txt"), filepath.Join(out, "res.txt"))), 0o644)
+	r := unveil(t, "learn", "--", py, script)
+	wantOK(t, r)
+	if !strings.Contains(r.stderr, "done learned") {
+		t.Errorf("the program's output should go to stderr: %v", r)
+	}
+	line := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(line, "unveil -p ") || strings.Count(line, "\n") != 0 {
+		t.Fatalf("learn printed %q", r.stdout)
+	}
+	args := shellSplit(t, line)[1:]
+	if !strings.Contains(line, "rpath") || !strings.Contains(line, "wpath") {
+		t.Errorf("suggestion lacks rpath/wpath: %s", line)
+	}
+	os.Remove(filepath.Join(out, "res.txt"))
+	r = unveil(t, args...)
+	wantOK(t, r)
+	if b, _ := os.ReadFile(filepath.Join(out, "res.txt")); string(b) != "LEARNED" {
+		t.Errorf("the run under the learned policy wrote %q", b)
+	}
+	// Reading a file the learned run never read is refused.
+	r = unveil(t, append(args, "/etc/passwd")...)
+	if r.code == 0 {
+		t.Errorf("reading /etc/passwd under the learned policy succeeded: %v", r)
+	}
+	// The policy format works the same way.
+	r = unveil(t, "learn", "--format", "policy", "--", py, script)
+	wantOK(t, r)
+	pol := filepath.Join(dir, "learned.toml")
+	os.WriteFile(pol, []byte(r.stdout), 0o644)
+	r = unveil(t, "--policy", pol, "--", py, script)
+	wantOK(t, r)
+	r = unveil(t, "--policy", pol, "--", py, script, "/etc/passwd")
+	if r.code == 0 {
+		t.Errorf("policy: reading /etc/passwd succeeded: %v", r)
+	}
+}
+
+// shellSplit undoes shellJoin (single quotes only).
+func shellSplit(t *testing.T, s string) []string {
+	var out []string
+	var cur strings.Builder
+	inQ, have := false, false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case inQ && ch == '\'':
+			inQ = false
+		case inQ:
+			cur.WriteByte(ch)
+		case ch == '\'':
+			inQ, have = true, true
+		case ch == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		case ch == ' ':
+			if have || cur.Len() > 0 {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+			have = false
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	if inQ {
+		t.Fatalf("unbalanced quotes in %q", s)
+	}
+	if have || cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+func TestExplain(t *testing.T) {
+	r := unveil(t, "explain", "openat")
+	if r.code != 0 || !strings.Contains(r.stdout, "rpath") || !strings.Contains(r.stdout, "amd64: openat") || !strings.Contains(r.stdout, "arm64: openat") {
+		t.Errorf("explain openat: %v", r)
+	}
+	r = unveil(t, "explain", "--arch", "amd64", "--bpf", "read")
+	if r.code != 0 || !strings.Contains(r.stdout, "stdio") || strings.Contains(r.stdout, "arm64") {
+		t.Errorf("explain --arch amd64 --bpf read: %v", r)
+	}
+	if r := unveil(t, "explain"); r.code != exitUsage {
+		t.Errorf("explain without a name: %v", r)
+	}
+}
+
+func TestProbeAndPolicy(t *testing.T) {
+	r := unveil(t, "probe", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"landlock_abi"`) {
+		t.Errorf("probe --json: %v", r)
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "p.toml")
+	os.WriteFile(f, []byte("promises = \"stdio rpath\"\n[[unveil]]\npath = \"/etc\"\nperm = \"r\"\n"), 0o644)
+	r = unveil(t, "policy", "resolve", f)
+	if r.code != 0 || !strings.Contains(r.stdout, `"promises": "stdio rpath"`) {
+		t.Errorf("policy resolve: %v", r)
+	}
+}
