@@ -170,7 +170,11 @@ func (e *ParseError) Error() string {
 	case ErrTooLong:
 		return fmt.Sprintf("promises: %v (%d bytes, limit %d)", e.Err, len(e.Input), MaxLen)
 	}
-	return fmt.Sprintf("promises %q: %v %q at offset %d; known promises: %s", e.Input, e.Err, e.Word, e.Offset, strings.Join(names[:], " "))
+	hint := ""
+	if strings.ContainsAny(e.Word, "\t\n\r\v\f") {
+		hint = " (separate promises with single spaces; tabs and newlines are not separators)"
+	}
+	return fmt.Sprintf("promises %q: %v %q at offset %d%s; known promises: %s", e.Input, e.Err, e.Word, e.Offset, hint, strings.Join(names[:], " "))
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }

@@ -59,16 +59,15 @@ func main() {
 	runtime.GC()
 	debug.FreeOSMemory()
 
-	// New OS threads after the pledge point: goroutines locked to threads
-	// and blocked in system calls at the same time force the runtime to
-	// start more Ms (clone; pthread_create, i.e. clone3, with cgo).
+	// New OS threads after the pledge point: goroutines that lock their
+	// thread and wait at the same time keep those threads busy, so the
+	// runtime starts more (clone; pthread_create, i.e. clone3, with cgo).
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
-			ts := syscall.NsecToTimespec(int64(30 * time.Millisecond))
-			syscall.Nanosleep(&ts, nil)
+			time.Sleep(30 * time.Millisecond)
 		}()
 	}
 	wg.Wait()
