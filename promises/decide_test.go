@@ -46,14 +46,14 @@ var allowedAndDenied = []example{
 	{set: "stdio", sys: "mmap", args: a(0, 4096, protRead|0x01000000, 0x22, ^uint64(0), 0)}, // PROT_GROWSDOWN
 	{set: "stdio", sys: "mprotect", args: a(0, 4096, protRead), ok: true},
 	{set: "stdio", sys: "mprotect", args: a(0, 4096, protRead|protExec)},
-	{set: "stdio", sys: "clone", args: a(0x50f00), ok: true},          // Go threads, arm64
-	{set: "stdio", sys: "clone", args: a(0xd0f00), ok: true},          // Go threads, amd64 (CLONE_SETTLS)
-	{set: "stdio", sys: "clone", args: a(0x3d0f00), ok: true},         // glibc pthread_create fallback
-	{set: "stdio", sys: "clone", args: a(0x5111)},                     // os/exec: a process
-	{set: "stdio", sys: "clone", args: a(0x11)},                       // fork
-	{set: "stdio", sys: "clone", args: a(0x50f00 &^ cloneVM)},         // thread without shared memory
-	{set: "stdio", sys: "clone", args: a(0x50f00 | cloneNewUser)},     // namespaces
-	{set: "stdio", sys: "clone", args: a(0x50f00 | clonePtrace)},      // traced
+	{set: "stdio", sys: "clone", args: a(0x50f00), ok: true},      // Go threads, arm64
+	{set: "stdio", sys: "clone", args: a(0xd0f00), ok: true},      // Go threads, amd64 (CLONE_SETTLS)
+	{set: "stdio", sys: "clone", args: a(0x3d0f00), ok: true},     // glibc pthread_create fallback
+	{set: "stdio", sys: "clone", args: a(0x5111)},                 // os/exec: a process
+	{set: "stdio", sys: "clone", args: a(0x11)},                   // fork
+	{set: "stdio", sys: "clone", args: a(0x50f00 &^ cloneVM)},     // thread without shared memory
+	{set: "stdio", sys: "clone", args: a(0x50f00 | cloneNewUser)}, // namespaces
+	{set: "stdio", sys: "clone", args: a(0x50f00 | clonePtrace)},  // traced
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 0, 0x1000), ok: true},
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 0x1000, 0)},
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 1<<32, 0)}, // W64: high bits count
@@ -352,10 +352,10 @@ func TestAllowing(t *testing.T) {
 		{"connect", a(), "inet unix dns"},
 		{"sendmsg", a(), "inet dns sendfd"},
 		{"openat", a(0, 0, oRdonly), "rpath"},
-		{"openat", a(0, 0, oRdwr), "wpath"},                         // owner; Also rpath
-		{"openat", a(0, 0, oRdwr|oCreat, 0o600), "cpath"},          // owner; Also rpath wpath
-		{"openat", a(0, 0, oRdwr|oCreat, 0o6600), ""},               // setuid never
-		{"openat", a(0, 0, oAccmode), ""},                           // O_ACCMODE 3
+		{"openat", a(0, 0, oRdwr), "wpath"},               // owner; Also rpath
+		{"openat", a(0, 0, oRdwr|oCreat, 0o600), "cpath"}, // owner; Also rpath wpath
+		{"openat", a(0, 0, oRdwr|oCreat, 0o6600), ""},     // setuid never
+		{"openat", a(0, 0, oAccmode), ""},                 // O_ACCMODE 3
 		{"clone", a(0x5111), "proc"},
 		{"clone", a(0xd0f00), "stdio proc"},
 		{"clone", a(0x11 | cloneNewPID), ""},

@@ -25,9 +25,9 @@ func TestParse(t *testing.T) {
 		{in: "stdio rpath   ", want: Of(Stdio, Rpath)}, // trailing spaces
 		{in: "stdio   inet  dns", want: Of(Stdio, Inet, DNS)},
 		{in: "prot_exec anet tmppath error", want: Of(ProtExec, Anet, Tmppath, Error)},
-		{in: " stdio", err: ErrEmptyWord, wordOff: 0},   // leading space
-		{in: "  stdio", err: ErrEmptyWord, wordOff: 0},  // leading spaces
-		{in: " ", err: ErrEmptyWord, wordOff: 0},        // only a space
+		{in: " stdio", err: ErrEmptyWord, wordOff: 0},  // leading space
+		{in: "  stdio", err: ErrEmptyWord, wordOff: 0}, // leading spaces
+		{in: " ", err: ErrEmptyWord, wordOff: 0},       // only a space
 		{in: "stdio\trpath", err: ErrUnknown, word: "stdio\trpath"},
 		{in: "stdio\t", err: ErrUnknown, word: "stdio\t"},
 		{in: "stdio rpath\n", err: ErrUnknown, word: "rpath\n", wordOff: 6},

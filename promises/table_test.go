@@ -165,7 +165,7 @@ func TestErrnoRulesShadowNoAllow(t *testing.T) {
 		{[]Cond{eq(0, 1)}, []Cond{eq(0, 2)}, false},
 		{[]Cond{eq(0, 1)}, []Cond{eq(1, 2)}, true},
 		{[]Cond{eq(0, 1)}, []Cond{masked(0, 0xf0, 0)}, true},
-		{[]Cond{eq(0, 1)}, []Cond{eq64(0, 1<<33 | 1)}, true},
+		{[]Cond{eq(0, 1)}, []Cond{eq64(0, 1<<33|1)}, true},
 		{[]Cond{eq(0, 1)}, []Cond{eq64(0, 1<<33)}, false},
 		{nil, []Cond{eq(2, 5)}, true},
 	} {
@@ -389,7 +389,7 @@ func TestStdioCoversGoRuntime(t *testing.T) {
 		args [6]uint64
 	}{
 		{"read", a()}, {"write", a()}, {"close", a()}, {"munmap", a()}, {"madvise", a(0, 0, 4)},
-		{"mmap", a(0, 1 << 20, protReadWrite, 0x22, ^uint64(0), 0)}, {"mincore", a()},
+		{"mmap", a(0, 1<<20, protReadWrite, 0x22, ^uint64(0), 0)}, {"mincore", a()},
 		{"rt_sigaction", a()}, {"rt_sigprocmask", a()}, {"rt_sigreturn", a()}, {"sigaltstack", a()},
 		{"sched_yield", a()}, {"nanosleep", a()}, {"getpid", a()}, {"gettid", a()},
 		{"tgkill", a(100, 101, 23)}, {"futex", a()}, {"exit", a()}, {"exit_group", a()},
