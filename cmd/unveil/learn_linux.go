@@ -173,7 +173,7 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 			if statErr == nil {
 				l.execs[rp] = true
 			}
-		case need&(llMakeReg|llMakeDir|llRemoveFile|llRemoveDir|llMakeFifo) != 0 && (statErr != nil || need&(llRemoveFile|llRemoveDir) != 0):
+		case need&(llMakeReg|llMakeDir|llRemoveFile|llRemoveDir|llMakeFifo) != 0:
 			l.creates[parentDir(rp)] = true
 		case need&(llWriteFile|llTruncate) != 0 && statErr == nil:
 			l.writes[rp] = true

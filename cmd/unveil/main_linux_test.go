@@ -403,6 +403,7 @@ if len(sys.argv) > 1:
 		t.Fatalf("learn printed %q", r.stdout)
 	}
 	args := shellSplit(t, line)[1:]
+	t.Logf("learned: %s", line)
 	if !strings.Contains(line, "rpath") || !strings.Contains(line, "wpath") {
 		t.Errorf("suggestion lacks rpath/wpath: %s", line)
 	}

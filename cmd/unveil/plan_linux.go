@@ -84,6 +84,7 @@ const (
 	protWrite    = 0x2
 	protExec     = 0x4
 	mapAnonymous = 0x20
+	atEmptyPath  = 0x1000
 	sysSendmsg   = "sendmsg"
 )
 
@@ -662,6 +663,12 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		// executable memory (W^X) stays forbidden.
 		extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
 			c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
+	}
+	if dynamic && !p.set.Has(promises.Rpath) {
+		// The loader (glibc 2.33+) stats its descriptors with
+		// newfstatat(fd, "", AT_EMPTY_PATH): metadata only.
+		extra = append(extra, promises.Rule{Syscall: "newfstatat", Args: []promises.Cond{c32(3, atEmptyPath, atEmptyPath)}},
+			promises.Rule{Syscall: "statx", Args: []promises.Cond{c32(2, atEmptyPath, atEmptyPath)}})
 	}
 	if dynamic && !p.set.Has(promises.Rpath) && p.Mode == modeDirect {
 		// The loader opens its files read-only; Landlock (the promises
