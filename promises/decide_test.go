@@ -442,3 +442,20 @@ func TestSyscalls(t *testing.T) {
 		}
 	}
 }
+
+func TestRuleString(t *testing.T) {
+	for _, c := range []struct {
+		r    Rule
+		want string
+	}{
+		{Rule{Syscall: "read"}, "read"},
+		{errnoRule("clone3", eNOSYS), "clone3 -> errno 38"},
+		{Rule{Syscall: "openat", Args: []Cond{masked(2, openMask, oRdwr)}, Also: Of(Rpath)}, "openat(arg2 & 0x400243 == 0x2) [also rpath]"},
+		{Rule{Syscall: "sendto", Args: []Cond{eq64(4, 0)}, Arch: "arm64"}, "sendto(arg4 == 0x0) on arm64"},
+		{rule("setsockopt", eq(1, 6), eq(2, 1)), "setsockopt(arg1 == 0x6 && arg2 == 0x1)"},
+	} {
+		if got := c.r.String(); got != c.want {
+			t.Errorf("String() = %q, want %q", got, c.want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package promises
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Width says how many bits of a syscall argument a condition examines.
 type Width uint8
@@ -99,3 +102,30 @@ func (r Rule) Match(args [6]uint64) bool {
 
 // AppliesTo reports whether the rule is meant for the given Go arch.
 func (r Rule) AppliesTo(arch string) bool { return r.Arch == "" || r.Arch == arch }
+
+// String formats the rule for messages and the CLI, for example
+// "openat(arg2 & 0x20100003 == 0x2) [also rpath]" or "clone3 -> errno 38".
+func (r Rule) String() string {
+	var b strings.Builder
+	b.WriteString(r.Syscall)
+	if len(r.Args) > 0 {
+		b.WriteByte('(')
+		for i, c := range r.Args {
+			if i > 0 {
+				b.WriteString(" && ")
+			}
+			b.WriteString(c.String())
+		}
+		b.WriteByte(')')
+	}
+	if r.Arch != "" {
+		fmt.Fprintf(&b, " on %s", r.Arch)
+	}
+	if r.Also != 0 {
+		fmt.Fprintf(&b, " [also %s]", r.Also)
+	}
+	if r.Action == Errno {
+		fmt.Fprintf(&b, " -> errno %d", r.Errno)
+	}
+	return b.String()
+}
