@@ -251,11 +251,14 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 			return err
 		}
 		fd, err := install(sockFilters(prog.Raw), esrch, true)
-		if errors.Is(err, unix.EBUSY) && fb&FallbackPenalty != 0 {
+		if errors.Is(err, unix.EBUSY) {
 			// A filter we did not install (a container runtime's) holds
 			// the listener.
 			sup.abort()
 			sup = nil
+			if fb&FallbackPenalty == 0 {
+				return fmt.Errorf("%w: penalty abort is not available: a seccomp filter installed before this program started holds the process's one notification listener. Allow FallbackPenalty or choose another penalty", ErrUnsupported)
+			}
 			eff = PenaltyTrap
 			rep.Add(report.LayerSeccomp, "penalty abort", report.Partial, "penalty trap instead: a seccomp filter installed before this program started holds the process's notification listener")
 			if prog, err = st.program(ps, eff); err != nil {

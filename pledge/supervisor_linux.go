@@ -243,12 +243,14 @@ func supervisorMain(args []string) {
 		fail("pidfd_getfd cannot take descriptors from process %d: %v (it needs ptrace access: Yama ptrace_scope 2 or 3, a container's seccomp profile or a non-dumpable process forbid it)", target, err)
 	}
 	unix.Close(fd)
+	// Listeners the process holds already (of other filters) are not
+	// ours; the process installs its filter only after "R".
+	before := listenerFDs(target)
 	fmt.Fprint(resp, "R\n")
 
 	if l := <-lines; l != "I" {
 		os.Exit(0) // "X" or closed: the filter is not being installed
 	}
-	before := listenerFDs(target)
 	listener := -1
 	deadline := time.Now().Add(handshakeTimeout)
 	for wait := 100 * time.Microsecond; listener < 0; wait = min(2*wait, 10*time.Millisecond) {

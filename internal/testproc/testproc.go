@@ -140,7 +140,7 @@ func Run(t testing.TB, name string, fn func(), opts ...Option) *Result {
 		t.Fatalf("testproc: child for scenario %q reached scenario %q instead (one scenario per test or subtest)", want, key)
 		return nil
 	}
-	if prev, loaded := started.LoadOrStore(t.Name(), name); loaded {
+	if prev, loaded := started.LoadOrStore(t.Name(), name); loaded && prev != name {
 		t.Fatalf("testproc: %s already ran scenario %q; run %q in a subtest (t.Run): one scenario per test", t.Name(), prev, name)
 	}
 	c := config{timeout: DefaultTimeout}
@@ -202,6 +202,10 @@ func runParent(t testing.TB, key, name string, c config) *Result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "-test.run="+runPattern(t.Name()), "-test.count=1")
 	cmd.Env = append(os.Environ(), envScenario+"="+key, envMarker+"=3")
+	if _, ok := os.LookupEnv("GORACE"); !ok {
+		// The race detector sleeps a second at exit by default.
+		cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
+	}
 	cmd.Env = append(cmd.Env, c.env...)
 	cmd.ExtraFiles = []*os.File{mw}
 	cmd.Stdin = strings.NewReader(c.stdin)

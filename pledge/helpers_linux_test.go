@@ -1,0 +1,79 @@
+//go:build linux
+
+package pledge_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/testproc"
+	"github.com/pledgekit/pledgekit/pledge"
+)
+
+// mustApply pledges in a scenario and fails the scenario on error.
+func mustApply(o pledge.Options) {
+	if _, err := pledge.Apply(o); err != nil {
+		testproc.Fatalf("Apply(%+v): %v", o, err)
+	}
+}
+
+// report prints a line the parent checks.
+func report(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+// wantEPERM fails the scenario unless err is EPERM.
+func wantErrno(what string, err error, errno syscall.Errno) {
+	if !errors.Is(err, errno) {
+		testproc.Fatalf("%s: want %v, got %v", what, errno, err)
+	}
+}
+
+// wantLines fails the test unless the result's stdout holds every line.
+func wantStdout(t *testing.T, r *testproc.Result, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(r.Stdout, l+"\n") {
+			t.Fatalf("stdout lacks %q\n%s", l, r)
+		}
+	}
+}
+
+// wantAbort checks a PenaltyAbort death: killed by SIGKILL after one
+// message line containing every part.
+func wantAbort(t *testing.T, r *testproc.Result, parts ...string) {
+	t.Helper()
+	if !r.Signaled(syscall.SIGKILL) {
+		t.Fatalf("want death by SIGKILL, got %s", r)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.Stderr, p) {
+			t.Fatalf("stderr lacks %q\n%s", p, r)
+		}
+	}
+}
+
+// seccompStatus returns the Seccomp and NoNewPrivs fields of a
+// /proc/.../status file.
+func seccompStatus(path string) (mode, nnp string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "err:" + err.Error(), ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Seccomp:"); ok {
+			mode = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(l, "NoNewPrivs:"); ok {
+			nnp = strings.TrimSpace(v)
+		}
+	}
+	return mode, nnp
+}
+
+func unsafePointer(p *unix.SockFprog) unsafe.Pointer { return unsafe.Pointer(p) }
