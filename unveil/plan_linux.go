@@ -172,12 +172,14 @@ type planOptions struct {
 func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 	p := &plan{}
 	abi := res.LandlockABI
+	reported := map[Protection]bool{}
 	need := func(pr Protection) bool {
 		// A protection is missing when the verified ABI predates it.
 		if abi >= pr.ABI() {
 			return true
 		}
-		if r.required(pr) {
+		if r.required(pr) && !reported[pr] {
+			reported[pr] = true
 			var reason error
 			if abi == 0 {
 				reason = res.LandlockErr

@@ -1,0 +1,244 @@
+//go:build linux
+
+package unveil
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
+
+func TestRightsMapping(t *testing.T) {
+	// Directories.
+	if got := dirRights(PermRead); got != accRead|accList|accIoctl {
+		t.Errorf("r dir: %#x", got)
+	}
+	if got := dirRights(PermWrite); got != accWrite|accTrunc|accIoctl|accUnix {
+		t.Errorf("w dir: %#x", got)
+	}
+	if got := dirRights(PermExec); got != accExec|accRead {
+		t.Errorf("x dir: %#x", got)
+	}
+	c := dirRights(PermCreate)
+	for _, b := range []uint64{
+		unix.LANDLOCK_ACCESS_FS_MAKE_REG, unix.LANDLOCK_ACCESS_FS_MAKE_DIR, unix.LANDLOCK_ACCESS_FS_MAKE_SYM,
+		unix.LANDLOCK_ACCESS_FS_MAKE_SOCK, unix.LANDLOCK_ACCESS_FS_MAKE_FIFO, unix.LANDLOCK_ACCESS_FS_MAKE_CHAR,
+		unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK, unix.LANDLOCK_ACCESS_FS_REMOVE_FILE, unix.LANDLOCK_ACCESS_FS_REMOVE_DIR,
+		unix.LANDLOCK_ACCESS_FS_REFER,
+	} {
+		if c&b == 0 {
+			t.Errorf("c dir lacks %#x", b)
+		}
+	}
+	if c&(accRead|accWrite|accExec) != 0 {
+		t.Errorf("c grants more than create/remove: %#x", c)
+	}
+	// Every right the ABI 11 kernel knows is granted by some letter.
+	all := dirRights(PermRead | PermWrite | PermExec | PermCreate)
+	if all != probe.LandlockFSRights(probe.MaxKnownLandlockABI) {
+		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, probe.LandlockFSRights(probe.MaxKnownLandlockABI))
+	}
+	// Files take only file rights.
+	fileOnly := uint64(accRead | accWrite | accTrunc | accExec | accIoctl | accUnix)
+	for p := Perm(0); p < 16; p++ {
+		for _, m := range []fs.FileMode{0, fs.ModeDevice | fs.ModeCharDevice, fs.ModeSocket, fs.ModeNamedPipe} {
+			if got := fileRights(p, m); got&^fileOnly != 0 {
+				t.Errorf("file %q mode %v: %#x has directory rights", p, m, got)
+			}
+		}
+	}
+	if fileRights(PermWrite, 0)&accIoctl != 0 || fileRights(PermWrite, fs.ModeDevice|fs.ModeCharDevice)&accIoctl == 0 {
+		t.Error("ioctl only on devices")
+	}
+	if fileRights(PermCreate, 0) != 0 {
+		t.Error("c on a file grants something")
+	}
+}
+
+// plan is checked without the kernel: a fake probe result per ABI.
+func TestPlanPerABI(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := func() *Ruleset {
+		r := New().ConnectTCP(443).BindTCP().BindUDP(0).Scope(ScopeSignal)
+		if err := r.Unveil(dir, "rwc"); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Unveil(file, "r"); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for abi := 0; abi <= probe.MaxKnownLandlockABI; abi++ {
+		res := &probe.Result{LandlockABI: abi, LandlockErr: errors.New("none")}
+		p := build().plan(res, planOptions{})
+		if len(p.errs) != 0 {
+			t.Fatalf("ABI %d: errors %v", abi, p.errs)
+		}
+		if p.handledFS != probe.LandlockFSRights(abi) {
+			t.Errorf("ABI %d: handled fs %#x", abi, p.handledFS)
+		}
+		for _, g := range p.fs {
+			if g.rights&^p.handledFS != 0 || g.rights == 0 {
+				t.Errorf("ABI %d: grant %#x outside handled %#x", abi, g.rights, p.handledFS)
+			}
+		}
+		if p.handledNet&^probe.LandlockNetRights(abi) != 0 || p.scoped&^probe.LandlockScopes(abi) != 0 {
+			t.Errorf("ABI %d: net %#x scopes %#x beyond the ABI", abi, p.handledNet, p.scoped)
+		}
+		wantTCP := abi >= 4
+		if (p.handledNet&unix.LANDLOCK_ACCESS_NET_CONNECT_TCP != 0) != wantTCP {
+			t.Errorf("ABI %d: tcp connect handled=%v", abi, !wantTCP)
+		}
+		if (p.handledNet&unix.LANDLOCK_ACCESS_NET_BIND_UDP != 0) != (abi >= 10) {
+			t.Errorf("ABI %d: udp", abi)
+		}
+		if (p.scoped != 0) != (abi >= 6) {
+			t.Errorf("ABI %d: scopes %#x", abi, p.scoped)
+		}
+		status := func(prefix string) report.Status {
+			for _, it := range p.items {
+				if strings.HasPrefix(it.What, prefix) {
+					return it.Status
+				}
+			}
+			return ""
+		}
+		// A dropped protection is always in the report.
+		if abi < 4 && status("tcp connect") != report.Dropped {
+			t.Errorf("ABI %d: tcp not reported dropped", abi)
+		}
+		if abi < 10 && status("udp bind") != report.Dropped {
+			t.Errorf("ABI %d: udp not reported dropped", abi)
+		}
+		if abi < 6 && status("scopes") != report.Dropped {
+			t.Errorf("ABI %d: scopes not reported dropped", abi)
+		}
+		if abi >= 1 && abi < 3 && status("truncate") != report.Dropped {
+			t.Errorf("ABI %d: truncate not reported", abi)
+		}
+		if abi == 1 && status("rename/link") != report.Partial {
+			t.Errorf("ABI 1: refer not reported")
+		}
+		if abi == 0 && (status("paths") != report.Dropped || p.handledFS != 0 || len(p.fs) != 0) {
+			t.Errorf("ABI 0: paths not dropped")
+		}
+		if abi > 0 && len(p.fs) != 2 {
+			t.Errorf("ABI %d: %d grants", abi, len(p.fs))
+		}
+		// Required and missing: an error per protection.
+		rq := build().Require()
+		p = rq.plan(res, planOptions{})
+		var missing []Protection
+		for pr := Paths; pr < numProtections; pr++ {
+			fsDetail := pr == Refer || pr == Truncate || pr == IoctlDev || pr == UnixSockets
+			if abi < pr.ABI() && !(abi == 0 && fsDetail) { // without Landlock, "paths" covers the details
+				missing = append(missing, pr)
+			}
+		}
+		var got []Protection
+		for _, e := range p.errs {
+			var ue *UnavailableError
+			if !errors.As(e, &ue) || !errors.Is(e, ErrLandlockUnavailable) {
+				t.Fatalf("ABI %d: %v", abi, e)
+			}
+			got = append(got, ue.Protection)
+		}
+		if !slices.Equal(sorted(got), sorted(missing)) {
+			t.Errorf("ABI %d: required errors for %v, want %v", abi, got, missing)
+		}
+	}
+}
+
+func TestPlanImplied(t *testing.T) {
+	res := &probe.Result{LandlockABI: 7}
+	r := New()
+	if err := r.Unveil(t.TempDir(), "r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Unveil("/dev/null", "r"); err != nil { // user rule wins over the implied "rw"
+		t.Fatal(err)
+	}
+	r.Implied(promises.Of(promises.Stdio, promises.DNS))
+	p := r.plan(res, planOptions{})
+	seen := map[string]report.Item{}
+	for _, it := range p.items {
+		seen[strings.Fields(it.What)[0]] = it
+	}
+	for _, pr := range []promises.Promise{promises.Stdio, promises.DNS} {
+		for _, ip := range promises.ImpliedPaths(pr) {
+			it, ok := seen[ip.Path]
+			if !ok {
+				t.Errorf("implied %s not in the report", ip.Path)
+				continue
+			}
+			if ip.Path == "/dev/null" {
+				if it.Status != report.Enforced || strings.Contains(it.What, "implied") {
+					t.Errorf("/dev/null: user rule should win: %+v", it)
+				}
+				continue
+			}
+			if _, err := os.Stat(ip.Path); err != nil && it.Status != report.NoEffect {
+				t.Errorf("missing implied %s: %+v", ip.Path, it)
+			}
+		}
+	}
+	if _, ok := seen["/etc/ssl/certs"]; ok {
+		t.Error("inet path added without inet")
+	}
+	// Implied paths alone never start a filesystem restriction.
+	r = New().Implied(promises.Of(promises.Stdio))
+	if p := r.plan(res, planOptions{}); p.handledFS != 0 || len(p.items) != 0 {
+		t.Errorf("implied paths without unveils: %+v", p)
+	}
+}
+
+func TestPlanUnixSocketsItem(t *testing.T) {
+	res := &probe.Result{LandlockABI: 7}
+	mk := func() *Ruleset {
+		r := New()
+		if err := r.Unveil(t.TempDir(), "r"); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	has := func(p *plan) bool {
+		for _, it := range p.items {
+			if it.What == "unix sockets by path" {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(mk().plan(res, planOptions{})) {
+		t.Error("promises unknown: the unix socket gap must be reported")
+	}
+	if !has(mk().plan(res, planOptions{promises: promises.MustParse("stdio unix"), promisesKnown: true})) {
+		t.Error("with unix: must be reported")
+	}
+	if has(mk().plan(res, planOptions{promises: promises.MustParse("stdio rpath"), promisesKnown: true})) {
+		t.Error("without unix the pledge filter denies unix sockets: not a Landlock item")
+	}
+	if has(mk().plan(&probe.Result{LandlockABI: 9}, planOptions{})) {
+		t.Error("ABI 9 restricts unix sockets")
+	}
+}
+
+func sorted(ps []Protection) []Protection {
+	out := slices.Clone(ps)
+	slices.Sort(out)
+	return out
+}
