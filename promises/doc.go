@@ -78,10 +78,18 @@
 //     pledge combined with unveil keeps them reachable. In particular Go's
 //     resolver reads /etc/resolv.conf and /etc/hosts, so "dns" programs
 //     also need rpath, and getpw and vminfo grant no system calls at all.
+//   - Go's standard library opens some files lazily, often after a program
+//     has pledged: the first use of time.Local reads /etc/localtime (and
+//     time.LoadLocation the zoneinfo database), crypto/x509 reads the
+//     system roots at the first certificate verification, net the resolver
+//     files at the first lookup, os/user /etc/passwd. These opens need rpath
+//     on Linux; alternatively trigger them before pledging (for example
+//     time.Local.String() loads the local zone).
 //   - Landlock does not control metadata changes (chmod, chown, utimes,
 //     xattrs) or stat, so fattr, chown and rpath's stat are limited by DAC
-//     only, even with unveil.
-//   - kill: stdio allows kill(0, sig), the caller's own process group, but
+//     only, even with unveil; nor inotify watches.
+//   - kill: stdio allows kill(0, sig), the caller's own process group (as on
+//     OpenBSD; without job control that includes the parent shell), but
 //     not kill(getpid(), sig), since the pid is not known when the table is
 //     written. tgkill and tkill are allowed to any thread, because the Go
 //     runtime preempts its threads with tgkill(getpid(), tid, SIGURG) and

@@ -101,6 +101,9 @@ func main() {
 	r.SetReadDeadline(time.Now().Add(time.Millisecond))
 	r.Close()
 
+	// The local time zone, which Go loads lazily (/etc/localtime, rpath).
+	_ = time.Now().String()
+
 	// crypto/rand.
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
