@@ -101,7 +101,7 @@ func (p *parser) origin(n *node, at path) origin {
 	if n != nil && n.line > 0 {
 		o.line, o.col = n.line, n.col
 	} else {
-		o.line, o.col = p.loc.find(at)
+		o.loc, o.at = p.loc, at
 	}
 	return o
 }

@@ -64,15 +64,22 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // origin records where a rule came from, for errors found at Resolve time
-// (after composition).
+// (after composition). For TOML the line is looked up only when an error
+// is reported.
 type origin struct {
 	file      string
 	line, col int
 	key       string
+	loc       *tomlLocator
+	at        path
 }
 
 func (o origin) errorf(kind error, format string, args ...any) *Error {
-	return &Error{File: o.file, Line: o.line, Column: o.col, Key: o.key,
+	line, col := o.line, o.col
+	if line == 0 && o.loc != nil {
+		line, col = o.loc.find(o.at)
+	}
+	return &Error{File: o.file, Line: line, Column: col, Key: o.key,
 		Err: fmt.Errorf("%w: "+format, append([]any{kind}, args...)...)}
 }
 
@@ -81,11 +88,11 @@ func (o origin) less(p origin) bool {
 	if o.file != p.file {
 		return o.file < p.file
 	}
+	if o.key != p.key {
+		return o.key < p.key
+	}
 	if o.line != p.line {
 		return o.line < p.line
 	}
-	if o.col != p.col {
-		return o.col < p.col
-	}
-	return o.key < p.key
+	return o.col < p.col
 }

@@ -64,6 +64,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "json deep", f: J, doc: `{"variable": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, kind: ErrSyntax, msg: "nesting"},
 		{name: "toml syntax", f: T, doc: "abi = 4\npath_beneath = [\n", kind: ErrSyntax, line: 2},
 		{name: "toml duplicate", f: T, doc: "abi = 1\nabi = 1\n[[ruleset]]\nhandled_access_fs = [\"execute\"]\n", kind: ErrSyntax, line: 2},
+		{name: "toml deep inline tables", f: T, doc: "x = " + strings.Repeat("{a=", 100000) + strings.Repeat("}", 100000), kind: ErrSyntax, msg: "nesting"},
+		{name: "toml long dotted key", f: T, doc: strings.Repeat("a.", 100000) + "b = 1", kind: ErrSyntax, msg: "dots"},
 		{name: "toml deep", f: T, doc: "x = " + strings.Repeat("[", 100) + strings.Repeat("]", 100), kind: ErrSyntax, msg: "nesting"},
 		{name: "json duplicate", f: J, doc: "{\"abi\": 1,\n \"abi\": 1, " + okRule + "}", kind: ErrDuplicateKey, key: "abi", line: 2, col: 2},
 
@@ -235,5 +237,26 @@ func TestLoadErrors(t *testing.T) {
 	var c *Config
 	if _, err := c.Resolve(); !errors.Is(err, ErrEmpty) {
 		t.Errorf("nil Resolve = %v", err)
+	}
+}
+
+// The TOML nesting pre-scan ignores brackets, braces and dots inside strings
+// and comments.
+func TestTOMLDepthCheckStrings(t *testing.T) {
+	deep := strings.Repeat("[{.", 100)
+	doc := "# " + deep + "\n" +
+		"[[path_beneath]] # " + deep + "\n" +
+		"allowed_access = ['read_file']\n" +
+		`parent = ["/` + deep + `", '/` + deep + `x', """/` + deep + "\n" + deep + `""", '''/` + deep + `y''', "/\"` + deep + `"]` + "\n"
+	c, err := Parse([]byte(doc), FormatTOML, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.ResolveEnv(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Paths) != 5 {
+		t.Errorf("got %d paths: %v", len(r.Paths), r.Paths)
 	}
 }

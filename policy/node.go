@@ -91,8 +91,12 @@ func (p path) String() string {
 	return b.String()
 }
 
-// maxDepth bounds nesting; policies need 3 levels.
-const maxDepth = 64
+// maxDepth bounds nesting; policies need 3 levels. maxDots bounds the dots
+// on one TOML line outside strings and comments (dotted keys nest too).
+const (
+	maxDepth = 64
+	maxDots  = 256
+)
 
 // MaxSize is the largest policy document Parse accepts, in bytes.
 const MaxSize = 1 << 20
@@ -271,6 +275,9 @@ func isIntLiteral(s string) bool {
 
 func parseTOMLTree(data []byte) (n *node, err error) {
 	data = bytes.TrimPrefix(data, bom)
+	if err := tomlDepthCheck(data); err != nil {
+		return nil, err
+	}
 	var m map[string]any
 	func() {
 		// The decoder is well fuzzed, but bad input must never crash
@@ -468,4 +475,63 @@ func tomlKeyOf(s string) (string, bool) {
 		parts = append(parts, strings.Trim(strings.TrimSpace(part), `"'`))
 	}
 	return strings.Join(parts, "."), true
+}
+
+// tomlDepthCheck rejects TOML nested deeper than maxDepth (brackets and
+// braces outside strings and comments, and dotted-key components) before
+// the decoder sees it: the decoder's cost grows faster than linearly with
+// nesting (10,000 nested inline tables take about a minute).
+func tomlDepthCheck(data []byte) error {
+	depth, line, dots := 0, 1, 0
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch c {
+		case '\n':
+			line++
+			dots = 0
+		case '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			q := c
+			multi := i+2 < len(data) && data[i+1] == q && data[i+2] == q
+			if multi {
+				i += 3
+				for ; i < len(data); i++ {
+					if data[i] == '\n' {
+						line++
+					}
+					if q == '"' && data[i] == '\\' {
+						i++
+						continue
+					}
+					if data[i] == q && i+2 < len(data) && data[i+1] == q && data[i+2] == q {
+						i += 2
+						break
+					}
+				}
+				continue
+			}
+			for i++; i < len(data) && data[i] != q && data[i] != '\n'; i++ {
+				if q == '"' && data[i] == '\\' {
+					i++
+				}
+			}
+			if i < len(data) && data[i] == '\n' {
+				line++
+			}
+		case '[', '{':
+			if depth++; depth > maxDepth {
+				return &syntaxError{line, 0, fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
+			}
+		case ']', '}':
+			depth--
+		case '.':
+			if dots++; dots > maxDots {
+				return &syntaxError{line, 0, fmt.Sprintf("more than %d dots on one line (dotted keys nest)", maxDots)}
+			}
+		}
+	}
+	return nil
 }
