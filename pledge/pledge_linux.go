@@ -153,7 +153,11 @@ func (st *process) apply(o Options) (*report.Report, error) {
 		rep.Add(report.LayerSeccomp, "filter", report.Enforced, "promises and penalty unchanged; no new filter needed")
 	}
 	st.exec, st.execSet = newE, haveE
-	if haveE {
+	switch {
+	case haveE && bounded && !newP.Has(promises.Exec):
+		rep.Add(report.LayerPromise, fmt.Sprintf("execpromises %q", newE.String()), report.NoEffect,
+			`this process cannot execute programs (no "exec" promise)`)
+	case haveE:
 		rep.Add(report.LayerPromise, fmt.Sprintf("execpromises %q", newE.String()), report.Partial,
 			"enforced only for programs started with pledge.Command; any other program this process executes runs under its filter and promises, as seccomp filters survive execve")
 	}

@@ -3,7 +3,6 @@
 package pledge
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -195,6 +193,56 @@ type seccompNotifResp struct {
 	Flags uint32
 }
 
+// ctlReader reads the lines the pledged process sends, with timeouts.
+type ctlReader struct {
+	fd  int
+	buf []byte
+	eof bool
+}
+
+// next returns the next line, waiting at most timeout (negative: no
+// limit). ok is false on timeout or end of file (then eof is set).
+func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if i := strings.IndexByte(string(c.buf), '\n'); i >= 0 {
+			line, c.buf = string(c.buf[:i]), c.buf[i+1:]
+			return line, true
+		}
+		if c.eof {
+			return "", false
+		}
+		ms := -1
+		if timeout >= 0 {
+			ms = int(time.Until(deadline) / time.Millisecond)
+			if ms < 0 {
+				return "", false
+			}
+		}
+		fds := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, ms)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			if timeout >= 0 && time.Now().After(deadline) || err != nil {
+				return "", false
+			}
+			continue
+		}
+		var b [256]byte
+		m, err := unix.Read(c.fd, b[:])
+		if m <= 0 {
+			if err == unix.EINTR || err == unix.EAGAIN {
+				continue
+			}
+			c.eof = true
+			continue
+		}
+		c.buf = append(c.buf, b[:m]...)
+	}
+}
+
 // supervisorMain runs the supervisor role; it never returns.
 // args: role, target pid, probe fd, promises.
 func supervisorMain(args []string) {
@@ -205,7 +253,7 @@ func supervisorMain(args []string) {
 	// until no process uses the filter.
 	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
 		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
-	ctl := os.NewFile(3, "pledge-ctl")
+	ctl := &ctlReader{fd: 3}
 	resp := os.NewFile(4, "pledge-resp")
 	fail := func(format string, a ...any) {
 		fmt.Fprintf(resp, "E "+format+"\n", a...)
@@ -220,15 +268,7 @@ func supervisorMain(args []string) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		fail("malformed arguments: %v", err)
 	}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(ctl)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	if l := <-lines; l != "P" || os.Getppid() != target {
+	if l, _ := ctl.next(-1); l != "P" || os.Getppid() != target {
 		fail("handshake: got %q from process %d", l, os.Getppid())
 	}
 	pidfd, err := unix.PidfdOpen(target, 0)
@@ -248,7 +288,7 @@ func supervisorMain(args []string) {
 	before := listenerFDs(target)
 	fmt.Fprint(resp, "R\n")
 
-	if l := <-lines; l != "I" {
+	if l, _ := ctl.next(-1); l != "I" {
 		os.Exit(0) // "X" or closed: the filter is not being installed
 	}
 	listener := -1
@@ -270,12 +310,8 @@ func supervisorMain(args []string) {
 		if listener >= 0 {
 			break
 		}
-		select {
-		case l, ok := <-lines:
-			if !ok || l == "X" {
-				os.Exit(0)
-			}
-		case <-time.After(wait):
+		if l, ok := ctl.next(wait); ok && l == "X" || !ok && ctl.eof {
+			os.Exit(0)
 		}
 		if time.Now().After(deadline) {
 			fail("no seccomp listener appeared in process %d", target)
@@ -283,19 +319,7 @@ func supervisorMain(args []string) {
 	}
 	fmt.Fprint(resp, "A\n")
 	resp.Close()
-
-	var pledged atomic.Uint64
-	pledged.Store(uint64(ps))
-	go func() {
-		for l := range lines {
-			if s, ok := strings.CutPrefix(l, "S "); ok {
-				if set, err := promises.Parse(s); err == nil {
-					pledged.Store(uint64(set))
-				}
-			}
-		}
-	}()
-	serve(listener, pidfd, target, &pledged)
+	serve(listener, pidfd, target, ps, ctl)
 }
 
 // listenerFDs returns the descriptors of process pid that are seccomp
@@ -322,29 +346,47 @@ func isListener(fd int) bool {
 	return err == nil && l == notifyLink
 }
 
-// serve answers notifications until no process uses the filter.
-func serve(listener, pidfd, target int, pledged *atomic.Uint64) {
+// serve answers notifications until no process uses the filter. Updates
+// of the promises arrive on ctl; they are read before each notification is
+// answered, since the process sends them before it makes further calls.
+func serve(listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
-	stderr := os.Stderr
+	updates := func() {
+		for !ctl.eof {
+			l, ok := ctl.next(0)
+			if !ok {
+				return
+			}
+			if s, ok := strings.CutPrefix(l, "S "); ok {
+				if set, err := promises.Parse(s); err == nil {
+					ps = set
+				}
+			}
+		}
+	}
 	for {
-		var n seccompNotif
 		fds := []unix.PollFd{{Fd: int32(listener), Events: unix.POLLIN}}
+		if !ctl.eof {
+			fds = append(fds, unix.PollFd{Fd: int32(ctl.fd), Events: unix.POLLIN})
+		}
 		if _, err := unix.Poll(fds, -1); err != nil {
 			if err == unix.EINTR {
 				continue
 			}
 			os.Exit(1)
 		}
+		updates()
 		if fds[0].Revents&unix.POLLIN == 0 {
 			if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
 				os.Exit(0) // every process using the filter has exited
 			}
 			continue
 		}
+		var n seccompNotif
 		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n))); e != 0 {
 			continue // ENOENT: the caller is gone; EINTR
 		}
-		ps := promises.Set(pledged.Load())
+		updates()
 		tgid := tgidOf(int(n.Pid))
 		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
 			Who: describeProcess(tgid), Child: tgid != target}
@@ -352,13 +394,13 @@ func serve(listener, pidfd, target int, pledged *atomic.Uint64) {
 			continue // the caller died meanwhile; its pid may be reused
 		}
 		if tgid == target {
-			fmt.Fprintln(stderr, v.String())
+			fmt.Fprintln(os.Stderr, v.String())
 			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
 			continue
 		}
 		if key := [2]int64{int64(tgid), int64(n.Nr)}; !seen[key] && !isExecHelper(tgid) {
 			seen[key] = true
-			fmt.Fprintln(stderr, v.String())
+			fmt.Fprintln(os.Stderr, v.String())
 		}
 		r := seccompNotifResp{ID: n.ID, Error: -int32(unix.EPERM)}
 		unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&r)))
