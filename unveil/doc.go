@@ -1,0 +1,134 @@
+// Package unveil is OpenBSD's unveil(2) for Go programs on Linux, built on
+// Landlock (through github.com/landlock-lsm/go-landlock).
+//
+// Two ways in:
+//
+//   - Unveil and UnveilBlock have the names and signatures of
+//     golang.org/x/sys/unix on OpenBSD, so OpenBSD code can switch imports.
+//     On OpenBSD they call unix.Unveil and unix.UnveilBlock; on other
+//     systems without Landlock they fail with errors.ErrUnsupported.
+//   - A Ruleset adds what only Landlock has (TCP and UDP port rules, IPC
+//     scopes), lets the caller Require a protection instead of degrading,
+//     and its Commit returns a report.Report of what the kernel enforces.
+//
+// # Permissions
+//
+// The letters mean what they mean on OpenBSD, as closely as Landlock
+// allows. On a directory they apply to everything beneath it:
+//
+//	r  read files, list directories
+//	w  write files; truncate them (Landlock ABI 3); connect to unix
+//	   sockets by path (ABI 9)
+//	x  execute files; this also allows reading them, because Linux's
+//	   execve opens the binary for reading and Landlock checks that
+//	   (reported as partial when x comes without r)
+//	c  create and remove files, directories, symlinks, sockets, FIFOs and
+//	   device nodes; rename and hard-link across directories when both
+//	   the source and the target directory have c (ABI 2)
+//
+// The ruleset handles every filesystem right the kernel has, so what is not
+// granted is denied everywhere: unlink and rmdir outside the c paths fail
+// too. ioctl(2) on devices (ABI 5) is granted with r or w, because OpenBSD
+// leaves ioctls to pledge, not unveil. A path that is not a directory takes
+// only file rights: r, w and x; c on a single file is dropped (creating and
+// removing are rights of the directory) and the report says so.
+//
+// A symlink is followed: unveiling it grants its target, and the report
+// names the target. A symlink inside an unveiled directory that points
+// elsewhere does not open the elsewhere.
+//
+// # When unveils take effect
+//
+// Unveil only records. The recorded unveils become one Landlock layer when
+// UnveilBlock is called, or when pledge is called without the "unveil"
+// promise (pledge calls CommitPending before it installs its seccomp
+// filter, so Landlock always comes first). The layer applies to every
+// thread of the process and to every process it starts, across exec.
+// Afterwards, Unveil starts a new layer, committed the same way, which can
+// only narrow what earlier layers allow. The kernel allows 16 layers per
+// process; the 17th commit fails with ErrTooManyLayers.
+//
+// pledge and unveil work in either order. Unveil, UnveilBlock, then
+// pledge: the usual order. Or pledge with "unveil" among the promises, then
+// unveil, then UnveilBlock (the pledge filter allows what committing
+// needs); a later pledge without "unveil" commits what is pending and locks
+// Unveil (ErrLocked).
+//
+// Commit sets no_new_privs on every thread before landlock_restrict_self,
+// so no privilege (CAP_SYS_ADMIN) is needed: an unprivileged user, or root
+// that already dropped to one, can unveil.
+//
+// # Paths Go opens by itself
+//
+// Go's standard library opens some files lazily: os/exec opens /dev/null,
+// time.Local reads /etc/localtime and zoneinfo, the resolver reads
+// /etc/resolv.conf and /etc/hosts, crypto/x509 the CA certificates. When
+// pledge commits, the paths promises.ImpliedPaths gives for the pledged
+// promises are added. UnveilBlock does not know the promises yet; it adds
+// the paths of stdio, dns and inet. Ruleset.Implied adds them on request.
+// Every implied path is listed in the report, so nothing is granted
+// silently; one that does not exist is listed as having no effect.
+//
+// # Network and scopes (Ruleset only)
+//
+// ConnectTCP and BindTCP (Landlock ABI 4) allow the listed ports and deny
+// the rest; ConnectUDP and BindUDP need ABI 10. Landlock does not see MPTCP
+// sockets, and net.Listen uses MPTCP by default since Go 1.24: a program
+// that only unveils can still listen on any port that way. pledge closes
+// the gap (its filter answers MPTCP sockets with an error and Go falls back
+// to TCP); otherwise run with GODEBUG=multipathtcp=0. The report marks TCP
+// rules partial while MPTCP is enabled in the kernel.
+//
+// Scope (ABI 6) denies signals to, and abstract unix socket connections
+// towards, processes outside the sandbox.
+//
+// # Kernels without Landlock, or with an old one
+//
+// The internal probe verifies the Landlock ABI by creating a ruleset with
+// every right of that ABI (some kernels report an ABI whose rights they
+// reject). Whatever the kernel lacks is dropped and listed in the report.
+// Without Landlock at all (not built in, ENOSYS, or not enabled at boot,
+// EOPNOTSUPP), Unveil and UnveilBlock still succeed, so OpenBSD programs
+// keep running, and Block's report says plainly that no path is
+// restricted. A Ruleset with Require fails instead, with an error wrapping
+// ErrLandlockUnavailable, and enforces nothing.
+//
+// # Where Linux differs from OpenBSD
+//
+//   - Nothing is restricted until the commit; on OpenBSD the first unveil
+//     already hides the rest of the filesystem.
+//   - Denied access fails with EACCES, not ENOENT; a missing file is still
+//     ENOENT. Callers can tell "hidden" from "absent".
+//   - Metadata is not hidden: stat, access, readlink, chdir and friends
+//     work on every path, and chmod, chown, utimes and extended attributes
+//     are not restricted by path (pledge's fattr and chown promises govern
+//     those calls). statfs is unrestricted, as on OpenBSD.
+//   - Rules add up: a path gets the union of its own permissions and those
+//     of every unveiled directory above it, where OpenBSD applies only the
+//     nearest unveil. A narrower unveil beneath a wider one is therefore
+//     reported as partial, with the permissions that really apply.
+//   - Permissions "" hide a path only where no unveiled directory above it
+//     grants anything; beneath one, Landlock cannot take access away and
+//     Commit fails with ErrNotExpressible rather than grant it.
+//   - A path that does not exist at commit gets no rule (Landlock names
+//     files by inode): nothing is granted for it and the report says so.
+//     To create a file, unveil its directory with c. Paths are resolved at
+//     commit, not when Unveil is called.
+//   - UnveilBlock does not lock: a later Unveil starts a new, narrower
+//     layer (OpenBSD answers EPERM). A pledge without "unveil" does lock.
+//   - The restriction survives exec and is inherited by child processes;
+//     OpenBSD drops unveils on exec.
+//   - There is no limit of 128 unveiled paths, but a limit of 16 layers.
+//   - Files and directories opened before the commit stay usable through
+//     their descriptors, as on OpenBSD.
+//
+// # Not covered
+//
+// Landlock restricts what it names: opening, executing, creating,
+// removing, renaming and linking by path, truncating (ABI 3), device
+// ioctls (ABI 5), pathname unix socket connects (ABI 9), TCP (ABI 4) and
+// UDP (ABI 10) ports, signals and abstract unix sockets (ABI 6). It does
+// not restrict metadata, file descriptors passed in or opened before the
+// commit, or socket families and protocols other than TCP and UDP (raw,
+// netlink, MPTCP): those are pledge's job.
+package unveil
