@@ -465,14 +465,14 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 			return ferr(codeRange, "%w", err)
 		}
 	case http.StatusRequestedRangeNotSatisfiable:
-		// Our partial does not fit this mirror's file; start over next time.
-		_ = file.Truncate(0)
+		// Our partial does not fit this mirror's file; start over.
+		_ = unix.Unlinkat(f.dirfd, partName, 0)
 		return ferr(codeRange, "416 Range Not Satisfiable for bytes=%d-; partial discarded", offset)
 	default:
 		return ferr(codeHTTP, "HTTP %s", SanitizeText(resp.Status, 80))
 	}
 	if resp.ContentLength >= 0 && offset+resp.ContentLength > limit {
-		_ = file.Truncate(0)
+		_ = unix.Unlinkat(f.dirfd, partName, 0)
 		return ferr(codeSize, "server announces %d bytes from offset %d; the file has only %d", resp.ContentLength, offset, limit)
 	}
 	if _, err := file.Seek(offset, io.SeekStart); err != nil {
@@ -512,7 +512,7 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if pos+int64(n) > limit {
-				_ = file.Truncate(0)
+				_ = unix.Unlinkat(f.dirfd, partName, 0)
 				return ferr(codeSize, "server sent more than the expected %d bytes; partial discarded", limit)
 			}
 			if _, err := file.Write(buf[:n]); err != nil {

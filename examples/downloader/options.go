@@ -39,6 +39,7 @@ type Options struct {
 	errnoPenalty       bool
 	simulateNoLandlock bool
 	exe                string // binary to re-execute; default /proc/self/exe
+	fetchRole          string // child role for the download (tests: misbehaving children)
 
 	Stderr io.Writer
 }

@@ -476,6 +476,10 @@ func (r *runner) movePartial(fromfd, tofd int, name string, limit int64, toCache
 	if lst.Mode&unix.S_IFMT != unix.S_IFREG {
 		return reject(fmt.Sprintf("%v: %s", ErrNotRegular, fileType(lst.Mode)))
 	}
+	if lst.Size == 0 {
+		_ = unix.Unlinkat(fromfd, name, 0)
+		return false
+	}
 	if lst.Size > limit || lst.Nlink != 1 {
 		return reject(fmt.Sprintf("%d bytes, %d links", lst.Size, lst.Nlink))
 	}
@@ -698,7 +702,11 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 		job.Files = append(job.Files, jobFile{Name: f.Name, Size: f.Size, Signed: f.Signed, URLs: r.urls[i]})
 		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
 	}
-	child, err := r.spawn(roleFetch, job)
+	role := roleFetch
+	if r.opts.fetchRole != "" {
+		role = r.opts.fetchRole
+	}
+	child, err := r.spawn(role, job)
 	if err != nil {
 		return nil, err
 	}

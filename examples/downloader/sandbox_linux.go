@@ -75,7 +75,10 @@ func applyUnveil(p sandboxPolicy) (*report.Report, error) {
 	rs.BindTCP()
 	rs.Scope(unveil.ScopeSignal, unveil.ScopeAbstractUnix)
 	if p.Require {
-		rs.Require()
+		// What this design relies on; unix-socket path rules (ABI 9) and
+		// UDP (ABI 10) are not needed: pledge without "unix" denies unix
+		// sockets, and the downloader uses TCP only.
+		rs.Require(unveil.Paths, unveil.Truncate, unveil.TCP, unveil.Scopes)
 	}
 	r, err := rs.Commit()
 	if r == nil {

@@ -48,7 +48,7 @@ type sessFile struct {
 
 type partState struct {
 	started, done, failed bool
-	starts                int
+	restarted             bool
 	pos                   uint64
 	size                  uint64
 	mirror                uint8
@@ -206,8 +206,16 @@ func (s *session) applyFile(m Message) error {
 		if int(m.Mirror) >= f.urls {
 			return s.bad(m, "mirror %d out of range (%d urls)", m.Mirror, f.urls)
 		}
-		if p.starts++; p.starts > f.urls {
-			return s.bad(m, "more attempts than urls for file index %d", m.Index)
+		if p.started {
+			// Mirrors are tried in order; one restart from 0 per mirror
+			// (a server that ignored the range request).
+			switch {
+			case m.Mirror < p.mirror:
+				return s.bad(m, "mirror %d after mirror %d", m.Mirror, p.mirror)
+			case m.Mirror == p.mirror && (p.restarted || m.Offset != 0):
+				return s.bad(m, "second start on mirror %d", m.Mirror)
+			}
+			p.restarted = m.Mirror == p.mirror
 		}
 		if m.Part == partFile && m.Total != f.size {
 			return s.bad(m, "total %d is not the expected size %d", m.Total, f.size)

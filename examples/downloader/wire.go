@@ -276,7 +276,7 @@ func SanitizeText(s string, max int) string {
 }
 
 func printable(r rune) bool {
-	return r != utf8.RuneError && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r)
+	return !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r)
 }
 
 // Encoder writes frames; it is safe for concurrent use.

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// testCLIEnv makes the test binary run cliMain with its arguments (used to
+// run the whole parent as another user, or to signal it).
+const testCLIEnv = "PLEDGEKIT_DOWNLOADER_TEST_CLI"
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnv); role != "" {
+		if strings.HasPrefix(role, "test-") {
+			os.Exit(evilChild(role))
+		}
+		os.Exit(childMain(role))
+	}
+	if os.Getenv(testCLIEnv) == "1" {
+		os.Exit(cliMain(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// evilChild plays a downloader child that breaks the protocol, to show
+// the parent's decoder and session checks stop it.
+func evilChild(role string) int {
+	out := os.NewFile(3, "messages")
+	enc := NewEncoder(out)
+	var job fetchJob
+	_ = readJob(os.Stdin, &job)
+	preamble := func() {
+		_ = enc.Send(Message{Type: msgHello, UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), PID: uint32(os.Getpid())})
+		_ = enc.Send(Message{Type: msgReportHeader, Arch: "amd64"})
+		_ = enc.Send(Message{Type: msgReady})
+	}
+	switch role {
+	case "test-garbage":
+		_, _ = out.Write([]byte("HTTP/1.1 200 OK\r\n\r\n"))
+	case "test-huge-length":
+		preamble()
+		_, _ = out.Write([]byte{wireMagic, wireVersion, byte(msgNote), 0, 0x40, 0, 0, 0})
+	case "test-bad-index":
+		preamble()
+		_ = enc.Send(Message{Type: msgStart, Index: 999, Total: 1})
+	case "test-backwards":
+		preamble()
+		size := uint64(job.Files[0].Size)
+		_ = enc.Send(Message{Type: msgStart, Index: 0, Total: size})
+		_ = enc.Send(Message{Type: msgProgress, Index: 0, Offset: size / 2})
+		_ = enc.Send(Message{Type: msgProgress, Index: 0, Offset: 1})
+	case "test-oversize-progress":
+		preamble()
+		size := uint64(job.Files[0].Size)
+		_ = enc.Send(Message{Type: msgStart, Index: 0, Total: size})
+		_ = enc.Send(Message{Type: msgProgress, Index: 0, Offset: size + 1})
+	case "test-pledge-exec":
+		// A real sandbox with the normal (kill) penalty, then a call
+		// outside the promises: the kernel must end the child with SIGSYS.
+		if err := setNoNewPrivs(); err != nil {
+			return 9
+		}
+		rep, err := applySandbox(sandboxPolicy{ReadWrite: []string{job.Dir}, ConnectTCP: job.Ports, Promises: "stdio rpath wpath cpath inet dns"})
+		if err != nil {
+			return 9
+		}
+		_ = enc.Send(Message{Type: msgHello, UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), PID: uint32(os.Getpid())})
+		_ = sendReport(enc, rep)
+		_ = enc.Send(Message{Type: msgReady})
+		_ = syscall.Exec("/bin/true", []string{"true"}, nil)
+		return 8 // not reached when the filter works
+	default:
+		return 2
+	}
+	// The parent must kill us; do not exit on our own.
+	time.Sleep(time.Minute)
+	return 0
+}
+
+func testData(seed uint64, n int) []byte { return demoData(seed, n) }
+
+// repo is a test mirror: an httptest TLS server with files, a request log,
+// and per-file handler overrides.
+type repo struct {
+	t     *testing.T
+	srv   *httptest.Server
+	mu    sync.Mutex
+	files map[string][]byte
+	over  map[string]http.HandlerFunc
+	log   []string
+}
+
+func newRepo(t *testing.T) *repo {
+	r := &repo{t: t, files: map[string][]byte{}, over: map[string]http.HandlerFunc{}}
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	r.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	r.srv.StartTLS()
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *repo) serve(w http.ResponseWriter, req *http.Request) {
+	name := strings.TrimPrefix(req.URL.Path, "/repo/")
+	r.mu.Lock()
+	r.log = append(r.log, fmt.Sprintf("%s range=%q", name, req.Header.Get("Range")))
+	h := r.over[name]
+	data, ok := r.files[name]
+	r.mu.Unlock()
+	if h != nil {
+		h(w, req)
+		return
+	}
+	if !ok {
+		http.NotFound(w, req)
+		return
+	}
+	http.ServeContent(w, req, name, time.Unix(1700000000, 0), bytes.NewReader(data))
+}
+
+// add puts a file (and, if signed, its signature) on the mirror.
+func (r *repo) add(name string, data []byte, signed bool) FileSpec {
+	sum := sha256.Sum256(data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.files[name] = data
+	if signed {
+		sig, err := SignFile(testPriv, bytes.NewReader(data))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		r.files[name+sigSuffix] = sig
+	}
+	return FileSpec{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Signed: signed}
+}
+
+func (r *repo) handle(name string, h http.HandlerFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.over[name] = h
+}
+
+func (r *repo) requests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.log...)
+}
+
+func (r *repo) url() string { return r.srv.URL + "/repo" }
+
+func (r *repo) caPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.srv.Certificate().Raw})
+}
+
+// newCache makes a cache dir the download user (nobody) can reach.
+func newCache(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dltest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cache := filepath.Join(dir, "cache")
+	if err := os.Mkdir(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return cache
+}
+
+func testOptions(cache string, r *repo, files ...FileSpec) Options {
+	return Options{
+		Cache:          cache,
+		List:           &List{Version: 1, Mirrors: []string{r.url()}, Files: files},
+		Parallel:       2,
+		CAPEM:          r.caPEM(),
+		PublicKey:      []byte(base64.StdEncoding.EncodeToString(testPub)),
+		Quiet:          true,
+		ConnectTimeout: 10 * time.Second,
+		HeaderTimeout:  10 * time.Second,
+		StallTimeout:   10 * time.Second,
+		Stderr:         &bytes.Buffer{},
+	}
+}
+
+func run(t *testing.T, opts Options) (*Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, opts)
+	if res == nil {
+		t.Fatal("Run returned a nil result")
+	}
+	assertNoTempDirs(t, opts.Cache)
+	return res, err
+}
+
+// assertNoTempDirs: the download dir is removed on every path.
+func assertNoTempDirs(t *testing.T, cache string) {
+	t.Helper()
+	entries, _ := os.ReadDir(cache)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempDirPrefix) {
+			t.Errorf("temporary directory %s left in the cache", e.Name())
+		}
+	}
+}
+
+// assertCached checks a file is in the cache with the content, owned by
+// the parent's uid.
+func assertCached(t *testing.T, cache, name string, want []byte) {
+	t.Helper()
+	path := filepath.Join(cache, name)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%s not in the cache: %v", name, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s: content differs (%d bytes, want %d)", name, len(got), len(want))
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != uint32(os.Geteuid()) {
+		t.Errorf("%s is owned by uid %d, want %d", name, st.Uid, os.Geteuid())
+	}
+}
+
+func assertAbsent(t *testing.T, cache, name string) {
+	t.Helper()
+	if _, err := os.Lstat(filepath.Join(cache, name)); err == nil {
+		t.Errorf("%s is in the cache but should not be", name)
+	}
+}
+
+func fileResult(t *testing.T, res *Result, name string) FileResult {
+	t.Helper()
+	for _, f := range res.Files {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("no result for %s in %+v", name, res.Files)
+	return FileResult{}
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (the user switch)")
+	}
+}
+
+func countWarnings(res *Result, substr string) int {
+	n := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w, substr) {
+			n++
+		}
+	}
+	return n
+}
