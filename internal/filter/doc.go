@@ -161,7 +161,8 @@
 // aligned 32-bit loads, every load then sees the kernel's value. The VM
 // accepts instructions the kernel refuses (byte and half-word loads,
 // indirect loads, MOD, extensions, out-of-range offsets, where it silently
-// returns 0 = KILL_THREAD) and lacks NEG, which the kernel accepts; hence
+// returns 0 = KILL_THREAD), lacks NEG, which the kernel accepts, and does not
+// mask shift widths by X to 5 bits as the kernel does; hence
 // Check, which mirrors the kernel's checker and is itself tested against the
 // real kernel, and Run, which implements exactly the accepted set.
 //
