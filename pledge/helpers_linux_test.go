@@ -77,3 +77,7 @@ func seccompStatus(path string) (mode, nnp string) {
 }
 
 func unsafePointer(p *unix.SockFprog) unsafe.Pointer { return unsafe.Pointer(p) }
+
+func fmtSscan(line string, before, after *int) (int, error) {
+	return fmt.Sscanf(line, "GOMAXPROCS %d %d", before, after)
+}
