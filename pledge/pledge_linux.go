@@ -14,6 +14,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
+	"github.com/pledgekit/pledgekit/unveil"
 )
 
 // Pledge restricts the process to promises and sets the execpromises for
@@ -323,15 +324,12 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	}
 }
 
-// commitUnveil applies pending unveils before the filter, when the new
-// promises lack "unveil" (a pledge without it locks unveil, as on
-// OpenBSD). Landlock must be enforced before seccomp: enforcing it needs
-// system calls the filter may deny.
+// commitUnveil applies pending unveils (package unveil) before the
+// filter; the unveil package does so only when ps lacks "unveil" (a pledge
+// without it locks unveil, as on OpenBSD). Landlock must be enforced before
+// seccomp: enforcing it needs system calls the filter may deny.
 func (st *process) commitUnveil(ps promises.Set, rep *report.Report) error {
-	if ps.Has(promises.Unveil) {
-		return nil
-	}
-	ur, err := commitPending(ps)
+	ur, err := unveil.CommitPending(ps)
 	if err != nil {
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}

@@ -1,0 +1,84 @@
+//go:build linux
+
+package pledge_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/testproc"
+	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/unveil"
+)
+
+// A pledge without "unveil" commits the pending unveils (Landlock) before
+// its filter, and locks unveil; the report covers both.
+func TestPledgeCommitsUnveils(t *testing.T) {
+	if probe.Get().LandlockABI == 0 {
+		t.Skip("no Landlock")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in"), []byte("in"), 0o600)
+	r := testproc.Run(t, "unveil", func() {
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath"})
+		if err != nil {
+			testproc.Fatalf("%v", err)
+		}
+		report("landlock %v seccomp %v", rep.Landlock, rep.Seccomp)
+		if _, err := os.ReadFile(filepath.Join(dir, "in")); err != nil {
+			testproc.Fatalf("unveiled read: %v", err)
+		}
+		_, err = os.ReadFile("/etc/hostname")
+		wantErrno("read outside the unveiled directory", err, syscall.EACCES)
+		err = unveil.Unveil("/etc", "r")
+		if !errors.Is(err, unveil.ErrLocked) {
+			testproc.Fatalf("unveil after pledge: want ErrLocked, got %v", err)
+		}
+		report("ok")
+	})
+	wantStdout(t, r, "landlock true seccomp true", "ok")
+}
+
+// With "unveil" in the promises the unveils stay pending: the program may
+// go on unveiling, and a later pledge without it commits them.
+func TestPledgeWithUnveilPromise(t *testing.T) {
+	if probe.Get().LandlockABI == 0 {
+		t.Skip("no Landlock")
+	}
+	dir := t.TempDir()
+	r := testproc.Run(t, "pending", func() {
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		mustApply(pledge.Options{Promises: "stdio rpath unveil"})
+		if _, err := os.ReadFile("/etc/hostname"); err != nil {
+			testproc.Fatalf("unveils applied too early: %v", err)
+		}
+		if err := unveil.Unveil("/etc/hostname", "r"); err != nil {
+			testproc.Fatalf("unveil under the unveil promise: %v", err)
+		}
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Fallback: pledge.FallbackPenalty})
+		if err != nil {
+			testproc.Fatalf("%v", err)
+		}
+		report("landlock %v", rep.Landlock)
+		if _, err := os.ReadFile("/etc/hostname"); err != nil {
+			testproc.Fatalf("unveiled file: %v", err)
+		}
+		_, err = os.ReadFile("/etc/passwd")
+		wantErrno("hidden file", err, syscall.EACCES)
+		report("ok")
+	})
+	wantStdout(t, r, "landlock true", "ok")
+	if strings.Contains(r.Stderr, "pledge: denied") {
+		t.Fatal(r)
+	}
+}
