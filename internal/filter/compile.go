@@ -355,6 +355,7 @@ func Compile(s Spec) (*Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filter: %w: %w", ErrArch, err)
 	}
+	s.Arch = tab.Arch // "x86_64" -> "amd64": rules name Go architectures
 	dn, err := normalizeDeny(s.Deny)
 	if err != nil {
 		return nil, err

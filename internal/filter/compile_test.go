@@ -195,3 +195,27 @@ func TestDisassemble(t *testing.T) {
 		fmt.Print(d)
 	}
 }
+
+// TestArchAliases checks that kernel spellings of an architecture compile
+// exactly like the Go names, arch-specific rules included.
+func TestArchAliases(t *testing.T) {
+	for alias, arch := range map[string]string{"x86_64": "amd64", "aarch64": "arm64"} {
+		extra := []promises.Rule{{Syscall: "acct", Arch: arch}}
+		a, err := Compile(Spec{Arch: alias, Promises: promises.MustParse("stdio proc"), Extra: extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Compile(Spec{Arch: arch, Promises: promises.MustParse("stdio proc"), Extra: extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Arch != arch || !slices.Equal(a.Raw, b.Raw) {
+			t.Errorf("%s: Arch %q, program differs from %s's", alias, a.Arch, arch)
+		}
+		tab := table(t, arch)
+		nr, _ := tab.Number("acct")
+		if got := Reference(Spec{Arch: alias, Extra: extra}, Data{Nr: int32(nr), Arch: tab.AuditArch}); got != RetAllow {
+			t.Errorf("%s: Reference(acct) = %s, want ALLOW", alias, ActionString(got))
+		}
+	}
+}

@@ -20,6 +20,7 @@ func Reference(s Spec, d Data) uint32 {
 	if err != nil {
 		return RetKillProcess
 	}
+	s.Arch = tab.Arch
 	dn, err := normalizeDeny(s.Deny)
 	if err != nil {
 		return RetKillProcess
