@@ -223,6 +223,12 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	for _, pr := range r.paths {
 		entries = append(entries, resolve(pr))
 	}
+	// Implied paths that add nothing are listed after the rules.
+	var skipped []report.Item
+	skip := func(what, format string, args ...any) {
+		skipped = append(skipped, report.Item{Layer: report.LayerLandlockFS, What: what, Status: report.NoEffect, Reason: fmt.Sprintf(format, args...)})
+	}
+	defer func() { p.items = append(p.items, skipped...) }()
 	if r.hasImplied {
 		for _, ip := range impliedPaths(r.implied) {
 			from := "implied by " + ip.Promise.String()
@@ -234,7 +240,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 			}
 			if i := slices.IndexFunc(entries, func(e entry) bool { return e.path == abs }); i >= 0 {
 				if entries[i].from == "" {
-					p.add(report.LayerLandlockFS, fmt.Sprintf("%s %q (%s)", abs, ip.Perm, from), report.NoEffect, "not added: unveiled explicitly as %q", entries[i].perm.String())
+					skip(fmt.Sprintf("%s %q (%s)", abs, ip.Perm, from), "not added: unveiled explicitly as %q", entries[i].perm.String())
 				} else {
 					entries[i].perm |= perm // two promises imply the same path
 				}
@@ -243,7 +249,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 			e := resolve(pathRule{path: abs, perm: perm})
 			e.from = from
 			if !e.exists {
-				p.add(report.LayerLandlockFS, e.what(), report.NoEffect, "does not exist here; not added")
+				skip(e.what(), "does not exist here; not added")
 				continue
 			}
 			entries = append(entries, e)
