@@ -598,7 +598,7 @@ func (p *parser) unveils(n *node, ext *extPart) error {
 			if !isEnvVar(v) {
 				return p.errAt(pn, pat, ErrEnv,
 					"${%s} is not an environment variable a policy may use (%s); %s values apply to %s parents only",
-					v, strings.Join(EnvVars, ", "), keyVariable, p.d.pathBeneath)
+					v, strings.Join(envVars, ", "), keyVariable, p.d.pathBeneath)
 			}
 		}
 		ps, err := p.str(qn, iat.key("perm"))

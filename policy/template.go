@@ -103,8 +103,8 @@ func (t template) vars() []string {
 	return out
 }
 
-// EnvVars lists the environment variables an unveil path may reference as
-// ${NAME}, with how each is read:
+// EnvVars returns the environment variables an unveil path may reference
+// as ${NAME}, with how each is read:
 //
 //   - HOME: must be set to an absolute path.
 //   - USER: must be set, non-empty, without '/', and not "." or "..".
@@ -119,7 +119,9 @@ func (t template) vars() []string {
 // Values are taken as the invoking user gives them; a policy that names
 // them trusts that user's environment. No other variable is substituted,
 // so a policy cannot be steered through arbitrary environment variables.
-var EnvVars = []string{
+func EnvVars() []string { return append([]string(nil), envVars...) }
+
+var envVars = []string{
 	"HOME", "USER", "TMPDIR",
 	"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
 	"XDG_RUNTIME_DIR",
@@ -133,7 +135,7 @@ var xdgDefaults = map[string]string{
 }
 
 func isEnvVar(name string) bool {
-	for _, v := range EnvVars {
+	for _, v := range envVars {
 		if v == name {
 			return true
 		}
@@ -181,7 +183,7 @@ func envValue(name string, lookup func(string) (string, bool)) (string, error) {
 		return strings.TrimSuffix(home, "/") + suffix, nil
 	}
 	return "", fmt.Errorf("%s is not one of the environment variables a policy may use (%s)",
-		name, strings.Join(EnvVars, ", "))
+		name, strings.Join(envVars, ", "))
 }
 
 // normPath normalizes a path the way Landlock Config rules are keyed:

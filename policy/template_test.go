@@ -133,7 +133,7 @@ func TestEnvValue(t *testing.T) {
 			t.Errorf("envValue(%s) = %q, %v; want %q", tc.name, got, err, tc.want)
 		}
 	}
-	for _, v := range EnvVars {
+	for _, v := range EnvVars() {
 		if !isEnvVar(v) {
 			t.Errorf("isEnvVar(%s) = false", v)
 		}
