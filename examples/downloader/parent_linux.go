@@ -52,6 +52,17 @@ type plan struct {
 
 func makePlan(opts Options) (*plan, error) {
 	p := &plan{opts: opts}
+	for _, m := range opts.Mirrors {
+		if _, err := parseMirrorURL(m); err != nil {
+			return nil, fmt.Errorf("%w: --mirror %q: %w", ErrUsage, m, err)
+		}
+	}
+	if opts.DisableSandbox && opts.RequireSandbox {
+		return nil, fmt.Errorf("%w: --disable-sandbox and --require-sandbox contradict each other", ErrUsage)
+	}
+	if opts.Parallel < 1 || opts.Parallel > 64 {
+		return nil, fmt.Errorf("%w: --parallel %d out of range 1..64", ErrUsage, opts.Parallel)
+	}
 	l := opts.List
 	if l == nil {
 		if opts.ListFile == "" {
@@ -66,17 +77,6 @@ func makePlan(opts Options) (*plan, error) {
 		}
 	} else if err := l.validate(); err != nil {
 		return nil, err
-	}
-	for _, m := range opts.Mirrors {
-		if _, err := parseMirrorURL(m); err != nil {
-			return nil, fmt.Errorf("%w: --mirror %q: %w", ErrUsage, m, err)
-		}
-	}
-	if opts.DisableSandbox && opts.RequireSandbox {
-		return nil, fmt.Errorf("%w: --disable-sandbox and --require-sandbox contradict each other", ErrUsage)
-	}
-	if opts.Parallel < 1 || opts.Parallel > 64 {
-		return nil, fmt.Errorf("%w: --parallel %d out of range 1..64", ErrUsage, opts.Parallel)
 	}
 	p.files = l.Files
 	needDNS := false
