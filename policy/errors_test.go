@@ -60,6 +60,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "json syntax", f: J, doc: "{\n  \"abi\": 4,\n}", kind: ErrSyntax, line: 3},
 		{name: "json truncated", f: J, doc: `{"abi": 4`, kind: ErrSyntax, line: 1},
 		{name: "json trailing", f: J, doc: `{"variable": [{"name": "a"}]} {}`, kind: ErrSyntax, line: 1, col: 31},
+		{name: "json bad utf-8", f: J, doc: "{\n \"unveil\": [{\"path\": \"/a\xffb\", \"perm\": \"r\"}]}", kind: ErrSyntax, line: 2, col: 25, msg: "0xff"},
+		{name: "toml bad utf-8", f: T, doc: "promises = \"\xff\"", kind: ErrSyntax, line: 1},
 		{name: "json empty input", f: J, doc: ``, kind: ErrSyntax},
 		{name: "json deep", f: J, doc: `{"variable": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, kind: ErrSyntax, msg: "nesting"},
 		{name: "toml syntax", f: T, doc: "abi = 4\npath_beneath = [\n", kind: ErrSyntax, line: 2},

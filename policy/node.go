@@ -151,6 +151,20 @@ func parseJSONTree(data []byte) (*node, error) {
 			r.lines = append(r.lines, i+1)
 		}
 	}
+	// JSON text is UTF-8 (RFC 8259); the decoder would silently replace a
+	// bad byte in a path with U+FFFD, naming another path.
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			c, size := utf8.DecodeRune(data[off:])
+			if c == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		l, c := r.pos(off)
+		return nil, &syntaxError{l, c, fmt.Sprintf("invalid UTF-8 byte 0x%02x", data[off])}
+	}
 	r.dec = json.NewDecoder(bytes.NewReader(data))
 	r.dec.UseNumber()
 	n, err := r.value(0)
