@@ -135,13 +135,8 @@ func (st *process) apply(o Options) (*report.Report, error) {
 
 	pen := o.Penalty
 	if setP {
-		switch {
-		case pen == PenaltyDefault && newP.Has(promises.Error):
-			pen = PenaltyENOSYS
-		case pen == PenaltyDefault:
-			pen = PenaltyAbort
-		case newP.Has(promises.Error) && pen != PenaltyENOSYS:
-			return nil, fmt.Errorf(`%w: the "error" promise selects PenaltyENOSYS, but penalty %s was asked for; drop one of them`, ErrInvalid, pen)
+		if pen, err = resolvePenalty(newP, pen); err != nil {
+			return nil, err
 		}
 	}
 
@@ -164,6 +159,23 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	}
 	rep.NoNewPrivs = rep.NoNewPrivs || st.filters > 0
 	return rep, nil
+}
+
+// resolvePenalty resolves PenaltyDefault: PenaltyENOSYS when ps has
+// "error", else PenaltyAbort. Another penalty together with "error" is a
+// conflict.
+func resolvePenalty(ps promises.Set, pen Penalty) (Penalty, error) {
+	switch {
+	case pen >= numPenalties:
+		return 0, fmt.Errorf("pledge: penalty %d: %w", pen, ErrInvalid)
+	case pen == PenaltyDefault && ps.Has(promises.Error):
+		return PenaltyENOSYS, nil
+	case pen == PenaltyDefault:
+		return PenaltyAbort, nil
+	case ps.Has(promises.Error) && pen != PenaltyENOSYS:
+		return 0, fmt.Errorf(`%w: the "error" promise selects PenaltyENOSYS, but penalty %s was asked for; drop one of them`, ErrInvalid, pen)
+	}
+	return pen, nil
 }
 
 // denyAction is the seccomp return value for an effective penalty.

@@ -8,13 +8,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/filter"
-	"github.com/pledgekit/pledgekit/promises"
 )
 
 // Program returns the seccomp filter Apply would install first for
 // promises on arch ("amd64", "arm64") with penalty, for inspection,
 // testing and benchmarks. It installs nothing. PenaltyDefault resolves as
-// in Apply; PenaltyAbort's program denies with SECCOMP_RET_USER_NOTIF.
+// in Apply, and "error" with another penalty is an error as there;
+// PenaltyAbort's program denies with SECCOMP_RET_USER_NOTIF.
 // Filters Apply stacks over earlier ones are layered (they defer to the
 // earlier filter for calls it denies) and are not what Program returns.
 func Program(promiseString, arch string, penalty Penalty) ([]unix.SockFilter, error) {
@@ -22,13 +22,8 @@ func Program(promiseString, arch string, penalty Penalty) ([]unix.SockFilter, er
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case penalty >= numPenalties:
-		return nil, fmt.Errorf("pledge: penalty %d: %w", penalty, ErrInvalid)
-	case penalty == PenaltyDefault && ps.Has(promises.Error):
-		penalty = PenaltyENOSYS
-	case penalty == PenaltyDefault:
-		penalty = PenaltyAbort
+	if penalty, err = resolvePenalty(ps, penalty); err != nil {
+		return nil, err
 	}
 	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty)})
 	if err != nil {
