@@ -27,8 +27,10 @@ func TestPledgeThenUnveil(t *testing.T) {
 		dir = os.Getenv("ORDER_DIR")
 	} else {
 		dir = t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
+		for _, f := range []string{filepath.Join(dir, "f"), filepath.Join(filepath.Dir(dir), "outside")} {
+			if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	res := testproc.Run(t, "order", func() {
@@ -46,8 +48,8 @@ func TestPledgeThenUnveil(t *testing.T) {
 		if _, err := os.ReadFile(filepath.Join(dir, "f")); err != nil {
 			fail("read unveiled: %v", err)
 		}
-		if _, err := os.ReadFile("/etc/passwd"); !errors.Is(err, syscall.EACCES) {
-			fail("read /etc/passwd: want EACCES, got %v", err)
+		if _, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "outside")); !errors.Is(err, syscall.EACCES) {
+			fail("read outside: want EACCES, got %v", err)
 		}
 	}, testproc.WithEnv("ORDER_DIR="+dir))
 	if !res.Exited(0) {

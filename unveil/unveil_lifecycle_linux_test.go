@@ -22,13 +22,11 @@ import (
 // the paths Go opens lazily, each listed), then a new layer.
 func TestUnveilBlock(t *testing.T) {
 	needLandlock(t, 1)
-	truePath, err := exec.LookPath("true")
-	if err != nil {
-		t.Skip("no true(1)")
-	}
+	truePath, _ := exec.LookPath("true") // absent in the QEMU guests
 	scenario(t, func(base string) {
 		d := mkdir(base, "d")
 		f := mkfile("x", d, "f")
+		out := mkfile("x", base, "out")
 		if Pending() {
 			fatalf("pending before any Unveil")
 		}
@@ -36,12 +34,14 @@ func TestUnveilBlock(t *testing.T) {
 			fatalf("UnveilBlock with nothing pending: %v %v", rep, err)
 		}
 		ok(Unveil(d, "rwc"), "Unveil d")
-		ok(Unveil("/usr", "rx"), "Unveil /usr")
-		ok(Unveil("/etc/ld.so.cache", "r"), "Unveil ld.so.cache")
+		if truePath != "" {
+			ok(Unveil("/usr", "rx"), "Unveil /usr")
+			ok(Unveil("/etc/ld.so.cache", "r"), "Unveil ld.so.cache")
+		}
 		if !Pending() {
 			fatalf("not pending after Unveil")
 		}
-		readOK("/etc/passwd") // nothing happens before the commit
+		readOK(out) // nothing happens before the commit
 		rep, err := Block()
 		ok(err, "UnveilBlock")
 		if !rep.Landlock || Pending() {
@@ -60,16 +60,20 @@ func TestUnveilBlock(t *testing.T) {
 				fatalf("implied path %s not listed properly: %+v\n%s", ip.Path, it, rep)
 			}
 		}
-		readDenied("/etc/passwd")
+		readDenied(out)
 		readOK(f)
 		// Go's lazily opened files keep working.
-		ok(exec.Command(truePath).Run(), "os/exec with /dev/null")
+		if truePath != "" {
+			ok(exec.Command(truePath).Run(), "os/exec with /dev/null")
+		}
 		if _, err := os.Stat("/usr/share/zoneinfo/Europe/Berlin"); err == nil {
 			_, err := time.LoadLocation("Europe/Berlin")
 			ok(err, "time.LoadLocation")
 		}
-		_, err = net.LookupHost("localhost")
-		ok(err, "resolve localhost (/etc/hosts)")
+		if _, err := os.Stat("/etc/hosts"); err == nil {
+			_, err = net.LookupHost("localhost")
+			ok(err, "resolve localhost (/etc/hosts)")
+		}
 
 		// Unveil after the commit starts a new layer, which narrows.
 		ok(Unveil(d, "r"), "Unveil after commit")
@@ -85,6 +89,7 @@ func TestCommitPending(t *testing.T) {
 	needLandlock(t, 1)
 	scenario(t, func(base string) {
 		d := mkdir(base, "d")
+		out := mkfile("x", base, "out")
 		if rep, err := CommitPending(promises.MustParse("stdio unveil")); err != nil || len(rep.Items) != 0 || rep.Landlock {
 			fatalf("nothing pending: %+v %v", rep, err)
 		}
@@ -93,7 +98,7 @@ func TestCommitPending(t *testing.T) {
 		if err != nil || rep.Landlock || !Pending() {
 			fatalf("with unveil promise: committed=%v pending=%v err=%v", rep.Landlock, Pending(), err)
 		}
-		readOK("/etc/passwd")
+		readOK(out)
 		rep, err = CommitPending(promises.MustParse("stdio rpath"))
 		ok(err, "CommitPending")
 		if !rep.Landlock || Pending() {
@@ -105,7 +110,7 @@ func TestCommitPending(t *testing.T) {
 		if _, found := item(&rep, "/etc/resolv.conf"); found {
 			fatalf("dns path implied without dns:\n%s", rep)
 		}
-		readDenied("/etc/passwd")
+		readDenied(out)
 		err = Unveil(d, "r")
 		if !errors.Is(err, ErrLocked) || !errors.Is(err, syscall.EPERM) {
 			fatalf("Unveil after pledge without unveil: %v", err)

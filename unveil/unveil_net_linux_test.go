@@ -102,6 +102,7 @@ func TestTCPBindGODEBUG(t *testing.T) {
 // UDP rules need ABI 10: below, they are dropped (and reported), or Commit
 // fails when they are required.
 func TestUDPBelowABI10(t *testing.T) {
+	needLandlock(t, 1)
 	if probeABI() >= 10 {
 		t.Skip("kernel has UDP rules")
 	}

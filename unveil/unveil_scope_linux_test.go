@@ -15,12 +15,28 @@ import (
 	"github.com/pledgekit/pledgekit/report"
 )
 
-// startCat starts cat(1) reading a pipe: it lives until we exit.
-func startCat() (*exec.Cmd, io.WriteCloser) {
-	cmd := exec.Command("cat")
+const blockerEnv = "PLEDGEKIT_UNVEIL_TEST_BLOCKER"
+
+// TestHelperBlocker is not a test: started by startBlocker, it blocks
+// until its standard input closes.
+func TestHelperBlocker(t *testing.T) {
+	if os.Getenv(blockerEnv) == "" {
+		t.Skip("helper process for the scope tests")
+	}
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(0)
+}
+
+// startBlocker starts a process (this test binary) that lives until we
+// exit: it reads a pipe we hold. No external program is needed.
+func startBlocker() (*exec.Cmd, io.WriteCloser) {
+	exe, err := os.Executable()
+	ok(err, "executable")
+	cmd := exec.Command(exe, "-test.run=^TestHelperBlocker$")
+	cmd.Env = append(os.Environ(), blockerEnv+"=1")
 	in, err := cmd.StdinPipe()
 	ok(err, "stdin pipe")
-	ok(cmd.Start(), "start cat")
+	ok(cmd.Start(), "start blocker")
 	return cmd, in
 }
 
@@ -31,7 +47,7 @@ func abstractName(tag string) string {
 func TestScopes(t *testing.T) {
 	needLandlock(t, 6)
 	scenario(t, func(base string) {
-		outside, _ := startCat()
+		outside, _ := startBlocker()
 		lOut, err := net.Listen("unix", abstractName("out"))
 		ok(err, "listen abstract (before the sandbox)")
 		defer lOut.Close()
@@ -44,7 +60,7 @@ func TestScopes(t *testing.T) {
 		denied(syscall.Kill(os.Getppid(), 0), "signal the parent", syscall.EPERM)
 		ok(syscall.Kill(os.Getpid(), 0), "signal ourselves")
 
-		inside, _ := startCat() // started after: inside the sandbox
+		inside, _ := startBlocker() // started after: inside the sandbox
 		ok(inside.Process.Signal(syscall.SIGTERM), "signal a process started inside")
 		inside.Wait()
 
@@ -63,7 +79,7 @@ func TestScopes(t *testing.T) {
 func TestScopesBelowABI6(t *testing.T) {
 	needLandlock(t, 5)
 	scenario(t, func(base string) {
-		outside, _ := startCat()
+		outside, _ := startBlocker()
 		r := New().Scope(ScopeSignal)
 		r.probe = fake(5)
 		rep, err := r.Commit()
