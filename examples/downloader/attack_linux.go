@@ -56,12 +56,7 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 	}
 	send(attackReadSecret, wrapPath("open", a.Secret, err), fmt.Sprintf("read %d bytes of %s", n, a.Secret))
 
-	// 3. Execute a shell. On success the process is replaced and exits
-	// with attackExitCode, which the parent recognises.
-	err = syscall.Exec("/bin/sh", []string{"sh", "-c", fmt.Sprintf("exit %d", attackExitCode)}, nil)
-	send(attackExecShell, wrapPath("execve", "/bin/sh", err), "executed /bin/sh")
-
-	// 4. Connect to a listening port that is not a mirror.
+	// 3. Connect to a listening port that is not a mirror.
 	sfd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err == nil {
 		err = unix.Connect(sfd, &unix.SockaddrInet4{Port: int(a.ForbiddenPort), Addr: [4]byte{127, 0, 0, 1}})
@@ -74,14 +69,14 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 	}
 	send(attackConnectPort, err, fmt.Sprintf("connected to 127.0.0.1:%d", a.ForbiddenPort))
 
-	// 5. Signal the privileged parent.
+	// 4. Signal the privileged parent.
 	err = unix.Kill(f.job.ParentPID, unix.SIGTERM)
 	if err != nil {
 		err = fmt.Errorf("kill(%d, SIGTERM): %w", f.job.ParentPID, err)
 	}
 	send(attackSignalParent, err, fmt.Sprintf("sent SIGTERM to pid %d", f.job.ParentPID))
 
-	// 6. Regain root. A raw single-thread syscall: what exploit code would
+	// 5. Regain root. A raw single-thread syscall: what exploit code would
 	// do, and it avoids libc's all-thread setxid machinery.
 	_, _, e := unix.RawSyscall(unix.SYS_SETUID, 0, 0, 0)
 	err = nil
@@ -90,16 +85,23 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 	}
 	send(attackRegainRoot, err, "setuid(0) succeeded")
 
-	// 7. Plant a symlink to the secret under the name of a download and
+	// 6. Plant a symlink to the secret under the name of a download and
 	// claim it is finished: only the parent's checks can stop this one.
 	err = unix.Symlinkat(a.Secret, f.dirfd, victim)
+	planted = err == nil
 	if err != nil {
 		send(attackPlantSymlink, fmt.Errorf("symlink %s: %w", victim, err), "")
-		return false
+	} else {
+		_ = f.enc.Send(Message{Type: msgAttack, Code: attackPlantSymlink, Status: attackPlanted,
+			Text: fmt.Sprintf("planted %s -> %s and reported it as downloaded", victim, a.Secret)})
 	}
-	_ = f.enc.Send(Message{Type: msgAttack, Code: attackPlantSymlink, Status: attackPlanted,
-		Text: fmt.Sprintf("planted %s -> %s and reported it as downloaded", victim, a.Secret)})
-	return true
+
+	// 7. Execute a shell. It comes last because on success the process is
+	// replaced (and exits with attackExitCode, which the parent recognises).
+	err = syscall.Exec("/bin/sh", []string{"sh", "-c", fmt.Sprintf("exit %d", attackExitCode)}, nil)
+	send(attackExecShell, wrapPath("execve", "/bin/sh", err), "executed /bin/sh")
+
+	return planted
 }
 
 func wrapPath(op, path string, err error) error {

@@ -462,7 +462,7 @@ func printDemo(w io.Writer, res *Result, mirror *demoMirror) {
 			if e == "" {
 				e = "-"
 			}
-			fmt.Fprintf(w, "  %-52s %-8s %-7s %s\n", a.What, a.Outcome, e, a.Detail)
+			fmt.Fprintf(w, "  %-52s %-12s %-7s %s\n", a.What, a.Outcome, e, a.Detail)
 		}
 	}
 	if res.Cache != "" {

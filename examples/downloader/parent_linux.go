@@ -1149,25 +1149,27 @@ func (r *runner) collectAttacks(sess *session, childErr error) {
 		case m.Status == attackSucceeded:
 			ar.Outcome, ar.Detail = "ALLOWED", m.Text
 		case m.Status == attackPlanted:
-			ar.Outcome, ar.Detail = "ALLOWED", m.Text+"; the parent did not refuse it"
+			ar.Outcome, ar.Detail = "ALLOWED", m.Text
 		}
 		r.res.Attacks = append(r.res.Attacks, ar)
 	}
 }
 
 // attackVerdicts fills in the parent's side of the symlink attempt once
-// the files were checked.
+// the files were checked: refused by the parent's lstat (DENIED), or
+// never claimed as finished because the child died first.
 func (r *runner) attackVerdicts() {
 	for i := range r.res.Attacks {
 		a := &r.res.Attacks[i]
 		if a.ID != attackPlantSymlink || a.Outcome != "ALLOWED" {
 			continue
 		}
+		a.Outcome = "NOT CLAIMED"
+		a.Detail += "; the child never claimed it as finished"
 		for _, f := range r.res.Files {
 			if f.Status == statusFailed && strings.Contains(f.Error, ErrNotRegular.Error()) {
 				a.Outcome = "DENIED"
 				a.Detail = "planted by the child; refused by the parent: " + f.Error
-				a.Errno = ""
 			}
 		}
 	}
