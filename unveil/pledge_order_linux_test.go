@@ -51,6 +51,57 @@ func TestPledgeThenUnveil(t *testing.T) {
 		if _, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "outside")); !errors.Is(err, syscall.EACCES) {
 			fail("read outside: want EACCES, got %v", err)
 		}
+		// Dropping "unveil" commits what is pending and locks Unveil.
+		if err := pledge.Pledge("stdio rpath", ""); err != nil {
+			fail("pledge without unveil: %v", err)
+		}
+		if err := unveil.Unveil(dir, "r"); !errors.Is(err, unveil.ErrLocked) {
+			fail("Unveil after a pledge without unveil: want ErrLocked, got %v", err)
+		}
+	}, testproc.WithEnv("ORDER_DIR="+dir))
+	if !res.Exited(0) {
+		t.Fatal(res)
+	}
+}
+
+// Unveils still pending when pledge drops "unveil" are committed by
+// pledge, before its filter, with the paths the promises imply.
+func TestPledgeCommitsPending(t *testing.T) {
+	if probe.Get().LandlockABI < 1 {
+		t.Skip("no Landlock")
+	}
+	var dir string
+	if testproc.InChild() {
+		dir = os.Getenv("ORDER_DIR")
+	} else {
+		dir = t.TempDir()
+		for _, f := range []string{filepath.Join(dir, "f"), filepath.Join(filepath.Dir(dir), "outside")} {
+			if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res := testproc.Run(t, "commit", func() {
+		fail := testproc.Fatalf
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			fail("unveil: %v", err)
+		}
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Fallback: pledge.FallbackPenalty})
+		if err != nil {
+			fail("pledge: %v", err)
+		}
+		if !rep.Landlock || !rep.Seccomp || unveil.Pending() {
+			fail("pledge report: landlock=%v seccomp=%v pending=%v\n%s", rep.Landlock, rep.Seccomp, unveil.Pending(), rep)
+		}
+		if _, err := os.ReadFile(filepath.Join(dir, "f")); err != nil {
+			fail("read unveiled: %v", err)
+		}
+		if _, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "outside")); !errors.Is(err, syscall.EACCES) {
+			fail("read outside: want EACCES, got %v", err)
+		}
+		if _, err := os.ReadFile("/dev/null"); err != nil { // implied by stdio
+			fail("read /dev/null: %v", err)
+		}
 	}, testproc.WithEnv("ORDER_DIR="+dir))
 	if !res.Exited(0) {
 		t.Fatal(res)
