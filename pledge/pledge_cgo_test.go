@@ -15,6 +15,9 @@ import (
 // created after it. With cgo those are C pthreads: glibc's clone3 gets
 // ENOSYS from the filter and falls back to clone.
 func TestThreadsWithAndWithoutCgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two programs; skipped with -short")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
