@@ -93,7 +93,7 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 		send(attackPlantSymlink, fmt.Errorf("symlink %s: %w", victim, err), "")
 	} else {
 		_ = f.enc.Send(Message{Type: msgAttack, Code: attackPlantSymlink, Status: attackPlanted,
-			Text: fmt.Sprintf("planted %s -> %s and reported it as downloaded", victim, a.Secret)})
+			Text: fmt.Sprintf("planted %s -> %s, to be claimed as downloaded", victim, a.Secret)})
 	}
 
 	// 7. Execute a shell. It comes last because on success the process is

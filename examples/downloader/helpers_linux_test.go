@@ -100,7 +100,7 @@ func testData(seed uint64, n int) []byte { return demoData(seed, n) }
 // repo is a test mirror: an httptest TLS server with files, a request log,
 // and per-file handler overrides.
 type repo struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	mu    sync.Mutex
 	files map[string][]byte
@@ -108,7 +108,7 @@ type repo struct {
 	log   []string
 }
 
-func newRepo(t *testing.T) *repo {
+func newRepo(t testing.TB) *repo {
 	r := &repo{t: t, files: map[string][]byte{}, over: map[string]http.HandlerFunc{}}
 	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
 	r.srv.Config.ErrorLog = log.New(io.Discard, "", 0)

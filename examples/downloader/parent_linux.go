@@ -1175,12 +1175,16 @@ func (r *runner) attackVerdicts() {
 	}
 }
 
-// isTerminal reports whether w is a terminal (progress bars only then).
+// isTerminal reports whether w is a terminal wide enough for progress
+// bars (a terminal that reports no width gets plain lines).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err != nil {
+		return false
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	return err == nil && ws.Col >= 60
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -66,9 +65,10 @@ func (u *plainUI) fail(i int, msg string) {
 func (u *plainUI) note(msg string) { fmt.Fprintln(u.out, msg) }
 func (u *plainUI) finish()         {}
 
+const maxBarName = 40
+
 // barsUI draws a bar per file and a total, like pacman -Syu.
 type barsUI struct {
-	mu    sync.Mutex
 	p     *mpb.Progress
 	files []FileSpec
 	bars  map[int]*mpb.Bar
@@ -84,7 +84,7 @@ func newBarsUI(out io.Writer, files []FileSpec) *barsUI {
 	var all int64
 	for _, f := range files {
 		all += f.Size
-		u.width = max(u.width, min(len(f.Name), 32))
+		u.width = max(u.width, min(len(f.Name), maxBarName))
 	}
 	u.total = u.p.AddBar(max(all, 1),
 		mpb.BarPriority(1<<30),
@@ -98,8 +98,8 @@ func (u *barsUI) start(i int, offset int64, _ string) {
 	if !ok {
 		f := u.files[i]
 		name := f.Name
-		if len(name) > 32 {
-			name = name[:31] + "…"
+		if len(name) > maxBarName {
+			name = name[:maxBarName-1] + "…"
 		}
 		b = u.p.AddBar(max(f.Size, 1),
 			mpb.BarPriority(i),
