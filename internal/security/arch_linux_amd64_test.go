@@ -78,11 +78,9 @@ func ia32Works() (bool, string) {
 // numbering. Every one must be refused, however the native call with the
 // same number is treated: the filter checks the architecture first.
 func TestInt80(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	secret := filepath.Join(dir, "secret")
-	if err := os.WriteFile(secret, []byte("secret\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	parentOnly(t, func() error { return writeFile(secret, "secret\n", 0o644) })
 	created := filepath.Join(dir, "created")
 	cases := []struct {
 		name, promises string
@@ -147,7 +145,7 @@ func TestInt80(t *testing.T) {
 				_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
 				say("survived: ret %s", retString(ret))
 				say("control descriptor: %s", errnoOf(err))
-			})
+			}, inDir(dir))
 			if strings.HasPrefix(r.Stdout, "no ia32: ") {
 				t.Skipf("this kernel runs no i386 calls (%s): nothing to attack", strings.TrimSpace(r.Stdout))
 			}
@@ -177,7 +175,7 @@ func retString(ret int) string {
 // filter must refuse them before the kernel decides.
 func TestX32Syscalls(t *testing.T) {
 	const x32 = 0x40000000
-	dir := t.TempDir()
+	dir := testDir(t)
 	created := filepath.Join(dir, "created")
 	cases := []struct {
 		name, promises string
@@ -214,7 +212,7 @@ func TestX32Syscalls(t *testing.T) {
 				apply(c.promises, c.pen)
 				_, _, e = unix.RawSyscall(c.nr, a[0], a[1], a[2])
 				say("survived: %s", errnoName(e))
-			})
+			}, inDir(dir))
 			switch c.pen {
 			case pledge.PenaltyEPERM, pledge.PenaltyENOSYS:
 				wantLines(t, r, "survived: "+c.want)

@@ -23,6 +23,7 @@ import (
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
+	"github.com/pledgekit/pledgekit/syscalls"
 )
 
 // Helper modes: the test binary doubles as the small programs some attempts
@@ -115,6 +116,46 @@ func startSibling(t *testing.T) (*exec.Cmd, uintptr) {
 		t.Fatalf("sibling said %q: %v", buf[:n], err)
 	}
 	return cmd, addr
+}
+
+// envDir passes a test's directory to its scenario child. The child runs
+// the test function again up to testproc.Run, so a t.TempDir made there
+// would be another directory than the parent's.
+const envDir = "PLEDGEKIT_SECURITY_DIR"
+
+// testDir returns a directory shared by the test and its scenario child
+// (pass it to the child with inDir).
+func testDir(t *testing.T) string {
+	t.Helper()
+	if testproc.InChild() {
+		return os.Getenv(envDir)
+	}
+	d := t.TempDir()
+	os.Chmod(d, 0o755)
+	return d
+}
+
+// inDir is the testproc option that hands dir to the child.
+func inDir(dir string) testproc.Option { return testproc.WithEnv(envDir + "=" + dir) }
+
+// parentOnly runs set-up code in the parent test only (the scenario child
+// runs the test function again up to testproc.Run).
+func parentOnly(t *testing.T, f func() error) {
+	t.Helper()
+	if testproc.InChild() {
+		return
+	}
+	if err := f(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeFile creates a file with content and exact permissions.
+func writeFile(path, content string, perm os.FileMode) error {
+	if err := os.WriteFile(path, []byte(content), perm); err != nil {
+		return err
+	}
+	return os.Chmod(path, perm)
 }
 
 // allLinux is every promise that grants something on Linux, except
@@ -298,4 +339,15 @@ func statusField(path, key string) string {
 		}
 	}
 	return ""
+}
+
+// legacySyscall returns the number of a syscall this architecture may lack
+// (open, chmod, mknod... exist on amd64 only).
+func legacySyscall(name string) (uintptr, bool) {
+	tab, err := syscalls.Native()
+	if err != nil {
+		return 0, false
+	}
+	nr, ok := tab.Number(name)
+	return uintptr(nr), ok
 }
