@@ -43,8 +43,9 @@ func PledgeExecpromises(execpromises string) error {
 }
 
 // Apply is Pledge with options, and returns a report of what the kernel
-// enforces. On error nothing was changed, except where the error says the
-// filter is installed.
+// enforces (also on error, where it says what was done). On error no filter
+// was installed, except where the error says so; no_new_privs may have been
+// set on the calling thread.
 func Apply(o Options) (*report.Report, error) { return proc.apply(o) }
 
 // process is the pledge state of this process. There is one (proc): a
@@ -70,6 +71,10 @@ type process struct {
 }
 
 var proc process
+
+// kernel returns what this kernel can do; tests replace it to exercise the
+// fallbacks of kernels they do not run on.
+var kernel = probe.Get
 
 func parseSet(what, s string) (promises.Set, error) {
 	set, err := promises.Parse(s)
@@ -98,7 +103,7 @@ func (st *process) apply(o Options) (*report.Report, error) {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	pr := probe.Get()
+	pr := kernel()
 	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 
 	// The promises: only reductions, except that "error" trims silently.
@@ -222,7 +227,7 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 
 // install builds and installs the filter for ps with penalty pen.
 func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *report.Report) error {
-	pr := probe.Get()
+	pr := kernel()
 	if !pr.Seccomp {
 		if fb&FallbackNoSeccomp == 0 {
 			return fmt.Errorf("%w: this kernel cannot filter system calls (%v); nothing was restricted. Use Options.Fallback FallbackNoSeccomp to run unfiltered", ErrUnsupported, pr.SeccompErr)
@@ -329,7 +334,16 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	rep.Add(report.LayerSeccomp, fmt.Sprintf("filter %d for %q", st.filters, ps.String()), report.Enforced,
 		fmt.Sprintf("penalty %s; %d instructions; every thread (TSYNC)", eff, len(prog.Raw)))
 	for _, p := range ps.Promises() {
-		rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
+		switch info := promises.Describe(p); {
+		case !info.Linux:
+			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "OpenBSD-only: accepted, grants nothing on Linux")
+		case p == promises.Error:
+			rep.Add(report.LayerPromise, p.String(), report.Enforced, "violations fail with ENOSYS")
+		case len(promises.Rules(p)) == 0:
+			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "grants no system calls on Linux; with unveil, makes its files accessible (promises.ImpliedPaths)")
+		default:
+			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
+		}
 	}
 	if len(prog.Skipped) > 0 {
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
