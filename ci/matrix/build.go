@@ -23,21 +23,23 @@ import (
 var defaultPackages = []string{
 	"./pledge", "./unveil", "./internal/probe", "./internal/filter",
 	"./cmd/unveil", "./examples/downloader", "./internal/security",
-	"./ci/matrix/guesttest",
+	"./internal/testproc", "./internal/notify", "./ci/matrix/guesttest",
 }
 
 // pkgPlan is one package the host considered for the guest.
 type pkgPlan struct {
-	Name     string // as given, e.g. ./pledge
-	Dir      string // absolute source directory
-	BinName  string // e.g. pledge.test
-	Skip     string // why it is not run ("" = run)
-	BuildErr string // build output if the build failed
+	Name     string   // as given, e.g. ./pledge
+	Dir      string   // absolute source directory
+	BinName  string   // e.g. pledge.test
+	Users    []string // run only as these users (nil: every -users user)
+	Skip     string   // why it is not run ("" = run)
+	BuildErr string   // build output if the build failed
 }
 
 // selectPackages resolves the package list against the module at root.
 // explicit says whether the list came from -pkgs: a missing explicit package
-// is an error rather than a skip.
+// is an error rather than a skip. A package may end in :USER[+USER] to run
+// only as those users, e.g. ./internal/filter:root.
 func selectPackages(root string, pkgs []string, explicit bool) ([]pkgPlan, error) {
 	var plans []pkgPlan
 	seen := map[string]bool{}
@@ -45,6 +47,16 @@ func selectPackages(root string, pkgs []string, explicit bool) ([]pkgPlan, error
 		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
+		}
+		var users []string
+		if i := strings.LastIndexByte(p, ':'); i >= 0 {
+			for _, u := range strings.Split(p[i+1:], "+") {
+				if u != proto.UserRoot && u != proto.UserNobody {
+					return nil, fmt.Errorf("package %q: unknown user %q (want root or nobody)", p, u)
+				}
+				users = append(users, u)
+			}
+			p = p[:i]
 		}
 		if !strings.HasPrefix(p, "./") || strings.Contains(p, "...") {
 			return nil, fmt.Errorf("package %q: give module-relative directories like ./pledge (no ... patterns)", p)
@@ -58,7 +70,7 @@ func selectPackages(root string, pkgs []string, explicit bool) ([]pkgPlan, error
 			continue
 		}
 		seen[name] = true
-		plan := pkgPlan{Name: name, Dir: filepath.Join(root, rel), BinName: strings.ReplaceAll(filepath.ToSlash(rel), "/", "_") + ".test"}
+		plan := pkgPlan{Name: name, Users: users, Dir: filepath.Join(root, rel), BinName: strings.ReplaceAll(filepath.ToSlash(rel), "/", "_") + ".test"}
 		fi, err := os.Stat(plan.Dir)
 		switch {
 		case err != nil || !fi.IsDir():
@@ -125,9 +137,49 @@ var guestFiles = map[string]string{
 	"etc/hostname":      "pledgekit-guest\n",
 }
 
+// busyboxCopies are the commands the guest gets as separate copies of the
+// static busybox binary: tests exec them and Landlock tells executables apart
+// by inode, so "allow /bin/true, deny /bin/cat" must not name one file.
+var busyboxCopies = []string{"busybox", "sh", "true", "false", "cat", "echo", "ls", "env", "sleep"}
+
+// busyboxLinks are further busybox applets, as symlinks to /usr/bin/busybox.
+var busyboxLinks = []string{"[", "basename", "chmod", "cp", "cut", "date", "dd", "dirname", "grep", "head",
+	"id", "kill", "ln", "mkdir", "mktemp", "mv", "printf", "ps", "pwd", "readlink", "realpath", "rm", "rmdir",
+	"sed", "seq", "sort", "stat", "tail", "tee", "test", "touch", "tr", "uname", "uniq", "wc", "whoami", "xargs", "yes"}
+
+// installBusybox puts busybox into the guest's /usr/bin (with /bin and
+// /sbin symlinks to it, the merged-/usr layout of Debian 12).
+func installBusybox(root, busybox string) error {
+	data, err := os.ReadFile(busybox)
+	if err != nil {
+		return fmt.Errorf("busybox: %w", err)
+	}
+	bin := filepath.Join(root, "usr", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return err
+	}
+	for _, n := range busyboxCopies {
+		if err := os.WriteFile(filepath.Join(bin, n), data, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, n := range busyboxLinks {
+		if err := os.Symlink("busybox", filepath.Join(bin, n)); err != nil {
+			return err
+		}
+	}
+	for _, l := range []string{"bin", "sbin"} {
+		if err := os.Symlink("usr/bin", filepath.Join(root, l)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // build compiles guestinit, probecheck and every planned test package for
-// arch into dir, writes the guest config and packs the initramfs.
-func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, cfg proto.Config) *guestBuild {
+// arch into dir, adds busybox (if busybox is not ""), writes the guest
+// config and packs the initramfs.
+func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, cfg proto.Config, busybox string) *guestBuild {
 	start := time.Now()
 	g := &guestBuild{Arch: arch, Root: filepath.Join(dir, "root"), Initramfs: filepath.Join(dir, "initramfs.gz")}
 	defer func() { g.Duration = time.Since(start) }()
@@ -145,6 +197,12 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 	_ = os.Chmod(g.Root, 0o755)
 	for name, content := range guestFiles {
 		if err := os.WriteFile(filepath.Join(g.Root, name), []byte(content), 0o644); err != nil {
+			g.InitErr = err
+			return g
+		}
+	}
+	if busybox != "" {
+		if err := installBusybox(g.Root, busybox); err != nil {
 			g.InitErr = err
 			return g
 		}
@@ -191,6 +249,7 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 			Name:   p.Name,
 			Binary: "/pledgekit/bin/" + p.BinName,
 			Dir:    "/pledgekit/pkgs/" + rel,
+			Users:  p.Users,
 		})
 	}
 	if err := writeConfig(filepath.Join(g.Root, "pledgekit", "config.json"), cfg); err != nil {

@@ -41,6 +41,13 @@ func TestSelectPackages(t *testing.T) {
 		t.Errorf("plans %+v", plans)
 	}
 
+	plans, err = selectPackages(root, []string{"./pledge:root+nobody", "./internal/probe:root"}, true)
+	if err != nil || !reflect.DeepEqual(plans[0].Users, []string{"root", "nobody"}) || !reflect.DeepEqual(plans[1].Users, []string{"root"}) || plans[1].Name != "./internal/probe" {
+		t.Errorf("user suffixes: %+v, %v", plans, err)
+	}
+	if _, err := selectPackages(root, []string{"./pledge:admin"}, true); err == nil {
+		t.Error("unknown user accepted")
+	}
 	if _, err := selectPackages(root, []string{"./cmd/unveil"}, true); err == nil {
 		t.Error("explicit missing package: no error")
 	}

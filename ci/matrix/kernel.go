@@ -379,12 +379,27 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 	if k, ok := s.loadCached(arch, c); ok {
 		return k, nil
 	}
-	if err := os.MkdirAll(s.archDir(arch), 0o755); err != nil {
-		return nil, fmt.Errorf("kernel cache: %w", err)
+	if _, err := s.fetchDeb(ctx, s.archDir(arch), c, arch, "boot"); err != nil {
+		return nil, err
 	}
-	tmp, err := os.MkdirTemp(s.archDir(arch), ".download-")
+	k, ok := s.loadCached(arch, c)
+	if !ok {
+		return nil, fmt.Errorf("package %s %s holds no single boot/vmlinuz-*", c.Name, c.Version)
+	}
+	s.prune(series, arch, cacheEntryName(c))
+	return k, nil
+}
+
+// fetchDeb downloads package c for arch with apt-get download, unpacks it
+// with dpkg -x and moves its subdirectory keep to parent/<name>_<version>/keep,
+// marking the entry complete. It returns the entry directory.
+func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidate, arch, keep string) (string, error) {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("package cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".download-")
 	if err != nil {
-		return nil, fmt.Errorf("kernel cache: %w", err)
+		return "", fmt.Errorf("package cache: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintf(s.log, "matrix: downloading %s:%s=%s\n", c.Name, arch, c.Version)
@@ -395,33 +410,89 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 	}
 	args = append(args, c.Name+":"+arch+"="+c.Version)
 	if _, err := s.run(ctx, tmp, "apt-get", args...); err != nil {
-		return nil, err
+		return "", err
 	}
 	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
 	if len(debs) != 1 {
-		return nil, fmt.Errorf("apt-get download %s left %d .deb files, want 1", c.Name, len(debs))
+		return "", fmt.Errorf("apt-get download %s left %d .deb files, want 1", c.Name, len(debs))
 	}
 	x := filepath.Join(tmp, "x")
 	if _, err := s.run(ctx, "", "dpkg", "-x", debs[0], x); err != nil {
-		return nil, err
+		return "", err
 	}
-	final := filepath.Join(s.archDir(arch), cacheEntryName(c))
+	final := filepath.Join(parent, cacheEntryName(c))
 	_ = os.RemoveAll(final)
 	if err := os.MkdirAll(final, 0o755); err != nil {
-		return nil, err
+		return "", err
 	}
-	if err := os.Rename(filepath.Join(x, "boot"), filepath.Join(final, "boot")); err != nil {
-		return nil, fmt.Errorf("kernel cache: %w", err)
+	if err := os.Rename(filepath.Join(x, keep), filepath.Join(final, keep)); err != nil {
+		return "", fmt.Errorf("package %s %s: %w", c.Name, c.Version, err)
 	}
 	if err := os.WriteFile(filepath.Join(final, ".complete"), []byte(c.Name+" "+c.Version+"\n"), 0o644); err != nil {
-		return nil, err
+		return "", err
 	}
-	k, ok := s.loadCached(arch, c)
-	if !ok {
-		return nil, fmt.Errorf("package %s %s holds no single boot/vmlinuz-*", c.Name, c.Version)
+	return final, nil
+}
+
+// Tool returns the directory holding subdirectory keep of the newest
+// installable Debian package name for arch (downloaded into the cache if
+// needed), and the package version. Offline, the newest cached version is
+// used.
+func (s *kernelStore) Tool(ctx context.Context, name, arch, keep string) (dir, version string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parent := filepath.Join(s.cacheDir, "tools", arch)
+	cached := func() (string, string, bool) {
+		ents, _ := os.ReadDir(parent)
+		var cands []pkgCandidate
+		for _, e := range ents {
+			n, v, ok := strings.Cut(e.Name(), "_")
+			if ok && n == name && fileExists(filepath.Join(parent, e.Name(), ".complete")) {
+				cands = append(cands, pkgCandidate{n, strings.ReplaceAll(v, "%3a", ":")})
+			}
+		}
+		best, ok := pickNewest(cands)
+		if !ok {
+			return "", "", false
+		}
+		return filepath.Join(parent, cacheEntryName(best)), best.Version, true
 	}
-	s.prune(series, arch, cacheEntryName(c))
-	return k, nil
+	lookup := func() (pkgCandidate, error) {
+		if err := s.ensureArch(ctx, arch); err != nil {
+			return pkgCandidate{}, err
+		}
+		out, err := s.run(ctx, "", "apt-cache", "policy", name+":"+arch)
+		if err != nil {
+			return pkgCandidate{}, err
+		}
+		v, ok := parseAptPolicy(out)[name+":"+arch]
+		if !ok {
+			return pkgCandidate{}, fmt.Errorf("apt has no installable %s:%s", name, arch)
+		}
+		return pkgCandidate{name, v}, nil
+	}
+	c, err := lookup()
+	if err != nil {
+		if d, v, ok := cached(); ok {
+			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, name, v)
+			return d, v, nil
+		}
+		return "", "", err
+	}
+	final := filepath.Join(parent, cacheEntryName(c))
+	if fileExists(filepath.Join(final, ".complete")) {
+		return final, c.Version, nil
+	}
+	if final, err = s.fetchDeb(ctx, parent, c, arch, keep); err != nil {
+		return "", "", err
+	}
+	ents, _ := os.ReadDir(parent)
+	for _, e := range ents {
+		if n, _, ok := strings.Cut(e.Name(), "_"); ok && n == name && e.Name() != cacheEntryName(c) {
+			_ = os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
+	return final, c.Version, nil
 }
 
 // prune removes older cached versions of the same series and arch.

@@ -116,6 +116,7 @@ policy) shift; for p in "$@"; do
   linux-image-6.12.117+deb12-cloud-amd64-unsigned:amd64) v=6.12.117-1~deb12u1 ;;
   linux-image-6.12.115+deb12-cloud-amd64-unsigned:amd64) v=6.12.115-1~deb12u1 ;;
   linux-image-6.1.0-57-arm64-unsigned:arm64) v=6.1.192-3 ;;
+  busybox-static:amd64) v=1:1.35.0-4+b1 ;;
   *) v="(none)" ;;
   esac
   printf '%s:\n  Installed: (none)\n  Candidate: %s\n' "$p" "$v"
@@ -131,7 +132,7 @@ case "$1" in
 --print-architecture) echo amd64 ;;
 --print-foreign-architectures) echo "` + foreign + `" ;;
 --add-architecture) ;;
--x) dest=$3; set -- $(cat "$2"); rel=$(echo "$2" | sed 's/^linux-image-//; s/-unsigned$//'); mkdir -p "$dest/boot" "$dest/lib/modules"; echo kernel > "$dest/boot/vmlinuz-$rel"; echo 'CONFIG_LSM="landlock,yama"' > "$dest/boot/config-$rel" ;;
+-x) dest=$3; set -- $(cat "$2"); case "$2" in busybox*) mkdir -p "$dest/bin" "$dest/usr/share"; echo bb > "$dest/bin/busybox"; exit 0 ;; esac; rel=$(echo "$2" | sed 's/^linux-image-//; s/-unsigned$//'); mkdir -p "$dest/boot" "$dest/lib/modules"; echo kernel > "$dest/boot/vmlinuz-$rel"; echo 'CONFIG_LSM="landlock,yama"' > "$dest/boot/config-$rel" ;;
 esac`,
 	}
 	for name, body := range scripts {
@@ -232,5 +233,26 @@ func TestKernelStoreOfflineFallback(t *testing.T) {
 	}
 	if _, err := s.Get(context.Background(), "6.1", "amd64"); err == nil {
 		t.Fatal("offline Get of an uncached kernel succeeded")
+	}
+}
+
+func TestKernelStoreTool(t *testing.T) {
+	calls := fakeAptTools(t, "arm64")
+	cache := t.TempDir()
+	s := &kernelStore{cacheDir: cache, log: io.Discard, root: true}
+	dir, ver, err := s.Tool(context.Background(), "busybox-static", "amd64", "bin")
+	if err != nil || ver != "1:1.35.0-4+b1" || !fileExists(filepath.Join(dir, "bin", "busybox")) || fileExists(filepath.Join(dir, "usr")) {
+		t.Fatalf("Tool = %s %s %v", dir, ver, err)
+	}
+	dir2, _, err := s.Tool(context.Background(), "busybox-static", "amd64", "bin")
+	if err != nil || dir2 != dir {
+		t.Fatalf("second Tool = %s, %v", dir2, err)
+	}
+	log, _ := os.ReadFile(calls)
+	if n := strings.Count(string(log), "apt-get download"); n != 1 {
+		t.Errorf("%d downloads, want 1 (cached)", n)
+	}
+	if _, _, err := s.Tool(context.Background(), "no-such-tool", "amd64", "bin"); err == nil {
+		t.Error("missing package: no error")
 	}
 }

@@ -54,6 +54,7 @@ type options struct {
 	keep              bool
 	verbose           bool
 	list              bool
+	busybox           bool
 }
 
 func defaultCacheDir() string {
@@ -89,6 +90,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (builds, initramfs, logs)")
 	flag.BoolVar(&o.verbose, "v", false, "stream the guests' consoles")
 	flag.BoolVar(&o.list, "list", false, "print the selected cells and exit")
+	flag.BoolVar(&o.busybox, "busybox", true, "give the guest Debian's busybox-static as /bin/sh, cat, true, ...")
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "pkgs" {
@@ -166,6 +168,21 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	for i := range plans {
+		if plans[i].Users == nil {
+			continue
+		}
+		var keep []string
+		for _, u := range plans[i].Users {
+			if contains(users, u) {
+				keep = append(keep, u)
+			}
+		}
+		if len(keep) == 0 && plans[i].Skip == "" {
+			plans[i].Skip = "runs only as " + strings.Join(plans[i].Users, "+") + ", not among -users"
+		}
+		plans[i].Users = keep
+	}
 	for _, c := range cells {
 		if c.IsHost() && os.Geteuid() != 0 && contains(users, proto.UserNobody) {
 			return 2, fmt.Errorf("the host cell runs tests as nobody too, which needs root (or pass -users root)")
@@ -222,13 +239,24 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		goTool = "go"
 	}
 	b := &builder{root: root, log: out, goTool: goTool}
+	store := &kernelStore{cacheDir: o.cacheDir, log: out, root: os.Geteuid() == 0}
 	builds := map[string]*guestBuild{}
 	for _, c := range cells {
 		if builds[c.Arch] != nil {
 			continue
 		}
+		busybox := ""
+		if o.busybox {
+			d, v, err := store.Tool(ctx, "busybox-static", c.Arch, "bin")
+			if err != nil {
+				fmt.Fprintf(out, "matrix: %s guest without busybox (tests that exec /bin/sh, cat, true ... will fail): %v\n", c.Arch, err)
+			} else {
+				busybox = filepath.Join(d, "bin", "busybox")
+				fmt.Fprintf(out, "matrix: %s guest gets busybox-static %s\n", c.Arch, v)
+			}
+		}
 		dir := filepath.Join(work, c.Arch)
-		g := b.build(ctx, c.Arch, dir, plans, cfg)
+		g := b.build(ctx, c.Arch, dir, plans, cfg, busybox)
 		builds[c.Arch] = g
 		if g.InitErr != nil {
 			fmt.Fprintf(out, "matrix: %s: %v\n", c.Arch, g.InitErr)
@@ -244,7 +272,6 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	}
 
 	// Resolve kernels (download into the cache if needed).
-	store := &kernelStore{cacheDir: o.cacheDir, log: out, root: os.Geteuid() == 0}
 	type kkey struct{ series, arch string }
 	kernels := map[kkey]*Kernel{}
 	kernelErr := map[kkey]error{}
@@ -287,7 +314,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 			case p.BuildErr != "":
 				oc.BuildFails = append(oc.BuildFails, pkgResult{Pkg: p.Name, Status: "fail", Reason: p.BuildErr})
 			case p.Skip == "":
-				oc.Planned = append(oc.Planned, p.Name)
+				oc.Planned = append(oc.Planned, plannedRun{Pkg: p.Name, Users: p.Users})
 			}
 		}
 		oc.ProbeBuild = g.ProbeErr

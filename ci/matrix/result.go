@@ -128,15 +128,21 @@ const (
 	verdictSkip = "SKIPPED"
 )
 
+// plannedRun is a package the guest must report on, as users (nil: all).
+type plannedRun struct {
+	Pkg   string
+	Users []string
+}
+
 // cellOutcome is one cell's run and its judgement.
 type cellOutcome struct {
 	Cell       Cell
 	Kernel     string // kernel release booted (or planned)
 	ExpectABI  int
 	Users      []string
-	Planned    []string    // packages expected to report results
-	BuildFails []pkgResult // packages that did not build
-	ProbeBuild string      // probecheck build error, if any
+	Planned    []plannedRun // test binaries expected to report results
+	BuildFails []pkgResult  // packages that did not build
+	ProbeBuild string       // probecheck build error, if any
 	SkipReason string
 	RunErr     string // qemu failed to start, exited non-zero, ...
 	TimedOut   bool
@@ -214,8 +220,13 @@ func (o *cellOutcome) judge() {
 		for _, r := range g.Results {
 			got[sectionKey(r.Pkg, r.User)] = r
 		}
-		for _, pkg := range o.Planned {
-			for _, u := range o.Users {
+		for _, pr := range o.Planned {
+			pkg := pr.Pkg
+			users := pr.Users
+			if len(users) == 0 {
+				users = o.Users
+			}
+			for _, u := range users {
 				r, ok := got[sectionKey(pkg, u)]
 				switch {
 				case !ok:

@@ -39,7 +39,7 @@ func goodOutcome() *cellOutcome {
 		Cell:      Cell{Arch: "amd64", Kernel: "6.12"},
 		ExpectABI: 6,
 		Users:     []string{proto.UserRoot, proto.UserNobody},
-		Planned:   []string{"./unveil"},
+		Planned:   []plannedRun{{Pkg: "./unveil"}},
 		Guest:     parseConsole(goodConsole),
 		Duration:  40 * time.Second,
 	}
@@ -111,6 +111,9 @@ func TestJudge(t *testing.T) {
 			o.Guest = parseConsole(strings.Replace(goodConsole, "done status=ok failed=0", `done status=error error="read guest config: no such file"`, 1))
 		}, "guest init failed"},
 		{"unplanned user missing", func(o *cellOutcome) { o.Users = append(o.Users, "someone") }, "no probe verdict as someone"},
+		{"per-package user missing", func(o *cellOutcome) {
+			o.Planned = append(o.Planned, plannedRun{Pkg: "./internal/filter", Users: []string{"root"}})
+		}, "./internal/filter as root: no result"},
 	}
 	for _, tt := range tests {
 		o := goodOutcome()

@@ -255,14 +255,6 @@ type runner struct {
 }
 
 func (r *runner) runAll() (failed int) {
-	r.tmp = map[string]string{}
-	for _, u := range r.cfg.Users {
-		dir, err := r.userTmp(u)
-		if err != nil {
-			logf("TMPDIR for %s: %v", u, err)
-		}
-		r.tmp[u] = dir
-	}
 	for _, u := range r.cfg.Users {
 		if !r.runProbe(u) {
 			failed++
@@ -280,6 +272,22 @@ func (r *runner) runAll() (failed int) {
 		}
 	}
 	return failed
+}
+
+// tmpDir returns the user's private TMPDIR, creating it on first use.
+func (r *runner) tmpDir(user string) string {
+	if d, ok := r.tmp[user]; ok {
+		return d
+	}
+	if r.tmp == nil {
+		r.tmp = map[string]string{}
+	}
+	d, err := r.userTmp(user)
+	if err != nil {
+		logf("TMPDIR for %s: %v", user, err)
+	}
+	r.tmp[user] = d
+	return d
 }
 
 func (r *runner) userTmp(user string) (string, error) {
@@ -312,7 +320,7 @@ func (r *runner) env(user string) []string {
 			env = append(env, kv)
 		}
 	}
-	tmp := r.tmp[user]
+	tmp := r.tmpDir(user)
 	home := tmp
 	if user == proto.UserRoot && r.guest {
 		home = "/root"
