@@ -5,9 +5,9 @@
 // that one file can describe a whole sandbox. Several files, in either
 // syntax and either format, compose into one policy.
 //
-// The package only reads and checks policies; it never calls the kernel.
-// The unveil command applies a Resolved policy with the pledge and unveil
-// packages.
+// The package only reads and checks policies; it never calls the kernel
+// and builds on every GOOS. A Resolved policy is meant to be applied with
+// the pledge and unveil packages, as the unveil command does.
 //
 //	r, err := policy.Load("base.toml", "app.json") // parse, compose, resolve
 //
@@ -106,7 +106,8 @@
 //	abstract_unix_socket = true
 //
 // Unveil perm letters are OpenBSD's: r (read), w (write), x (execute), c
-// (create/remove); "" hides the path. They reach Resolved.Unveils as
+// (create/remove); "" hides the path. A relative path is relative to the
+// working directory when the policy is applied, as with unveil(2). They reach Resolved.Unveils as
 // written (normalized to "rwxc" order); turning them into Landlock rights
 // is the unveil package's job. A [net] key, even with an empty list, makes
 // that right handled; an absent key leaves it alone. A scope set to false
@@ -120,7 +121,9 @@
 // # Composition and precedence
 //
 // Compose (and Load) combine files; the result does not depend on their
-// order, and composing a file with itself changes nothing.
+// order, and composing a file with itself changes nothing. A Config is
+// never modified after Parse or Compose, so it may be shared between
+// goroutines.
 //
 // The Landlock Config parts of the files that have one (variable, ruleset,
 // path_beneath or net_port keys) compose exactly as the reference
