@@ -24,24 +24,6 @@ import (
 	"github.com/pledgekit/pledgekit/report"
 )
 
-// Error classes in fail and fatal messages.
-const (
-	codeOther       = 1
-	codeNetwork     = 2
-	codeHTTP        = 3
-	codeSize        = 4
-	codeRange       = 5
-	codeSandbox     = 6
-	codePrivDrop    = 7
-	codeInterrupted = 8
-	codeSetup       = 9
-)
-
-// Child exit codes.
-const (
-	exitChildFatal = 3
-)
-
 // fetchMain is the unprivileged downloader. Its order of steps is the
 // point of the example:
 //
@@ -552,45 +534,6 @@ func (f *fetcher) finish(i int, part uint8, partName, name string, size int64) e
 		return ferr(codeOther, "renaming %s to %s: %w", partName, name, err)
 	}
 	return f.enc.Send(Message{Type: msgDone, Index: uint16(i), Part: part, Offset: uint64(size)})
-}
-
-// checkContentRange accepts only "bytes <offset>-<end>/<total>" that
-// continues exactly where we are; for a file of known size end must be
-// size-1 and total the size.
-func checkContentRange(h string, offset int64, known bool, size int64) error {
-	rest, ok := strings.CutPrefix(h, "bytes ")
-	if !ok {
-		return fmt.Errorf("bad Content-Range %q", SanitizeText(h, 80))
-	}
-	rng, tot, ok := strings.Cut(rest, "/")
-	first, last, ok2 := strings.Cut(rng, "-")
-	if !ok || !ok2 {
-		return fmt.Errorf("bad Content-Range %q", SanitizeText(h, 80))
-	}
-	a, err1 := strconv.ParseInt(first, 10, 64)
-	b, err2 := strconv.ParseInt(last, 10, 64)
-	if err1 != nil || err2 != nil || a < 0 || b < a {
-		return fmt.Errorf("bad Content-Range %q", SanitizeText(h, 80))
-	}
-	if a != offset {
-		return fmt.Errorf("Content-Range starts at %d, we asked for %d", a, offset)
-	}
-	if tot != "*" {
-		t, err := strconv.ParseInt(tot, 10, 64)
-		if err != nil || t <= b {
-			return fmt.Errorf("bad Content-Range total %q", SanitizeText(tot, 40))
-		}
-		if known && t != size {
-			return fmt.Errorf("Content-Range total %d is not the expected size %d", t, size)
-		}
-	}
-	if known && b != size-1 {
-		return fmt.Errorf("Content-Range ends at %d, want %d", b, size-1)
-	}
-	if !known && b >= maxSigSize {
-		return fmt.Errorf("Content-Range end %d beyond the %d byte limit", b, maxSigSize)
-	}
-	return nil
 }
 
 func unwrapURLError(err error) error {

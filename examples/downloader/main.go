@@ -60,6 +60,8 @@ const (
 	exitFailed      = 1
 	exitUsage       = 2
 	exitInterrupted = 130
+	// exitChildFatal: a child role gave up (it said why over the pipe).
+	exitChildFatal = 3
 )
 
 type stringList []string

@@ -1,47 +1,12 @@
 package main
 
 import (
-	"crypto"
-	"crypto/ed25519"
-	"crypto/sha512"
 	"fmt"
 	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
-
-// Signatures are detached Ed25519ph (RFC 8032, pre-hashed with SHA-512)
-// over the file, with this context string. Pre-hashing lets the verifier
-// stream a package of any size instead of holding it in memory.
-const sigContext = "pledgekit-downloader v1"
-
-// signatureSize is the size of a .sig file: one raw Ed25519 signature.
-const signatureSize = ed25519.SignatureSize
-
-// SignFile returns the detached signature of the data read from r.
-func SignFile(priv ed25519.PrivateKey, r io.Reader) ([]byte, error) {
-	h := sha512.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return nil, err
-	}
-	return priv.Sign(nil, h.Sum(nil), &ed25519.Options{Hash: crypto.SHA512, Context: sigContext})
-}
-
-// VerifyFile checks a detached signature made by SignFile.
-func VerifyFile(pub ed25519.PublicKey, r io.Reader, sig []byte) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("public key is %d bytes, want %d", len(pub), ed25519.PublicKeySize)
-	}
-	if len(sig) != signatureSize {
-		return fmt.Errorf("signature is %d bytes, want %d", len(sig), signatureSize)
-	}
-	h := sha512.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return err
-	}
-	return ed25519.VerifyWithOptions(pub, h.Sum(nil), sig, &ed25519.Options{Hash: crypto.SHA512, Context: sigContext})
-}
 
 // verifyMain is the signature checker: a second child with no network at
 // all. no_new_privs → user switch → Landlock (read-only: the download

@@ -104,6 +104,19 @@ const (
 	repFlagsMask  = 1<<3 - 1
 )
 
+// Error classes in fail and fatal messages.
+const (
+	codeOther       = 1
+	codeNetwork     = 2
+	codeHTTP        = 3
+	codeSize        = 4
+	codeRange       = 5
+	codeSandbox     = 6
+	codePrivDrop    = 7
+	codeInterrupted = 8
+	codeSetup       = 9
+)
+
 // Attack outcomes.
 const (
 	attackDenied    uint8 = 0 // the kernel refused; Errno says how
