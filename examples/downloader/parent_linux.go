@@ -344,6 +344,9 @@ func (r *runner) run(ctx context.Context) (err error) {
 	}
 	r.finish(ctx, sess, childErr)
 	r.attackVerdicts()
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w during the signature check: partial files kept in %s for a resume", ErrInterrupted, r.cache)
+	}
 	if childErr != nil {
 		return childErr
 	}
@@ -916,7 +919,7 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 			} else if ps[partSig].failed {
 				fr.Error = "signature: " + ps[partSig].fail
 			} else if childErr != nil {
-				fr.Error = childErr.Error()
+				fr.Error = "not downloaded: the downloader child stopped early"
 			}
 			continue
 		}
