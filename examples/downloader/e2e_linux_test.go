@@ -609,3 +609,28 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestHostnameMirror resolves the mirror's name inside the sandbox: the
+// resolver files are unveiled read-only and pledge "dns" allows the rest.
+func TestHostnameMirror(t *testing.T) {
+	t.Parallel()
+	data := testData(26, 20<<10)
+	m, err := startDemoMirror(map[string][]byte{"f": data}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	sum := sha256Hex(data)
+	cache := newCache(t)
+	opts := Options{
+		Cache: cache, Parallel: 1, CAPEM: m.CAPEM, Quiet: true, Stderr: &bytes.Buffer{},
+		ConnectTimeout: 10 * time.Second, HeaderTimeout: 10 * time.Second, StallTimeout: 10 * time.Second,
+		List: &List{Version: 1, Mirrors: []string{strings.Replace(m.URL, "127.0.0.1", "localhost", 1)},
+			Files: []FileSpec{{Name: "f", Size: int64(len(data)), SHA256: sum}}},
+	}
+	res, err := run(t, opts)
+	if err != nil {
+		t.Fatalf("Run: %v %+v", err, res.Files)
+	}
+	assertCached(t, cache, "f", data)
+}

@@ -280,3 +280,8 @@ func countWarnings(res *Result, substr string) int {
 	}
 	return n
 }
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
