@@ -13,10 +13,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -174,25 +174,6 @@ func (s *supervisor) update(ps promises.Set) {
 
 // ---- the supervisor process ----
 
-// seccompNotif is struct seccomp_notif; seccompNotifResp is struct
-// seccomp_notif_resp (linux/seccomp.h).
-type seccompNotif struct {
-	ID    uint64
-	Pid   uint32
-	Flags uint32
-	Nr    int32
-	Arch  uint32
-	IP    uint64
-	Args  [6]uint64
-}
-
-type seccompNotifResp struct {
-	ID    uint64
-	Val   int64
-	Error int32
-	Flags uint32
-}
-
 // ctlReader reads the lines the pledged process sends, with timeouts.
 type ctlReader struct {
 	fd  int
@@ -319,7 +300,7 @@ func supervisorMain(args []string) {
 	}
 	fmt.Fprint(resp, "A\n")
 	resp.Close()
-	serve(listener, pidfd, target, ps, ctl)
+	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
 }
 
 // listenerFDs returns the descriptors of process pid that are seccomp
@@ -349,48 +330,32 @@ func isListener(fd int) bool {
 // serve answers notifications until no process uses the filter. Updates
 // of the promises arrive on ctl; they are read before each notification is
 // answered, since the process sends them before it makes further calls.
-func serve(listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
+func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
-	updates := func() {
+	for {
+		n, err := l.Recv()
+		if errors.Is(err, notify.ErrDone) {
+			os.Exit(0) // every process using the filter has exited
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "pledge: supervisor: %v\n", err)
+			os.Exit(1)
+		}
 		for !ctl.eof {
-			l, ok := ctl.next(0)
+			line, ok := ctl.next(0)
 			if !ok {
-				return
+				break
 			}
-			if s, ok := strings.CutPrefix(l, "S "); ok {
+			if s, ok := strings.CutPrefix(line, "S "); ok {
 				if set, err := promises.Parse(s); err == nil {
 					ps = set
 				}
 			}
 		}
-	}
-	for {
-		fds := []unix.PollFd{{Fd: int32(listener), Events: unix.POLLIN}}
-		if !ctl.eof {
-			fds = append(fds, unix.PollFd{Fd: int32(ctl.fd), Events: unix.POLLIN})
-		}
-		if _, err := unix.Poll(fds, -1); err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			os.Exit(1)
-		}
-		updates()
-		if fds[0].Revents&unix.POLLIN == 0 {
-			if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
-				os.Exit(0) // every process using the filter has exited
-			}
-			continue
-		}
-		var n seccompNotif
-		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n))); e != 0 {
-			continue // ENOENT: the caller is gone; EINTR
-		}
-		updates()
 		tgid := tgidOf(int(n.Pid))
 		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
 			Who: describeProcess(tgid), Child: tgid != target}
-		if !notifValid(listener, n.ID) {
+		if !l.Valid(n.ID) {
 			continue // the caller died meanwhile; its pid may be reused
 		}
 		if tgid == target {
@@ -402,14 +367,8 @@ func serve(listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 			seen[key] = true
 			fmt.Fprintln(os.Stderr, v.String())
 		}
-		r := seccompNotifResp{ID: n.ID, Error: -int32(unix.EPERM)}
-		unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&r)))
+		_ = l.Errno(n.ID, unix.EPERM)
 	}
-}
-
-func notifValid(listener int, id uint64) bool {
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(listener), uintptr(unix.SECCOMP_IOCTL_NOTIF_ID_VALID), uintptr(unsafe.Pointer(&id)))
-	return e == 0
 }
 
 // tgidOf returns the process (thread group) of thread tid, or -1.
