@@ -367,7 +367,11 @@ func runDemo(ctx context.Context, opts Options, attack, jsonOut bool, stdout, st
 		if u == "" {
 			u = defaultUser
 		}
-		say("  running as root: the downloader child switches to %q", u)
+		if uid, _, err := lookupUser(u); err == nil && uid == 0 {
+			say("  running as root with --user %s: no user switch, the sandbox still applies", u)
+		} else {
+			say("  running as root: the downloader child switches to %q", u)
+		}
 	} else {
 		say("  running as uid %d: no user switch, the sandbox still applies", os.Geteuid())
 	}
@@ -426,7 +430,7 @@ func printDemo(w io.Writer, res *Result, mirror *demoMirror) {
 			fmt.Fprintf(w, "  2. switched to uid %d gid %d, supplementary groups %v; capabilities empty: %v; setuid(0) fails: %v\n",
 				id.UID, id.GID, groupList(id.Groups), id.NoCapabilities, id.Setuid0Denied)
 		} else {
-			fmt.Fprintf(w, "  2. no user switch (not root): uid %d gid %d\n", id.UID, id.GID)
+			fmt.Fprintf(w, "  2. no user switch: uid %d gid %d; setuid(0) fails: %v\n", id.UID, id.GID, id.Setuid0Denied)
 		}
 		if res.Sandbox != nil {
 			fmt.Fprintf(w, "  3. Landlock enforced: %v (ABI %d)\n", res.Sandbox.Landlock, res.Sandbox.LandlockABI)
