@@ -145,13 +145,17 @@ func (st *process) apply(o Options) (*report.Report, error) {
 		}
 	}
 
-	if setP && !(st.pledged && newP == st.promises && pen == st.penalty) {
+	// The same promises again need no filter, unless the filters so far
+	// only log (PenaltyLog) and this one enforces.
+	unchanged := st.pledged && newP == st.promises && (!pen.Enforces() || st.enforcing && st.enforced == newP)
+	switch {
+	case setP && unchanged:
+		rep.Add(report.LayerSeccomp, "filter", report.Enforced, fmt.Sprintf("promises unchanged: no new filter; the earlier filters' penalties stay (%s)", st.last))
+	case setP:
 		if err := st.install(newP, pen, o.Fallback, rep); err != nil {
 			return rep, err
 		}
 		st.pledged, st.promises, st.penalty = true, newP, pen
-	} else if setP {
-		rep.Add(report.LayerSeccomp, "filter", report.Enforced, "promises and penalty unchanged; no new filter needed")
 	}
 	st.exec, st.execSet = newE, haveE
 	switch {

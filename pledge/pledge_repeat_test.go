@@ -188,3 +188,27 @@ func TestLayeredPenalties(t *testing.T) {
 		t.Fatalf("want SIGSYS for the read the narrowing removed, got %s", r)
 	}
 }
+
+// PenaltyLog enforces nothing, so the same promises again with an
+// enforcing penalty install a filter that does; another enforcing penalty
+// for the same promises adds nothing.
+func TestLogThenEnforce(t *testing.T) {
+	r := testproc.Run(t, "log", func() {
+		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyLog})
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			testproc.Fatalf("PenaltyLog denied: %v", err)
+		}
+		syscall.Close(fd)
+		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyEPERM})
+		_, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		wantErrno("socket after the enforcing pledge", err, syscall.EPERM)
+		report("filters %s", filterCount())
+		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyKill})
+		report("filters again %s", filterCount())
+		_, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		wantErrno("socket", err, syscall.EPERM)
+		report("ok")
+	})
+	wantStdout(t, r, "filters 2", "filters again 2", "ok")
+}
