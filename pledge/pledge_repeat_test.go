@@ -194,17 +194,17 @@ func TestLayeredPenalties(t *testing.T) {
 // for the same promises adds nothing.
 func TestLogThenEnforce(t *testing.T) {
 	r := testproc.Run(t, "log", func() {
-		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyLog})
+		mustApply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyLog})
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		if err != nil {
 			testproc.Fatalf("PenaltyLog denied: %v", err)
 		}
 		syscall.Close(fd)
-		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyEPERM})
+		mustApply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyEPERM})
 		_, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		wantErrno("socket after the enforcing pledge", err, syscall.EPERM)
 		report("filters %s", filterCount())
-		mustApply(pledge.Options{Promises: "stdio", Penalty: pledge.PenaltyKill})
+		mustApply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyKill})
 		report("filters again %s", filterCount())
 		_, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		wantErrno("socket", err, syscall.EPERM)
