@@ -4,113 +4,126 @@
 //	if err := pledge.Pledge("stdio rpath", ""); err != nil {
 //		log.Fatal(err)
 //	}
-//	os.ReadFile("/etc/hostname")                  // allowed: rpath
-//	net.Dial("tcp", "example.org:80")             // ends the process:
-//	// pledge: denied socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 6) [syscall 41]
-//	//   in app[4242]: needs promise "inet" (or "dns" or "anet") (pledged: "stdio rpath"); killing the process
+//	os.ReadFile("/etc/hostname")            // allowed by rpath
+//	net.Dial("tcp", "192.0.2.1:80")         // ends the process:
+//
+//	pledge: denied socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 6) [syscall 41] in app[4242]:
+//	needs promise "inet" (or "dns" or "anet") (pledged: "stdio rpath"); killing the process
 //
 // Pledge, PledgePromises and PledgeExecpromises have the signatures of
 // golang.org/x/sys/unix's OpenBSD functions; on OpenBSD they call them, on
-// other systems they fail with ErrUnsupported. Apply is the same request
-// with options (penalty, allowed fallbacks) and returns a report.Report of
-// what the kernel enforces. Program compiles a filter without installing it.
+// other systems they fail with ErrUnsupported. Apply makes the same request
+// with Options (the penalty, and which protections may be weakened on this
+// kernel) and returns a report.Report of what the kernel enforces. Command
+// starts a program under execpromises. Program compiles a filter without
+// installing it.
 //
 // # Semantics
 //
-// A promise string is parsed as OpenBSD does (package promises: words
-// separated by spaces, unknown words are errors wrapping
-// promises.ErrUnknown and syscall.EINVAL). Each promise allows a group of
-// system calls, some only with certain arguments (see promises.Describe and
-// the promise table); everything else is a violation. Only 64-bit native
-// calls pass: x32 and 32-bit (int 0x80) calls end the process.
+// Promise strings are parsed as OpenBSD parses them (package promises); an
+// unknown word is an error wrapping promises.ErrUnknown and syscall.EINVAL.
+// Each promise allows a group of system calls, some only with certain
+// argument values (promises.Describe summarizes each; the table is in
+// package promises); every other call is a violation. Only native 64-bit
+// calls can be allowed: x32 calls and 32-bit calls (int 0x80) end the
+// process.
 //
-// The filter covers every thread of the process: no_new_privs is set and
-// the filter installed with SECCOMP_FILTER_FLAG_TSYNC (and TSYNC_ESRCH), so
-// threads locked to goroutines, idle runtime threads and threads started by
-// C code are filtered as well as the calling one; a thread that cannot be
-// synchronized makes the call fail with nothing installed.
+// The filter covers every thread: no_new_privs is set, and the filter is
+// installed with SECCOMP_FILTER_FLAG_TSYNC (with TSYNC_ESRCH where the
+// kernel has it, and the return value checked where it does not), so
+// threads locked to goroutines, idle runtime threads and threads started
+// by C code are filtered like the calling one. A thread that cannot be
+// synchronized (it runs under a filter other code installed on it alone)
+// makes the call fail with nothing installed. A failure is always an error;
+// Pledge never returns nil without a filter in force. Apply can be told
+// to go on without seccomp (FallbackNoSeccomp), and then says so.
 //
-// Promises can only be reduced. A later call that adds a promise fails with
+// Promises can only be reduced. A call that adds a promise fails with
 // ErrWiden (which matches syscall.EPERM, OpenBSD's errno) and changes
 // nothing, unless the current promises include "error": then the added
-// promises are dropped silently and the call succeeds, as on OpenBSD (the
-// report lists what was dropped). Execpromises can only be reduced too
-// (ErrWiden, even with "error", as OpenBSD's code does), and they may never
-// exceed the promises (ErrExecWider): see below. Each narrowing installs
-// one more filter; the kernel runs all of them and the strictest answer
-// wins, so nothing once denied is ever allowed again.
+// promises are dropped silently and the call succeeds, as OpenBSD does (the
+// report lists what was dropped). Execpromises can only be reduced as well
+// (ErrWiden, even with "error", as in OpenBSD's code), and never exceed the
+// promises (ErrExecWider, see below). Each narrowing installs one more
+// filter; the kernel runs them all and the strictest answer wins, so
+// nothing once denied is allowed again. The same promises again install
+// nothing. The state is per process and needs no resetting.
 //
 // # Penalties
 //
-// A violation ends the process by default (PenaltyAbort). A second process,
-// the supervisor, prints one line on the process's standard error naming
-// the call, its decoded arguments, and the promise that would allow it,
-// then kills the process with SIGKILL (a shell reports exit status 137).
-// The filter hands denied calls to the supervisor through seccomp user
-// notification (SECCOMP_RET_USER_NOTIF); the supervisor is this program's
-// own binary, re-executed before the filter is installed, and takes the
-// filter's listener with pidfd_getfd(2), so the pledged process holds no
-// listener it could misuse. The supervisor exits when no process uses the
-// filter any more. If it cannot run (no user notification before Linux 5.7,
-// no pidfd_getfd or ptrace access to the process, a listener already held
-// by a container runtime's filter), Pledge falls back to PenaltyTrap and
-// Apply does so only with FallbackPenalty; the report says which and why.
+// A violation ends the process by default (PenaltyAbort). A supervisor
+// process prints one line on the standard error the process had when it
+// pledged, naming the call with its decoded arguments, the process, and
+// the promises that would allow the call, then kills the process with
+// SIGKILL (a shell reports status 137). The filter hands denied calls to
+// the supervisor through seccomp user notification
+// (SECCOMP_RET_USER_NOTIF). The supervisor is this program's binary,
+// re-executed before the filter is installed (so it runs unfiltered and
+// non-dumpable), and it takes the filter's listener from the process with
+// pidfd_getfd(2): the pledged process keeps no listener, whose "continue"
+// answer could otherwise run any denied call. The supervisor exits when no
+// process uses the filter any more. Where it cannot run (a kernel before
+// 5.7, no ptrace access for pidfd_getfd, a notification listener already
+// held by a container runtime's filter), Pledge uses PenaltyTrap instead;
+// Apply does so only with FallbackPenalty, and the report says which and
+// why.
 //
-// Other penalties: PenaltyKill (SIGSYS, silent), PenaltyTrap (SIGSYS; a Go
-// program crashes with a traceback naming the function that made the
-// call), PenaltyEPERM and PenaltyENOSYS (the call fails without running)
-// and PenaltyLog (the call runs and the kernel's audit log records it: use
-// it to find the promises a program needs). The "error" promise selects
-// PenaltyENOSYS, as on OpenBSD. SECCOMP_RET_KILL_THREAD is never used: it
-// leaves a Go process wedged.
+// Other penalties: PenaltyKill (SIGSYS, nothing printed; the kernel's
+// audit log records the call), PenaltyTrap (SIGSYS: a Go program crashes
+// with a traceback naming the function that made the call), PenaltyEPERM
+// and PenaltyENOSYS (the call fails without running), and PenaltyLog (the
+// call runs and the audit log records it: use it to find the promises a
+// program needs). The "error" promise selects PenaltyENOSYS, as on
+// OpenBSD. SECCOMP_RET_KILL_THREAD is never used: it leaves a Go process
+// wedged.
 //
-// The kernel allows one notification listener per process. When promises
-// are narrowed after a first PenaltyAbort pledge, the new filter is layered
-// over the earlier one: calls outside the first promises are still
-// reported by the supervisor, calls that only the narrowing removed get
-// PenaltyTrap. In general each layered filter applies its own penalty to
-// what its narrowing removed and leaves the rest to the earlier filters.
+// A filter installed over earlier ones is layered: its penalty applies to
+// what its narrowing removed, and calls the earlier promises already
+// denied are left to the earlier filters. The kernel allows one
+// notification listener per process, so after a first PenaltyAbort pledge,
+// calls outside its promises are still reported by the supervisor, while
+// calls only a later narrowing removed get PenaltyTrap.
 //
 // # Differences from OpenBSD
 //
 //   - Executed programs. A seccomp filter survives execve and cannot be
-//     relaxed: every program this process executes runs under its filter,
-//     so OpenBSD's unrestricted exec (execpromises never set) is impossible,
-//     and execpromises are an upper bound no wider than the promises.
-//     Execpromises are enforced for programs started with Command, which
-//     re-executes this binary in a helper role that installs a filter for
-//     them (plus "exec", needed for its own execve) and then executes the
-//     program. Programs started otherwise (os/exec) run under this
-//     process's promises; with PenaltyAbort their violations get EPERM
-//     and a message rather than ending them. Starting programs needs "proc
-//     exec"; loading a dynamically linked program's libraries needs
-//     "rpath" (and "prot_exec" for some loaders) in the promises it runs
-//     under.
-//   - Unveils. Landlock rulesets also survive execve. A pledge whose
-//     promises lack "unveil" first commits pending unveils (package unveil),
-//     as OpenBSD locks unveil then; Landlock is enforced before the filter.
-//   - Penalty. OpenBSD sends an uncatchable SIGABRT and writes the message
-//     to the terminal; here the process is killed with SIGKILL and the
-//     message goes to the standard error it had when it pledged.
-//   - kill. "stdio" allows kill(2) only to the own process group (pid 0):
-//     seccomp cannot compare an argument with the caller's pid, so
-//     kill(getpid(), sig) needs "proc" (raise signals with tgkill, as the
-//     Go runtime does). tgkill and tkill are allowed to any thread.
-//   - OpenBSD-only promises (tape, pf, audio, bpf, ...; see
-//     promises.Describe) are accepted and grant nothing.
+//     relaxed: every program this process executes runs under its filter.
+//     OpenBSD's unrestricted exec (execpromises never set) is impossible,
+//     and execpromises are bounded by the promises. They are enforced for
+//     programs started with Command, which re-executes this binary in a
+//     helper role that installs a filter for them (plus "exec", which its
+//     own execve needs) and then executes the program. Programs started
+//     otherwise (os/exec) run under this process's promises; with
+//     PenaltyAbort their violations fail with EPERM and a message, they are
+//     not killed. Starting programs needs "proc exec"; a dynamically linked
+//     program needs "rpath" to load its libraries.
+//   - Unveils. A pledge first commits the pending unveils of package unveil
+//     (Landlock is enforced before the filter) when its promises lack
+//     "unveil", which locks unveil as OpenBSD does. Landlock rulesets
+//     survive execve too.
+//   - Penalty. OpenBSD sends an uncatchable SIGABRT and writes to the
+//     terminal; here the process is killed with SIGKILL and the message
+//     goes to standard error.
+//   - kill. "stdio" allows kill(2) only to the own process group (pid 0), as
+//     seccomp cannot compare an argument with the caller's pid: kill(getpid(),
+//     sig) needs "proc" (raise a signal with tgkill, as the Go runtime and
+//     os/signal do). tgkill and tkill are allowed to any thread.
+//   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
+//     grant nothing; the report marks them no-effect.
 //
 // # Not covered
 //
-// Paths (use package unveil), network addresses and ports (Landlock, via
-// unveil, restricts TCP ports), and the contents of memory a call points
-// to (seccomp sees only register values): a sendmsg allowed by "sendfd" can
-// send anything. Calls served by the vDSO (clock_gettime, gettimeofday,
-// getcpu) never reach the filter.
+// Paths (use package unveil), network addresses and ports (unveil can
+// restrict TCP ports), and memory a call points to: seccomp sees only
+// register values, so for example a sendmsg allowed by "sendfd" may send
+// anything. Calls served by the vDSO (clock_gettime, gettimeofday, getcpu)
+// never reach the filter.
 //
-// The supervisor and exec helper roles are recognized by an init function
-// of this package, keyed on argv[0]; in those processes the init functions
-// of packages initialized before this one run too, and main never runs.
-// Set-user-ID programs never take a role. With PenaltyAbort, a process
-// started by the pledged one (the supervisor) is visible in ps(1) as
-// "pledgekit:supervisor".
+// The supervisor and the exec helper are recognized by an init function of
+// this package, from argv[0] ("pledgekit:supervisor", "pledgekit:exec"):
+// in those processes the init functions of packages initialized before
+// this one run too, and main never runs. Set-user-ID and file-capability
+// programs never take a role. The supervisor is a child process of the
+// pledged one, visible in ps(1), and needs the binary to be executable
+// again (/proc/self/exe); so does Command.
 package pledge

@@ -36,6 +36,11 @@ const roleExec = "pledgekit:exec"
 // outside this process's own promises get EPERM and a message from this
 // process's supervisor.
 //
+// execpromises must be within this process's promises (ErrExecWider) and
+// within the execpromises set by Pledge, if any (ErrWiden): note that
+// Pledge(p, "") sets them to none, as on OpenBSD; PledgePromises leaves
+// them unset.
+//
 // Starting it needs the promises "proc exec" in this process, and "rpath"
 // when name has no slash (the $PATH search). A dynamically linked program
 // needs "rpath prot_exec" in execpromises to load its libraries. Errors
