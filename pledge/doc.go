@@ -7,7 +7,7 @@
 //	os.ReadFile("/etc/hostname")            // allowed by rpath
 //	net.Dial("tcp", "192.0.2.1:80")         // ends the process:
 //
-//	pledge: denied socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 6) [syscall 41] in app[4242]:
+//	pledge: denied socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) [syscall 41] in app[4242]:
 //	needs promise "inet" (or "dns" or "anet") (pledged: "stdio rpath"); killing the process
 //
 // Pledge, PledgePromises and PledgeExecpromises have the signatures of
