@@ -206,7 +206,15 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 			if r.scopes&ScopeAbstractUnix != 0 {
 				p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 			}
-			p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox")
+			if abi < 8 {
+				// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
+				// landlock_restrict_self itself and gets a domain of its
+				// own, with the same rules; scopes compare domains.
+				p.add(report.LayerLandlockScope, what, report.Partial,
+					"denied towards processes outside this sandbox; below Landlock ABI 8 each thread has a domain of its own, so a signal to a process this program started, or a connection to an abstract socket it created, can be refused when another thread started or created it; keep such pairs on one thread (runtime.LockOSThread)")
+			} else {
+				p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox")
+			}
 		} else {
 			p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted", unavailable(Scopes))
 		}

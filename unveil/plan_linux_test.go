@@ -127,6 +127,9 @@ func TestPlanPerABI(t *testing.T) {
 		if abi < 6 && status("scopes") != report.Dropped {
 			t.Errorf("ABI %d: scopes not reported dropped", abi)
 		}
+		if (abi == 6 || abi == 7) && status("scopes") != report.Partial || abi >= 8 && status("scopes") != report.Enforced {
+			t.Errorf("ABI %d: scopes %s (per-thread domains before ABI 8)", abi, status("scopes"))
+		}
 		if abi >= 1 && abi < 3 && status("truncate") != report.Dropped {
 			t.Errorf("ABI %d: truncate not reported", abi)
 		}

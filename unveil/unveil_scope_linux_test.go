@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,14 +48,19 @@ func abstractName(tag string) string {
 func TestScopes(t *testing.T) {
 	needLandlock(t, 6)
 	scenario(t, func(base string) {
+		// Below ABI 8 every thread has its own Landlock domain (see the
+		// report): the pairs checked "inside" must come from one thread.
+		runtime.LockOSThread()
 		outside, _ := startBlocker()
 		lOut, err := net.Listen("unix", abstractName("out"))
 		ok(err, "listen abstract (before the sandbox)")
 		defer lOut.Close()
 
 		rep := commitOK(New().Scope(ScopeSignal, ScopeAbstractUnix))
-		if it, _ := item(rep, "scopes"); it.Status != report.Enforced {
-			fatalf("scopes item %+v", it)
+		it, _ := item(rep, "scopes")
+		if want := map[bool]report.Status{true: report.Partial, false: report.Enforced}[probeABI() < 8]; it.Status != want ||
+			(want == report.Partial && !strings.Contains(it.Reason, "domain of its own")) {
+			fatalf("scopes item %+v, want %s", it, want)
 		}
 		denied(syscall.Kill(outside.Process.Pid, syscall.SIGTERM), "signal a process outside the sandbox", syscall.EPERM)
 		denied(syscall.Kill(os.Getppid(), 0), "signal the parent", syscall.EPERM)
