@@ -156,14 +156,21 @@ func btoi(b bool) int {
 
 // layout assigns each item its instruction index and each label the index
 // of the instruction that follows its definition.
-func (a *asm) layout() (pos []int, at map[label]int, err error) {
+// at is indexed by label; -1 marks a label that is not bound.
+func (a *asm) layout() (pos []int, at []int, err error) {
 	pos = make([]int, len(a.items))
-	at = make(map[label]int, a.labels)
+	at = make([]int, a.labels+1)
+	for i := range at {
+		at[i] = -1
+	}
 	n := 0
 	for i, it := range a.items {
 		pos[i] = n
 		if it.op < 0 {
-			if _, dup := at[it.def]; dup {
+			if it.def < 0 || int(it.def) >= len(at) {
+				return nil, nil, fmt.Errorf("filter: label %d was never created (internal error)", it.def)
+			}
+			if at[it.def] >= 0 {
 				return nil, nil, fmt.Errorf("filter: label %d bound twice (internal error)", it.def)
 			}
 			at[it.def] = n
@@ -181,8 +188,11 @@ func (a *asm) layout() (pos []int, at map[label]int, err error) {
 			refs = []label{it.to}
 		}
 		for _, l := range refs {
-			t, ok := at[l]
-			if !ok {
+			t := -1
+			if l >= 0 && int(l) < len(at) {
+				t = at[l]
+			}
+			if t < 0 {
 				return nil, nil, fmt.Errorf("filter: jump at %d to unbound label %d (internal error)", pos[i], l)
 			}
 			if t <= pos[i] {
@@ -193,7 +203,7 @@ func (a *asm) layout() (pos []int, at map[label]int, err error) {
 	return pos, at, nil
 }
 
-func (a *asm) emit(pos []int, at map[label]int) ([]bpf.RawInstruction, error) {
+func (a *asm) emit(pos []int, at []int) ([]bpf.RawInstruction, error) {
 	var out []bpf.RawInstruction
 	// First pass without trampoline contents, so that a trampoline can copy
 	// the return instruction its label points at.

@@ -23,15 +23,19 @@ type gen struct {
 	a     asm
 	st    aState
 	reach bool // control can fall through to the next item
-	// in records, per label, the meet of the states of the jumps to it.
-	in map[label]aState
-	// seen records labels that have at least one incoming edge.
-	seen map[label]bool
+	// in records, per label (indexed by label), whether it has an incoming
+	// edge and the meet of the states of the jumps to it.
+	in   []inState
 	deny uint32 // the program's deny action
 }
 
+type inState struct {
+	seen bool
+	st   aState
+}
+
 func newGen() *gen {
-	return &gen{reach: true, in: map[label]aState{}, seen: map[label]bool{}}
+	return &gen{reach: true}
 }
 
 func meet(a, b aState) aState {
@@ -41,11 +45,21 @@ func meet(a, b aState) aState {
 	return aState{}
 }
 
+// slot returns the incoming state of l, growing the table as labels are
+// created.
+func (g *gen) slot(l label) *inState {
+	if n := int(l) + 1; n > len(g.in) {
+		g.in = append(g.in, make([]inState, n-len(g.in))...)
+	}
+	return &g.in[l]
+}
+
 func (g *gen) edge(l label) {
-	if g.seen[l] {
-		g.in[l] = meet(g.in[l], g.st)
+	in := g.slot(l)
+	if in.seen {
+		in.st = meet(in.st, g.st)
 	} else {
-		g.in[l], g.seen[l] = g.st, true
+		in.st, in.seen = g.st, true
 	}
 }
 
@@ -54,7 +68,7 @@ func (g *gen) bind(l label) {
 		g.edge(l)
 	}
 	g.a.bind(l)
-	g.st = g.in[l]
+	g.st = g.slot(l).st
 	g.reach = true
 }
 
@@ -143,13 +157,6 @@ func intervals(tab *syscalls.Table, per map[uint32][]crule, deny, foreign uint32
 	return out, nil
 }
 
-// cut removes and returns the items generated since start.
-func (g *gen) cut(start int) []item {
-	it := slices.Clone(g.a.items[start:])
-	g.a.items = g.a.items[:start]
-	return it
-}
-
 func countInsns(items []item) int {
 	n := 0
 	for _, it := range items {
@@ -179,14 +186,15 @@ func (g *gen) tree(ivs []interval) int {
 	start := len(g.a.items)
 	g.bind(lt)
 	dl := g.tree(ivs[:mid])
-	left := g.cut(start)
+	split := len(g.a.items)
 	g.bind(ge)
 	dr := g.tree(ivs[mid:])
-	right := g.cut(start)
-	if countInsns(left) <= countInsns(right) {
-		g.a.items = append(append(g.a.items, left...), right...)
-	} else {
-		g.a.items = append(append(g.a.items, right...), left...)
+	if left, right := g.a.items[start:split], g.a.items[split:]; countInsns(left) > countInsns(right) {
+		// Put the smaller half first: swap the two blocks in place (three
+		// reversals), without copying them out.
+		slices.Reverse(left)
+		slices.Reverse(right)
+		slices.Reverse(g.a.items[start:])
 	}
 	g.reach = false
 	return 1 + max(dl, dr)
