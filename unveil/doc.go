@@ -80,7 +80,13 @@
 // rules partial while MPTCP is enabled in the kernel.
 //
 // Scope (ABI 6) denies signals to, and abstract unix socket connections
-// towards, processes outside the sandbox.
+// towards, processes outside the sandbox. Below ABI 8 there is no way to
+// give every thread the same Landlock domain: each thread restricts itself
+// and gets a domain of its own, with the same rules. A signal to a process
+// the program started, or a connection to an abstract socket it created
+// itself, can then be refused when another thread started or created it;
+// keep such pairs on one thread (runtime.LockOSThread). The report marks
+// scopes partial on those kernels.
 //
 // # Kernels without Landlock, or with an old one
 //
