@@ -288,7 +288,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 			}
 			if o.perm&^e.perm != 0 {
 				above |= o.perm
-				aboveFrom = append(aboveFrom, fmt.Sprintf("%s %q", o.path, o.perm.String()))
+				aboveFrom = append(aboveFrom, o.what())
 			}
 		}
 		widened := above&^e.perm != 0
