@@ -128,7 +128,7 @@ func TestThreadSyncFailure(t *testing.T) {
 				done := make(chan error)
 				go func() {
 					runtime.LockOSThread() // never unlocked: the thread keeps its filter
-					done <- threadOnlyFilter()
+					done <- allowAllFilter(0)
 					select {}
 				}()
 				if err := <-done; err != nil {
@@ -152,18 +152,50 @@ func TestThreadSyncFailure(t *testing.T) {
 	}
 }
 
-// threadOnlyFilter installs an allow-all filter on the calling thread only.
-func threadOnlyFilter() error {
-	prog := []unix.SockFilter{{Code: 0x06, K: 0x7fff0000}}
+// allowAllFilter installs a filter that allows everything, with the given
+// seccomp flags (0: on the calling thread only).
+func allowAllFilter(flags uintptr) error {
+	prog := []unix.SockFilter{{Code: 0x06, K: 0x7fff0000}} // ret ALLOW
 	fprog := unix.SockFprog{Len: 1, Filter: &prog[0]}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return err
 	}
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
 	if e != 0 {
 		return e
 	}
 	return nil
+}
+
+// PenaltyAbort with a notification listener already in the process's
+// filter stack (as a container runtime may install): the supervisor's
+// listener cannot be created. Without FallbackPenalty that is an error and
+// nothing changes; with it, PenaltyTrap is used and reported.
+func TestPenaltyAbortFallback(t *testing.T) {
+	r := testproc.Run(t, "busy", func() {
+		if err := allowAllFilter(unix.SECCOMP_FILTER_FLAG_TSYNC | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER); err != nil {
+			testproc.Fatalf("foreign listener: %v", err)
+		}
+		_, err := Apply(Options{Promises: "stdio"})
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "holds the process's one notification listener") {
+			testproc.Fatalf("want penalty-unavailable error, got %v", err)
+		}
+		if _, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0); err != nil {
+			testproc.Fatalf("the failed Apply restricted something: %v", err)
+		}
+		rep, err := Apply(Options{Promises: "stdio", Fallback: FallbackPenalty})
+		if err != nil {
+			testproc.Fatalf("%v", err)
+		}
+		if d := rep.Summary(); !strings.Contains(d, "penalty abort partial (penalty trap instead") {
+			testproc.Fatalf("report does not say trap: %q", d)
+		}
+		os.Stdout.WriteString("pledged\n")
+		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	})
+	if !strings.Contains(r.Stdout, "pledged") || !r.Exited(2) || !strings.Contains(r.Stderr, "SIGSYS: bad system call") {
+		t.Fatalf("want a SIGSYS crash after the pledge, got %s", r)
+	}
 }
 
 func TestEffectivePenalty(t *testing.T) {

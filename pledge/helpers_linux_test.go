@@ -9,9 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
@@ -27,14 +24,14 @@ func mustApply(o pledge.Options) {
 // report prints a line the parent checks.
 func report(format string, args ...any) { fmt.Printf(format+"\n", args...) }
 
-// wantEPERM fails the scenario unless err is EPERM.
+// wantErrno fails the scenario unless err is errno.
 func wantErrno(what string, err error, errno syscall.Errno) {
 	if !errors.Is(err, errno) {
 		testproc.Fatalf("%s: want %v, got %v", what, errno, err)
 	}
 }
 
-// wantLines fails the test unless the result's stdout holds every line.
+// wantStdout fails the test unless the result's stdout holds every line.
 func wantStdout(t *testing.T, r *testproc.Result, lines ...string) {
 	t.Helper()
 	for _, l := range lines {
@@ -74,10 +71,4 @@ func seccompStatus(path string) (mode, nnp string) {
 		}
 	}
 	return mode, nnp
-}
-
-func unsafePointer(p *unix.SockFprog) unsafe.Pointer { return unsafe.Pointer(p) }
-
-func fmtSscan(line string, before, after *int) (int, error) {
-	return fmt.Sscanf(line, "GOMAXPROCS %d %d", before, after)
 }

@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 )
@@ -115,63 +113,6 @@ func TestErrorPromise(t *testing.T) {
 		report("ok")
 	})
 	wantStdout(t, r, "ok")
-}
-
-// PenaltyAbort with a notification listener already in the process's
-// filter stack (as a container runtime may install): the supervisor's
-// listener cannot be created. Without FallbackPenalty that is an error and
-// nothing changes; with it, PenaltyTrap is used and reported.
-func TestPenaltyAbortFallback(t *testing.T) {
-	r := testproc.Run(t, "busy", func() {
-		if err := installForeignListener(); err != nil {
-			testproc.Fatalf("foreign listener: %v", err)
-		}
-		_, err := pledge.Apply(pledge.Options{Promises: "stdio"})
-		if !strings.Contains(errString(err), "not available") {
-			testproc.Fatalf("want penalty-unavailable error, got %v", err)
-		}
-		if _, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0); err != nil {
-			testproc.Fatalf("the failed Apply restricted something: %v", err)
-		}
-		rep, err := pledge.Apply(pledge.Options{Promises: "stdio", Fallback: pledge.FallbackPenalty})
-		if err != nil {
-			testproc.Fatalf("%v", err)
-		}
-		if d := rep.Summary(); !strings.Contains(d, "penalty abort partial (penalty trap instead") {
-			testproc.Fatalf("report does not say trap: %q", d)
-		}
-		report("pledged")
-		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	})
-	wantStdout(t, r, "pledged")
-	if !r.Exited(2) || !strings.Contains(r.Stderr, "SIGSYS: bad system call") {
-		t.Fatalf("want a SIGSYS crash, got %s", r)
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-// installForeignListener installs an allow-all filter that holds a
-// notification listener, on every thread (TSYNC|TSYNC_ESRCH).
-func installForeignListener() error {
-	prog := []unix.SockFilter{{Code: 0x06, K: 0x7fff0000}} // ret ALLOW
-	fprog := unix.SockFprog{Len: 1, Filter: &prog[0]}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return err
-	}
-	flags := unix.SECCOMP_FILTER_FLAG_TSYNC | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafePointer(&fprog)))
-	if e != 0 {
-		return e
-	}
-	return nil
 }
 
 // pledge("") allows nothing but exiting: the Go runtime's next call is a

@@ -5,6 +5,7 @@ package pledge_test
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"net"
 	"os"
 	"os/signal"
@@ -143,7 +144,7 @@ func TestGoRuntimeUnderStdio(t *testing.T) {
 	var before, after int
 	for _, l := range strings.Split(r.Stdout, "\n") {
 		if strings.HasPrefix(l, "GOMAXPROCS") {
-			if _, err := fmtSscan(l, &before, &after); err != nil {
+			if _, err := fmt.Sscanf(l, "GOMAXPROCS %d %d", &before, &after); err != nil {
 				t.Fatal(err)
 			}
 		}
