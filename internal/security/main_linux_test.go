@@ -24,6 +24,7 @@ import (
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 	"github.com/pledgekit/pledgekit/syscalls"
+	"github.com/pledgekit/pledgekit/unveil"
 )
 
 // Helper modes: the test binary doubles as the small programs some attempts
@@ -72,20 +73,52 @@ func helperMain(mode, arg string) int {
 		}
 		return 0
 	case "exec-ids":
-		// Optionally pledge (arg: promises, "" for none), then execute
-		// the program in PLEDGEKIT_SECURITY_TARGET in helper mode "ids".
-		if arg != "" {
-			if _, err := pledge.Apply(pledge.Options{Promises: arg, Execpromises: arg, Penalty: pledge.PenaltyKill}); err != nil {
+		// Sandbox (arg: "pledge:PROMISES", "unveil" or "" for nothing),
+		// then execute the program in PLEDGEKIT_SECURITY_TARGET in helper
+		// mode "ids".
+		switch {
+		case strings.HasPrefix(arg, "pledge:"):
+			ps := strings.TrimPrefix(arg, "pledge:")
+			if _, err := pledge.Apply(pledge.Options{Promises: ps, Execpromises: ps, Penalty: pledge.PenaltyKill}); err != nil {
 				fmt.Println("pledge:", err)
 				return 1
 			}
-			fmt.Println("pledged")
+		case arg == "unveil":
+			// Read and execute everywhere (the target may be dynamically
+			// linked): the point is the no_new_privs Landlock sets.
+			rs := unveil.New()
+			rs.Unveil("/", "rx")
+			if _, err := rs.Commit(); err != nil {
+				fmt.Println("unveil:", err)
+				return 1
+			}
 		}
 		target := os.Getenv("PLEDGEKIT_SECURITY_TARGET")
 		env := []string{envHelper + "=ids"}
 		err := syscall.Exec(target, []string{target}, env)
 		fmt.Println("exec:", err)
 		return 1
+	case "mknod":
+		// Make a character device (1,3, like /dev/null) at arg.
+		err := unix.Mknod(arg, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3)))
+		fmt.Printf("mknod: %s\n", errnoOf(err))
+		return 0
+	case "parent-mem":
+		// Try to reach the parent process's memory.
+		ppid := strconv.Itoa(os.Getppid())
+		b, _ := os.ReadFile("/proc/" + ppid + "/comm")
+		fmt.Printf("parent comm: %s\n", strings.TrimSpace(string(b)))
+		for _, m := range []struct {
+			name string
+			flag int
+		}{{"rdwr", unix.O_RDWR}, {"rdonly", unix.O_RDONLY}} {
+			fd, err := unix.Open("/proc/"+ppid+"/mem", m.flag, 0)
+			fmt.Printf("parent mem %s: %s\n", m.name, errnoOf(err))
+			if err == nil {
+				unix.Close(fd)
+			}
+		}
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper mode %q\n", mode)
 	return 2
