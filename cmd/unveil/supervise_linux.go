@@ -32,6 +32,16 @@ type handler interface {
 // seccomp listener, and answers notifications with h until the program
 // exits. It returns the program's wait status.
 func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
+	// This process stays unsandboxed and answers for the program. A program
+	// of the same user must not be able to reach it: ptrace is the
+	// filter's to refuse, but /proc/PID/mem needs only rpath and wpath
+	// where no Landlock domain is in force (-V, or a kernel without
+	// Landlock), and writing this process's memory would be running code
+	// outside the sandbox. A process that is not dumpable cannot be
+	// reached that way by anyone without CAP_SYS_PTRACE.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", err)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		self = "/proc/self/exe"
