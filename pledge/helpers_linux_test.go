@@ -72,3 +72,14 @@ func seccompStatus(path string) (mode, nnp string) {
 	}
 	return mode, nnp
 }
+
+// needPrograms skips the test when a program it runs is missing (minimal
+// test systems).
+func needPrograms(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s is missing", p)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func TestNarrowAndWiden(t *testing.T) {
 			testproc.Fatalf("widening: want ErrWiden (EPERM), got %v", err)
 		}
 		report("widen: %v", err)
-		if _, err := os.ReadFile("/etc/hostname"); err != nil {
+		if _, err := os.ReadFile("/proc/version"); err != nil {
 			testproc.Fatalf("rpath lost: %v", err)
 		}
 		report("filters %s", filterCount())
@@ -60,7 +60,7 @@ func TestErrorTrimsWidening(t *testing.T) {
 		report("%s", rep.Summary())
 		_, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		wantErrno("socket", err, syscall.ENOSYS)
-		_, err = os.ReadFile("/etc/hostname")
+		_, err = os.ReadFile("/proc/version")
 		wantErrno("read after dropping rpath", err, syscall.ENOSYS)
 		report("ok")
 	})
@@ -149,7 +149,7 @@ func TestNarrowingAfterAbort(t *testing.T) {
 	t.Run("removed by narrowing", func(t *testing.T) {
 		r := testproc.Run(t, "open", func() {
 			narrowed()
-			os.ReadFile("/etc/hostname")
+			os.ReadFile("/proc/version")
 		})
 		if !r.Exited(2) || !strings.Contains(r.Stderr, "SIGSYS: bad system call") || !strings.Contains(r.Stderr, "os.ReadFile") {
 			t.Fatalf("want a SIGSYS crash in os.ReadFile, got %s", r)
@@ -162,7 +162,7 @@ func TestNarrowingAfterAbort(t *testing.T) {
 			if !errors.Is(err, pledge.ErrUnsupported) || !errors.Is(err, errors.ErrUnsupported) {
 				testproc.Fatalf("want ErrUnsupported without FallbackPenalty, got %v", err)
 			}
-			if _, err := os.ReadFile("/etc/hostname"); err != nil {
+			if _, err := os.ReadFile("/proc/version"); err != nil {
 				testproc.Fatalf("the failed narrowing restricted rpath: %v", err)
 			}
 			report("ok")
@@ -180,7 +180,7 @@ func TestLayeredPenalties(t *testing.T) {
 		_, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 		wantErrno("socket (outside the first promises)", err, syscall.EPERM)
 		report("socket EPERM")
-		os.ReadFile("/etc/hostname")
+		os.ReadFile("/proc/version")
 		report("read survived")
 	})
 	wantStdout(t, r, "socket EPERM")

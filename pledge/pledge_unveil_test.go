@@ -22,8 +22,9 @@ func TestPledgeCommitsUnveils(t *testing.T) {
 	if probe.Get().LandlockABI == 0 {
 		t.Skip("no Landlock")
 	}
-	dir := t.TempDir()
+	dir, other := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(dir, "in"), []byte("in"), 0o600)
+	os.WriteFile(filepath.Join(other, "out"), []byte("out"), 0o600)
 	r := testproc.Run(t, "unveil", func() {
 		if err := unveil.Unveil(dir, "r"); err != nil {
 			testproc.Fatalf("unveil: %v", err)
@@ -36,9 +37,9 @@ func TestPledgeCommitsUnveils(t *testing.T) {
 		if _, err := os.ReadFile(filepath.Join(dir, "in")); err != nil {
 			testproc.Fatalf("unveiled read: %v", err)
 		}
-		_, err = os.ReadFile("/etc/hostname")
+		_, err = os.ReadFile(filepath.Join(other, "out"))
 		wantErrno("read outside the unveiled directory", err, syscall.EACCES)
-		err = unveil.Unveil("/etc", "r")
+		err = unveil.Unveil(other, "r")
 		if !errors.Is(err, unveil.ErrLocked) {
 			testproc.Fatalf("unveil after pledge: want ErrLocked, got %v", err)
 		}
@@ -53,16 +54,19 @@ func TestPledgeWithUnveilPromise(t *testing.T) {
 	if probe.Get().LandlockABI == 0 {
 		t.Skip("no Landlock")
 	}
-	dir := t.TempDir()
+	dir, other := t.TempDir(), t.TempDir()
+	later, hidden := filepath.Join(other, "later"), filepath.Join(other, "hidden")
+	os.WriteFile(later, []byte("later"), 0o600)
+	os.WriteFile(hidden, []byte("hidden"), 0o600)
 	r := testproc.Run(t, "pending", func() {
 		if err := unveil.Unveil(dir, "r"); err != nil {
 			testproc.Fatalf("unveil: %v", err)
 		}
 		mustApply(pledge.Options{Promises: "stdio rpath unveil"})
-		if _, err := os.ReadFile("/etc/hostname"); err != nil {
+		if _, err := os.ReadFile(later); err != nil {
 			testproc.Fatalf("unveils applied too early: %v", err)
 		}
-		if err := unveil.Unveil("/etc/hostname", "r"); err != nil {
+		if err := unveil.Unveil(later, "r"); err != nil {
 			testproc.Fatalf("unveil under the unveil promise: %v", err)
 		}
 		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Fallback: pledge.FallbackPenalty})
@@ -70,10 +74,10 @@ func TestPledgeWithUnveilPromise(t *testing.T) {
 			testproc.Fatalf("%v", err)
 		}
 		report("landlock %v", rep.Landlock)
-		if _, err := os.ReadFile("/etc/hostname"); err != nil {
+		if _, err := os.ReadFile(later); err != nil {
 			testproc.Fatalf("unveiled file: %v", err)
 		}
-		_, err = os.ReadFile("/etc/passwd")
+		_, err = os.ReadFile(hidden)
 		wantErrno("hidden file", err, syscall.EACCES)
 		report("ok")
 	})
