@@ -44,8 +44,8 @@ func PledgeExecpromises(execpromises string) error {
 
 // Apply is Pledge with options, and returns a report of what the kernel
 // enforces (also on error, where it says what was done). On error no filter
-// was installed, except where the error says so; no_new_privs may have been
-// set on the calling thread.
+// was installed, except where the error says so; pending unveils may have
+// been committed, and no_new_privs may have been set on the calling thread.
 func Apply(o Options) (*report.Report, error) { return proc.apply(o) }
 
 // process is the pledge state of this process. There is one (proc): a
@@ -282,6 +282,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 			// the listener.
 			sup.abort()
 			sup = nil
+			st.listener = true
 			if fb&FallbackPenalty == 0 {
 				return fmt.Errorf("%w: penalty abort is not available: a seccomp filter installed before this program started holds the process's one notification listener. Allow FallbackPenalty or choose another penalty", ErrUnsupported)
 			}
