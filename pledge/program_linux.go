@@ -17,8 +17,8 @@ import (
 // PenaltyAbort's program denies with SECCOMP_RET_USER_NOTIF.
 // Filters Apply stacks over earlier ones are layered (they defer to the
 // earlier filter for calls it denies) and are not what Program returns.
-func Program(promiseString, arch string, penalty Penalty) ([]unix.SockFilter, error) {
-	ps, err := parseSet("promises", promiseString)
+func Program(promises, arch string, penalty Penalty) ([]unix.SockFilter, error) {
+	ps, err := parseSet("promises", promises)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func Program(promiseString, arch string, penalty Penalty) ([]unix.SockFilter, er
 	}
 	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty)})
 	if err != nil {
-		return nil, fmt.Errorf("pledge: compiling %q for %s: %w", promiseString, arch, err)
+		return nil, fmt.Errorf("pledge: compiling %q for %s: %w", promises, arch, err)
 	}
 	return p.SockFilters(), nil
 }
