@@ -272,51 +272,59 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 	}
 
 	if sup != nil {
-		if err := sup.handOver(); err != nil {
-			sup.abort()
+		return st.installSupervised(sup, ps, pen, fb, prog, esrch, rep)
+	}
+	if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
+		return err
+	}
+	if st.sup != nil && writeAllowed(ps) {
+		st.sup.update(ps)
+	}
+	st.installed(ps, eff, prog, rep)
+	return nil
+}
+
+// installSupervised installs the PenaltyAbort filter with a listener and
+// hands the listener to the supervisor. When another filter already holds
+// the process's listener, it installs the filter with PenaltyTrap instead
+// (if fb allows).
+func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penalty, fb Fallback, prog *filter.Program, esrch bool, rep *report.Report) error {
+	if err := sup.handOver(); err != nil {
+		sup.abort()
+		return err
+	}
+	fd, err := install(sockFilters(prog.Raw), esrch, true)
+	if errors.Is(err, unix.EBUSY) {
+		// A filter this package did not install (a container runtime's)
+		// holds the listener.
+		sup.abort()
+		st.listener = true
+		const why = "a seccomp filter installed before this program started holds the process's one notification listener"
+		if fb&FallbackPenalty == 0 {
+			return fmt.Errorf("%w: penalty abort is not available: %s. Allow FallbackPenalty or choose another penalty", ErrUnsupported, why)
+		}
+		rep.Add(report.LayerSeccomp, "penalty abort", report.Partial, "penalty trap instead: "+why)
+		if prog, err = st.program(ps, PenaltyTrap); err != nil {
 			return err
 		}
-		fd, err := install(sockFilters(prog.Raw), esrch, true)
-		if errors.Is(err, unix.EBUSY) {
-			// A filter we did not install (a container runtime's) holds
-			// the listener.
-			sup.abort()
-			sup = nil
-			st.listener = true
-			if fb&FallbackPenalty == 0 {
-				return fmt.Errorf("%w: penalty abort is not available: a seccomp filter installed before this program started holds the process's one notification listener. Allow FallbackPenalty or choose another penalty", ErrUnsupported)
-			}
-			eff = PenaltyTrap
-			rep.Add(report.LayerSeccomp, "penalty abort", report.Partial, "penalty trap instead: a seccomp filter installed before this program started holds the process's notification listener")
-			if prog, err = st.program(ps, eff); err != nil {
-				return err
-			}
-			_, err = install(sockFilters(prog.Raw), esrch, false)
-		}
-		if err != nil {
-			if sup != nil {
-				sup.abort()
-			}
-			return err
-		}
-		if sup != nil {
-			if err := sup.finish(fd); err != nil {
-				st.installed(ps, eff, prog, rep)
-				st.listener = true
-				return fmt.Errorf("pledge: the filter for %q is installed, but its supervisor failed (%w): violations now fail with ENOSYS instead of ending the process", ps.String(), err)
-			}
-			st.sup = sup
-			st.listener = true
-		}
-	} else {
 		if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
 			return err
 		}
-		if st.sup != nil && writeAllowed(ps) {
-			st.sup.update(ps)
-		}
+		st.installed(ps, PenaltyTrap, prog, rep)
+		return nil
 	}
-	st.installed(ps, eff, prog, rep)
+	if err != nil {
+		sup.abort()
+		return err
+	}
+	st.installed(ps, PenaltyAbort, prog, rep)
+	st.listener = true
+	if err := sup.finish(fd); err != nil {
+		// The filter is in force: keep the books straight.
+		st.pledged, st.promises, st.penalty = true, ps, pen
+		return fmt.Errorf("pledge: the filter for %q is installed, but its supervisor failed (%w): violations now fail with ENOSYS instead of ending the process", ps.String(), err)
+	}
+	st.sup = sup
 	return nil
 }
 
