@@ -424,8 +424,12 @@ func TestUnveilSpecialFiles(t *testing.T) {
 }
 
 // /proc/self/mem lets a process write to its own read-only memory (code
-// included), and /proc/PID/mem to a sibling's. With unveil in force and
-// /proc not unveiled, neither can be opened.
+// included), and /proc/PID/mem to another process's. With unveil in force
+// and /proc not unveiled, neither can be opened. Even with every path
+// unveiled, a Landlock domain denies ptrace access (and so /proc/PID/mem)
+// to processes outside it. A pledge alone cannot: seccomp does not see
+// paths, and rpath+wpath open /proc/PID/mem of any process of the same user
+// that the kernel's ptrace rules (Yama) let it reach; SECURITY.md says so.
 func TestUnveilProcMem(t *testing.T) {
 	abi := landlockABI(t)
 	root := makeTree(t)
@@ -436,16 +440,37 @@ func TestUnveilProcMem(t *testing.T) {
 	} else {
 		sibling, _ = strconv.Atoi(os.Getenv("PLEDGEKIT_SECURITY_SIBLING"))
 	}
-	r := testproc.Run(t, "procmem", func() {
-		commitJail(root)
-		_, err := unix.Open("/proc/self/mem", unix.O_RDWR, 0)
-		check("self mem", err)
-		_, err = unix.Open("/proc/thread-self/mem", unix.O_WRONLY, 0)
-		check("thread-self mem", err)
-		_, err = unix.Open("/proc/"+strconv.Itoa(sibling)+"/mem", unix.O_RDWR, 0)
-		check("sibling mem", err)
-	}, inDir(root), testproc.WithEnv("PLEDGEKIT_SECURITY_SIBLING="+strconv.Itoa(sibling)))
-	wantFS(t, r, abi, []fsExpect{{"self mem", 1, eacces}, {"thread-self mem", 1, eacces}, {"sibling mem", 1, eacces}}, nil)
+	env := testproc.WithEnv("PLEDGEKIT_SECURITY_SIBLING=" + strconv.Itoa(sibling))
+	t.Run("jail", func(t *testing.T) {
+		r := testproc.Run(t, "procmem", func() {
+			commitJail(root)
+			_, err := unix.Open("/proc/self/mem", unix.O_RDWR, 0)
+			check("self mem", err)
+			_, err = unix.Open("/proc/thread-self/mem", unix.O_WRONLY, 0)
+			check("thread-self mem", err)
+			_, err = unix.Open("/proc/"+strconv.Itoa(sibling)+"/mem", unix.O_RDWR, 0)
+			check("sibling mem", err)
+		}, inDir(root), env)
+		wantFS(t, r, abi, []fsExpect{{"self mem", 1, eacces}, {"thread-self mem", 1, eacces}, {"sibling mem", 1, eacces}}, nil)
+	})
+	t.Run("everything unveiled", func(t *testing.T) {
+		r := testproc.Run(t, "procmem", func() {
+			commitJail(root, "rwc:/")
+			_, err := unix.Open("/proc/self/mem", unix.O_RDWR, 0)
+			check("self mem", err)
+			_, err = unix.Open("/proc/"+strconv.Itoa(sibling)+"/mem", unix.O_RDWR, 0)
+			check("sibling mem", err)
+		}, inDir(root), env)
+		wantFS(t, r, abi, []fsExpect{{"self mem", 1, []string{"success"}}, {"sibling mem", 1, eacces}}, nil)
+	})
+	t.Run("pledge only", func(t *testing.T) {
+		r := testproc.Run(t, "procmem", func() {
+			apply("stdio rpath wpath", pledge.PenaltyEPERM)
+			_, err := unix.Open("/proc/"+strconv.Itoa(sibling)+"/mem", unix.O_RDWR, 0)
+			check("sibling mem", err)
+		}, env)
+		t.Logf("pledge alone (rpath wpath), /proc/%d/mem of a sibling of the same user: %s", sibling, lineOf(r.Stdout, "check sibling mem: "))
+	})
 }
 
 // Connecting to a pathname unix socket outside the unveiled paths: Landlock
