@@ -119,6 +119,12 @@
 // anything. Calls served by the vDSO (clock_gettime, gettimeofday, getcpu)
 // never reach the filter.
 //
+// A process with "rpath wpath" can open /proc/PID/mem of processes it may
+// ptrace: seccomp cannot see paths. The supervisor is made non-dumpable,
+// which shuts out processes without CAP_SYS_PTRACE; a pledged root process
+// needs unveil (Landlock denies access to the memory of processes outside
+// its domain).
+//
 // The supervisor and the exec helper are recognized by an init function of
 // this package, from argv[0] ("pledgekit:supervisor", "pledgekit:exec"):
 // in those processes the init functions of packages initialized before
