@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+type launchCmd struct {
+	Name, Desc string
+	Argv       []string
+	Skip       string `json:",omitempty"` // why it was not measured
+}
+
+type launchRaw struct {
+	Rounds    int
+	MS        map[string][]float64
+	CPU       map[string][]float64
+	Hyperfine map[string]float64 `json:",omitempty"` // median ms
+	Cmds      []launchCmd
+}
+
+func launchCommands(o *options) ([]launchCmd, error) {
+	uv, err := o.goBuild(o.root, "./cmd/unveil", "unveil")
+	if err != nil {
+		return nil, err
+	}
+	ge, err := o.goBuild(o.benchDir(), "./cmd/goexec", "goexec")
+	if err != nil {
+		return nil, err
+	}
+	t := "/bin/true"
+	cmds := []launchCmd{
+		{Name: "bare", Desc: "`/bin/true` itself", Argv: []string{t}},
+		{Name: "go-exec floor", Desc: "a Go program that only execs the target (bench/cmd/goexec)", Argv: []string{ge, t}},
+		{Name: "unveil -q", Desc: "`unveil -q -p 'stdio rpath' -- /bin/true`: exec mode (no supervisor), seccomp + the Landlock promise layer", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
+		{Name: "unveil -q -v", Desc: "`unveil -q -p 'stdio rpath' -v r:/tmp -- /bin/true`: as above plus the veil layer (program, loader, libraries, /tmp)", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "-v", "r:/tmp", "--", t}},
+		{Name: "unveil", Desc: "`unveil -p 'stdio rpath' -- /bin/true`: default supervised mode (stays as parent, user-notification listener)", Argv: []string{uv, "-p", "stdio", "-p", "rpath", "--", t}},
+		{Name: "setpriv", Desc: "`setpriv --no-new-privs /bin/true` (util-linux; no Landlock support in this version)", Argv: []string{"setpriv", "--no-new-privs", t}},
+		{Name: "bwrap", Desc: "`bwrap --ro-bind / / /bin/true` (bubblewrap: mount namespace, read-only root)", Argv: []string{"bwrap", "--ro-bind", "/", "/", t}},
+		{Name: "firejail", Desc: "`firejail --noprofile --quiet /bin/true` (namespaces, no profile)", Argv: []string{"firejail", "--noprofile", "--quiet", t}},
+	}
+	if out, err := exec.Command("setpriv", "--help").CombinedOutput(); err == nil && strings.Contains(string(out), "--landlock-access") {
+		cmds = append(cmds, launchCmd{Name: "setpriv landlock", Desc: "`setpriv --no-new-privs --landlock-access fs --landlock-rule path-beneath:read-file,read-dir,execute:/ /bin/true`",
+			Argv: []string{"setpriv", "--no-new-privs", "--landlock-access", "fs", "--landlock-rule", "path-beneath:read-file,read-dir,execute:/", t}})
+	}
+	for i := range cmds {
+		c := &cmds[i]
+		if _, err := exec.LookPath(c.Argv[0]); err != nil {
+			c.Skip = "not installed"
+			continue
+		}
+		var stderr bytes.Buffer
+		cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			c.Skip = fmt.Sprintf("fails here: %v: %s", err, firstLine(strings.TrimSpace(stderr.String())))
+		}
+	}
+	return cmds, nil
+}
+
+// runOnce starts argv with /dev/null as standard streams, waits, and
+// returns the wall time and the CPU time of the process (and of the
+// children it waited for).
+func runOnce(argv []string, devnull *os.File) (wall, cpu time.Duration, err error) {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return 0, 0, err
+	}
+	t0 := time.Now()
+	p, err := os.StartProcess(path, argv, &os.ProcAttr{Files: []*os.File{devnull, devnull, devnull}})
+	if err != nil {
+		return 0, 0, err
+	}
+	st, err := p.Wait()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !st.Success() {
+		return 0, 0, fmt.Errorf("%v: %v", argv, st)
+	}
+	return d, st.UserTime() + st.SystemTime(), nil
+}
+
+func benchLaunch(o *options) (section, error) {
+	var s section
+	cmds, err := launchCommands(o)
+	if err != nil {
+		return s, err
+	}
+	rounds := o.roundsOr(150)
+	raw := launchRaw{Rounds: rounds, MS: map[string][]float64{}, CPU: map[string][]float64{}, Cmds: cmds}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return s, err
+	}
+	defer devnull.Close()
+	var live []launchCmd
+	for _, c := range cmds {
+		if c.Skip == "" {
+			live = append(live, c)
+		}
+	}
+	for r := range rounds + 3 { // 3 warm-up rounds
+		for i := range live {
+			c := live[(i+r)%len(live)]
+			d, cpu, err := runOnce(c.Argv, devnull)
+			if err != nil {
+				return s, err
+			}
+			if r >= 3 {
+				raw.MS[c.Name] = append(raw.MS[c.Name], float64(d.Nanoseconds())/1e6)
+				raw.CPU[c.Name] = append(raw.CPU[c.Name], float64(cpu.Nanoseconds())/1e6)
+			}
+		}
+	}
+	if hf, err := exec.LookPath("hyperfine"); err == nil && !o.quick {
+		raw.Hyperfine, err = hyperfine(o, hf, live, min(rounds, 100))
+		if err != nil {
+			o.logf("hyperfine: %v", err)
+		}
+	}
+	s.Raw = raw
+	var b strings.Builder
+	fmt.Fprintf(&b, "Wall time to run `/bin/true` through each launcher, milliseconds (median of %d runs, commands interleaved, started with os.StartProcess; hyperfine -N cross-check, median of %d runs each). Δ is the difference to the Go-exec floor. CPU is user + system time of the launcher and the processes it waited for (a namespace sandbox's helper processes included), which leaves out waiting for a CPU.\n\n", rounds, min(rounds, 100))
+	b.WriteString("| launcher | wall ms | ± % | Δ go-exec floor (ms) | CPU ms | Δ CPU floor (ms) | hyperfine ms |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	floor := median(raw.MS["go-exec floor"])
+	cfloor := median(raw.CPU["go-exec floor"])
+	for _, c := range cmds {
+		if c.Skip != "" {
+			fmt.Fprintf(&b, "| %s | – | | | | | not measured: %s |\n", c.Name, c.Skip)
+			continue
+		}
+		m := median(raw.MS[c.Name])
+		h := "–"
+		if v, ok := raw.Hyperfine[c.Name]; ok {
+			h = fmt.Sprintf("%.2f", v)
+		}
+		cm := median(raw.CPU[c.Name])
+		fmt.Fprintf(&b, "| %s | %.2f | %.0f | %+.2f | %.2f | %+.2f | %s |\n", c.Name, m, spread(raw.MS[c.Name]), m-floor, cm, cm-cfloor, h)
+	}
+	b.WriteString("\nLaunchers:\n\n")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "- %s: %s\n", c.Name, c.Desc)
+	}
+	s.Markdown = b.String()
+	return s, nil
+}
+
+// hyperfine runs the commands under hyperfine -N and returns the median of
+// each, in milliseconds.
+func hyperfine(o *options, hf string, cmds []launchCmd, runs int) (map[string]float64, error) {
+	out := filepath.Join(o.tmp, "hyperfine.json")
+	args := []string{"-N", "--warmup", "5", "--runs", fmt.Sprint(runs), "--export-json", out, "--style", "none"}
+	for _, c := range cmds {
+		args = append(args, "-n", c.Name, strings.Join(c.Argv, " "))
+	}
+	cmd := exec.Command(hf, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Results []struct {
+			Command string  `json:"command"`
+			Median  float64 `json:"median"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, err
+	}
+	m := map[string]float64{}
+	for _, r := range res.Results {
+		m[r.Command] = r.Median * 1e3
+	}
+	return m, nil
+}
