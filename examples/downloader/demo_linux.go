@@ -274,7 +274,7 @@ func runDemo(ctx context.Context, opts Options, attack, jsonOut bool, stdout, st
 			fmt.Fprintf(stdout, format+"\n", args...)
 		}
 	}
-	root, err := os.MkdirTemp("", "pledgekit-demo-")
+	root, err := os.MkdirTemp(reachableTempDir(), "pledgekit-demo-")
 	if err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
 		return exitFailed
@@ -489,4 +489,34 @@ func groupList(g []uint32) string {
 		return "[]"
 	}
 	return fmt.Sprint(g)
+}
+
+// reachableTempDir is os.TempDir, or /tmp or /var/tmp when some directory
+// above os.TempDir cannot be searched by other users (a private $TMPDIR):
+// the download user must reach the cache the demo makes there.
+func reachableTempDir() string {
+	for _, d := range []string{os.TempDir(), "/tmp", "/var/tmp"} {
+		if searchableByOthers(d) {
+			return d
+		}
+	}
+	return os.TempDir()
+}
+
+// searchableByOthers reports whether every directory from / down to dir
+// has the search bit for others.
+func searchableByOthers(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for p := abs; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() || st.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if p == filepath.Dir(p) {
+			return true
+		}
+	}
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
 )
 
 // testCLIEnv makes the test binary run cliMain with its arguments (used to
@@ -172,7 +174,7 @@ func (r *repo) caPEM() []byte {
 // newCache makes a cache dir the download user (nobody) can reach.
 func newCache(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "dltest-")
+	dir, err := os.MkdirTemp(reachableTempDir(), "dltest-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,4 +286,19 @@ func countWarnings(res *Result, substr string) int {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// The kernel the tests run on (the CI matrix runs them on old kernels
+// too): what the sandbox can enforce here.
+func kernelABI() int { return probe.Get().LandlockABI }
+func kernelSeccomp() bool {
+	return probe.Get().Seccomp && probe.Get().SeccompActions[probe.ActionKillProcess]
+}
+func fullSandbox() bool { return kernelABI() >= 6 && kernelSeccomp() }
+
+func requireFullSandbox(t *testing.T) {
+	t.Helper()
+	if !fullSandbox() {
+		t.Skipf("this kernel cannot enforce the whole sandbox (Landlock ABI %d, seccomp %v); the degraded paths have their own tests", kernelABI(), kernelSeccomp())
+	}
 }

@@ -375,7 +375,16 @@ func (r *runner) lock() (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the lock file in %s: %w", r.cache, err)
 	}
-	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	// A short wait: a copy of a lock descriptor lives on briefly in a
+	// process forked by another goroutine before its exec closes it.
+	for deadline := time.Now().Add(time.Second); ; {
+		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
 		unix.Close(fd)
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w: %s is locked (%s)", ErrLocked, r.cache, lockFileName)
@@ -793,15 +802,17 @@ func (r *runner) onFetchMessage(sess *session, m Message) {
 // reportSandbox prints the one warning a degraded sandbox deserves.
 func (r *runner) reportSandbox(rep *report.Report) {
 	id := r.res.Identity
-	switch {
-	case id != nil && id.SandboxOff:
+	if id != nil && id.SandboxOff {
 		r.warn("sandbox disabled by --disable-sandbox: the downloader runs without Landlock and seccomp (the user switch still applies)")
-	case landlockMissing(rep):
+		return
+	}
+	all := true
+	if landlockMissing(rep) {
 		r.warn("Landlock is not available on this kernel: the downloader is confined by seccomp only (no file-system or network rules)")
-	default:
-		if s := droppedSummary(rep); s != "" {
-			r.warn("%s", s)
-		}
+		all = false // the Landlock items are said; the rest still counts
+	}
+	if s := droppedSummary(rep, all); s != "" {
+		r.warn("%s", s)
 	}
 }
 

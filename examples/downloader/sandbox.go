@@ -85,10 +85,11 @@ func landlockMissing(r *report.Report) bool {
 // (requested, not enforced). Partial items, which the other layer often
 // covers (pledge denies the unix and MPTCP sockets Landlock ABI 7 cannot
 // see), are listed in the full report (-v) instead.
-func droppedSummary(r *report.Report) string {
+// With landlock false, Landlock items are left out (said elsewhere).
+func droppedSummary(r *report.Report, landlock bool) string {
 	var parts []string
 	for _, it := range r.Items {
-		if it.Status != report.Dropped {
+		if it.Status != report.Dropped || !landlock && strings.HasPrefix(string(it.Layer), "landlock") {
 			continue
 		}
 		s := it.What
