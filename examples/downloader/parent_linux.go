@@ -517,6 +517,14 @@ func (r *runner) movePartial(fromfd, tofd int, name string, limit int64, toCache
 	if err := unix.Renameat(fromfd, name, tofd, name); err != nil {
 		return reject(err.Error())
 	}
+	// What was renamed must be what was checked (the source directory
+	// may be writable by the download user).
+	var moved unix.Stat_t
+	if unix.Fstatat(tofd, name, &moved, unix.AT_SYMLINK_NOFOLLOW) != nil || moved.Ino != st.Ino || moved.Dev != st.Dev {
+		r.warn("discarding the partial file %s: it was replaced while being moved", name)
+		_ = unix.Unlinkat(tofd, name, 0)
+		return false
+	}
 	return true
 }
 
