@@ -259,6 +259,22 @@ func (o *options) goBuild(dir, pkg, name string, env ...string) (string, error) 
 	return out, nil
 }
 
+// goTestBinary builds the test binary of a package into o.tmp.
+func (o *options) goTestBinary(dir, pkg, name string) (string, error) {
+	out := filepath.Join(o.tmp, name)
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	cmd := exec.Command("go", "test", "-c", "-o", out, pkg)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go test -c %s (in %s): %w\n%s", pkg, dir, err, stderr.String())
+	}
+	return out, nil
+}
+
 // benchDir is the bench module's directory.
 func (o *options) benchDir() string { return filepath.Join(o.root, "bench") }
 

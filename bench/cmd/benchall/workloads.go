@@ -41,6 +41,8 @@ type workRaw struct {
 	DLCPU      map[string][]float64 // ms
 	DLSkip     string               `json:",omitempty"`
 	DLBytes    int64
+	DLBench    map[string][]float64 // MB/s from examples/downloader's own benchmarks
+	DLBenchErr string               `json:",omitempty"`
 	WrkCommand string
 }
 
@@ -354,7 +356,7 @@ func benchWorkloads(o *options) (section, error) {
 	var s section
 	rounds := o.roundsOr(5)
 	raw := workRaw{Rounds: rounds, HTTP: map[string][]float64{}, HTTPCPU: map[string][]float64{}, Walk: map[string][]float64{}, WalkCPU: map[string][]float64{},
-		Open: map[string][]float64{}, Download: map[string][]float64{}, DLCPU: map[string][]float64{}}
+		Open: map[string][]float64{}, Download: map[string][]float64{}, DLCPU: map[string][]float64{}, DLBench: map[string][]float64{}}
 	dur := 5 * time.Second
 	if o.quick {
 		dur = time.Second
@@ -446,6 +448,27 @@ func benchWorkloads(o *options) (section, error) {
 		dl.srv.Close()
 	}
 
+	// The downloader's own benchmarks (HTTPS, a signed file), alternated.
+	if tb, err := o.goTestBinary(o.root, "./examples/downloader", "downloader.test"); err != nil {
+		raw.DLBenchErr = err.Error()
+	} else {
+		for r := range rounds {
+			for i := range 2 {
+				name := []string{"Sandboxed", "Unsandboxed"}[(i+r)%2]
+				mbs, err := runGoBench(tb, "BenchmarkDownload"+name, o.quick)
+				if err != nil {
+					raw.DLBenchErr = err.Error()
+					break
+				}
+				raw.DLBench[strings.ToLower(name)] = append(raw.DLBench[strings.ToLower(name)], mbs)
+			}
+			if raw.DLBenchErr != "" {
+				break
+			}
+		}
+		o.logf("workloads: downloader benchmarks done")
+	}
+
 	s.Raw = raw
 	s.Markdown = workMarkdown(raw)
 	return s, nil
@@ -480,6 +503,13 @@ func workMarkdown(raw workRaw) string {
 	} else {
 		fmt.Fprintf(&b, "- Downloader: not measured: %s\n", firstLine(raw.DLSkip))
 	}
+	if raw.DLBenchErr == "" {
+		u, sb := raw.DLBench["unsandboxed"], raw.DLBench["sandboxed"]
+		fmt.Fprintf(&b, "- Cross-check with the downloader's own `BenchmarkDownload{Sandboxed,Unsandboxed}` (one signed 32 MiB file over HTTPS from an httptest server, 3 iterations per run, runs alternated): %.0f vs %.0f MB/s, ratio %s.\n",
+			median(sb), median(u), fmtRatio(median(ratios(sb, u))))
+	} else {
+		fmt.Fprintf(&b, "- The downloader's own benchmarks: not run: %s\n", firstLine(raw.DLBenchErr))
+	}
 	fmt.Fprintf(&b, "\nLandlock's cost per `openat(GOROOT/src/net/http/server.go, O_RDONLY)` + `close`, ns (median of %d fresh processes, best of 9 blocks of ~2 ms thread CPU time each):\n\n", 2*raw.Rounds)
 	b.WriteString("| Landlock domain | ns | Δ ns vs none |\n|---|--:|--:|\n")
 	base := median(raw.Open["none"])
@@ -488,6 +518,27 @@ func workMarkdown(raw workRaw) string {
 		fmt.Fprintf(&b, "| %s | %.0f | %+.0f |\n", m.desc, v, v-base)
 	}
 	return b.String()
+}
+
+var benchMBs = regexp.MustCompile(`\s([0-9.]+) MB/s`)
+
+// runGoBench runs one benchmark of a test binary and returns its MB/s.
+func runGoBench(bin, name string, quick bool) (float64, error) {
+	n := "3x"
+	if quick {
+		n = "1x"
+	}
+	cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", "^"+name+"$", "-test.benchtime", n)
+	cmd.Dir = filepath.Dir(bin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w\n%s", name, err, out)
+	}
+	m := benchMBs.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("%s: no MB/s in the output:\n%s", name, out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
 }
 
 func uintptrOf(p *byte) uintptr { return uintptr(unsafePointer(p)) }
