@@ -21,7 +21,7 @@ import (
 // out (they do not exist yet); packages that exist but fail to build are
 // reported as FAILED.
 var defaultPackages = []string{
-	"./pledge", "./unveil", "./internal/probe", "./internal/filter",
+	"./pledge", "./unveil", "./internal/probe", "./internal/filter:root",
 	"./cmd/unveil", "./examples/downloader", "./internal/security",
 	"./internal/testproc", "./internal/notify", "./ci/matrix/guesttest",
 }
@@ -137,49 +137,10 @@ var guestFiles = map[string]string{
 	"etc/hostname":      "pledgekit-guest\n",
 }
 
-// busyboxCopies are the commands the guest gets as separate copies of the
-// static busybox binary: tests exec them and Landlock tells executables apart
-// by inode, so "allow /bin/true, deny /bin/cat" must not name one file.
-var busyboxCopies = []string{"busybox", "sh", "true", "false", "cat", "echo", "ls", "env", "sleep"}
-
-// busyboxLinks are further busybox applets, as symlinks to /usr/bin/busybox.
-var busyboxLinks = []string{"[", "basename", "chmod", "cp", "cut", "date", "dd", "dirname", "grep", "head",
-	"id", "kill", "ln", "mkdir", "mktemp", "mv", "printf", "ps", "pwd", "readlink", "realpath", "rm", "rmdir",
-	"sed", "seq", "sort", "stat", "tail", "tee", "test", "touch", "tr", "uname", "uniq", "wc", "whoami", "xargs", "yes"}
-
-// installBusybox puts busybox into the guest's /usr/bin (with /bin and
-// /sbin symlinks to it, the merged-/usr layout of Debian 12).
-func installBusybox(root, busybox string) error {
-	data, err := os.ReadFile(busybox)
-	if err != nil {
-		return fmt.Errorf("busybox: %w", err)
-	}
-	bin := filepath.Join(root, "usr", "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		return err
-	}
-	for _, n := range busyboxCopies {
-		if err := os.WriteFile(filepath.Join(bin, n), data, 0o755); err != nil {
-			return err
-		}
-	}
-	for _, n := range busyboxLinks {
-		if err := os.Symlink("busybox", filepath.Join(bin, n)); err != nil {
-			return err
-		}
-	}
-	for _, l := range []string{"bin", "sbin"} {
-		if err := os.Symlink("usr/bin", filepath.Join(root, l)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // build compiles guestinit, probecheck and every planned test package for
-// arch into dir, adds busybox (if busybox is not ""), writes the guest
-// config and packs the initramfs.
-func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, cfg proto.Config, busybox string) *guestBuild {
+// arch into dir, installs the unpacked Debian packages in debs (the guest's
+// /bin/sh and friends), writes the guest config and packs the initramfs.
+func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, cfg proto.Config, debs []string) *guestBuild {
 	start := time.Now()
 	g := &guestBuild{Arch: arch, Root: filepath.Join(dir, "root"), Initramfs: filepath.Join(dir, "initramfs.gz")}
 	defer func() { g.Duration = time.Since(start) }()
@@ -201,8 +162,8 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 			return g
 		}
 	}
-	if busybox != "" {
-		if err := installBusybox(g.Root, busybox); err != nil {
+	if len(debs) > 0 {
+		if err := installUserland(g.Root, debs); err != nil {
 			g.InitErr = err
 			return g
 		}

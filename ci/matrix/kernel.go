@@ -391,8 +391,10 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 }
 
 // fetchDeb downloads package c for arch with apt-get download, unpacks it
-// with dpkg -x and moves its subdirectory keep to parent/<name>_<version>/keep,
-// marking the entry complete. It returns the entry directory.
+// with dpkg -x and moves its subdirectory keep to parent/<name>_<version>/keep
+// (keep "." keeps the whole package except usr/share and gconv modules),
+// marking the entry complete with a .complete file. It returns the entry
+// directory.
 func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidate, arch, keep string) (string, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("package cache: %w", err)
@@ -422,11 +424,24 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 	}
 	final := filepath.Join(parent, cacheEntryName(c))
 	_ = os.RemoveAll(final)
-	if err := os.MkdirAll(final, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(x, keep), filepath.Join(final, keep)); err != nil {
-		return "", fmt.Errorf("package %s %s: %w", c.Name, c.Version, err)
+	if keep == "." {
+		// The whole package, minus documentation and translations.
+		for _, pat := range []string{"usr/share", "usr/lib/*/gconv"} {
+			m, _ := filepath.Glob(filepath.Join(x, pat))
+			for _, d := range m {
+				_ = os.RemoveAll(d)
+			}
+		}
+		if err := os.Rename(x, final); err != nil {
+			return "", fmt.Errorf("package %s %s: %w", c.Name, c.Version, err)
+		}
+	} else {
+		if err := os.MkdirAll(final, 0o755); err != nil {
+			return "", err
+		}
+		if err := os.Rename(filepath.Join(x, keep), filepath.Join(final, keep)); err != nil {
+			return "", fmt.Errorf("package %s %s: %w", c.Name, c.Version, err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(final, ".complete"), []byte(c.Name+" "+c.Version+"\n"), 0o644); err != nil {
 		return "", err
@@ -434,7 +449,7 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 	return final, nil
 }
 
-// Tool returns the directory holding subdirectory keep of the newest
+// Tool returns the directory holding subdirectory keep (see fetchDeb) of the newest
 // installable Debian package name for arch (downloaded into the cache if
 // needed), and the package version. Offline, the newest cached version is
 // used.
@@ -465,7 +480,12 @@ func (s *kernelStore) Tool(ctx context.Context, name, arch, keep string) (dir, v
 		if err != nil {
 			return pkgCandidate{}, err
 		}
-		v, ok := parseAptPolicy(out)[name+":"+arch]
+		pol := parseAptPolicy(out)
+		v, ok := pol[name+":"+arch]
+		if !ok {
+			// apt leaves the qualifier off for the native architecture.
+			v, ok = pol[name]
+		}
 		if !ok {
 			return pkgCandidate{}, fmt.Errorf("apt has no installable %s:%s", name, arch)
 		}

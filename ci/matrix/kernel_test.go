@@ -119,6 +119,7 @@ policy) shift; for p in "$@"; do
   busybox-static:amd64) v=1:1.35.0-4+b1 ;;
   *) v="(none)" ;;
   esac
+  case "$p" in *:amd64) p=${p%:amd64} ;; esac # apt omits the native arch
   printf '%s:\n  Installed: (none)\n  Candidate: %s\n' "$p" "$v"
 done ;;
 esac`,

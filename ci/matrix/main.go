@@ -54,7 +54,7 @@ type options struct {
 	keep              bool
 	verbose           bool
 	list              bool
-	busybox           bool
+	guestDebs         string
 }
 
 func defaultCacheDir() string {
@@ -90,7 +90,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (builds, initramfs, logs)")
 	flag.BoolVar(&o.verbose, "v", false, "stream the guests' consoles")
 	flag.BoolVar(&o.list, "list", false, "print the selected cells and exit")
-	flag.BoolVar(&o.busybox, "busybox", true, "give the guest Debian's busybox-static as /bin/sh, cat, true, ...")
+	flag.StringVar(&o.guestDebs, "guest-debs", strings.Join(defaultGuestDebs, ","), "Debian packages unpacked into the guest (its /bin/sh, coreutils and their libraries); empty for none")
 	flag.Parse()
 	flag.Visit(func(f *flag.Flag) {
 		if f.Name == "pkgs" {
@@ -241,22 +241,28 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	b := &builder{root: root, log: out, goTool: goTool}
 	store := &kernelStore{cacheDir: o.cacheDir, log: out, root: os.Geteuid() == 0}
 	builds := map[string]*guestBuild{}
+	userlandErrs := map[string][]string{}
 	for _, c := range cells {
 		if builds[c.Arch] != nil {
 			continue
 		}
-		busybox := ""
-		if o.busybox {
-			d, v, err := store.Tool(ctx, "busybox-static", c.Arch, "bin")
+		var debs []string
+		var got []string
+		for _, name := range splitList(o.guestDebs) {
+			d, v, err := store.Tool(ctx, name, c.Arch, ".")
 			if err != nil {
-				fmt.Fprintf(out, "matrix: %s guest without busybox (tests that exec /bin/sh, cat, true ... will fail): %v\n", c.Arch, err)
-			} else {
-				busybox = filepath.Join(d, "bin", "busybox")
-				fmt.Fprintf(out, "matrix: %s guest gets busybox-static %s\n", c.Arch, v)
+				fmt.Fprintf(out, "matrix: %s guest without %s: %v\n", c.Arch, name, err)
+				userlandErrs[c.Arch] = append(userlandErrs[c.Arch], fmt.Sprintf("guest package %s unavailable: %v", name, err))
+				continue
 			}
+			debs = append(debs, filepath.Join(d, "."))
+			got = append(got, name+"="+v)
+		}
+		if len(got) > 0 {
+			fmt.Fprintf(out, "matrix: %s guest userland: %s\n", c.Arch, strings.Join(got, " "))
 		}
 		dir := filepath.Join(work, c.Arch)
-		g := b.build(ctx, c.Arch, dir, plans, cfg, busybox)
+		g := b.build(ctx, c.Arch, dir, plans, cfg, debs)
 		builds[c.Arch] = g
 		if g.InitErr != nil {
 			fmt.Fprintf(out, "matrix: %s: %v\n", c.Arch, g.InitErr)
@@ -318,6 +324,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 			}
 		}
 		oc.ProbeBuild = g.ProbeErr
+		oc.SetupErrs = userlandErrs[c.Arch]
 		tmo := o.cellTimeout
 		if tmo == 0 {
 			tmo = 15 * time.Minute

@@ -143,6 +143,7 @@ type cellOutcome struct {
 	Planned    []plannedRun // test binaries expected to report results
 	BuildFails []pkgResult  // packages that did not build
 	ProbeBuild string       // probecheck build error, if any
+	SetupErrs  []string     // incomplete guest setup (missing userland packages)
 	SkipReason string
 	RunErr     string // qemu failed to start, exited non-zero, ...
 	TimedOut   bool
@@ -177,6 +178,9 @@ func (o *cellOutcome) judge() {
 	}
 	for _, b := range o.BuildFails {
 		add("%s did not build for %s: %s", b.Pkg, o.Cell.Arch, firstLine(b.Reason))
+	}
+	for _, e := range o.SetupErrs {
+		add("%s", e)
 	}
 	if o.ProbeBuild != "" {
 		add("probecheck (internal/probe) did not build: %s", firstLine(o.ProbeBuild))

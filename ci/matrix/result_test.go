@@ -106,6 +106,7 @@ func TestJudge(t *testing.T) {
 		{"build failure", func(o *cellOutcome) {
 			o.BuildFails = []pkgResult{{Pkg: "./pledge", Status: "fail", Reason: "exit status 1\npledge/x.go:3: syntax error"}}
 		}, "./pledge did not build"},
+		{"guest userland incomplete", func(o *cellOutcome) { o.SetupErrs = []string{"guest package dash unavailable: x"} }, "dash unavailable"},
 		{"qemu failed", func(o *cellOutcome) { o.RunErr = "qemu-system-x86_64 exited with status 1" }, "exited with status 1"},
 		{"init error", func(o *cellOutcome) {
 			o.Guest = parseConsole(strings.Replace(goodConsole, "done status=ok failed=0", `done status=error error="read guest config: no such file"`, 1))

@@ -300,7 +300,9 @@ func (r *runner) userTmp(user string) (string, error) {
 			return dir, err
 		}
 	}
-	return dir, nil
+	// Like /tmp: tests that hand a t.TempDir() to another user must be able
+	// to reach it through TMPDIR.
+	return dir, os.Chmod(dir, 0o1777)
 }
 
 func (r *runner) env(user string) []string {
