@@ -21,11 +21,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/loader"
 )
 
 // Notif is one system call the kernel holds for the supervisor
@@ -133,32 +134,22 @@ func (l *Listener) Valid(id uint64) bool {
 }
 
 // Install sets no_new_privs and installs the classic BPF program on the
-// calling OS thread only (no TSYNC), returning the listener descriptor when
-// listener is true (-1 otherwise). The caller must have locked its
-// goroutine to the thread (runtime.LockOSThread) and must execve from that
-// same thread: only this thread and what it execs or creates afterwards are
-// filtered. The listener descriptor is close-on-exec.
+// calling OS thread only (no TSYNC), through internal/loader, returning
+// the listener descriptor when listener is true (-1 otherwise). The caller
+// must have locked its goroutine to the thread (runtime.LockOSThread) and
+// must execve from that same thread: only this thread and what it execs or
+// creates afterwards are filtered (the loader keeps the goroutine locked
+// to it for good). The listener descriptor is close-on-exec.
 func Install(prog []unix.SockFilter, listener bool) (int, error) {
-	if len(prog) == 0 {
-		return -1, errors.New("notify: empty filter program")
-	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return -1, fmt.Errorf("notify: prctl(PR_SET_NO_NEW_PRIVS): %w", err)
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	flags := uintptr(0)
+	var flags loader.Flags
 	if listener {
-		flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+		flags |= loader.NewListener
 	}
-	r, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
-	runtime.KeepAlive(prog)
-	if e != 0 {
-		return -1, fmt.Errorf("notify: seccomp(SECCOMP_SET_MODE_FILTER): %w", e)
+	fd, err := loader.Install(prog, flags)
+	if err != nil {
+		return -1, fmt.Errorf("notify: %w", err)
 	}
-	if !listener {
-		return -1, nil
-	}
-	return int(r), nil
+	return fd, nil
 }
 
 // ReadMem reads n bytes at addr of process pid's memory.
