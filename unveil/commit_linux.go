@@ -5,10 +5,12 @@ package unveil
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"syscall"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/report"
@@ -31,6 +33,22 @@ var commitMu sync.Mutex
 // stack at most 16 (ErrTooManyLayers).
 func (r *Ruleset) Commit() (*report.Report, error) {
 	return r.commit(planOptions{})
+}
+
+// CommitThread is Commit for the calling OS thread alone, for a program
+// about to execute another: it locks the calling goroutine to its OS
+// thread for good (runtime.LockOSThread, never undone, so that the Go
+// runtime never hands the restricted thread to another goroutine), sets
+// no_new_privs on that thread, and enforces the ruleset as one new
+// Landlock layer on it alone. What the thread executes or starts
+// afterwards inherits the layer; the process's other threads are not
+// restricted. Call syscall.Exec next, from the same goroutine. A running
+// Go program, whose goroutines move between threads, needs Commit.
+//
+// The report and errors are Commit's.
+func (r *Ruleset) CommitThread() (*report.Report, error) {
+	runtime.LockOSThread() // never unlocked: see above
+	return r.commit(planOptions{thread: true})
 }
 
 func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
@@ -74,7 +92,11 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	defer commitMu.Unlock()
 	// Not BestEffort: the config holds only rights the probe verified, and
 	// anything go-landlock cannot enforce must be an error, not a no-op.
-	if err := cfg.Restrict(rules...); err != nil {
+	restrict := cfg.Restrict
+	if opt.thread {
+		restrict = func(rules ...landlock.Rule) error { return restrictThread(cfg, rules) }
+	}
+	if err := restrict(rules...); err != nil {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
 		}
@@ -96,4 +118,26 @@ func (e *layersError) Is(target error) bool { return target == ErrTooManyLayers 
 func noNewPrivs() bool {
 	v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
 	return err == nil && v == 1
+}
+
+// restrictThread enforces cfg on the calling thread only, which the caller
+// has locked. go-landlock builds the ruleset (the same validation as
+// Restrict); the thread enforces it itself, as go-landlock documents for
+// NewRulesetFD.
+func restrictThread(cfg landlock.Config, rules []landlock.Rule) error {
+	fd, flags, err := cfg.NewRulesetFD(rules...)
+	if err != nil {
+		return err
+	}
+	if fd < 0 {
+		return nil // nothing to restrict (plan returns earlier in that case)
+	}
+	defer unix.Close(fd)
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	}
+	if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {
+		return fmt.Errorf("landlock_restrict_self: %w", err)
+	}
+	return nil
 }

@@ -88,6 +88,17 @@
 // keep such pairs on one thread (runtime.LockOSThread). The report marks
 // scopes partial on those kernels.
 //
+// # Landlock rights directly (Ruleset only)
+//
+// AllowFS adds a rule with Landlock filesystem rights instead of OpenBSD
+// permissions, as a Landlock Config path_beneath rule does, and HandleFS
+// chooses which rights a ruleset restricts (for example execution alone).
+// Such rules add up with Unveil rules, as all Landlock rules do.
+//
+// CommitThread enforces a ruleset on the calling OS thread alone, for a
+// launcher that executes a program right afterwards from that thread;
+// Commit restricts every thread, as a running Go program needs.
+//
 // # Kernels without Landlock, or with an old one
 //
 // The internal probe verifies the Landlock ABI by creating a ruleset with

@@ -167,6 +167,8 @@ type planOptions struct {
 	// used to word the unix-socket item.
 	promises      promises.Set
 	promisesKnown bool
+	// thread: the layer is for the calling thread alone (CommitThread).
+	thread bool
 }
 
 func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
@@ -196,6 +198,7 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 	}
 
 	r.planPaths(p, res, need, unavailable, opt)
+	r.planRaw(p, res, need, unavailable, opt)
 	r.planNet(p, res, need, unavailable)
 	if r.scopes != 0 {
 		what := "scopes " + r.scopes.String()
@@ -206,7 +209,10 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 			if r.scopes&ScopeAbstractUnix != 0 {
 				p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 			}
-			if abi < 8 {
+			if opt.thread {
+				p.add(report.LayerLandlockScope, what, report.Enforced,
+					"denied towards processes outside this sandbox: the calling thread and what it starts or executes afterwards; the process's other threads are outside")
+			} else if abi < 8 {
 				// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
 				// landlock_restrict_self itself and gets a domain of its
 				// own, with the same rules; scopes compare domains.
@@ -376,7 +382,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	} else {
 		need(UnixSockets)
 	}
-	if res.Cgo && abi < 8 && p.handledFS&accList != 0 {
+	if !opt.thread && res.Cgo && abi < 8 && p.handledFS&accList != 0 {
 		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
 			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
 	}

@@ -178,6 +178,8 @@ type Ruleset struct {
 	require    uint16 // bit per Protection
 	implied    promises.Set
 	hasImplied bool
+	raw        []rawRule // AllowFS rules, one per path
+	rawHandled uint64    // rights HandleFS and AllowFS handle
 
 	// probe replaces probe.Get() (tests play other kernels with it).
 	probe *probe.Result
@@ -303,7 +305,8 @@ func (r *Ruleset) Implied(ps promises.Set) *Ruleset {
 
 // empty reports whether the ruleset asks for nothing at all.
 func (r *Ruleset) empty() bool {
-	return len(r.paths) == 0 && !r.connectTCP.on && !r.bindTCP.on && !r.bindUDP.on && !r.sendUDP.on && r.scopes == 0
+	return len(r.paths) == 0 && !r.connectTCP.on && !r.bindTCP.on && !r.bindUDP.on && !r.sendUDP.on && r.scopes == 0 &&
+		r.rawHandled == 0
 }
 
 func (r *Ruleset) probeResult() *probe.Result {

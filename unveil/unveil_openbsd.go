@@ -55,6 +55,14 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 	nope(r.bindUDP.on, UDP, "udp bind")
 	nope(r.sendUDP.on, UDP, "udp connect/send")
 	nope(r.scopes != 0, Scopes, "scopes "+r.scopes.String())
+	if r.rawHandled != 0 {
+		// Landlock rights have no unveil(2) counterpart; dropping the
+		// rules would leave the handled rights unrestricted.
+		if r.required(Paths) {
+			errs = append(errs, fmt.Errorf("unveil: required protection %q: %w: OpenBSD has no Landlock rights (HandleFS, AllowFS)", Paths, ErrLandlockUnavailable))
+		}
+		rep.Add(report.LayerLandlockFS, "Landlock rights (HandleFS, AllowFS)", report.Dropped, "no OpenBSD counterpart; not restricted")
+	}
 	if len(errs) > 0 {
 		return rep, errs[0]
 	}
@@ -66,3 +74,7 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 	}
 	return rep, nil
 }
+
+// CommitThread is Commit: OpenBSD's unveil(2) applies to the whole
+// process, which includes the calling thread.
+func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }

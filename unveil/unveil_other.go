@@ -46,3 +46,6 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 	rep.Add(report.LayerLandlockFS, "paths", report.Dropped, "no Landlock on "+runtime.GOOS)
 	return rep, fmt.Errorf("%w: %w", ErrLandlockUnavailable, unsupported("Commit"))
 }
+
+// CommitThread fails as Commit does.
+func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }
