@@ -210,6 +210,35 @@ func rawLandlock(dirs []string) error {
 	return nil
 }
 
+// rawLandlockABI2 restricts this thread with a ruleset that handles only
+// the rights of Landlock ABI 1 and 2 (no truncate, no device ioctl), with
+// one rule granting read access beneath dir.
+func rawLandlockABI2(dir string) error {
+	const rights = (1 << 14) - 1 // ABI 1 (bits 0..12) and REFER (bit 13)
+	attr := unix.LandlockRulesetAttr{Handled_access_fs: rights}
+	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), 8, 0) // ABI 1 attribute size
+	if e != 0 {
+		return fmt.Errorf("landlock_create_ruleset: %w", e)
+	}
+	defer unix.Close(int(fd))
+	pfd, err := unix.Open(dir, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pfd)
+	pb := unix.LandlockPathBeneathAttr{Allowed_access: 1<<2 | 1<<3, Parent_fd: int32(pfd)} // read_file, read_dir
+	if _, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, fd, unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&pb)), 0, 0, 0); e != 0 {
+		return fmt.Errorf("landlock_add_rule: %w", e)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0); e != 0 {
+		return fmt.Errorf("landlock_restrict_self: %w", e)
+	}
+	return nil
+}
+
 type applyRaw struct {
 	Rounds int
 	US     map[string][]float64

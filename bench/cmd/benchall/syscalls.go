@@ -199,7 +199,7 @@ type progInfo struct {
 
 func benchSyscalls(o *options) (section, error) {
 	var s section
-	rounds := o.roundsOr(11)
+	rounds := o.roundsOr(21)
 	// Programs of the compared configurations.
 	ours, err := progs.Ours(benchPromises)
 	if err != nil {

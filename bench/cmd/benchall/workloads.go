@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -23,6 +24,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/bench/internal/progs"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/unveil"
 )
@@ -149,6 +151,7 @@ type walkResult struct {
 }
 
 func walkTree(root string) (files int, n int64, err error) {
+	buf := make([]byte, 64<<10)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -156,13 +159,23 @@ func walkTree(root string) (files int, n int64, err error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		b, err := os.ReadFile(p)
+		f, err := os.Open(p)
 		if err != nil {
 			return err
 		}
+		for {
+			k, err := f.Read(buf)
+			n += int64(k)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				f.Close()
+				return err
+			}
+		}
 		files++
-		n += int64(len(b))
-		return nil
+		return f.Close()
 	})
 	return files, n, err
 }
@@ -182,13 +195,18 @@ func childWalk() (any, error) {
 			return nil, err
 		}
 	}
+	if mode == "allow-all filter" {
+		if err := progs.Install(progs.Floor1()); err != nil {
+			return nil, err
+		}
+	}
 	if mode == "pledge" || mode == "both" {
 		if _, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyKill}); err != nil {
 			return nil, err
 		}
 	}
 	res := walkResult{MS: math.Inf(1), CPU: math.Inf(1)}
-	reps := 2
+	reps := 5
 	if os.Getenv("PKBENCH_QUICK") != "" {
 		reps = 1
 	}
@@ -215,6 +233,8 @@ var openModes = []struct{ name, desc string }{
 	{"rule at GOROOT/src", "one rule `r` on GOROOT/src (3 levels up)"},
 	{"rule at /", "one rule `r` on / (walk to the root)"},
 	{"2 layers at parent", "two layers, each with a rule on the file's directory"},
+	{"rw rule at parent", "one rule `rw` on the file's directory (write grants truncate)"},
+	{"ABI 2 rule at parent", "raw ruleset handling only the ABI 1-2 rights (no truncate, no ioctl), one rule on the file's directory (this thread only)"},
 }
 
 func childOpen() (any, error) {
@@ -231,6 +251,13 @@ func childOpen() (any, error) {
 		dirs = []string{"/"}
 	case "2 layers at parent":
 		dirs = []string{filepath.Dir(file), filepath.Dir(file)}
+	case "rw rule at parent":
+		dirs = []string{filepath.Dir(file)}
+	case "ABI 2 rule at parent":
+		runtime.LockOSThread() // the domain is this thread's only
+		if err := rawLandlockABI2(filepath.Dir(file)); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("unknown mode %q", mode)
 	}
@@ -240,7 +267,11 @@ func childOpen() (any, error) {
 	}
 	for l := 0; l < layers && len(dirs) > 0; l++ {
 		rs := unveil.New()
-		if err := rs.Unveil(dirs[l], "r"); err != nil {
+		perm := "r"
+		if mode == "rw rule at parent" {
+			perm = "rw"
+		}
+		if err := rs.Unveil(dirs[l], perm); err != nil {
 			return nil, err
 		}
 		if _, err := rs.Commit(); err != nil {
@@ -354,7 +385,7 @@ func runDownload(o *options, s *dlSetup, sandbox bool, round int) (mbs, cpuMS fl
 
 func benchWorkloads(o *options) (section, error) {
 	var s section
-	rounds := o.roundsOr(5)
+	rounds := o.roundsOr(7)
 	raw := workRaw{Rounds: rounds, HTTP: map[string][]float64{}, HTTPCPU: map[string][]float64{}, Walk: map[string][]float64{}, WalkCPU: map[string][]float64{},
 		Open: map[string][]float64{}, Download: map[string][]float64{}, DLCPU: map[string][]float64{}, DLBench: map[string][]float64{}}
 	dur := 5 * time.Second
@@ -386,7 +417,7 @@ func benchWorkloads(o *options) (section, error) {
 	}
 
 	// File walk.
-	walkModes := []string{"none", "unveil", "pledge", "both"}
+	walkModes := []string{"none", "unveil", "pledge", "both", "allow-all filter"}
 	for r := range rounds {
 		for i := range walkModes {
 			m := walkModes[(i+r)%len(walkModes)]
@@ -485,7 +516,7 @@ func workMarkdown(raw workRaw) string {
 			median(u), median(sb), fmtRatio(median(ratios(sb, u))), median(cu), median(cs), fmtRatio(median(ratios(cu, cs))))
 	}
 	u, cu := raw.Walk["none"], raw.WalkCPU["none"]
-	for _, m := range []string{"unveil", "pledge", "both"} {
+	for _, m := range []string{"unveil", "pledge", "both", "allow-all filter"} {
 		w, cw := raw.Walk[m], raw.WalkCPU[m]
 		fmt.Fprintf(&b, "| walk+read GOROOT/src (%d files, %.0f MB), %s: ms | %.0f | %.0f | %s | %.0f | %.0f | %s |\n",
 			raw.WalkFiles, float64(raw.WalkBytes)/1e6, m, median(u), median(w), fmtRatio(median(ratios(u, w))), median(cu), median(cw), fmtRatio(median(ratios(cu, cw))))
@@ -497,7 +528,7 @@ func workMarkdown(raw workRaw) string {
 			float64(raw.DLBytes)/1e6, median(u), median(sb), fmtRatio(median(ratios(sb, u))), median(cu), median(cs), fmtRatio(median(ratios(cu, cs))))
 	}
 	b.WriteString("\n- HTTP: a net/http server returning 1000 bytes, in a child process; sandboxed = `unveil.New().BindTCP().ConnectTCP().Scope(signal, abstract unix).Commit()` (no paths: the file system is hidden) then `pledge.Pledge(\"stdio inet\", \"\")` (default penalty, supervisor), after `Listen`. Load: `" + raw.WrkCommand + "` (127.0.0.1 only); CPU is the server process's, divided by the requests wrk completed.\n")
-	b.WriteString("- Walk: `filepath.WalkDir` over GOROOT/src reading every regular file with `os.ReadFile`, best of 2 walks in each fresh process after one warm-up walk before the sandbox (CPU: of the whole process, GC included); unveil = one rule `r` on GOROOT/src; pledge = `pledge.Apply(\"stdio rpath\", PenaltyKill)`; both = the two.\n")
+	b.WriteString("- Walk: `filepath.WalkDir` over GOROOT/src reading every regular file (os.Open, Read into one 64 KiB buffer until EOF, Close), best of 5 walks in each fresh process after one warm-up walk before the sandbox (CPU: of the whole process, GC included); unveil = one rule `r` on GOROOT/src; pledge = `pledge.Apply(\"stdio rpath\", PenaltyKill)`; both = the two; allow-all filter = a one-instruction ALLOW seccomp filter (floor 1 of section 1: what any filter costs, whatever its shape).\n")
 	if raw.DLSkip == "" {
 		b.WriteString("- Downloader: the examples/downloader binary, `--list L --cache fresh-dir -q --parallel 4` against a Go HTTP file server on 127.0.0.1 serving 4 random files, sandboxed (default: Landlock + pledge in the fetch and verify children) vs `--disable-sandbox`; wall time of the whole run (parent, children, hashing, moving into the cache); CPU of the downloader and the children it waited for.\n")
 	} else {
