@@ -332,6 +332,7 @@ func isListener(fd int) bool {
 // answered, since the process sends them before it makes further calls.
 func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
+	killed := false
 	for {
 		n, err := l.Recv()
 		if errors.Is(err, notify.ErrDone) {
@@ -359,7 +360,12 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 			continue // the caller died meanwhile; its pid may be reused
 		}
 		if tgid == target {
-			fmt.Fprintln(os.Stderr, v.String())
+			// Several threads may be refused before SIGKILL lands (Go's
+			// resolver dials A and AAAA at once): print the first only.
+			if !killed {
+				killed = true
+				fmt.Fprintln(os.Stderr, v.String())
+			}
 			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
 			continue
 		}

@@ -26,4 +26,7 @@ func TestHello(t *testing.T) {
 	if !strings.Contains(r.Stderr, "pledge: denied socket(") || !strings.Contains(r.Stderr, `needs promise "inet"`) {
 		t.Fatalf("no violation message\n%s", r)
 	}
+	if n := strings.Count(r.Stderr, "pledge: denied"); n != 1 {
+		t.Fatalf("the violation is reported %d times, want once\n%s", n, r)
+	}
 }
