@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/landlock-lsm/go-landlock/landlock"
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/bench/internal/bpfrun"
+	"github.com/pledgekit/pledgekit/bench/internal/progs"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -27,6 +30,9 @@ var applyCases = []struct{ name, desc string }{
 	{"pledge-small", "`pledge.Apply(\"stdio\", PenaltyKill)`"},
 	{"pledge-large", "`pledge.Apply(<every promise with a Linux meaning but error>, PenaltyKill)`"},
 	{"pledge-eperm", "`pledge.Apply(\"stdio rpath wpath cpath inet dns\", PenaltyEPERM)`"},
+	{"compile-only", "`pledge.Program(\"stdio rpath wpath cpath inet dns\", PenaltyKill)`: compiling the filter, nothing installed (part of pledge-eperm)"},
+	{"install-only", "the same program, compiled before the clock starts, installed with no_new_privs + seccomp(TSYNC) (the kernel's part: copy, cBPF→eBPF, JIT, action-cache bitmaps)"},
+	{"install-floor1", "a one-instruction ALLOW filter installed the same way"},
 	{"unveil-small", "`unveil.New()`, 3 directories (2 r, 1 rwc), `Commit()`"},
 	{"unveil-large", "`unveil.New()`, 64 directories (63 r, 1 rwc), `Commit()`"},
 	{"golandlock-small", "go-landlock v0.11.2 `V7.BestEffort().RestrictPaths(RODirs(2), RWDirs(1))`"},
@@ -98,6 +104,15 @@ func childApply() (any, error) {
 		}
 	}
 	kill := pledge.Options{Penalty: pledge.PenaltyKill, Fallback: pledge.FallbackPenalty}
+	var prog []bpfrun.Insn
+	switch c {
+	case "install-only":
+		if prog, err = progs.Ours("stdio rpath wpath cpath inet dns"); err != nil {
+			return nil, err
+		}
+	case "install-floor1":
+		prog = progs.Floor1()
+	}
 	c0 := processCPU()
 	t0 := time.Now()
 	switch c {
@@ -132,6 +147,10 @@ func childApply() (any, error) {
 		kill.Promises = ps
 		_, err = pledge.Apply(kill)
 		res.Parts["pledge"] = us(time.Since(t1))
+	case "compile-only":
+		_, err = pledge.Program("stdio rpath wpath cpath inet dns", runtime.GOARCH, pledge.PenaltyKill)
+	case "install-only", "install-floor1":
+		err = progs.Install(prog)
 	case "pledge-small":
 		kill.Promises = "stdio"
 		_, err = pledge.Apply(kill)
