@@ -1,22 +1,19 @@
 package main
 
-// Landlock rulesets for the exec'd program, applied with the raw system
-// calls to the calling thread only (the thread that then calls execve), in
-// layers: every layer must allow an access.
-//
-// TEMPORARY: the unveil package's ruleset API is being written in parallel;
-// once it can build a ruleset for one thread from explicit handled rights
-// and per-file rules, this file should use it.
+// Landlock rulesets for the executed program, in layers (every layer must
+// allow an access): the plan describes them as data (it travels to the
+// stage as JSON, and the supervisor reads it to explain denials); the
+// unveil package enforces each one, on the thread that then calls execve.
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
 
 const (
@@ -37,8 +34,6 @@ const (
 	llTruncate    = unix.LANDLOCK_ACCESS_FS_TRUNCATE
 	llIoctlDev    = unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
 	llResolveUnix = unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
-
-	llFileRights = llExecute | llWriteFile | llReadFile | llTruncate | llIoctlDev
 
 	llNetBindTCP    = unix.LANDLOCK_ACCESS_NET_BIND_TCP
 	llNetConnectTCP = unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
@@ -129,75 +124,67 @@ func (l *llLayer) allows(path string, need uint64) bool {
 	return need&^got == 0
 }
 
-type rulesetAttr struct {
-	handledFS  uint64
-	handledNet uint64
-	scoped     uint64
-}
-
-type pathBeneathAttr struct {
-	allowed  uint64
-	parentFd int32
-}
-
-type netPortAttr struct {
-	allowed uint64
-	port    uint64
-}
-
-// restrict enforces the layer on the calling thread. no_new_privs must
-// already be set (or the caller have CAP_SYS_ADMIN).
-func (l *llLayer) restrict() error {
-	attr := rulesetAttr{handledFS: l.HandledFS, handledNet: l.HandledNet, scoped: l.Scoped}
-	size := unsafe.Sizeof(attr)
-	if l.Scoped == 0 {
-		size = 16
-		if l.HandledNet == 0 {
-			size = 8
-		}
-	}
-	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
-	if e != 0 {
-		return fmt.Errorf("landlock_create_ruleset (%s): %w", l.Name, e)
-	}
-	defer unix.Close(int(fd))
+// ruleset turns the layer into an unveil.Ruleset with exactly the
+// layer's handled rights, rules and scopes. A rule's rights are cut to
+// the handled ones (a right the layer does not handle is not restricted,
+// so granting it would change nothing). Require: whatever this kernel
+// cannot enforce fails the commit instead of being dropped (the plan only
+// asks for what the probe verified).
+func (l *llLayer) ruleset() (*uv.Ruleset, error) {
+	rs := uv.New().Require().HandleFS(l.HandledFS)
 	for _, r := range l.Paths {
-		pfd, err := unix.Open(r.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue
+		if err := rs.AllowFS(r.Path, r.Access&l.HandledFS); err != nil {
+			return nil, err
+		}
+	}
+	net := []struct {
+		bit   uint64
+		allow func(...uint16) *uv.Ruleset
+	}{
+		{llNetConnectTCP, rs.ConnectTCP},
+		{llNetBindTCP, rs.BindTCP},
+		{unix.LANDLOCK_ACCESS_NET_BIND_UDP, rs.BindUDP},
+		{unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, rs.ConnectUDP},
+	}
+	known := uint64(0)
+	for _, n := range net {
+		known |= n.bit
+		if l.HandledNet&n.bit == 0 {
+			continue
+		}
+		var ports []uint16
+		for _, p := range l.Ports {
+			if p.Access&n.bit != 0 {
+				ports = append(ports, p.Port)
 			}
-			return fmt.Errorf("landlock rule for %s: %w", r.Path, err)
 		}
-		access := r.Access & l.HandledFS
-		var st unix.Stat_t
-		if unix.Fstat(pfd, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			access &= llFileRights
-		}
-		if access == 0 {
-			unix.Close(pfd)
-			continue
-		}
-		pb := pathBeneathAttr{allowed: access, parentFd: int32(pfd)}
-		_, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, fd, unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&pb)), 0, 0, 0)
-		unix.Close(pfd)
-		if e != 0 {
-			return fmt.Errorf("landlock rule for %s (access %#x): %w", r.Path, access, e)
-		}
+		n.allow(ports...) // no ports: every port is denied
 	}
-	for _, p := range l.Ports {
-		np := netPortAttr{allowed: p.Access & l.HandledNet, port: uint64(p.Port)}
-		if np.allowed == 0 {
-			continue
-		}
-		_, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, fd, 2 /* LANDLOCK_RULE_NET_PORT */, uintptr(unsafe.Pointer(&np)), 0, 0, 0)
-		if e != 0 {
-			return fmt.Errorf("landlock rule for port %d: %w", p.Port, e)
-		}
+	if bad := l.HandledNet &^ known; bad != 0 {
+		return nil, fmt.Errorf("unknown Landlock network rights %#x", bad)
 	}
-	_, _, e = unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0)
-	if e != 0 {
-		return fmt.Errorf("landlock_restrict_self (%s): %w", l.Name, e)
+	if l.Scoped&unix.LANDLOCK_SCOPE_SIGNAL != 0 {
+		rs.Scope(uv.ScopeSignal)
+	}
+	if l.Scoped&unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET != 0 {
+		rs.Scope(uv.ScopeAbstractUnix)
+	}
+	if bad := l.Scoped &^ (unix.LANDLOCK_SCOPE_SIGNAL | unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET); bad != 0 {
+		return nil, fmt.Errorf("unknown Landlock scopes %#x", bad)
+	}
+	return rs, nil
+}
+
+// restrict enforces the layer on the calling thread alone, which then
+// calls execve (unveil.Ruleset.CommitThread: it also sets no_new_privs on
+// the thread and keeps the goroutine locked to it).
+func (l *llLayer) restrict() error {
+	rs, err := l.ruleset()
+	if err == nil {
+		_, err = rs.CommitThread()
+	}
+	if err != nil {
+		return fmt.Errorf("layer %s: %w", l.Name, err)
 	}
 	return nil
 }

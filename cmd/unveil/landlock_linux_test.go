@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pledgekit/pledgekit/internal/probe"
 )
 
@@ -156,5 +158,27 @@ func TestPolicyScopes(t *testing.T) {
 				t.Errorf("with the signal scope: %v", r)
 			}
 		})
+	}
+}
+
+// A layer with rights the command does not know is an error, not a
+// ruleset that silently handles less.
+func TestLayerRulesetUnknownRights(t *testing.T) {
+	for _, l := range []llLayer{
+		{Name: "fs", HandledFS: 1 << 40},
+		{Name: "net", HandledNet: 1 << 20},
+		{Name: "scope", Scoped: 1 << 10},
+	} {
+		if l.Name == "fs" {
+			l.Paths = []pathRule{{Path: "/", Access: 1 << 40}}
+		}
+		if _, err := l.ruleset(); err == nil {
+			t.Errorf("layer %+v: no error", l)
+		}
+	}
+	l := llLayer{Name: "ok", HandledFS: llReadFile, HandledNet: llNetConnectTCP, Scoped: unix.LANDLOCK_SCOPE_SIGNAL,
+		Paths: []pathRule{{Path: "/etc", Access: llReadFile | llWriteFile}}, Ports: []portRule{{Port: 443, Access: llNetConnectTCP}}}
+	if _, err := l.ruleset(); err != nil {
+		t.Errorf("layer %+v: %v", l, err)
 	}
 }
