@@ -244,10 +244,16 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 	}
 	esrch := pr.SeccompFlags[probe.FlagTSyncESRCH]
 	eff, why := st.effectivePenalty(pen, pr, esrch)
-	var sup *supervisor
+	sup, prestarted := takePrestarted(), false
+	if sup != nil && eff != PenaltyAbort {
+		sup.abort()
+		sup = nil
+	}
 	if eff == PenaltyAbort {
 		var err error
-		if sup, err = startSupervisor(ps); err != nil {
+		if sup != nil {
+			prestarted = true
+		} else if sup, err = startSupervisor(ps); err != nil {
 			eff, why = PenaltyTrap, err.Error()
 		}
 	}
@@ -272,7 +278,11 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 	}
 
 	if sup != nil {
-		return st.installSupervised(sup, ps, pen, fb, prog, esrch, rep)
+		err := st.installSupervised(sup, ps, pen, fb, prog, esrch, rep)
+		if err == nil && prestarted && st.sup == sup && writeAllowed(ps) {
+			sup.update(ps) // it was started before the promises were known
+		}
+		return err
 	}
 	if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/hooks"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -93,6 +94,12 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	// Not BestEffort: the config holds only rights the probe verified, and
 	// anything go-landlock cannot enforce must be an error, not a no-op.
 	restrict := cfg.Restrict
+	if !opt.thread {
+		// Package pledge, when linked in, starts its violation supervisor
+		// now: once Landlock is enforced, re-executing this binary may be
+		// forbidden.
+		hooks.BeforeLandlock()
+	}
 	if opt.thread {
 		restrict = func(rules ...landlock.Rule) error { return restrictThread(cfg, rules) }
 	}
