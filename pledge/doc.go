@@ -68,6 +68,15 @@
 // Apply does so only with FallbackPenalty, and the report says which and
 // why.
 //
+// Because the supervisor is this program's binary, it must start before a
+// Landlock domain that may not grant executing the binary. A pledge starts
+// it before committing pending unveils; and when the program commits
+// unveils itself first (UnveilBlock, unveil.Ruleset.Commit — OpenBSD's
+// usual order) while no filter is installed, the supervisor is started
+// just before Landlock is enforced and kept for the first pledge. A pledge
+// with another penalty sends it away; a program that never pledges keeps
+// one idle supervisor process until it exits.
+//
 // Other penalties: PenaltyKill (SIGSYS, nothing printed; the kernel's
 // audit log records the call), PenaltyTrap (SIGSYS: a Go program crashes
 // with a traceback naming the function that made the call), PenaltyEPERM
