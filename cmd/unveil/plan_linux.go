@@ -595,7 +595,15 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
-			p.readLayer = &p.Layers[len(p.Layers)-1]
+			if em.HandledFS&llReadFile != 0 {
+				// Only a layer that restricts reading answers the
+				// supervisor's question "may the loader read this?"; the
+				// exec-only layer of a static program allows every read
+				// (it does not handle reading), and taking it for the
+				// read restriction let a static program without rpath
+				// open any file read-only in supervised mode.
+				p.readLayer = &p.Layers[len(p.Layers)-1]
+			}
 		}
 	}
 	p.Landlock = len(p.Layers) > 0

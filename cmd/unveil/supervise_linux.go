@@ -246,7 +246,7 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 	}
 	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
 		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
-	if !allowed && readOnly && e.p.readLayer != nil && len(c.paths) == 1 {
+	if !allowed && readOnly && e.p.readLayer != nil && e.p.readLayer.HandledFS&llReadFile != 0 && len(c.paths) == 1 {
 		// A dynamic program without rpath: its loader may read its own
 		// files; Landlock (the promises layer) enforces which.
 		path, _ := cleanAbs(c.paths[0])
