@@ -231,3 +231,39 @@ func TestX32Syscalls(t *testing.T) {
 		})
 	}
 }
+
+// uretprobe (335) and uprobe (336) are the one hole in seccomp by the
+// kernel's own design: since Linux 6.13 (and in stable kernels that took
+// the change) seccomp lets them through whatever a filter says, because
+// only the kernel's uprobe trampolines may call them. Called from anywhere
+// else, the kernel refuses them itself: uretprobe kills the caller with
+// SIGILL, uprobe fails with ENXIO. Either way (the kernel's refusal, or
+// SIGSYS from the filter on kernels without the exception) the call does
+// nothing for the caller; it must never succeed.
+func TestUprobeSyscalls(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		nr   uintptr
+	}{{"uretprobe", 335}, {"uprobe", 336}} {
+		t.Run(c.name, func(t *testing.T) {
+			r := testproc.Run(t, "uprobe", func() {
+				apply("stdio", pledge.PenaltyKill)
+				_, _, e := unix.RawSyscall(c.nr, 0, 0, 0)
+				say("survived: %s", errnoName(e))
+			})
+			if !strings.Contains(r.Stdout, "pledged\n") || strings.Contains(r.Stdout, "survived: success") {
+				t.Fatalf("want a refusal by the kernel or death by SIGSYS (filter)\n%s", r)
+			}
+			switch {
+			case strings.Contains(r.Stdout, "survived: "):
+				t.Logf("%s: exempt from seccomp on this kernel; the kernel refused the call itself (%s)", c.name, strings.TrimSpace(lineOf(r.Stdout, "survived: ")))
+			case r.Signaled(syscall.SIGSYS):
+				t.Logf("%s: refused by the filter (this kernel does not exempt it)", c.name)
+			case r.Signaled(syscall.SIGILL) || strings.Contains(r.Stderr, "SIGILL"):
+				t.Logf("%s: exempt from seccomp on this kernel; the kernel killed the caller with SIGILL", c.name)
+			default:
+				t.Fatalf("want death by SIGILL or SIGSYS\n%s", r)
+			}
+		})
+	}
+}
