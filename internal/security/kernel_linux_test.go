@@ -343,3 +343,34 @@ func TestKillEveryone(t *testing.T) {
 		})
 	}
 }
+
+// With the default (abort) penalty a supervisor process answers the
+// filter's notifications. A pledged process with "proc" can kill it; the
+// kernel then answers every notified call with ENOSYS: refused, never run.
+func TestAbortSupervisorKilled(t *testing.T) {
+	r := testproc.Run(t, "supervisor", func() {
+		apply("stdio rpath proc", pledge.PenaltyAbort)
+		// The supervisor is a child of this process.
+		ents, err := os.ReadDir("/proc")
+		must("list /proc", err)
+		killed := 0
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || statusField("/proc/"+e.Name()+"/status", "PPid") != strconv.Itoa(os.Getpid()) {
+				continue
+			}
+			must("kill supervisor", unix.Kill(pid, unix.SIGKILL))
+			var ws unix.WaitStatus
+			unix.Wait4(pid, &ws, 0, nil)
+			killed++
+		}
+		say("killed %d", killed)
+		say("socket: %s", errnoName(raw(unix.SYS_SOCKET, true, unix.AF_INET, unix.SOCK_STREAM, 0)))
+		say("memfd_create: %s", errnoName(raw(unix.SYS_MEMFD_CREATE, true, ptr("x"), 0)))
+	})
+	if lineOf(r.Stdout, "killed ") == "0" {
+		t.Fatalf("no supervisor found to kill (did the abort penalty fall back?)\n%s", r)
+	}
+	// ENOSYS: the kernel's answer for a notification nobody listens to.
+	wantLines(t, r, "socket: ENOSYS", "memfd_create: ENOSYS")
+}
