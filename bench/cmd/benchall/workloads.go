@@ -34,6 +34,7 @@ type workRaw struct {
 	HTTP       map[string][]float64 // requests/s
 	HTTPCPU    map[string][]float64 // server CPU µs per request
 	HTTPSkip   string               `json:",omitempty"`
+	HTTPRounds int
 	Walk       map[string][]float64 // ms
 	WalkCPU    map[string][]float64 // ms
 	WalkFiles  int
@@ -388,17 +389,18 @@ func benchWorkloads(o *options) (section, error) {
 	rounds := o.roundsOr(7)
 	raw := workRaw{Rounds: rounds, HTTP: map[string][]float64{}, HTTPCPU: map[string][]float64{}, Walk: map[string][]float64{}, WalkCPU: map[string][]float64{},
 		Open: map[string][]float64{}, Download: map[string][]float64{}, DLCPU: map[string][]float64{}, DLBench: map[string][]float64{}}
-	dur := 5 * time.Second
+	dur, httpRounds := 3*time.Second, 2*rounds
 	if o.quick {
-		dur = time.Second
+		dur, httpRounds = time.Second, 1
 	}
+	raw.HTTPRounds = httpRounds
 	raw.WrkCommand = fmt.Sprintf("wrk -t1 -c32 -d%ds http://127.0.0.1:PORT/", int(dur.Seconds()))
 
 	// HTTP.
 	if _, err := exec.LookPath("wrk"); err != nil {
 		raw.HTTPSkip = "wrk is not installed"
 	} else {
-		for r := range rounds {
+		for r := range httpRounds {
 			for i := range 2 {
 				sandbox := (i+r)%2 == 1
 				rps, cpu, err := runHTTP(o, sandbox, dur)
@@ -412,7 +414,7 @@ func benchWorkloads(o *options) (section, error) {
 				raw.HTTP[k] = append(raw.HTTP[k], rps)
 				raw.HTTPCPU[k] = append(raw.HTTPCPU[k], cpu)
 			}
-			o.logf("workloads: http round %d/%d", r+1, rounds)
+			o.logf("workloads: http round %d/%d", r+1, httpRounds)
 		}
 	}
 
@@ -507,7 +509,7 @@ func benchWorkloads(o *options) (section, error) {
 
 func workMarkdown(raw workRaw) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Real workloads, %d interleaved rounds each, medians. Two measures: wall-clock throughput (what a user sees, but on a loaded machine mostly a measure of the other load) and CPU time per unit of work (user + system of the measured process, which leaves out waiting for a CPU). Ratios are medians of per-round ratios, oriented so that 1.000 means no cost and less means slower.\n\n", raw.Rounds)
+	fmt.Fprintf(&b, "Real workloads, %d interleaved rounds each (HTTP: %d), medians. Two measures: wall-clock throughput (what a user sees, but on a loaded machine mostly a measure of the other load) and CPU time per unit of work (user + system of the measured process, which leaves out waiting for a CPU). Ratios are medians of per-round ratios, oriented so that 1.000 means no cost and less means slower.\n\n", raw.Rounds, raw.HTTPRounds)
 	b.WriteString("| workload | unsandboxed | sandboxed | ratio | CPU unsandboxed | CPU sandboxed | CPU ratio |\n|---|--:|--:|--:|--:|--:|--:|\n")
 	if raw.HTTPSkip == "" {
 		u, sb := raw.HTTP["unsandboxed"], raw.HTTP["sandboxed"]
