@@ -216,6 +216,11 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if m == modeDirect && c.trace && !c.quiet {
 		p.rep.Add("supervisor", "--trace", "dropped", "this kernel has no seccomp user notification (Linux 5.0+)")
 	}
+	// What the program will run under: the stage sets no_new_privs or
+	// fails, then enforces every layer and the filter, or fails.
+	p.rep.NoNewPrivs = true
+	p.rep.Seccomp = p.Filtered
+	p.rep.Landlock = len(p.Layers) > 0
 	if c.report {
 		if c.json {
 			stderr.Write(append(p.rep.JSON(), '\n'))

@@ -52,12 +52,22 @@ func (r result) String() string {
 
 func unveil(t *testing.T, args ...string) result {
 	t.Helper()
+	return unveilWith(t, nil, args...)
+}
+
+// unveilWith runs unveil after setup has adjusted the command (its
+// environment, extra descriptors).
+func unveilWith(t *testing.T, setup func(*exec.Cmd), args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, unveilBin, args...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	cmd.Stdin = strings.NewReader("")
+	if setup != nil {
+		setup(cmd)
+	}
 	err := cmd.Run()
 	r := result{stdout: so.String(), stderr: se.String()}
 	var ee *exec.ExitError

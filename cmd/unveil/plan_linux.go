@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,7 +65,7 @@ type plan struct {
 	SockFd    int       `json:"sock_fd"` // supervised: where the listener goes (-1 none)
 	Landlock  bool      `json:"landlock"`
 	Filtered  bool      `json:"filtered"`
-	keepFds   []int     // descriptors normalisation must keep (stage side)
+	inherited []int     // descriptors above 2 unveil inherited (-N passes them on)
 	set       promises.Set
 	prog      *elfdeps.Program
 	rep       *report.Report
@@ -228,28 +229,52 @@ func resolveProgram(name string, env []string) (string, *elfdeps.Program, error)
 	return full, p, nil
 }
 
-func parseID(s string, group bool) (int, error) {
+// parseID reads -u (group false) or -g (group true): a number, or a name
+// looked up in /etc/passwd or /etc/group. For a user it also returns the
+// primary group its /etc/passwd entry names (-1 if it has none). An empty
+// string gives -1, -1.
+func parseID(s string, group bool) (id, primary int, err error) {
 	if s == "" {
-		return -1, nil
+		return -1, -1, nil
 	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
-		return n, nil
-	}
-	file := "/etc/passwd"
+	file, what := "/etc/passwd", "user"
 	if group {
-		file = "/etc/group"
+		file, what = "/etc/group", "group"
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return -1, err
+	id = -1
+	if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+		if n == math.MaxUint32 {
+			return -1, -1, fmt.Errorf("%d is not a valid %s id", n, what)
+		}
+		id = int(n)
+	}
+	b, rerr := os.ReadFile(file)
+	if rerr != nil && id < 0 {
+		return -1, -1, rerr
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Split(line, ":")
-		if len(f) > 2 && f[0] == s {
-			return strconv.Atoi(f[2])
+		if len(f) < 3 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			continue
+		}
+		if (id < 0 && f[0] == s) || (id >= 0 && n == id) {
+			primary = -1
+			if !group && len(f) > 3 {
+				if g, err := strconv.Atoi(f[3]); err == nil && g >= 0 {
+					primary = g
+				}
+			}
+			return n, primary, nil
 		}
 	}
-	return -1, fmt.Errorf("no such %s %q in %s", map[bool]string{false: "user", true: "group"}[group], s, file)
+	if id >= 0 {
+		return id, -1, nil // a number with no entry is fine
+	}
+	return -1, -1, fmt.Errorf("no such %s %q in %s", what, s, file)
 }
 
 func totalRAM() uint64 {
@@ -276,6 +301,9 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	rep := &report.Report{Arch: arch, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 	p := &plan{Mode: m, UID: -1, GID: -1, SockFd: -1, rep: rep, kill: c.kill, trace: c.trace, quiet: c.quiet,
 		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps}
+	if c.noNormalize {
+		p.inherited = inheritedFds()
+	}
 	if len(c.argv) == 0 {
 		return nil, fail(exitUsage, "no program given; see unveil --help")
 	}
@@ -343,11 +371,20 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 
 	// Identity and limits.
-	if p.UID, err = parseID(c.uid, false); err != nil {
+	var primary int
+	if p.UID, primary, err = parseID(c.uid, false); err != nil {
 		return nil, fail(exitUsage, "-u %s: %v", c.uid, err)
 	}
-	if p.GID, err = parseID(c.gid, true); err != nil {
+	if p.GID, _, err = parseID(c.gid, true); err != nil {
 		return nil, fail(exitUsage, "-g %s: %v", c.gid, err)
+	}
+	if p.UID >= 0 && p.GID < 0 {
+		// The user's own group, never the caller's (root's group would
+		// stay with the program otherwise).
+		if primary < 0 {
+			return nil, fail(exitUsage, "-u %s: no /etc/passwd entry names its group; add -g GID", c.uid)
+		}
+		p.GID = primary
 	}
 	if err := p.limits(c); err != nil {
 		return nil, err
@@ -595,6 +632,12 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
+			if em.HandledFS&llExecute != 0 {
+				rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
+			}
+			if em.HandledFS&llReadFile != 0 {
+				rep.Add(report.LayerPromise, "rpath (absent)", report.Enforced, "Landlock: only the loader's files and the paths the promises imply can be read")
+			}
 			if em.HandledFS&llReadFile != 0 {
 				// Only a layer that restricts reading answers the
 				// supervisor's question "may the loader read this?"; the
@@ -692,7 +735,7 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		// The stage hands the listener over this descriptor; it is above
 		// the descriptor limit the program gets, so the program can never
 		// hold a descriptor with this number.
-		p.SockFd = int(p.NoFile.Max) + 1
+		p.SockFd = p.listenerFd()
 		extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	case c.kill:
 		deny = filter.RetKillProcess
@@ -709,12 +752,26 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	return nil
 }
 
+// listenerFd is the descriptor the stage hands the seccomp listener over
+// on, the one descriptor the filter lets sendmsg use: above the
+// descriptor limit the program gets (it can never open or dup a
+// descriptor with this number) and above every descriptor it inherits
+// under -N (which it holds at their own numbers, possibly above the
+// limit). The descriptor is closed at exec.
+func (p *plan) listenerFd() int {
+	fd := int(p.NoFile.Max)
+	for _, i := range p.inherited {
+		fd = max(fd, i)
+	}
+	return fd + 1
+}
+
 // learnFilter: stdio passes, everything else is shown to the supervisor.
 func (p *plan) learnFilter(arch string) error {
 	extra := rulesFor(promises.Of(promises.Stdio), arch, "execve", "execveat")
 	extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
 		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
-	p.SockFd = int(p.NoFile.Max) + 1
+	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra})
 	if err != nil {

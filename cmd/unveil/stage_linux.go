@@ -6,6 +6,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -13,14 +16,49 @@ import (
 	"github.com/pledgekit/pledgekit/internal/notify"
 )
 
-// stageEnv marks a re-executed unveil that must carry out a plan read from
-// descriptor 3 and exec the program (supervised and learn modes).
+// stageEnv marks a re-executed unveil that must carry out a plan and exec
+// the program (supervised and learn modes). Its value is "PLAN,SOCK": the
+// descriptor to read the plan from and the one to hand the seccomp
+// listener over. They are above every descriptor the program inherits
+// (-N keeps those at their numbers).
 const stageEnv = "_UNVEIL_STAGE"
 
-const (
-	stagePlanFd = 3
-	stageSockFd = 4
-)
+// stageFds reads the descriptor numbers from stageEnv's value.
+func stageFds(v string) (planFd, sockFd int, err error) {
+	a, b, ok := strings.Cut(v, ",")
+	if ok {
+		planFd, err = strconv.Atoi(a)
+		if err == nil {
+			sockFd, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || planFd < 3 || sockFd < 3 || planFd == sockFd {
+		return 0, 0, fmt.Errorf("%s=%q: want two descriptor numbers PLAN,SOCK above 2", stageEnv, v)
+	}
+	return planFd, sockFd, nil
+}
+
+// inheritedFds lists the descriptors above 2 this process inherited and
+// would pass on at exec: those without close-on-exec (every descriptor Go
+// opens has it).
+func inheritedFds() []int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd < 3 {
+			continue
+		}
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && fl&unix.FD_CLOEXEC == 0 {
+			out = append(out, fd)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
 
 func init() {
 	// The filter and the Landlock layers are put on the main thread only,
@@ -30,7 +68,12 @@ func init() {
 
 // stageMain is the entry point of a re-executed stage.
 func stageMain() int {
-	f := os.NewFile(stagePlanFd, "plan")
+	planFd, sockFd, err := stageFds(os.Getenv(stageEnv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: stage: %v\n", err)
+		return exitInternal
+	}
+	f := os.NewFile(uintptr(planFd), "plan")
 	data, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
@@ -43,11 +86,11 @@ func stageMain() int {
 		return exitInternal
 	}
 	if p.SockFd >= 0 {
-		if err := unix.Dup3(stageSockFd, p.SockFd, unix.O_CLOEXEC); err != nil {
+		if err := unix.Dup3(sockFd, p.SockFd, unix.O_CLOEXEC); err != nil {
 			fmt.Fprintf(os.Stderr, "unveil: stage: moving the socket to descriptor %d (needs -O below the hard descriptor limit): %v\n", p.SockFd, err)
 			return exitSandbox
 		}
-		unix.Close(stageSockFd)
+		unix.Close(sockFd)
 	}
 	err = p.apply()
 	fmt.Fprintf(os.Stderr, "unveil: %v\n", err)
@@ -89,9 +132,12 @@ func (p *plan) apply() error {
 		param := struct{ prio int32 }{0}
 		unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, 0, 5 /* SCHED_IDLE */, uintptr(unsafePointer(&param)))
 	}
-	// 3. Resource limits (descriptors last).
+	// 3. Resource limits (the process limit after the switch of user,
+	// descriptors last).
 	for _, r := range p.Rlimits {
-		setLimit(r)
+		if r.Res != unix.RLIMIT_NPROC {
+			setLimit(r)
+		}
 	}
 	// 4. Capabilities: empty the bounding set and the ambient set, so no
 	// exec can regain any, even as root.
@@ -106,6 +152,16 @@ func (p *plan) apply() error {
 	// 5. Identity.
 	if err := p.switchIDs(); err != nil {
 		return err
+	}
+	// RLIMIT_NPROC counts the new user's tasks, and this process's own
+	// threads (Go's) are among them until execve ends them: set before
+	// the switch, a limit below their number made the kernel mark the
+	// switch as over the limit and fail the execve with EAGAIN. Set
+	// after it, the limit binds the program from its first fork on.
+	for _, r := range p.Rlimits {
+		if r.Res == unix.RLIMIT_NPROC {
+			setLimit(r)
+		}
 	}
 	if !p.KeepCaps {
 		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}

@@ -58,10 +58,30 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 	childSock := os.NewFile(uintptr(fds[1]), "stage-sock")
 	cmd := exec.Command(self)
 	cmd.Args = []string{"unveil"}
-	cmd.Env = append(os.Environ(), stageEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{pr, childSock}
-	if err := cmd.Start(); err != nil {
+	// The stage gets the descriptors unveil inherited at the same numbers
+	// (-N passes them on to the program; otherwise the stage closes them
+	// at exec), and the plan and the socket above them all.
+	var passed []*os.File
+	if !p.Normalize {
+		for _, fd := range p.inherited {
+			for len(cmd.ExtraFiles) < fd-3 {
+				cmd.ExtraFiles = append(cmd.ExtraFiles, nil)
+			}
+			f := os.NewFile(uintptr(fd), fmt.Sprintf("inherited-%d", fd))
+			passed = append(passed, f)
+			cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+		}
+	}
+	planFd := 3 + len(cmd.ExtraFiles)
+	cmd.ExtraFiles = append(cmd.ExtraFiles, pr, childSock)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d", stageEnv, planFd, planFd+1))
+	err = cmd.Start()
+	// unveil itself has no use for them.
+	for _, f := range passed {
+		f.Close()
+	}
+	if err != nil {
 		return 0, fmt.Errorf("starting the stage: %w", err)
 	}
 	pr.Close()
