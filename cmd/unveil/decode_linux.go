@@ -21,6 +21,9 @@ type call struct {
 	text  string   // name(decoded args)
 	port  int      // connect/bind TCP/UDP port, -1 if none
 	fam   uint64
+	// unixPath is the file an AF_UNIX address names (connect, bind,
+	// sendto), absolute; empty for abstract or unnamed addresses.
+	unixPath string
 }
 
 // pathArgs: syscall → (dirfd argument or -1, path argument) pairs.
@@ -235,6 +238,13 @@ func sockaddr(c *call, addr uint64, n int) string {
 			p = p[:i]
 		} else if i == 0 {
 			p = "@" + strings.TrimRight(p[1:], "\x00")
+		}
+		if p != "" && p[0] != '@' {
+			if filepath.IsAbs(p) {
+				c.unixPath = filepath.Clean(p)
+			} else if d := dirOf(c.pid, uint64(0xffffff9c)); d != "" {
+				c.unixPath = filepath.Join(d, p)
+			}
 		}
 		return fmt.Sprintf("{AF_UNIX %q}", p)
 	}

@@ -74,6 +74,7 @@ type plan struct {
 	veil      *llLayer        // the user's veil (nil if none)
 	readLayer *llLayer        // the no-rpath read restriction (nil if none)
 	libcData  []string        // data files the C library reads by itself (locales, gconv)
+	unixEmu   bool            // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
 	kill      bool
 	trace     bool
 	quiet     bool
@@ -401,6 +402,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	if err := p.compile(c, arch, pr, dynamic); err != nil {
 		return nil, err
 	}
+	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	return p, nil
 }
 

@@ -249,6 +249,16 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			l.Continue(n.ID)
 			return
 		}
+		if errno := missingExec(target); errno != 0 {
+			// The kernel would fail it before anything runs (execvp,
+			// env and shells try each PATH directory in turn and stop
+			// at an error other than ENOENT, EACCES or ENOTDIR).
+			if e.p.trace {
+				e.say("", "%s: %s: %v", who, c.text, errno)
+			}
+			l.Errno(n.ID, errno)
+			return
+		}
 		e.say(name+target, "%s: %s denied: needs promise exec", who, c.text)
 		e.deny(l, n, unix.EPERM)
 		return
@@ -263,6 +273,23 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 	if errno != 0 {
 		l.Errno(n.ID, unix.Errno(errno))
 		return
+	}
+	if !allowed && e.p.unixEmu {
+		// An inert AF_UNIX stream socket, and ENOENT for a connect to
+		// a socket file that does not exist (unixsock_linux.go).
+		if isUnixStreamSocket(name, n.Args) && giveUnixSocket(l, n) {
+			if e.p.trace {
+				e.say("", "%s: %s: an unconnected socket (connecting it needs promise unix)", who, c.text)
+			}
+			return
+		}
+		if missingUnixPath(c) {
+			if e.p.trace {
+				e.say("", "%s: %s: no such file", who, c.text)
+			}
+			l.Errno(n.ID, unix.ENOENT)
+			return
+		}
 	}
 	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
 		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
@@ -326,8 +353,41 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 		}
 	}
 	alts := allowingPromises(set, e.arch, name, n.Args)
+	if c.fam == unix.AF_UNIX {
+		// connect, bind, sendto: inet and dns allow them too, but only
+		// unix gives the AF_UNIX socket to use them on.
+		alts = withPromise(alts, promises.Unix)
+	}
 	e.say(name+needText(alts), "%s: %s denied (EPERM): %s", who, c.text, needText(alts))
 	e.deny(l, n, unix.EPERM)
+}
+
+// withPromise keeps the alternatives that include p, if any does.
+func withPromise(alts []promises.Set, p promises.Promise) []promises.Set {
+	var out []promises.Set
+	for _, a := range alts {
+		if a.Has(p) {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return alts
+	}
+	return out
+}
+
+// missingExec returns the error the kernel gives an execve of path that
+// names no file (ENOENT, ENOTDIR), or 0 if path exists. An empty path (the
+// call's path could not be read) counts as existing.
+func missingExec(path string) unix.Errno {
+	if path == "" {
+		return 0
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err == unix.ENOENT || err == unix.ENOTDIR {
+		return err.(unix.Errno)
+	}
+	return 0
 }
 
 // loaderProbes are files dynamic loaders test for at start-up; denying the
