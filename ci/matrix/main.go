@@ -82,7 +82,7 @@ func main() {
 	flag.IntVar(&o.jobs, "j", 1, "cells to run at once")
 	flag.IntVar(&o.cpus, "smp", 2, "virtual CPUs per guest")
 	flag.IntVar(&o.memMB, "m", 1024, "guest memory in MiB")
-	flag.DurationVar(&o.testTimeout, "test-timeout", 10*time.Minute, "-test.timeout for each test binary")
+	flag.DurationVar(&o.testTimeout, "test-timeout", 5*time.Minute, "-test.timeout for each test binary")
 	flag.DurationVar(&o.cellTimeout, "timeout", 0, "hard timeout per cell (default 15m for amd64, 30m for arm64)")
 	flag.StringVar(&o.cacheDir, "cache", defaultCacheDir(), "kernel cache directory ($PLEDGEKIT_MATRIX_CACHE)")
 	flag.StringVar(&o.workDir, "work", "", "work directory (default: a new temporary directory)")

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -119,7 +120,10 @@ func runCommandCell(ctx context.Context, name string, args []string, env []strin
 	if env != nil {
 		cmd.Env = env
 	}
-	cmd.WaitDelay = 5 * time.Second
+	// SIGTERM first: guestinit -host then kills its test's process group;
+	// QEMU exits on it too. SIGKILL follows after WaitDelay.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	var logw io.WriteCloser
 	if logPath != "" {
 		if f, err := os.Create(logPath); err == nil {

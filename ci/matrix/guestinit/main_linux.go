@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -88,6 +90,20 @@ func main() {
 		os.Exit(1)
 	}
 	r := &runner{cfg: cfg, guest: guest, cell: *cell, expect: *expect}
+	if !guest {
+		// The host runner stops a hung host cell with SIGTERM: take the
+		// test binary's process group (not ours) down with us.
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
+		go func() {
+			sig := <-sigs
+			if pg := r.childPgid.Load(); pg > 0 {
+				_ = unix.Kill(-int(pg), unix.SIGKILL)
+			}
+			emit(proto.KindDone, "status", "error", "error", "terminated by "+sig.String())
+			os.Exit(1)
+		}()
+	}
 	failed := r.runAll()
 	emit(proto.KindDone, "status", "ok", "failed", strconv.Itoa(failed))
 	if !guest && failed > 0 {
@@ -252,6 +268,8 @@ type runner struct {
 	cell   string
 	expect string
 	tmp    map[string]string // per-user TMPDIR
+
+	childPgid atomic.Int64 // process group of the running test binary
 }
 
 func (r *runner) runAll() (failed int) {
@@ -449,6 +467,8 @@ func (r *runner) runPackage(p proto.Package, user string) bool {
 	var mu sync.Mutex
 	err := cmd.Start()
 	if err == nil {
+		r.childPgid.Store(int64(cmd.Process.Pid))
+		defer r.childPgid.Store(0)
 		timer := time.AfterFunc(time.Duration(r.cfg.KillAfterSeconds)*time.Second, func() {
 			mu.Lock()
 			killed = true
