@@ -201,3 +201,21 @@ func cleanAbs(p string) (string, error) {
 	}
 	return abs, nil
 }
+
+// cleanUnveil is cleanAbs for a path the user unveils, except that
+// /proc/self and /proc/thread-self are kept as they are: they must name
+// the process that enforces the rules and becomes the program, which
+// opens the path itself (resolved here they would name unveil's own
+// process, whose files the program can never reach).
+func cleanUnveil(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	for _, self := range []string{"/proc/self", "/proc/thread-self"} {
+		if abs == self || strings.HasPrefix(abs, self+"/") {
+			return abs, nil
+		}
+	}
+	return cleanAbs(abs)
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/promises"
 )
@@ -29,7 +31,8 @@ func learn(c *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	l := &learner{p: p, arch: runtime.GOARCH, seen: map[string]bool{}, reads: map[string]bool{}, writes: map[string]bool{},
-		creates: map[string]bool{}, execs: map[string]bool{}, connect: map[int]bool{}, bind: map[int]bool{}}
+		creates: map[string]bool{}, execs: map[string]bool{}, connect: map[int]bool{}, bind: map[int]bool{},
+		probed: map[string]bool{}, sockets: map[string]bool{}, recreate: map[string]bool{}}
 	saved := os.Stdout
 	os.Stdout = os.Stderr
 	ws, err := spawnStage(p, l)
@@ -50,6 +53,16 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	sort.Ints(bind)
 	for _, u := range unallowed {
 		fmt.Fprintf(stderr, "unveil learn: no promise allows %s; the run will fail there\n", u)
+	}
+	for _, f := range sortedKeys(l.recreate) {
+		if !l.creates[parentDir(f)] {
+			fmt.Fprintf(stderr, "unveil learn: %s existed and was opened to be created if missing: "+
+				"w on it works while it exists; to let the program create it, unveil %s with rwc\n", f, parentDir(f))
+		}
+	}
+	if len(l.probed) > 0 && !set.Has(promises.Unix) {
+		fmt.Fprintf(stderr, "unveil learn: no unix: the program only looked for sockets that do not exist (%s); "+
+			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", strings.Join(sortedKeys(l.probed), ", "))
 	}
 	if ws.Signaled() || ws.ExitStatus() != 0 {
 		fmt.Fprintf(stderr, "unveil learn: the program did not succeed (%v); the suggestion covers only what it did\n", waitText(ws))
@@ -126,59 +139,112 @@ type learnedCall struct {
 }
 
 type learner struct {
-	p                             *plan
-	arch                          string
-	mu                            sync.Mutex
-	seen                          map[string]bool
-	calls                         []learnedCall
+	p    *plan
+	arch string
+	mu   sync.Mutex
+	seen map[string]bool
+	// calls need a promise; emulated are calls the supervisor answers
+	// itself where the promises allow no connect, bind, listen or accept
+	// (an AF_UNIX stream socket, a connect to a missing socket file: see
+	// unixsock_linux.go). They need their promise only if the rest does
+	// not leave that emulation on.
+	calls, emulated               []learnedCall
+	probed                        map[string]bool // missing socket files connected to
+	recreate                      map[string]bool // existing regular files opened with O_CREAT
 	reads, writes, creates, execs map[string]bool
+	sockets                       map[string]bool // existing socket files connected to
 	connect, bind                 map[int]bool
-	mainPid                       int
 }
+
+// makeRights are the Landlock rights that create or remove a name.
+const makeRights = llMakeReg | llMakeDir | llMakeSym | llMakeFifo | llMakeSock | llMakeChar | llMakeBlock
+
+// creating lists the calls that create their (single) path argument and
+// fail with EEXIST, before any permission check, when it exists.
+var creating = map[string]bool{"open": true, "openat": true, "creat": true, "mkdir": true, "mkdirat": true,
+	"mknod": true, "mknodat": true, "symlink": true, "symlinkat": true}
 
 func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 	c := decode(n, name)
-	ln.Continue(n.ID)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.mainPid == 0 {
-		l.mainPid = c.pid
+	// Look at the paths before the call runs: whether a file existed
+	// decides between creating it and merely opening it.
+	type pathState struct {
+		path             string // absolute, symlinks resolved, /proc/PID/ of the caller as /proc/self/
+		existed, regular bool
 	}
-	var paths []string
+	var ps []pathState
 	for _, p := range c.paths {
-		paths = append(paths, l.procSelf(p))
+		rp := l.resolve(c.pid, p)
+		fi, err := os.Stat(rp)
+		ps = append(ps, pathState{l.procSelf(c.pid, rp), err == nil, err == nil && fi.Mode().IsRegular()})
 	}
+	var execMissing unix.Errno
+	if (name == "execve" || name == "execveat") && len(ps) == 1 {
+		execMissing = missingExec(l.resolve(c.pid, c.paths[0]))
+	}
+	probe := missingUnixPath(c)
+	ln.Continue(n.ID)
+
 	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
 		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
-	skip := false
-	if (name == "open" || name == "openat") && len(paths) == 1 {
-		rp, _ := cleanAbs(paths[0])
+	skip, emulated := false, false
+	switch {
+	case (name == "open" || name == "openat") && len(ps) == 1:
 		// The loader's own files and /dev/null need no promise.
-		skip = (readOnly && l.p.loader[rp]) || rp == "/dev/null"
-	}
-	if (name == "access" || name == "faccessat") && len(paths) == 1 && loaderProbes[paths[0]] {
-		skip = true
+		skip = (readOnly && l.p.loader[ps[0].path]) || ps[0].path == "/dev/null"
+	case (name == "access" || name == "faccessat" || name == "faccessat2") && len(c.paths) == 1:
+		skip = loaderProbes[c.paths[0]]
+	case (name == "execve" || name == "execveat") && len(ps) == 1:
+		// The program's own chain (a #!/usr/bin/env script's
+		// interpreter) needs no exec promise, and a file that does not
+		// exist only fails: the supervisor allows the one and answers
+		// the other as the kernel would.
+		skip = l.p.chain[ps[0].path] || execMissing != 0
+	case isUnixStreamSocket(name, n.Args):
+		emulated = true
+	case probe:
+		emulated = true
+		l.probed[c.unixPath] = true
 	}
 	key := fmt.Sprint(name, n.Args)
-	if !skip && !l.seen[key] && len(l.calls) < 100000 {
+	if !skip && !l.seen[key] && len(l.calls)+len(l.emulated) < 100000 {
 		l.seen[key] = true
-		l.calls = append(l.calls, learnedCall{name: name, args: n.Args, text: c.text})
+		lc := learnedCall{name: name, args: n.Args, text: c.text}
+		if emulated {
+			l.emulated = append(l.emulated, lc)
+		} else {
+			l.calls = append(l.calls, lc)
+		}
 	}
 	need := needRights(name, n.Args)
-	for _, p := range paths {
-		rp, _ := cleanAbs(p)
-		_, statErr := os.Stat(rp)
+	for _, st := range ps {
+		need := need
+		if creating[name] && st.existed {
+			// Nothing is created (the call opens the file, or fails
+			// with EEXIST before any permission check).
+			if need&llMakeReg != 0 && st.regular {
+				l.recreate[st.path] = true
+			}
+			need &^= makeRights
+		}
 		switch {
 		case name == "execve" || name == "execveat":
-			if statErr == nil {
-				l.execs[rp] = true
+			if st.existed && !l.p.chain[st.path] {
+				l.execs[st.path] = true
 			}
-		case need&(llMakeReg|llMakeDir|llRemoveFile|llRemoveDir|llMakeFifo) != 0:
-			l.creates[parentDir(rp)] = true
-		case need&(llWriteFile|llTruncate) != 0 && statErr == nil:
-			l.writes[rp] = true
-		case need&llReadFile != 0 && statErr == nil:
-			l.reads[rp] = true
+		case need&(makeRights|llRemoveFile|llRemoveDir) != 0:
+			l.creates[parentDir(st.path)] = true
+		case need&(llWriteFile|llTruncate) != 0 && st.existed:
+			l.writes[st.path] = true
+		case need&llReadFile != 0 && st.existed:
+			l.reads[st.path] = true
+		}
+	}
+	if c.fam == unix.AF_UNIX && c.unixPath != "" && !probe && (name == "connect" || name == "sendto") {
+		if rp := l.resolve(c.pid, c.unixPath); rp != "" {
+			l.sockets[rp] = true
 		}
 	}
 	if c.port >= 0 && (c.fam == 2 || c.fam == 10) {
@@ -193,23 +259,70 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 	}
 }
 
-// procSelf rewrites /proc/PID/ of the program to /proc/self/.
-func (l *learner) procSelf(p string) string {
-	prefix := fmt.Sprintf("/proc/%d/", l.mainPid)
-	if strings.HasPrefix(p, prefix) {
-		return "/proc/self/" + p[len(prefix):]
+// resolve makes a path of process pid absolute and resolves symlinks,
+// reading /proc/self and /proc/thread-self as that process's (not
+// unveil's).
+func (l *learner) resolve(pid int, p string) string {
+	for _, self := range []string{"/proc/self", "/proc/thread-self"} {
+		if p == self || strings.HasPrefix(p, self+"/") {
+			p = fmt.Sprintf("/proc/%d", pid) + p[len(self):]
+		}
+	}
+	rp, _ := cleanAbs(p)
+	return rp
+}
+
+// procSelf rewrites /proc/PID/ of the calling process (its thread id or
+// its process id) to /proc/self/, as the program would name it.
+func (l *learner) procSelf(tid int, p string) string {
+	if !strings.HasPrefix(p, "/proc/") {
+		return p
+	}
+	ids := []int{tid}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+					ids = append(ids, n)
+				}
+			}
+		}
+	}
+	for _, id := range ids {
+		prefix := fmt.Sprintf("/proc/%d", id)
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return "/proc/self" + p[len(prefix):]
+		}
 	}
 	return p
 }
 
 // promises returns the smallest promise set (with stdio) that allows every
-// recorded call, and the calls no promise allows.
+// recorded call, and the calls no promise allows. The emulated calls count
+// only when that set switches their emulation off. getpw is added when
+// the program read the user or group database (it grants no system call;
+// it makes those files readable under a veil).
 func (l *learner) promises() (promises.Set, []string) {
+	best, unallowed := l.cover(l.calls)
+	if len(l.emulated) > 0 && !unixEmulated(best, l.arch) {
+		best, unallowed = l.cover(append(append([]learnedCall(nil), l.calls...), l.emulated...))
+	}
+	for _, ip := range promImplied(promises.Getpw) {
+		if ip.Path != "/etc/nsswitch.conf" && l.reads[ip.Path] {
+			best = best.With(promises.Getpw)
+		}
+	}
+	return best, unallowed
+}
+
+// cover is the exact minimum: the smallest subset of the candidate
+// promises (with stdio) that allows every call.
+func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 	base := promises.Of(promises.Stdio)
 	var todo []learnedCall
 	var unallowed []string
 	cands := promises.Set(0)
-	for _, c := range l.calls {
+	for _, c := range calls {
 		if ok, errno := setAllows(base, l.arch, c.name, c.args); ok || errno != 0 {
 			continue
 		}
@@ -289,6 +402,10 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 		if !l.p.chain[f] {
 			addPerm(f, "rx")
 		}
+	}
+	for f := range l.sockets {
+		// Connecting to a socket file needs w (Landlock RESOLVE_UNIX).
+		addPerm(f, "w")
 	}
 	var reads []string
 	for f := range l.reads {

@@ -384,63 +384,6 @@ func TestBusybox(t *testing.T) {
 	}
 }
 
-// TestLearn: the suggestion learn prints lets the same run succeed, and a
-// different, forbidden action still fails.
-func TestLearn(t *testing.T) {
-	needKernel(t)
-	py := need(t, "python3")
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	os.MkdirAll(data, 0o755)
-	os.WriteFile(filepath.Join(data, "in.txt"), []byte("learned"), 0o644)
-	out := filepath.Join(dir, "out")
-	os.MkdirAll(out, 0o755)
-	script := filepath.Join(dir, "s.py")
-	os.WriteFile(script, []byte(fmt.Sprintf(`import sys
-s = open(%q).read()
-open(%q, "w").write(s.upper())
-print("done", s)
-if len(sys.argv) > 1:
-    open(sys.argv[1]).read()
-`, filepath.Join(data, "in.txt"), filepath.Join(out, "res.txt"))), 0o644)
-	r := unveil(t, "learn", "--", py, script)
-	wantOK(t, r)
-	if !strings.Contains(r.stderr, "done learned") {
-		t.Errorf("the program's output should go to stderr: %v", r)
-	}
-	line := strings.TrimSpace(r.stdout)
-	if !strings.HasPrefix(line, "unveil -p ") || strings.Count(line, "\n") != 0 {
-		t.Fatalf("learn printed %q", r.stdout)
-	}
-	args := shellSplit(t, line)[1:]
-	t.Logf("learned: %s", line)
-	if !strings.Contains(line, "rpath") || !strings.Contains(line, "wpath") {
-		t.Errorf("suggestion lacks rpath/wpath: %s", line)
-	}
-	os.Remove(filepath.Join(out, "res.txt"))
-	r = unveil(t, args...)
-	wantOK(t, r)
-	if b, _ := os.ReadFile(filepath.Join(out, "res.txt")); string(b) != "LEARNED" {
-		t.Errorf("the run under the learned policy wrote %q", b)
-	}
-	// Reading a file the learned run never read is refused.
-	r = unveil(t, append(args, "/etc/passwd")...)
-	if r.code == 0 {
-		t.Errorf("reading /etc/passwd under the learned policy succeeded: %v", r)
-	}
-	// The policy format works the same way.
-	r = unveil(t, "learn", "--format", "policy", "--", py, script)
-	wantOK(t, r)
-	pol := filepath.Join(dir, "learned.toml")
-	os.WriteFile(pol, []byte(r.stdout), 0o644)
-	r = unveil(t, "--policy", pol, "--", py, script)
-	wantOK(t, r)
-	r = unveil(t, "--policy", pol, "--", py, script, "/etc/passwd")
-	if r.code == 0 {
-		t.Errorf("policy: reading /etc/passwd succeeded: %v", r)
-	}
-}
-
 // shellSplit undoes shellJoin (single quotes only).
 func shellSplit(t *testing.T, s string) []string {
 	var out []string

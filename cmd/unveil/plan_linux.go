@@ -135,33 +135,44 @@ func setAllows(set promises.Set, arch, name string, args [6]uint64) (allowed boo
 	return false, 0
 }
 
-// allowingPromises lists the single promises that, added to set, allow the
-// call; if none does alone, the pairs (as sets).
+// allowingPromises lists the smallest sets of promises that, added to set,
+// allow the call: the single promises if any does, else the pairs, else
+// the triples (a rule may need others with it: opening O_RDWR|O_CREAT
+// takes rpath, wpath and cpath together).
 func allowingPromises(set promises.Set, arch, name string, args [6]uint64) []promises.Set {
-	var out []promises.Set
+	// Only promises with a rule for this call can help.
+	var cands []promises.Promise
 	for _, p := range promises.All() {
 		if set.Has(p) {
 			continue
 		}
-		if ok, _ := setAllows(set.With(p), arch, name, args); ok {
-			out = append(out, promises.Of(p))
-		}
-	}
-	if len(out) > 0 {
-		return out
-	}
-	all := promises.All()
-	for i, p := range all {
-		for _, q := range all[i+1:] {
-			if set.Has(p) || set.Has(q) {
-				continue
-			}
-			if ok, _ := setAllows(set.With(p).With(q), arch, name, args); ok {
-				out = append(out, promises.Of(p, q))
+		for _, r := range promRules(p) {
+			if r.Syscall == name && r.AppliesTo(arch) {
+				cands = append(cands, p)
+				break
 			}
 		}
 	}
-	return out
+	for size := 1; size <= 3 && size <= len(cands); size++ {
+		var out []promises.Set
+		var walk func(from int, add promises.Set, left int)
+		walk = func(from int, add promises.Set, left int) {
+			if left == 0 {
+				if ok, _ := setAllows(set|add, arch, name, args); ok {
+					out = append(out, add)
+				}
+				return
+			}
+			for i := from; i <= len(cands)-left; i++ {
+				walk(i+1, add.With(cands[i]), left-1)
+			}
+		}
+		walk(0, 0, size)
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return nil
 }
 
 // targetEnv builds the program's environment.
@@ -505,7 +516,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			}
 		}
 		for _, u := range userPaths {
-			rp, err := cleanAbs(u.Path)
+			rp, err := cleanUnveil(u.Path)
 			if err != nil {
 				return fail(exitPath, "-v %s: %v", u.Path, err)
 			}

@@ -147,6 +147,9 @@ func targetCase(t *testing.T, prog string) {
 // TestStaticGo: a static Go program (no ELF interpreter, no libraries).
 func TestStaticGo(t *testing.T) {
 	needKernel(t)
+	if testing.Short() {
+		t.Skip("-short: builds a Go program")
+	}
 	prog := goTarget(t)
 	if k := fileKind(t, prog); k != "" && !strings.Contains(k, "statically linked") {
 		t.Fatalf("%s is not static: %s", prog, k)
@@ -162,6 +165,9 @@ func TestStaticGo(t *testing.T) {
 // statically.
 func TestMusl(t *testing.T) {
 	needKernel(t)
+	if testing.Short() {
+		t.Skip("-short: builds C programs")
+	}
 	for _, static := range []bool{false, true} {
 		name := map[bool]string{false: "dynamic", true: "static"}[static]
 		t.Run(name, func(t *testing.T) {
