@@ -26,7 +26,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +47,7 @@ type options struct {
 	memMB             int
 	testTimeout       time.Duration
 	cellTimeout       time.Duration
+	budget            time.Duration
 	cacheDir          string
 	workDir           string
 	logDir            string
@@ -83,7 +83,8 @@ func main() {
 	flag.IntVar(&o.cpus, "smp", 2, "virtual CPUs per guest")
 	flag.IntVar(&o.memMB, "m", 1024, "guest memory in MiB")
 	flag.DurationVar(&o.testTimeout, "test-timeout", 5*time.Minute, "-test.timeout for each test binary")
-	flag.DurationVar(&o.cellTimeout, "timeout", 0, "hard timeout per cell (default 15m for amd64, 30m for arm64)")
+	flag.DurationVar(&o.cellTimeout, "timeout", 0, "hard timeout per cell (default: 10m host, 12m amd64 guest, 15m arm64 guest)")
+	flag.DurationVar(&o.budget, "budget", 50*time.Minute, "wall-clock budget for all cells; cells that would start after it is spent FAIL as not run")
 	flag.StringVar(&o.cacheDir, "cache", defaultCacheDir(), "kernel cache directory ($PLEDGEKIT_MATRIX_CACHE)")
 	flag.StringVar(&o.workDir, "work", "", "work directory (default: a new temporary directory)")
 	flag.StringVar(&o.logDir, "logdir", "", "keep each cell's console log here (default: in the work directory)")
@@ -327,10 +328,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		oc.SetupErrs = userlandErrs[c.Arch]
 		tmo := o.cellTimeout
 		if tmo == 0 {
-			tmo = 15 * time.Minute
-			if c.Arch != hostArch {
-				tmo = 30 * time.Minute
-			}
+			tmo = defaultCellTimeout(c)
 		}
 		oc.Timeout = tmo
 		if g.InitErr != nil {
@@ -393,10 +391,9 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 		jobs = append(jobs, job{i: i, name: bin, args: args, tmo: tmo})
 	}
 
-	// Longest cells first when running several at once.
-	sort.SliceStable(jobs, func(a, b int) bool {
-		return cells[jobs[a].i].Arch != hostArch && cells[jobs[b].i].Arch == hostArch
-	})
+	// Cells start in matrix order (host first, then amd64, then arm64): if
+	// the budget runs out, the cheap and most telling cells have run.
+	deadline := time.Now().Add(o.budget)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(1, o.jobs))
 	var outMu sync.Mutex
@@ -411,6 +408,15 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 			if ctx.Err() != nil {
 				oc.RunErr = "interrupted"
 				return
+			}
+			left := time.Until(deadline)
+			if left < time.Minute {
+				oc.RunErr = fmt.Sprintf("not run: the matrix budget (-budget %v) was used up by earlier cells", o.budget)
+				return
+			}
+			if j.tmo > left {
+				j.tmo = left
+				oc.Timeout = left.Round(time.Second)
 			}
 			outMu.Lock()
 			fmt.Fprintf(out, "matrix: %s: starting (kernel %s, expect Landlock ABI %d)\n", c.Name(), oc.Kernel, oc.ExpectABI)
@@ -453,6 +459,20 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	}
 	fmt.Fprintf(out, "matrix: PASS\n")
 	return 0, nil
+}
+
+// defaultCellTimeout bounds one cell: several times what a healthy run
+// takes (host ~1 min, amd64 guest ~2 min, arm64 guest ~3 min), so a hang
+// fails the cell without eating the whole CI budget.
+func defaultCellTimeout(c Cell) time.Duration {
+	switch {
+	case c.IsHost():
+		return 10 * time.Minute
+	case c.Arch == "amd64":
+		return 12 * time.Minute
+	default:
+		return 15 * time.Minute
+	}
 }
 
 func qemuPackage(arch string) string {
