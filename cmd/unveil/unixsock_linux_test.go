@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/promises"
 )
 
 // pending reports whether a connection waits on l, without waiting: one
@@ -168,5 +170,72 @@ func TestExecMissingPath(t *testing.T) {
 				t.Errorf("env ran true without exec: %v", r)
 			}
 		})
+	}
+}
+
+// Emulation is on exactly where no promise lets a socket connect, bind,
+// listen or accept.
+func TestUnixEmulated(t *testing.T) {
+	for _, tc := range []struct {
+		set  string
+		want bool
+	}{
+		{"stdio", true}, {"stdio rpath wpath cpath getpw", true}, {"stdio sendfd recvfd", true},
+		{"stdio unix", false}, {"stdio inet", false}, {"stdio dns", false}, {"stdio anet", false},
+	} {
+		set, err := promises.Parse(tc.set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, arch := range []string{"amd64", "arm64"} {
+			if got := unixEmulated(set, arch); got != tc.want {
+				t.Errorf("%s on %s: %v, want %v", tc.set, arch, got, tc.want)
+			}
+		}
+	}
+	a := func(v ...uint64) (r [6]uint64) { copy(r[:], v); return }
+	for _, tc := range []struct {
+		args [6]uint64
+		want bool
+	}{
+		{a(unix.AF_UNIX, unix.SOCK_STREAM), true},
+		{a(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK), true},
+		{a(unix.AF_UNIX, unix.SOCK_DGRAM), false},
+		{a(unix.AF_UNIX, unix.SOCK_SEQPACKET), false},
+		{a(unix.AF_UNIX, unix.SOCK_STREAM, 1), false},
+		{a(unix.AF_INET, unix.SOCK_STREAM), false},
+		{a(unix.AF_UNIX|1<<32, unix.SOCK_STREAM), true}, // the kernel reads 32 bits
+	} {
+		if got := isUnixStreamSocket("socket", tc.args); got != tc.want {
+			t.Errorf("socket%v: %v, want %v", tc.args[:3], got, tc.want)
+		}
+	}
+}
+
+// The promises that allow a call are searched up to triples: opening
+// O_RDWR|O_CREAT takes rpath, wpath and cpath together.
+func TestAllowingPromises(t *testing.T) {
+	stdio := promises.Of(promises.Stdio)
+	str := func(alts []promises.Set) string {
+		var s []string
+		for _, a := range alts {
+			s = append(s, a.String())
+		}
+		return strings.Join(s, ", ")
+	}
+	for _, tc := range []struct {
+		name string
+		args [6]uint64
+		want string
+	}{
+		{"openat", [6]uint64{0xffffff9c, 0, unix.O_RDONLY}, "rpath"},
+		{"openat", [6]uint64{0xffffff9c, 0, unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC, 0o644}, "wpath cpath"},
+		{"openat", [6]uint64{0xffffff9c, 0, unix.O_RDWR | unix.O_CREAT, 0o644}, "rpath wpath cpath"},
+		{"openat", [6]uint64{0xffffff9c, 0, unix.O_RDWR | unix.O_CREAT, 0o4755}, ""}, // setuid bit: never
+		{"mount", [6]uint64{}, ""},
+	} {
+		if got := str(allowingPromises(stdio, "amd64", tc.name, tc.args)); got != tc.want {
+			t.Errorf("%s%v: %q, want %q", tc.name, tc.args[2:4], got, tc.want)
+		}
 	}
 }
