@@ -94,7 +94,12 @@ func runHTTP(o *options, sandbox bool, dur time.Duration) (rps, cpuPerReq float6
 	if sandbox {
 		sb = "1"
 	}
-	cmd.Env = append(os.Environ(), childEnv+"=httpserver", "PKBENCH_SANDBOX="+sb)
+	// glibc's malloc opens /sys/devices/system/cpu/online the first time a
+	// process needs more than 8 arenas (threads), which a loaded cgo server
+	// reaches after it pledged "stdio inet": the pledge kills it (a
+	// pledgekit bug, reported in docs/PERFORMANCE.md). MALLOC_ARENA_MAX
+	// makes glibc skip that lookup; both servers get it.
+	cmd.Env = append(os.Environ(), childEnv+"=httpserver", "PKBENCH_SANDBOX="+sb, "MALLOC_ARENA_MAX=16")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -529,7 +534,7 @@ func workMarkdown(raw workRaw) string {
 		fmt.Fprintf(&b, "| examples/downloader, %.0f MB over HTTP on loopback: MB/s; CPU ms per run | %.0f | %.0f | %s | %.0f | %.0f | %s |\n",
 			float64(raw.DLBytes)/1e6, median(u), median(sb), fmtRatio(median(ratios(sb, u))), median(cu), median(cs), fmtRatio(median(ratios(cu, cs))))
 	}
-	b.WriteString("\n- HTTP: a net/http server returning 1000 bytes, in a child process; sandboxed = `unveil.New().BindTCP().ConnectTCP().Scope(signal, abstract unix).Commit()` (no paths: the file system is hidden) then `pledge.Pledge(\"stdio inet\", \"\")` (default penalty, supervisor), after `Listen`. Load: `" + raw.WrkCommand + "` (127.0.0.1 only); CPU is the server process's, divided by the requests wrk completed.\n")
+	b.WriteString("\n- HTTP: a net/http server returning 1000 bytes, in a child process; sandboxed = `unveil.New().BindTCP().ConnectTCP().Scope(signal, abstract unix).Commit()` (no paths: the file system is hidden) then `pledge.Pledge(\"stdio inet\", \"\")` (default penalty, supervisor), after `Listen`. Load: `" + raw.WrkCommand + "` (127.0.0.1 only); CPU is the server process's, divided by the requests wrk completed. Both servers run with `MALLOC_ARENA_MAX=16`: without it the pledged server is killed under load when glibc's malloc opens /sys/devices/system/cpu/online (see the note below the tables).\n")
 	b.WriteString("- Walk: `filepath.WalkDir` over GOROOT/src reading every regular file (os.Open, Read into one 64 KiB buffer until EOF, Close), best of 5 walks in each fresh process after one warm-up walk before the sandbox (CPU: of the whole process, GC included); unveil = one rule `r` on GOROOT/src; pledge = `pledge.Apply(\"stdio rpath\", PenaltyKill)`; both = the two; allow-all filter = a one-instruction ALLOW seccomp filter (floor 1 of section 1: what any filter costs, whatever its shape).\n")
 	if raw.DLSkip == "" {
 		b.WriteString("- Downloader: the examples/downloader binary, `--list L --cache fresh-dir -q --parallel 4` against a Go HTTP file server on 127.0.0.1 serving 4 random files, sandboxed (default: Landlock + pledge in the fetch and verify children) vs `--disable-sandbox`; wall time of the whole run (parent, children, hashing, moving into the cache); CPU of the downloader and the children it waited for.\n")
