@@ -91,13 +91,14 @@ func selectPackages(root string, pkgs []string, explicit bool) ([]pkgPlan, error
 
 // guestBuild is the result of building one architecture's guest userland.
 type guestBuild struct {
-	Arch      string
-	Root      string // the unpacked tree (also used by the host cell)
-	Initramfs string
-	Packages  []pkgPlan
-	ProbeErr  string // probecheck build output if it failed
-	InitErr   error  // guestinit failed to build: nothing can run
-	Duration  time.Duration
+	Arch       string
+	Root       string // the unpacked tree (also used by the host cell)
+	Initramfs  string
+	Packages   []pkgPlan
+	ProbeErr   string // probecheck build output if it failed
+	SandboxErr string // sandboxcheck build output if it failed
+	InitErr    error  // guestinit failed to build: nothing can run
+	Duration   time.Duration
 }
 
 // Runnable returns the packages that were built.
@@ -181,6 +182,13 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 	} else {
 		cfg.Probe = "/pledgekit/bin/probecheck"
 	}
+	sandboxBin := filepath.Join(g.Root, "pledgekit", "bin", "sandboxcheck")
+	if out, err := b.goBuild(ctx, arch, "build", ldflags, "-o", sandboxBin, "./ci/matrix/sandboxcheck"); err != nil {
+		g.SandboxErr = fmt.Sprintf("%v\n%s", err, out)
+		fmt.Fprintf(b.log, "matrix: %s: sandboxcheck FAILED to build:\n%s\n", arch, indent(out))
+	} else {
+		cfg.Sandbox = "/pledgekit/bin/sandboxcheck"
+	}
 	for _, p := range plans {
 		if p.Skip != "" {
 			g.Packages = append(g.Packages, p)
@@ -227,6 +235,9 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 	}
 	if hostCfg.Probe != "" {
 		hostCfg.Probe = filepath.Join(g.Root, hostCfg.Probe)
+	}
+	if hostCfg.Sandbox != "" {
+		hostCfg.Sandbox = filepath.Join(g.Root, hostCfg.Sandbox)
 	}
 	if err := writeConfig(filepath.Join(dir, "host-config.json"), hostCfg); err != nil {
 		g.InitErr = err

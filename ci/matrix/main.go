@@ -325,6 +325,7 @@ func run(ctx context.Context, o options, out io.Writer) (int, error) {
 			}
 		}
 		oc.ProbeBuild = g.ProbeErr
+		oc.SandboxBuild = g.SandboxErr
 		oc.SetupErrs = userlandErrs[c.Arch]
 		tmo := o.cellTimeout
 		if tmo == 0 {

@@ -27,6 +27,18 @@ type probeRecord struct {
 	Err          string
 }
 
+// sandboxRecord is one sandboxcheck result (unveil fails closed, degrades
+// with a report, or enforces) for one user.
+type sandboxRecord struct {
+	User, Check string
+	OK          bool
+	Want        string
+	Detail      string
+}
+
+// sandboxChecks are the checks sandboxcheck runs for every user.
+var sandboxChecks = []string{"strict-paths", "best-paths", "strict-tcp", "best-tcp", "strict-scopes", "best-scopes"}
+
 // guestOutput is everything parsed from one cell's console.
 type guestOutput struct {
 	Booted              bool
@@ -39,6 +51,7 @@ type guestOutput struct {
 	SeccompKillProcess  bool
 	LSM                 string
 	Probes              []probeRecord
+	Sandbox             []sandboxRecord
 	Results             []pkgResult
 	Done                bool
 	DoneStatus, DoneErr string
@@ -90,6 +103,11 @@ func (g *guestOutput) Line(line string) {
 			LandlockABI: rec.Int("landlock_abi", -1), Seccomp: rec.Get("seccomp"),
 			Err: firstNonEmpty(rec.Get("error"), rec.Get("landlock_err")),
 		})
+	case proto.KindSandbox:
+		g.Sandbox = append(g.Sandbox, sandboxRecord{
+			User: rec.Get("user"), Check: rec.Get("check"), OK: rec.Get("ok") == "true",
+			Want: rec.Get("want"), Detail: firstNonEmpty(rec.Get("detail"), rec.Get("error")),
+		})
 	case proto.KindBegin:
 		g.current = sectionKey(rec.Get("pkg"), rec.Get("user"))
 		g.sections[g.current] = nil
@@ -136,21 +154,22 @@ type plannedRun struct {
 
 // cellOutcome is one cell's run and its judgement.
 type cellOutcome struct {
-	Cell       Cell
-	Kernel     string // kernel release booted (or planned)
-	ExpectABI  int
-	Users      []string
-	Planned    []plannedRun // test binaries expected to report results
-	BuildFails []pkgResult  // packages that did not build
-	ProbeBuild string       // probecheck build error, if any
-	SetupErrs  []string     // incomplete guest setup (missing userland packages)
-	SkipReason string
-	RunErr     string // qemu failed to start, exited non-zero, ...
-	TimedOut   bool
-	Timeout    time.Duration
-	Guest      *guestOutput
-	Duration   time.Duration
-	Tail       []string // last console lines
+	Cell         Cell
+	Kernel       string // kernel release booted (or planned)
+	ExpectABI    int
+	Users        []string
+	Planned      []plannedRun // test binaries expected to report results
+	BuildFails   []pkgResult  // packages that did not build
+	SandboxBuild string       // sandboxcheck build error, if any
+	ProbeBuild   string       // probecheck build error, if any
+	SetupErrs    []string     // incomplete guest setup (missing userland packages)
+	SkipReason   string
+	RunErr       string // qemu failed to start, exited non-zero, ...
+	TimedOut     bool
+	Timeout      time.Duration
+	Guest        *guestOutput
+	Duration     time.Duration
+	Tail         []string // last console lines
 
 	Verdict  string
 	Problems []string
@@ -185,6 +204,9 @@ func (o *cellOutcome) judge() {
 	if o.ProbeBuild != "" {
 		add("probecheck (internal/probe) did not build: %s", firstLine(o.ProbeBuild))
 	}
+	if o.SandboxBuild != "" {
+		add("sandboxcheck (unveil) did not build: %s", firstLine(o.SandboxBuild))
+	}
 	if !g.Booted {
 		add("the guest never reported booting (kernel or init failed to start)")
 	}
@@ -218,6 +240,25 @@ func (o *cellOutcome) judge() {
 				add("internal/probe as %s reports Landlock ABI %d; the kernel has %d", u, p.LandlockABI, o.ExpectABI)
 			case p.Seccomp != "true":
 				add("internal/probe as %s reports no seccomp (seccomp=%s)", u, p.Seccomp)
+			}
+		}
+		for _, u := range o.Users {
+			seen := map[string]bool{}
+			for _, sb := range g.Sandbox {
+				if sb.User != u {
+					continue
+				}
+				seen[sb.Check] = true
+				if !sb.OK {
+					add("unveil check %s as %s (want: %s) failed: %s", sb.Check, u, orDash(sb.Want), orDash(sb.Detail))
+				}
+			}
+			if !seen["all"] {
+				for _, c := range sandboxChecks {
+					if !seen[c] {
+						add("unveil check %s as %s: no result", c, u)
+					}
+				}
 			}
 		}
 		got := map[string]pkgResult{}
@@ -312,7 +353,7 @@ func firstLine(s string) string {
 // summaryTable renders the per-cell summary.
 func summaryTable(outcomes []*cellOutcome) string {
 	var b strings.Builder
-	rows := [][]string{{"CELL", "KERNEL", "EXPECT", "KERNEL-ABI", "PROBE-ABI", "ROOT p/f/s", "NOBODY p/f/s", "TIME", "VERDICT"}}
+	rows := [][]string{{"CELL", "KERNEL", "EXPECT", "KERNEL-ABI", "PROBE-ABI", "UNVEIL-CHECKS", "ROOT p/f/s", "NOBODY p/f/s", "TIME", "VERDICT"}}
 	for _, o := range outcomes {
 		kabi, pabi := "-", "-"
 		if o.Guest != nil && o.Guest.KernelSeen {
@@ -347,7 +388,17 @@ func summaryTable(outcomes []*cellOutcome) string {
 		if o.Duration > 0 {
 			dur = o.Duration.Round(time.Second).String()
 		}
-		rows = append(rows, []string{o.Cell.Name(), orDash(kernel), strconv.Itoa(o.ExpectABI), kabi, pabi,
+		checks := "-"
+		if o.Guest != nil && len(o.Guest.Sandbox) > 0 {
+			ok := 0
+			for _, sb := range o.Guest.Sandbox {
+				if sb.OK {
+					ok++
+				}
+			}
+			checks = fmt.Sprintf("%d/%d ok", ok, len(o.Guest.Sandbox))
+		}
+		rows = append(rows, []string{o.Cell.Name(), orDash(kernel), strconv.Itoa(o.ExpectABI), kabi, pabi, checks,
 			cnt(proto.UserRoot), cnt(proto.UserNobody), dur, o.Verdict})
 	}
 	widths := make([]int, len(rows[0]))

@@ -10,12 +10,13 @@ import (
 
 // A console transcript as QEMU delivers it: CRLF line ends, kernel messages
 // interleaved, test output between begin and result records.
-const goodConsole = "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n" +
+var goodConsole = "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n" +
 	"[    0.000000] Linux version 6.12.117+deb12-cloud-amd64\r\n" +
 	"\r\n@@PLEDGEKIT boot cell=amd64/6.12 release=6.12.117+deb12-cloud-amd64 machine=x86_64 expect_abi=6 guest=true cpus=2@@\r\n" +
 	"\r\n@@PLEDGEKIT kernel landlock_abi=6 landlock_err=\"\" seccomp=true seccomp_kill_process=true lsm=lockdown,capability,landlock,yama@@\r\n" +
 	"@@PLEDGEKIT probe landlock_abi=6 seccomp=true status=pass user=root@@\r\n" +
 	"@@PLEDGEKIT probe landlock_abi=6 seccomp=true status=pass user=nobody@@\r\n" +
+	sandboxLines("root") + sandboxLines("nobody") +
 	"@@PLEDGEKIT begin pkg=./unveil user=root@@\r\n" +
 	"=== RUN   TestA\r\n--- PASS: TestA (0.00s)\r\n=== RUN   TestB\r\n    b_test.go:3: not on this kernel\r\n--- SKIP: TestB (0.00s)\r\nPASS\r\n" +
 	"[   3.2] audit: type=1326 audit(1.2:3): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=80 comm=\"unveil.test\"\r\n" +
@@ -25,6 +26,14 @@ const goodConsole = "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n" +
 	"@@PLEDGEKIT result pkg=./unveil user=nobody status=pass passed=2 failed=0 skipped=0 exit=0 ms=900 reason=\"\"@@\r\n" +
 	"@@PLEDGEKIT done status=ok failed=0@@\r\n" +
 	"[    4.49] reboot: Power down\r\n"
+
+func sandboxLines(user string) string {
+	var b strings.Builder
+	for _, c := range sandboxChecks {
+		b.WriteString(proto.Format(proto.KindSandbox, "check", c, "ok", "true", "user", user, "want", "enforced") + "\r\n")
+	}
+	return b.String()
+}
 
 func parseConsole(s string) *guestOutput {
 	g := newGuestOutput()
@@ -53,6 +62,9 @@ func TestParseConsole(t *testing.T) {
 	}
 	if len(g.Probes) != 2 || g.Probes[1].User != "nobody" || g.Probes[1].LandlockABI != 6 {
 		t.Errorf("probes %+v", g.Probes)
+	}
+	if len(g.Sandbox) != 2*len(sandboxChecks) || !g.Sandbox[0].OK || g.Sandbox[0].Check != "strict-paths" {
+		t.Errorf("sandbox %+v", g.Sandbox)
 	}
 	if len(g.Results) != 2 || g.Results[0].Skipped != 1 || g.Results[0].Dur != 1500*time.Millisecond || g.Results[1].Passed != 2 {
 		t.Errorf("results %+v", g.Results)
@@ -85,6 +97,13 @@ func TestJudge(t *testing.T) {
 		{"probe missing", func(o *cellOutcome) {
 			o.Guest = parseConsole(strings.Replace(goodConsole, "@@PLEDGEKIT probe landlock_abi=6 seccomp=true status=pass user=root@@", "", 1))
 		}, "no probe verdict as root"},
+		{"sandbox check failed", func(o *cellOutcome) {
+			o.Guest = parseConsole(strings.Replace(goodConsole, "check=strict-tcp ok=true user=nobody want=enforced", `check=strict-tcp ok=false user=nobody want="fails closed" detail="did not fail"`, 1))
+		}, "unveil check strict-tcp as nobody (want: fails closed) failed: did not fail"},
+		{"sandbox check missing", func(o *cellOutcome) {
+			o.Guest = parseConsole(strings.Replace(goodConsole, "check=best-scopes ok=true user=root", "check=other ok=true user=root", 1))
+		}, "unveil check best-scopes as root: no result"},
+		{"sandboxcheck did not build", func(o *cellOutcome) { o.SandboxBuild = "undefined: unveil.New" }, "sandboxcheck (unveil) did not build"},
 		{"probecheck did not build", func(o *cellOutcome) { o.ProbeBuild = "undefined: probe.Get" }, "probecheck"},
 		{"test failed", func(o *cellOutcome) {
 			o.Guest = parseConsole(strings.Replace(goodConsole, "user=nobody status=pass passed=2 failed=0", "user=nobody status=fail passed=1 failed=1", 1))
@@ -191,7 +210,7 @@ func TestSummaryTable(t *testing.T) {
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "CELL") {
 		t.Fatalf("table:\n%s", tab)
 	}
-	for _, want := range []string{"amd64/6.12", "6.12.117+deb12-cloud-amd64", "1/0/1", "2/0/0", "40s", "PASS"} {
+	for _, want := range []string{"amd64/6.12", "6.12.117+deb12-cloud-amd64", "12/12 ok", "1/0/1", "2/0/0", "40s", "PASS"} {
 		if !strings.Contains(lines[1], want) {
 			t.Errorf("row %q lacks %q", lines[1], want)
 		}

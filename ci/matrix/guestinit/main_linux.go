@@ -274,7 +274,10 @@ type runner struct {
 
 func (r *runner) runAll() (failed int) {
 	for _, u := range r.cfg.Users {
-		if !r.runProbe(u) {
+		if !r.runCheck(proto.KindProbe, r.cfg.Probe, u) {
+			failed++
+		}
+		if !r.runCheck(proto.KindSandbox, r.cfg.Sandbox, u) {
 			failed++
 		}
 	}
@@ -367,12 +370,23 @@ func (r *runner) sysProcAttr(user string) *syscall.SysProcAttr {
 	return a
 }
 
-func (r *runner) runProbe(user string) bool {
-	if r.cfg.Probe == "" {
-		emit(proto.KindProbe, "user", user, "status", "fail", "error", "probecheck was not built (see the host's build log)")
+// runCheck runs a check program (probecheck, sandboxcheck) as user and
+// passes its records of the given kind through with the user added. A
+// missing binary or a check that prints no record is reported as a
+// failing record.
+func (r *runner) runCheck(kind, bin, user string) bool {
+	failRec := func(msg string) {
+		kv := []string{"user", user, "status", "fail", "ok", "false", "error", msg}
+		if kind == proto.KindSandbox {
+			kv = append(kv, "check", "all")
+		}
+		emit(kind, kv...)
+	}
+	if bin == "" {
+		failRec(kind + "check was not built (see the host's build log)")
 		return false
 	}
-	cmd := exec.Command(r.cfg.Probe)
+	cmd := exec.Command(bin)
 	cmd.Env = r.env(user)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = r.sysProcAttr(user)
@@ -382,35 +396,36 @@ func (r *runner) runProbe(user string) bool {
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Start()
 	if err == nil {
-		timer := time.AfterFunc(2*time.Minute, func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
+		r.childPgid.Store(int64(cmd.Process.Pid))
+		timer := time.AfterFunc(3*time.Minute, func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) })
 		err = cmd.Wait()
 		timer.Stop()
+		_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		r.childPgid.Store(0)
 	}
-	// probecheck prints its own probe record; pass it through with the user
-	// added, so the host sees one record per user.
 	found := false
 	for _, line := range strings.Split(out.String(), "\n") {
 		rec, ok, perr := proto.Parse(line)
-		if ok && rec.Kind == proto.KindProbe {
+		if ok && rec.Kind == kind {
 			rec.Fields["user"] = user
 			if err != nil && rec.Fields["status"] == "pass" {
 				rec.Fields["status"] = "fail"
-				rec.Fields["error"] = "probecheck exited: " + err.Error()
+				rec.Fields["error"] = kind + "check exited: " + err.Error()
 			}
-			_, _ = io.WriteString(console, "\n"+proto.FormatMap(proto.KindProbe, rec.Fields)+"\n")
+			_, _ = io.WriteString(console, "\n"+proto.FormatMap(kind, rec.Fields)+"\n")
 			found = true
 			continue
 		}
 		if perr != nil || strings.TrimSpace(line) != "" {
-			fmt.Fprintf(console, "probecheck[%s]: %s\n", user, line)
+			fmt.Fprintf(console, "%scheck[%s]: %s\n", kind, user, line)
 		}
 	}
 	if !found {
-		msg := "probecheck printed no probe record"
+		msg := kind + "check printed no record"
 		if err != nil {
 			msg += ": " + err.Error()
 		}
-		emit(proto.KindProbe, "user", user, "status", "fail", "error", msg)
+		failRec(msg)
 		return false
 	}
 	return err == nil

@@ -60,8 +60,10 @@ func TestRunnerHostMode(t *testing.T) {
 	lying := script("lying.test", `echo "--- FAIL: TestA (0.00s)"; exit 0`)
 	hang := script("hang.test", `echo started; exec sleep 30`)
 	probe := script("probecheck", `echo '@@PLEDGEKIT probe landlock_abi=3 seccomp=true status=pass@@'`)
+	sandbox := script("sandboxcheck", `echo '@@PLEDGEKIT sandbox check=strict-paths ok=true@@'; echo '@@PLEDGEKIT sandbox check=best-tcp ok=false@@'; exit 1`)
 	cfg := &proto.Config{
 		Probe:            probe,
+		Sandbox:          sandbox,
 		TestArgs:         []string{"-test.v", "-test.short"},
 		KillAfterSeconds: 1,
 		Users:            []string{proto.UserRoot},
@@ -78,9 +80,10 @@ func TestRunnerHostMode(t *testing.T) {
 	defer func() { console = os.Stdout }()
 	r := &runner{cfg: cfg, cell: "amd64/test", expect: "3"}
 	failed := r.runAll()
-	if failed != 3 {
-		t.Errorf("runAll failed = %d, want 3 (bad, lying, hang)", failed)
+	if failed != 4 {
+		t.Errorf("runAll failed = %d, want 4 (sandbox, bad, lying, hang)", failed)
 	}
+	var sandboxRecs int
 	status := map[string]string{}
 	for _, rec := range parseRecords(t, out.String()) {
 		switch rec.Kind {
@@ -93,7 +96,15 @@ func TestRunnerHostMode(t *testing.T) {
 			if rec.Get("user") != "root" || rec.Get("landlock_abi") != "3" {
 				t.Errorf("probe record %v", rec.Fields)
 			}
+		case proto.KindSandbox:
+			sandboxRecs++
+			if rec.Get("user") != "root" {
+				t.Errorf("sandbox record %v", rec.Fields)
+			}
 		}
+	}
+	if sandboxRecs != 2 {
+		t.Errorf("%d sandbox records passed through, want 2", sandboxRecs)
 	}
 	want := map[string]string{"./good": "pass", "./bad": "fail", "./skip": "skip", "./lying": "fail", "./hang": "fail"}
 	for k, v := range want {
@@ -111,11 +122,12 @@ func TestRunnerProbeMissing(t *testing.T) {
 	console = &out
 	defer func() { console = os.Stdout }()
 	r := &runner{cfg: &proto.Config{Users: []string{proto.UserRoot}, KillAfterSeconds: 5}}
-	if failed := r.runAll(); failed != 1 {
-		t.Errorf("failed = %d, want 1", failed)
+	if failed := r.runAll(); failed != 2 {
+		t.Errorf("failed = %d, want 2 (probe and sandbox checks missing)", failed)
 	}
 	recs := parseRecords(t, out.String())
-	if len(recs) != 1 || recs[0].Kind != proto.KindProbe || recs[0].Get("status") != "fail" {
+	if len(recs) != 2 || recs[0].Kind != proto.KindProbe || recs[0].Get("status") != "fail" ||
+		recs[1].Kind != proto.KindSandbox || recs[1].Get("ok") != "false" {
 		t.Errorf("records %v", recs)
 	}
 }

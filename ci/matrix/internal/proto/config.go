@@ -7,6 +7,9 @@ type Config struct {
 	Packages []Package `json:"packages"`
 	// Probe is the path of the probecheck binary, or "" if it did not build.
 	Probe string `json:"probe,omitempty"`
+	// Sandbox is the path of the sandboxcheck binary, or "" if it did not
+	// build.
+	Sandbox string `json:"sandbox,omitempty"`
 	// TestArgs are passed to every test binary (-test.v, -test.short, ...).
 	TestArgs []string `json:"test_args"`
 	// KillAfterSeconds is how long the init waits for one test binary

@@ -28,12 +28,13 @@ const (
 
 // Record kinds.
 const (
-	KindBoot   = "boot"   // kernel release, machine, cell
-	KindKernel = "kernel" // raw kernel facts measured by the init itself
-	KindProbe  = "probe"  // internal/probe's verdict (from probecheck)
-	KindBegin  = "begin"  // a test binary starts
-	KindResult = "result" // a test binary finished
-	KindDone   = "done"   // the guest finished all work
+	KindBoot    = "boot"    // kernel release, machine, cell
+	KindKernel  = "kernel"  // raw kernel facts measured by the init itself
+	KindProbe   = "probe"   // internal/probe's verdict (from probecheck)
+	KindSandbox = "sandbox" // one unveil fail-closed/degradation check (from sandboxcheck)
+	KindBegin   = "begin"   // a test binary starts
+	KindResult  = "result"  // a test binary finished
+	KindDone    = "done"    // the guest finished all work
 )
 
 // Record is one parsed protocol line.
