@@ -98,6 +98,9 @@ func helperMain(mode, arg string) int {
 		err := syscall.Exec(target, []string{target}, env)
 		fmt.Println("exec:", err)
 		return 1
+	case "executed":
+		fmt.Println("executed")
+		return 0
 	case "mknod":
 		// Make a character device (1,3, like /dev/null) at arg.
 		err := unix.Mknod(arg, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3)))
