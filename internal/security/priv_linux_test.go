@@ -269,6 +269,7 @@ func TestCLIDropsPrivileges(t *testing.T) {
 	if !isRoot() {
 		t.Skip("needs root: the CLI's -u/-g and capability dropping are for root")
 	}
+	buildCLI(t)
 	helper := helperCopy(t)
 	zero := "0000000000000000"
 	caps := []string{"CapInh: " + zero, "CapPrm: " + zero, "CapEff: " + zero, "CapBnd: " + zero, "CapAmb: " + zero, "NoNewPrivs: 1"}
@@ -320,6 +321,7 @@ func TestCLIDropsPrivileges(t *testing.T) {
 // Landlock domain is in force (-V, or a kernel without Landlock). Writing
 // the supervisor's memory would be running code outside the sandbox.
 func TestCLISupervisorOutOfReach(t *testing.T) {
+	buildCLI(t)
 	helper := helperCopy(t)
 	asNobody := isRoot() // the attack needs equal credentials: run both as one user
 	out, err := cliRun(t, asNobody, []string{envHelper + "=parent-mem"}, "-V", "-p", "stdio rpath wpath", "--", helper)
