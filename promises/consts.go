@@ -182,3 +182,6 @@ const (
 
 // Signals.
 const sigKillPgrp = 0 // kill(0, sig): the caller's own process group
+
+// getrlimit/prlimit64 resources (asm-generic/resource.h).
+const rlimitNofile = 7

@@ -64,7 +64,7 @@ var namedConsts = map[string]uint64{
 	"F_SETSIG": fSetsig, "F_GETSIG": fGetsig, "F_SETOWN_EX": fSetownEx, "F_GETOWN_EX": fGetownEx,
 	"F_OFD_GETLK": fOFDGetlk, "F_OFD_SETLK": fOFDSetlk, "F_OFD_SETLKW": fOFDSetlkw,
 	"F_DUPFD_CLOEXEC": fDupfdCloexec, "F_SETPIPE_SZ": fSetpipeSz, "F_GETPIPE_SZ": fGetpipeSz,
-	"PR_SET_PDEATHSIG": prSetPdeathsig, "PR_GET_PDEATHSIG": prGetPdeathsig, "PR_GET_DUMPABLE": prGetDumpable,
+	"RLIMIT_NOFILE": rlimitNofile, "PR_SET_PDEATHSIG": prSetPdeathsig, "PR_GET_PDEATHSIG": prGetPdeathsig, "PR_GET_DUMPABLE": prGetDumpable,
 	"PR_SET_KEEPCAPS": prSetKeepcaps, "PR_SET_NAME": prSetName, "PR_GET_NAME": prGetName,
 	"PR_GET_SECCOMP": prGetSeccomp, "PR_SET_SECCOMP": prSetSeccomp, "PR_CAPBSET_READ": prCapbsetRead,
 	"PR_CAPBSET_DROP": prCapbsetDrop, "PR_GET_SECUREBITS": prGetSecurebits,

@@ -634,6 +634,12 @@ func init() {
 		// same filter) map its libraries: file-backed, PROT_EXEC without
 		// PROT_WRITE. Anonymous executable memory still needs prot_exec.
 		[]Rule{rule("mmap", masked(2, 0xffffffff&^protRead, protExec), none(3, mapAnonymous))},
+		// Go's syscall.Exec and os/exec restore the soft RLIMIT_NOFILE the
+		// runtime raised at start-up (prlimit64(0, RLIMIT_NOFILE, &orig,
+		// NULL)) right before execve whenever soft < hard. Only the own
+		// process and only that limit; raising the hard limit still needs
+		// CAP_SYS_RESOURCE.
+		[]Rule{rule("prlimit64", eq(0, 0), eq(1, rlimitNofile))},
 	)
 
 	table[ProtExec] = calls("mmap", "mprotect", "pkey_mprotect")
