@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command benchall runs pledgekit's performance benchmarks and writes the
 // results as Markdown tables into docs/PERFORMANCE.md (between the
 // "<!-- BEGIN section -->" / "<!-- END section -->" markers of each section

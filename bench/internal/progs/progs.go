@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package progs builds the seccomp programs the benchmark compares and
 // installs them.
 package progs
