@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // kernelFlavour is the Debian kernel flavour used for an architecture: the
@@ -304,6 +305,24 @@ func (s *kernelStore) lookup(ctx context.Context, series, arch string) (pkgCandi
 	return best, nil
 }
 
+// lockCache takes an exclusive flock on the cache directory, so that
+// concurrent matrix runs (a developer's and CI's) do not download into the
+// same entry at once. The returned function releases it.
+func (s *kernelStore) lockCache() (func(), error) {
+	if err := os.MkdirAll(s.cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("package cache: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(s.cacheDir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("package cache: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("package cache lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
 func (s *kernelStore) archDir(arch string) string { return filepath.Join(s.cacheDir, "kernels", arch) }
 
 func cacheEntryName(c pkgCandidate) string {
@@ -361,6 +380,11 @@ func (s *kernelStore) newestCached(series, arch string) (*Kernel, bool) {
 func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	unlock, err := s.lockCache()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := s.ensureArch(ctx, arch); err != nil {
 		if k, ok := s.newestCached(series, arch); ok {
 			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, k.Package, k.Version)
@@ -456,6 +480,11 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 func (s *kernelStore) Tool(ctx context.Context, name, arch, keep string) (dir, version string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	unlock, err := s.lockCache()
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
 	parent := filepath.Join(s.cacheDir, "tools", arch)
 	cached := func() (string, string, bool) {
 		ents, _ := os.ReadDir(parent)
