@@ -410,7 +410,7 @@ func sysMarkdown(raw sysRaw, configs []string, calls []hotCall, lsVersion string
 		fmt.Fprintf(&b, " %s (%s) | %s | %s |\n", fmtRatio(ratio("pledgekit", floor, c.Name)), floor,
 			fmtRatio(ratio("libseccomp", floor, c.Name)), fmtRatio(ratio("pledgekit", "libseccomp", c.Name)))
 	}
-	b.WriteString("\nRatios are medians of per-round ratios (the two processes of a round ran back to back). ")
+	b.WriteString("\nRatios are medians of per-round ratios (all configurations of a round ran within a few seconds of each other). ")
 	b.WriteString("Floor 1 for always-allowed calls, floor 2 for argument-checked ones, no filter for the denied one (the floors allow it).\n\n")
 	b.WriteString("Calls:\n\n")
 	for _, c := range calls {
