@@ -492,8 +492,12 @@ func benchWorkloads(o *options) (section, error) {
 		dl.srv.Close()
 	}
 
-	// The downloader's own benchmarks (HTTPS, a signed file), alternated.
-	if tb, err := o.goTestBinary(o.root, "./examples/downloader", "downloader.test"); err != nil {
+	// The downloader's own benchmarks (HTTPS, a signed file), alternated;
+	// a cross-check the smoke run (-quick) skips: building the test binary
+	// is most of its time.
+	if o.quick {
+		raw.DLBenchErr = "skipped by -quick"
+	} else if tb, err := o.goTestBinary(o.root, "./examples/downloader", "downloader.test"); err != nil {
 		raw.DLBenchErr = err.Error()
 	} else {
 		for r := range rounds {
