@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/report"
@@ -59,9 +60,14 @@ func makeTree(t *testing.T) string {
 }
 
 // checkTree fails unless the files outside the jail are as makeTree left
-// them and nothing new appeared outside the jail.
+// them and nothing new appeared outside the jail. Without Landlock the
+// attempts succeed (the report says so, and wantFS checks that): there is
+// nothing to check then.
 func checkTree(t *testing.T, root string) {
 	t.Helper()
+	if probe.Get().LandlockABI == 0 {
+		return
+	}
 	for name, content := range map[string]string{
 		"ro/ro.txt": "read-only\n", "outside/secret.txt": "secret\n", "outside/victim.txt": "victim\n",
 	} {
@@ -246,6 +252,9 @@ func TestUnveilLinksAndRenames(t *testing.T) {
 	}, map[int][]string{2: {"report landlock-fs rename/link across directories: partial"}})
 	checkTree(t, root)
 	for _, n := range []string{"hl", "hl2", "hl3", "victim.txt"} {
+		if abi == 0 {
+			break
+		}
 		if _, err := os.Lstat(filepath.Join(root, "jail", n)); err == nil {
 			t.Errorf("jail/%s appeared", n)
 		}
