@@ -6,14 +6,17 @@
 // Every attempt runs in a fresh process (internal/testproc), because a
 // pledge or an unveil cannot be undone. The attempts are grouped by file:
 //
-//	arch_linux_amd64_test.go   x32 syscall numbers, i386 calls through int 0x80
+//	arch_linux_amd64_test.go   x32 syscall numbers, i386 calls through int 0x80,
+//	                           uretprobe/uprobe (exempt from seccomp by the kernel)
 //	args_linux_test.go         high bits on int arguments, flags hidden in
 //	                           structs (clone3, openat2), TIOCSTI/TIOCLINUX,
 //	                           setuid/setgid/sticky bits through every chmod
 //	kernel_linux_test.go       io_uring, userfaultfd, bpf, perf, ptrace,
 //	                           process_vm_writev, pidfd_getfd, handles,
 //	                           keys, mount/unshare/setns, personality,
-//	                           kexec, memfd_create, modules, ...
+//	                           kexec, memfd_create, modules, ...; a second
+//	                           filter cannot widen; killing the abort
+//	                           penalty's supervisor fails calls closed
 //	net_linux_test.go          MPTCP against Landlock TCP rules, AF_PACKET and
 //	                           raw sockets under inet, netlink under unix
 //	fs_linux_test.go           escapes from unveil: "..", symlinks, hard
@@ -21,7 +24,8 @@
 //	                           descriptors, device nodes, FIFOs, sockets,
 //	                           /proc/self/mem, memfd execution
 //	priv_linux_test.go         no_new_privs on every thread, set-user-ID
-//	                           programs, capabilities and the CLI's -u/-g
+//	                           programs, capabilities and the CLI's -u/-g,
+//	                           the CLI's supervisor out of the program's reach
 //	threads_linux_test.go      threads created before and after the pledge,
 //	                           SIGSYS handlers (Go and C)
 //	differential_linux_test.go every filter against the real kernel: the
