@@ -653,3 +653,36 @@ func execveatEmpty(fd int, argv, env []string) error {
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])), unix.AT_EMPTY_PATH, 0)
 	return e
 }
+
+// Landlock does not cover metadata: stat, access, readlink, statfs and
+// extended-attribute reads work on hidden paths, and (with pledge's fattr,
+// or no pledge) chmod and utimes change files outside the unveiled paths.
+// This is Landlock's documented scope; the test records it exactly so that
+// SECURITY.md cannot drift from the kernel.
+func TestUnveilMetadataNotConfined(t *testing.T) {
+	abi := landlockABI(t)
+	root := makeTree(t)
+	r := testproc.Run(t, "metadata", func() {
+		secret := filepath.Join(root, "outside", "secret.txt")
+		commitJail(root)
+		var st unix.Stat_t
+		check("stat", unix.Stat(secret, &st))
+		check("access", unix.Access(secret, unix.R_OK))
+		_, err := os.Readlink(filepath.Join(root, "jail", "link-out"))
+		check("readlink", err)
+		var fs unix.Statfs_t
+		check("statfs", unix.Statfs(secret, &fs))
+		_, err = unix.Getxattr(secret, "user.none", make([]byte, 16))
+		check("getxattr", err)
+		check("chmod", unix.Chmod(secret, 0o640))
+		check("utimes", unix.UtimesNano(secret, []unix.Timespec{{Sec: 1}, {Sec: 1}}))
+		_, err = os.ReadFile(secret)
+		check("read", err)
+	}, inDir(root))
+	wantFS(t, r, abi, []fsExpect{
+		{"stat", 1, []string{"success"}}, {"access", 1, []string{"success"}}, {"readlink", 1, []string{"success"}},
+		{"statfs", 1, []string{"success"}}, {"getxattr", 1, []string{"ENODATA", "EOPNOTSUPP"}},
+		{"chmod", 1, []string{"success"}}, {"utimes", 1, []string{"success"}},
+		{"read", 1, eacces},
+	}, nil)
+}
