@@ -33,14 +33,8 @@ import (
 //
 // Nothing from the network is read before the last sandbox step.
 func fetchMain() int {
-	out := os.NewFile(3, "messages")
-	if out == nil {
-		fmt.Fprintln(os.Stderr, "downloader child: fd 3 (message pipe) is missing; this role is started by the parent only")
-		return exitChildFatal
-	}
-	enc := NewEncoder(out)
-	fatal := func(code uint8, err error) int {
-		_ = enc.Send(Message{Type: msgFatal, Code: code, Text: err.Error()})
+	enc, fatal, ok := childPipe("downloader child")
+	if !ok {
 		return exitChildFatal
 	}
 	var job fetchJob

@@ -13,14 +13,8 @@ import (
 // directory; no TCP port) → seccomp "stdio rpath" (no sockets) → verify.
 // The public key comes in the job, so no key file needs to be readable.
 func verifyMain() int {
-	out := os.NewFile(3, "messages")
-	if out == nil {
-		fmt.Fprintln(os.Stderr, "verifier child: fd 3 (message pipe) is missing; this role is started by the parent only")
-		return exitChildFatal
-	}
-	enc := NewEncoder(out)
-	fatal := func(code uint8, err error) int {
-		_ = enc.Send(Message{Type: msgFatal, Code: code, Text: err.Error()})
+	enc, fatal, ok := childPipe("verifier child")
+	if !ok {
 		return exitChildFatal
 	}
 	var job verifyJob
