@@ -20,6 +20,15 @@ const (
 // Mode bits no pledged process may set (S_ISUID|S_ISGID|S_ISVTX).
 const modeSpecial = 0o7000
 
+// File types in a mode (linux/stat.h). mknod with a type of 0 makes a
+// regular file, as S_IFREG does.
+const (
+	sIFMT   = 0o170000
+	sIFREG  = 0o100000
+	sIFIFO  = 0o010000
+	sIFSOCK = 0o140000
+)
+
 // mmap/mprotect.
 const (
 	protRead      = 0x1
@@ -178,6 +187,7 @@ const (
 const (
 	eNOSYS          = 38
 	ePROTONOSUPPORT = 93
+	eOPNOTSUPP      = 95
 )
 
 // Signals.

@@ -51,7 +51,8 @@ var namedConsts = map[string]uint64{
 	"O_ACCMODE": oAccmode, "O_RDONLY": oRdonly, "O_WRONLY": oWronly, "O_RDWR": oRdwr,
 	"O_CREAT": oCreat, "O_TRUNC": oTrunc,
 	"S_ISUID|S_ISGID|S_ISVTX": modeSpecial,
-	"PROT_READ":               protRead, "PROT_WRITE": protWrite, "PROT_EXEC": protExec,
+	"S_IFMT":                  sIFMT, "S_IFREG": sIFREG, "S_IFIFO": sIFIFO, "S_IFSOCK": sIFSOCK,
+	"PROT_READ": protRead, "PROT_WRITE": protWrite, "PROT_EXEC": protExec,
 	"MAP_ANONYMOUS": mapAnonymous,
 	"CLONE_VM":      cloneVM, "CLONE_FS": cloneFS, "CLONE_FILES": cloneFiles, "CLONE_SIGHAND": cloneSighand,
 	"CLONE_PIDFD": clonePidfd, "CLONE_PTRACE": clonePtrace, "CLONE_VFORK": cloneVfork,
@@ -78,6 +79,7 @@ var namedConsts = map[string]uint64{
 	"IPPROTO_UDP": ipprotoUDP, "IPPROTO_IPV6": ipprotoIPv6, "IPPROTO_ICMPV6": ipprotoICMPv6,
 	"IPPROTO_MPTCP": ipprotoMPTCP, "NETLINK_ROUTE": netlinkRoute, "SOL_SOCKET": solSocket,
 	"SOL_NETLINK": solNetlink, "ENOSYS": eNOSYS, "EPROTONOSUPPORT": ePROTONOSUPPORT,
+	"EOPNOTSUPP": eOPNOTSUPP,
 }
 
 // Names x/sys spells differently, or lacks.

@@ -114,6 +114,24 @@ var allowedAndDenied = []example{
 	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o10644, 0), ok: true}, // S_IFIFO
 	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o14644, 0)},           // setgid
 	{set: "stdio cpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o10644, 0)},
+	// dpath: FIFOs, sockets and regular files (type 0 is regular), never
+	// device nodes, directories or undefined types; the kernel reads 16
+	// bits of the mode, so bits above do not disguise a type.
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o644, 0), ok: true},
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o100644, 0), ok: true},
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o140755, 0), ok: true},
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o20600, 0x0103)},  // S_IFCHR (tty)
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o60600, 0x0800)},  // S_IFBLK (sda)
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o40755, 0)},       // S_IFDIR
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o30644, 0)},       // no such type
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o170644, 0)},      // S_IFMT
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o1020600, 0x103)}, // S_IFCHR | 1<<18
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o20600|1<<32, 0)}, // high half
+	{set: "stdio dpath", sys: "mknodat", args: a(0xffffff9c, 0, 0o10644|1<<32, 0), ok: true},
+	{set: "stdio dpath", sys: "mknod", arch: "amd64", args: a(0, 0o10600, 0), ok: true},
+	{set: "stdio dpath", sys: "mknod", arch: "amd64", args: a(0, 0o60600, 0x800)},
+	{set: "stdio dpath", sys: "mknod", arch: "amd64", args: a(0, 0o10600|0o4000, 0)},
+	{set: "stdio rpath wpath cpath dpath fattr", sys: "mknodat", args: a(0xffffff9c, 0, 0o20600, 0x0103)},
 
 	// inet, anet, mcast, unix, dns, route.
 	{set: "stdio inet", sys: "socket", args: a(afInet, sockStream|sockNonblock|sockCloexec, 0), ok: true},
@@ -166,6 +184,15 @@ var allowedAndDenied = []example{
 	{set: "stdio fattr", sys: "fchmod", args: a(3, 0o4755)},
 	{set: "stdio fattr", sys: "fchmodat2", args: a(0xffffff9c, 0, 0o1777, 0)},
 	{set: "stdio fattr", sys: "utimensat", ok: true},
+	// xattrs: EOPNOTSUPP under fattr (the name, security.capability
+	// included, cannot be read), denied without it, allowed by nothing.
+	{set: "stdio fattr", sys: "setxattr", ok: true, errno: eOPNOTSUPP},
+	{set: "stdio fattr", sys: "fsetxattr", ok: true, errno: eOPNOTSUPP},
+	{set: "stdio fattr", sys: "lremovexattr", ok: true, errno: eOPNOTSUPP},
+	{set: "stdio fattr", sys: "setxattrat", ok: true, errno: eOPNOTSUPP},
+	{set: "stdio rpath wpath cpath fattr chown", sys: "fremovexattr", ok: true, errno: eOPNOTSUPP},
+	{set: "stdio rpath wpath cpath", sys: "setxattr"},
+	{set: "stdio rpath", sys: "fgetxattr", ok: true},
 	{set: "stdio fattr", sys: "fchown", args: a(3, 1000, 1000)},
 	{set: "stdio chown", sys: "fchownat", ok: true},
 	{set: "stdio chown", sys: "fchmod", args: a(3, 0o644)},

@@ -23,8 +23,8 @@ var infos = [numPromises]Info{
 	Cpath: {Linux: true, Summary: "Create and remove names: O_CREAT and O_TMPFILE opens (together with rpath/wpath " +
 		"for the access mode, and never with setuid/setgid/sticky mode bits), creat, mkdir, rmdir, unlink, " +
 		"rename, link, symlink."},
-	Dpath: {Linux: true, Summary: "mknod/mknodat (FIFOs; device nodes still need CAP_MKNOD), without " +
-		"setuid/setgid/sticky mode bits."},
+	Dpath: {Linux: true, Summary: "mknod/mknodat of FIFOs (and sockets and regular files), without " +
+		"setuid/setgid/sticky mode bits. Never device nodes (S_IFCHR, S_IFBLK), even for root."},
 	Tmppath: {Linux: false, Summary: "OpenBSD-only and removed from OpenBSD in 2026; accepted and ignored. " +
 		"Use \"rpath wpath cpath\" with unveil(\"/tmp\", \"rwc\") instead."},
 	Inet: {Linux: true, Summary: "AF_INET/AF_INET6 TCP, UDP and ICMP-datagram sockets: socket, bind, listen, " +
@@ -33,8 +33,9 @@ var infos = [numPromises]Info{
 	Mcast: {Linux: true, Summary: "Multicast socket options (IP_ADD_MEMBERSHIP, MCAST_JOIN_GROUP, ...); only " +
 		"together with inet."},
 	Fattr: {Linux: true, Summary: "Change file metadata: chmod family without setuid/setgid/sticky bits (denied " +
-		"rather than silently dropped as on OpenBSD), utimes/utimensat, setting and removing xattrs. " +
-		"chown to one's own uid and groups needs chown on Linux."},
+		"rather than silently dropped as on OpenBSD), utimes/utimensat. Setting and removing xattrs " +
+		"fails with EOPNOTSUPP (seccomp cannot read the name, and security.capability is a file " +
+		"capability); no promise allows it. chown to one's own uid and groups needs chown on Linux."},
 	Chown: {Linux: true, Summary: "The chown family (chown, fchown, lchown, fchownat). The kernel still " +
 		"limits unprivileged callers to their own uid and groups."},
 	Flock: {Linux: true, Summary: "flock(2) and fcntl record locks (F_GETLK, F_SETLK, F_SETLKW and the " +

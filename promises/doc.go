@@ -59,6 +59,16 @@
 // and O_TMPFILE need cpath together with what the access mode needs, so
 // cpath alone never opens an existing file. Creating opens, the chmod family
 // and mknod are refused when the mode has setuid, setgid or sticky bits.
+// dpath's mknod makes FIFOs, sockets and regular files only: device nodes
+// (S_IFCHR, S_IFBLK) are refused under every promise, so root with
+// CAP_MKNOD cannot make a block device of a disk either. Setting and
+// removing extended attributes is allowed by no promise: seccomp cannot
+// read the attribute's name, and root could set security.capability (file
+// capabilities an exec outside the sandbox would honour), security.* or
+// trusted.*. OpenBSD has no extended attributes; on Linux fattr answers
+// setxattr, removexattr and their variants with EOPNOTSUPP, as a file
+// system without them would, so copying programs carry on. Reading them
+// (getxattr, listxattr) is rpath.
 //
 // Everything the Go runtime needs once main runs is in stdio. This was
 // measured, not guessed: promises/internal/inventory straces a program that
@@ -85,8 +95,8 @@
 //     files at the first lookup, os/user /etc/passwd. These opens need rpath
 //     on Linux; alternatively trigger them before pledging (for example
 //     time.Local.String() loads the local zone).
-//   - Landlock does not control metadata changes (chmod, chown, utimes,
-//     xattrs) or stat, so fattr, chown and rpath's stat are limited by DAC
+//   - Landlock does not control metadata changes (chmod, chown, utimes)
+//     or stat, so fattr, chown and rpath's stat are limited by DAC
 //     only, even with unveil; nor inotify watches.
 //   - kill: stdio allows kill(0, sig), the caller's own process group (as on
 //     OpenBSD; without job control that includes the parent shell), but

@@ -49,6 +49,26 @@ func errnoRule(sys string, e uint16, conds ...Cond) Rule {
 	return Rule{Syscall: sys, Args: conds, Action: Errno, Errno: e}
 }
 
+// errnos answers each of the syscalls with errno e, unconditionally.
+func errnos(e uint16, names ...string) []Rule {
+	out := make([]Rule, len(names))
+	for i, n := range names {
+		out[i] = errnoRule(n, e)
+	}
+	return out
+}
+
+// mknodTypes allows sys when its mode argument (arg) makes a regular file
+// (type 0 or S_IFREG), a FIFO or a socket without setuid, setgid or sticky
+// bits: one rule per type.
+func mknodTypes(sys string, arg uint8) []Rule {
+	var out []Rule
+	for _, typ := range []uint64{0, sIFREG, sIFIFO, sIFSOCK} {
+		out = append(out, rule(sys, masked(arg, sIFMT|modeSpecial, typ)))
+	}
+	return out
+}
+
 // requiring returns rules with Also extended by ps.
 func requiring(rules []Rule, ps ...Promise) []Rule {
 	for i := range rules {
@@ -544,10 +564,16 @@ func init() {
 			"mkdirat"),
 	)
 
-	table[Dpath] = []Rule{
-		rule("mknod", none(1, modeSpecial)),
-		rule("mknodat", none(2, modeSpecial)),
-	}
+	// dpath makes FIFOs (and sockets and regular files, which the kernel
+	// also makes with mknod), never device nodes: a block device of a disk
+	// is raw access to every file on it, and root would get one with
+	// CAP_MKNOD. The mode (a umode_t: the kernel reads 16 bits) must have
+	// one of these types and no setuid, setgid or sticky bit; S_IFCHR,
+	// S_IFBLK, S_IFDIR and the undefined types are refused.
+	table[Dpath] = join(
+		mknodTypes("mknod", 1),
+		mknodTypes("mknodat", 2),
+	)
 
 	inetCommon := join(
 		calls("bind", "listen", "accept", "accept4", "getsockname",
@@ -575,8 +601,15 @@ func init() {
 			rule("fchmodat", none(2, modeSpecial)),
 			rule("fchmodat2", none(2, modeSpecial)),
 		},
-		calls("utime", "utimes", "futimesat", "utimensat",
-			"setxattr", "lsetxattr", "fsetxattr", "removexattr",
+		calls("utime", "utimes", "futimesat", "utimensat"),
+		// Extended attributes are not fattr's, as on OpenBSD (which has
+		// none): seccomp cannot read the attribute's name, and root would
+		// set security.capability (file capabilities, which a later exec
+		// outside the sandbox honours), security.* or trusted.*. Under
+		// fattr they fail with EOPNOTSUPP, so copying programs carry on as
+		// on a file system without xattrs; without fattr the penalty
+		// applies. No promise allows them.
+		errnos(eOPNOTSUPP, "setxattr", "lsetxattr", "fsetxattr", "removexattr",
 			"lremovexattr", "fremovexattr", "setxattrat", "removexattrat"),
 	)
 	table[Chown] = calls("chown", "fchown", "lchown", "fchownat")

@@ -424,3 +424,64 @@ func TestLinuxSetParses(t *testing.T) {
 		t.Error("read not allowed by stdio")
 	}
 }
+
+// TestNoDeviceNodes: under every promise, mknod and mknodat make only
+// regular files (type 0 or S_IFREG), FIFOs and sockets, and only with dpath;
+// every other type of the 16 (S_IFCHR and S_IFBLK above all) is refused,
+// whatever bits above the kernel's 16 are set.
+func TestNoDeviceNodes(t *testing.T) {
+	allowed := map[uint64]bool{0: true, sIFREG: true, sIFIFO: true, sIFSOCK: true}
+	every := LinuxSet()
+	for typ := uint64(0); typ <= sIFMT; typ += 0o10000 {
+		for _, high := range []uint64{0, 1 << 16, 1 << 31, 1 << 32} {
+			mode := typ | 0o644 | high
+			for _, c := range []struct {
+				arch, sys string
+				mode      int
+				args      [6]uint64
+			}{
+				{"amd64", "mknod", 1, a(0, mode, 0x801)},
+				{"amd64", "mknodat", 2, a(0xffffff9c, 0, mode, 0x801)},
+				{"arm64", "mknodat", 2, a(0xffffff9c, 0, mode, 0x801)},
+			} {
+				_, ok := Decide(every, c.arch, c.sys, c.args)
+				if ok != allowed[typ] {
+					t.Errorf("%s %s(mode %#o) under every promise: allowed %v, want %v", c.arch, c.sys, mode, ok, allowed[typ])
+				}
+				if _, ok := Decide(every.Without(Dpath), c.arch, c.sys, c.args); ok {
+					t.Errorf("%s %s(mode %#o) allowed without dpath", c.arch, c.sys, mode)
+				}
+				if ok && (Allowing(c.arch, c.sys, c.args)[0] != Dpath || len(Allowing(c.arch, c.sys, c.args)) != 1) {
+					t.Errorf("%s %s(mode %#o) allowed by %v, want dpath alone", c.arch, c.sys, mode, Allowing(c.arch, c.sys, c.args))
+				}
+				special := c.args
+				special[c.mode] |= 0o4000
+				if _, ok := Decide(every, c.arch, c.sys, special); ok {
+					t.Errorf("%s %s(mode %#o) with S_ISUID allowed", c.arch, c.sys, mode)
+				}
+			}
+		}
+	}
+}
+
+// TestNoXattrChanges: no promise allows setting or removing extended
+// attributes (seccomp cannot read the name: security.capability would be
+// a file capability); fattr answers them with EOPNOTSUPP.
+func TestNoXattrChanges(t *testing.T) {
+	calls := []string{"setxattr", "lsetxattr", "fsetxattr", "removexattr",
+		"lremovexattr", "fremovexattr", "setxattrat", "removexattrat"}
+	for _, sys := range calls {
+		for _, arch := range []string{"amd64", "arm64"} {
+			if ps := Allowing(arch, sys, a(0, 0, 0, 0, 0)); len(ps) != 0 {
+				t.Errorf("%s %s allowed by %v", arch, sys, ps)
+			}
+			r, ok := Decide(LinuxSet(), arch, sys, a(0, 0, 0, 0, 0))
+			if !ok || r.Action != Errno || r.Errno != eOPNOTSUPP {
+				t.Errorf("%s %s under every promise = %v %v, want EOPNOTSUPP", arch, sys, r, ok)
+			}
+			if _, ok := Decide(LinuxSet().Without(Fattr), arch, sys, a(0, 0, 0, 0, 0)); ok {
+				t.Errorf("%s %s decided without fattr", arch, sys)
+			}
+		}
+	}
+}
