@@ -114,6 +114,12 @@
 //     and dns the send half (glibc's resolver uses sendmmsg), so a process
 //     holding inet or dns and any AF_UNIX socket (socketpair is stdio) can
 //     pass descriptors. Directory descriptors are not refused.
+//   - Unix datagrams without "unix": socketpair(AF_UNIX, SOCK_DGRAM) is
+//     stdio, and the addressed sendto of inet, dns and route (and sendfd's
+//     sendmsg) works on such a socket too, so those promises reach any
+//     unix datagram socket by path (/dev/log, notify sockets) that file
+//     permissions allow. UnixDatagramsByPath tells which sets; package
+//     pledge reports them as partial. Only Landlock ABI 9 (unveil) closes it.
 //   - Socket addresses cannot be checked: inet reaches every host and port,
 //     and dns, which on OpenBSD only works on libc's SOCK_DNS sockets, is
 //     TCP and UDP to any host (without listen/accept). Landlock can restrict

@@ -485,3 +485,41 @@ func TestNoXattrChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestUnixDatagramsByPath: the promise sets that can send to a unix
+// datagram socket by path without "unix" (socketpair is stdio's, the
+// addressed send inet's, dns's, route's or sendfd's).
+func TestUnixDatagramsByPath(t *testing.T) {
+	for _, c := range []struct {
+		set  string
+		want bool
+	}{
+		{"stdio inet", true},
+		{"stdio dns", true},
+		{"stdio sendfd", true},
+		{"stdio route", true}, // sendto for netlink requests, any address
+		{"stdio rpath wpath cpath inet dns", true},
+		{"stdio", false},
+		{"stdio recvfd", false},
+		{"stdio anet", false}, // no addressed send, no sendmsg
+		{"stdio unix", false}, // promised
+		{"stdio inet unix", false},
+		{"inet", false}, // no socketpair without stdio
+		{"stdio rpath wpath cpath dpath fattr proc exec", false},
+	} {
+		for _, arch := range []string{"amd64", "arm64"} {
+			if got := UnixDatagramsByPath(MustParse(c.set), arch); got != c.want {
+				t.Errorf("UnixDatagramsByPath(%q, %s) = %v, want %v", c.set, arch, got, c.want)
+			}
+		}
+	}
+	// Exactly the sets with stdio, without unix, and with one of the
+	// promises that grant an addressed send.
+	for _, p := range All() {
+		s := MustParse("stdio").With(p)
+		want := p == Inet || p == DNS || p == Sendfd || p == Route
+		if got := UnixDatagramsByPath(s, "amd64"); got != want {
+			t.Errorf("stdio %s: %v, want %v", p, got, want)
+		}
+	}
+}
