@@ -183,7 +183,7 @@ func TestFattrNoXattrChanges(t *testing.T) {
 		set, want string
 	}{
 		{"stdio rpath wpath cpath fattr chown", "ENOTSUP"}, // EOPNOTSUPP, the same number
-		{"stdio rpath wpath", "ENOSYS"}, // the penalty
+		{"stdio rpath wpath", "ENOSYS"},                    // the penalty
 	} {
 		t.Run(c.set, func(t *testing.T) {
 			r := testproc.Run(t, "xattr", func() {
