@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -23,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/pledge"
 )
 
 // testCLIEnv makes the test binary run cliMain with its arguments (used to
@@ -89,6 +91,43 @@ func evilChild(role string) int {
 		_ = enc.Send(Message{Type: msgReady})
 		_ = syscall.Exec("/bin/true", []string{"true"}, nil)
 		return 8 // not reached when the filter works
+	case "test-parent-mem":
+		// The download child compromised on a kernel without Landlock:
+		// its own user (as the real child: switched when the parent is
+		// root), the real pledge with rpath and wpath, no unveil. It tries
+		// to write the parent's memory and says what happened on stderr;
+		// exit status 3 makes the parent show it.
+		if _, err := becomeUser(job.Switch, job.UID, job.GID); err != nil {
+			fmt.Fprintf(os.Stderr, "become user: %v\n", err)
+			return 9
+		}
+		if _, err := pledge.Apply(pledge.Options{Promises: "stdio rpath wpath cpath inet dns", Penalty: pledge.PenaltyEPERM}); err != nil {
+			fmt.Fprintf(os.Stderr, "pledge: %v\n", err)
+			return 9
+		}
+		ppid := os.Getppid()
+		// The parent's real uid (status is world-readable), and the owner
+		// of its /proc files (not of the directory itself): root when it is
+		// not dumpable.
+		puid := -1
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", ppid)); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(l); len(f) > 1 && f[0] == "Uid:" {
+					fmt.Sscan(f[1], &puid)
+				}
+			}
+		}
+		owner := -1
+		if st, err := os.Stat(fmt.Sprintf("/proc/%d/mem", ppid)); err == nil {
+			owner = int(st.Sys().(*syscall.Stat_t).Uid)
+		}
+		fd, err := unix.Open(fmt.Sprintf("/proc/%d/mem", ppid), unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		fmt.Fprintf(os.Stderr, "parent uid %d, child uid %d, parent /proc mem owner %d\n", puid, os.Getuid(), owner)
+		fmt.Fprintf(os.Stderr, "parent mem rdwr: %s\n", errName(err))
+		return 3
 	default:
 		return 2
 	}
@@ -301,4 +340,16 @@ func requireFullSandbox(t *testing.T) {
 	if !fullSandbox() {
 		t.Skipf("this kernel cannot enforce the whole sandbox (Landlock ABI %d, seccomp %v); the degraded paths have their own tests", kernelABI(), kernelSeccomp())
 	}
+}
+
+// errName names the errno of err ("success" for nil).
+func errName(err error) string {
+	if err == nil {
+		return "success"
+	}
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return unix.ErrnoName(e)
+	}
+	return err.Error()
 }

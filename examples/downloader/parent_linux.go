@@ -223,6 +223,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Error = err.Error()
 		return res, err
 	}
+	// The children run as the same user when there is no user switch (not
+	// root, or --user root), and the download child handles network data.
+	// Where Landlock is missing (its domains refuse ptrace access outside
+	// them) and pledge's rpath wpath allow opening any file, that child
+	// could open this process's /proc/PID/mem and write into it: code
+	// execution outside the sandbox. A non-dumpable process refuses ptrace
+	// access, and so /proc/PID/mem, to anything without CAP_SYS_PTRACE.
+	// Children are dumpable again after their execve, which is harmless:
+	// they hold nothing the parent needs.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		err = fmt.Errorf("making the parent non-dumpable (prctl PR_SET_DUMPABLE): %w", err)
+		res.Error = err.Error()
+		return res, err
+	}
 	r := &runner{plan: p, res: res, out: opts.Stderr}
 	err = r.run(ctx)
 	if err != nil {
