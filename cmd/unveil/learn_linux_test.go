@@ -40,6 +40,11 @@ func learnRun(t *testing.T, setup func(*exec.Cmd), argv ...string) ([]string, st
 	t.Helper()
 	r := unveilWith(t, setup, append([]string{"learn", "--"}, argv...)...)
 	wantOK(t, r)
+	if strings.Contains(r.stderr, "the program did not succeed") {
+		// A suggestion from a failed run covers only part of what the
+		// program needs: the test's premise is a run that worked.
+		t.Errorf("the learned run failed: %v", r)
+	}
 	line := strings.TrimSpace(r.stdout)
 	if !strings.HasPrefix(line, "unveil -p ") || strings.Contains(line, "\n") {
 		t.Fatalf("learn printed %q", r.stdout)
@@ -137,6 +142,11 @@ func TestLearnPython(t *testing.T) {
 
 	r := unveilWith(t, setup, append([]string{"learn", "--"}, argv...)...)
 	wantOK(t, r)
+	if strings.Contains(r.stderr, "the program did not succeed") {
+		// A suggestion from a failed run covers only part of what the
+		// program needs: the test's premise is a run that worked.
+		t.Errorf("the learned run failed: %v", r)
+	}
 	if !strings.Contains(r.stderr, "done learned") {
 		t.Errorf("the program's output should go to stderr: %v", r)
 	}

@@ -45,7 +45,8 @@ Options (compatible with Cosmopolitan's pledge):
   -u UID|USER    switch user (after setgroups and setgid), verified afterwards
   -g GID|GROUP   switch group
   -C SECS        CPU time limit (RLIMIT_CPU)
-  -M BYTES       address space limit (RLIMIT_AS; default: total RAM)
+  -M BYTES       address space limit (RLIMIT_AS; default: total RAM + swap,
+                 at least 4g, since Go and Java reserve more than they use)
   -O FILES       descriptor limit (RLIMIT_NOFILE; default 64)
   -P PROCS       process limit (RLIMIT_NPROC; default CPUs + running processes)
   -F BYTES       file size limit (RLIMIT_FSIZE; default 256000000, hard 1.5x)

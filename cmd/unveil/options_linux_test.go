@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,7 +210,8 @@ func TestLimits(t *testing.T) {
 	if err := unix.Sysinfo(&si); err != nil {
 		t.Fatal(err)
 	}
-	ram := strconv.FormatUint(uint64(si.Totalram)*uint64(si.Unit), 10)
+	// The default address space: RAM + swap, at least 4 GiB.
+	as := strconv.FormatUint(max((uint64(si.Totalram)+uint64(si.Totalswap))*uint64(si.Unit), 4<<30), 10)
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			r := inMode(t, m.pre, "-C", "5", "-M", "1g", "-O", "32", "-P", "50", "-F", "1m", "--", cat, "/proc/self/limits")
@@ -231,7 +233,7 @@ func TestLimits(t *testing.T) {
 			wantOK(t, r)
 			lim = procLimits(t, r.stdout)
 			for k, want := range map[string][2]string{
-				"Max address space": {ram, ram},
+				"Max address space": {as, as},
 				"Max open files":    {"64", "64"},
 				"Max file size":     {"256000000", "384000000"},
 			} {
@@ -241,6 +243,21 @@ func TestLimits(t *testing.T) {
 			}
 			if lim["Max processes"][0] == "unlimited" {
 				t.Errorf("no default process limit: %v", lim["Max processes"])
+			}
+			// A Go program (unveil's own binary) starts under the
+			// default address space limit: its runtime reserves
+			// about 1 GiB up front, so total RAM alone (pledge.com's
+			// default) killed it on a 1 GiB machine.
+			r = inMode(t, m.pre, "-V", "--", unveilBin, "--version")
+			if r.code != 0 || strings.Contains(r.stderr, "fatal error") {
+				t.Errorf("a Go program under the default -M: %v", r)
+			}
+			// The limit binds the program, not unveil's own stage,
+			// which sets it just before the exec.
+			r = inMode(t, m.pre, "-M", "64m", "--", cat, "/proc/self/limits")
+			wantOK(t, r)
+			if got := procLimits(t, r.stdout)["Max address space"]; got != [2]string{"67108864", "67108864"} {
+				t.Errorf("-M 64m: %v", got)
 			}
 		})
 	}
@@ -463,13 +480,17 @@ func TestReport(t *testing.T) {
 
 	decode := func(t *testing.T, s string) (report.Report, string) {
 		t.Helper()
-		dec := json.NewDecoder(strings.NewReader(s))
+		in := strings.NewReader(s)
+		dec := json.NewDecoder(in)
 		var rep report.Report
 		if err := dec.Decode(&rep); err != nil {
 			t.Fatalf("--json: %v in %q", err, s)
 		}
+		// What follows the report: the decoder's unread buffer, then
+		// whatever it had not read from the input yet (it reads in
+		// chunks, so with a longer report it stops partway).
 		var rest bytes.Buffer
-		rest.ReadFrom(dec.Buffered())
+		rest.ReadFrom(io.MultiReader(dec.Buffered(), in))
 		return rep, rest.String()
 	}
 	has := func(rep report.Report, layer report.Layer, what string, st report.Status) bool {

@@ -289,12 +289,21 @@ func parseID(s string, group bool) (id, primary int, err error) {
 	return -1, -1, fmt.Errorf("no such %s %q in %s", what, s, file)
 }
 
-func totalRAM() uint64 {
+// minAddressSpace is the floor of the default -M. RLIMIT_AS counts address
+// space, not memory: Go's runtime, JVMs and V8 reserve far more than they
+// touch (a Go program maps ~1 GiB on amd64 before it allocates much, a JVM
+// reserves its class space and heap up front), so the limit pledge.com
+// uses, total RAM, makes them fail to start on a small machine.
+const minAddressSpace = 4 << 30
+
+// defaultAddressSpace is the default -M: total RAM plus swap (what the
+// machine can actually back), and never below minAddressSpace.
+func defaultAddressSpace() uint64 {
 	var si unix.Sysinfo_t
 	if unix.Sysinfo(&si) != nil {
-		return 4 << 30
+		return minAddressSpace
 	}
-	return uint64(si.Totalram) * uint64(si.Unit)
+	return max((uint64(si.Totalram)+uint64(si.Totalswap))*uint64(si.Unit), minAddressSpace)
 }
 
 func defaultProcs() uint64 {
@@ -428,7 +437,7 @@ func (p *plan) limits(c *config) error {
 		}
 		return n, nil
 	}
-	mem, err := size("M", c.mem, totalRAM())
+	mem, err := size("M", c.mem, defaultAddressSpace())
 	if err != nil {
 		return err
 	}

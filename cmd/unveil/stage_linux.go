@@ -133,9 +133,9 @@ func (p *plan) apply() error {
 		unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, 0, 5 /* SCHED_IDLE */, uintptr(unsafePointer(&param)))
 	}
 	// 3. Resource limits (the process limit after the switch of user,
-	// descriptors last).
+	// address space and descriptors last).
 	for _, r := range p.Rlimits {
-		if r.Res != unix.RLIMIT_NPROC {
+		if r.Res != unix.RLIMIT_NPROC && r.Res != unix.RLIMIT_AS {
 			setLimit(r)
 		}
 	}
@@ -181,7 +181,15 @@ func (p *plan) apply() error {
 			return fail(exitSandbox, "applying Landlock: %v", err)
 		}
 	}
-	// 7. Descriptor limit.
+	// 7. Address space and descriptor limits. The address space limit is
+	// the program's: set before, it bound this Go process too, whose
+	// runtime maps heap arenas as it goes (a -M below what the runtime
+	// had reserved made it die with "out of memory" before the exec).
+	for _, r := range p.Rlimits {
+		if r.Res == unix.RLIMIT_AS {
+			setLimit(r)
+		}
+	}
 	if p.NoFile != nil {
 		setLimit(*p.NoFile)
 	}
