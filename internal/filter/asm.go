@@ -68,12 +68,12 @@ const (
 
 // label names a position in the program being assembled. Labels are only
 // ever jumped to forward (classic BPF has no backward jumps).
-type label int
+type label int32
 
 // item is one element of the assembler's list: an instruction, or (op < 0)
 // the definition of label def at this point.
 type item struct {
-	op     int // raw opcode, or -1 for a label definition
+	op     int32 // raw opcode, or -1 for a label definition
 	k      uint32
 	jt, jf label // conditional jumps: true and false targets
 	to     label // ja: target
@@ -99,18 +99,18 @@ func (a *asm) newLabel() label { a.labels++; return label(a.labels) }
 
 func (a *asm) bind(l label) { a.items = append(a.items, item{op: -1, def: l}) }
 
-func (a *asm) stmt(op uint16, k uint32) { a.items = append(a.items, item{op: int(op), k: k}) }
+func (a *asm) stmt(op uint16, k uint32) { a.items = append(a.items, item{op: int32(op), k: k}) }
 
 func (a *asm) ja(to label) { a.items = append(a.items, item{op: opJA, to: to}) }
 
 func (a *asm) jump(op uint16, k uint32, jt, jf label) {
-	a.items = append(a.items, item{op: int(op), k: k, jt: jt, jf: jf})
+	a.items = append(a.items, item{op: int32(op), k: k, jt: jt, jf: jf})
 }
 
 // ret appends a return of the constant action v.
 func (a *asm) ret(v uint32) { a.stmt(opRetK, v) }
 
-func isCondJump(op int) bool {
+func isCondJump(op int32) bool {
 	return op >= 0 && op&0x07 == clsJMP && op&0xf0 != jmpJA
 }
 

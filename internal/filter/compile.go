@@ -1,9 +1,9 @@
 package filter
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 
 	"golang.org/x/net/bpf"
 
@@ -27,6 +27,29 @@ type gen struct {
 	// edge and the meet of the states of the jumps to it.
 	in   []inState
 	deny uint32 // the program's deny action
+
+	// Scratch stacks reused across the rule lists of all syscall numbers
+	// (rules pushes its working set and pops it before returning).
+	rets   []retLabel // return labels of the current body
+	groups []group
+	crs    []crule
+	parts  []part
+	vals   []uint32
+	tos    []label
+}
+
+// retLabel is the label of a return of value v within one body.
+type retLabel struct {
+	v uint32
+	l label
+}
+
+// group is a run of rules sharing one value of the dispatched part.
+type group struct {
+	val    uint32
+	lo, hi int // the group's rules (the part removed) are g.crs[lo:hi]
+	to     label
+	ret    bool // the first rule has no other part: to is its return
 }
 
 type inState struct {
@@ -34,8 +57,11 @@ type inState struct {
 	st   aState
 }
 
-func newGen() *gen {
-	return &gen{reach: true}
+func newGen(items, labels int) *gen {
+	g := &gen{reach: true}
+	g.a.items = make([]item, 0, items)
+	g.in = make([]inState, 0, labels)
+	return g
 }
 
 func meet(a, b aState) aState {
@@ -48,8 +74,8 @@ func meet(a, b aState) aState {
 // slot returns the incoming state of l, growing the table as labels are
 // created.
 func (g *gen) slot(l label) *inState {
-	if n := int(l) + 1; n > len(g.in) {
-		g.in = append(g.in, make([]inState, n-len(g.in))...)
+	for int(l) >= len(g.in) {
+		g.in = append(g.in, inState{})
 	}
 	return &g.in[l]
 }
@@ -121,15 +147,14 @@ type interval struct {
 
 // intervals partitions every 32-bit syscall number into maximal ranges with
 // one verdict each.
-func intervals(tab *syscalls.Table, per map[uint32][]crule, deny, foreign uint32) ([]interval, error) {
-	var out []interval
+func intervals(tab *syscalls.Table, per [][]crule, maxNr, deny, foreign uint32) ([]interval, error) {
+	out := make([]interval, 0, 64)
 	add := func(lo uint32, l leaf) {
 		if n := len(out); n > 0 && l.body == nil && out[n-1].body == nil && out[n-1].ret == l.ret {
 			return
 		}
 		out = append(out, interval{lo, l})
 	}
-	maxNr := tab.Max()
 	for nr := uint32(0); nr <= maxNr; nr++ {
 		rs := per[nr]
 		switch {
@@ -203,22 +228,25 @@ func (g *gen) tree(ivs []interval) int {
 // body emits the rule list of one syscall number; the returns it needs
 // follow it, so jumps to them stay short.
 func (g *gen) body(rs []crule) {
-	rets := map[uint32]label{}
-	var order []uint32
-	retL := func(v uint32) label {
-		l, ok := rets[v]
-		if !ok {
-			l = g.a.newLabel()
-			rets[v] = l
-			order = append(order, v)
+	g.rets = g.rets[:0]
+	g.rules(rs, g.retL(g.deny))
+	for _, r := range g.rets {
+		g.bind(r.l)
+		g.ret(r.v)
+	}
+}
+
+// retL returns the label of the return of v in the current body, creating
+// it on first use (the returns are laid out in order of first use).
+func (g *gen) retL(v uint32) label {
+	for _, r := range g.rets {
+		if r.v == v {
+			return r.l
 		}
-		return l
 	}
-	g.rules(rs, retL(g.deny), retL)
-	for _, v := range order {
-		g.bind(rets[v])
-		g.ret(v)
-	}
+	l := g.a.newLabel()
+	g.rets = append(g.rets, retLabel{v, l})
+	return l
 }
 
 // rules emits code that decides rs in order (first match wins) and jumps to
@@ -228,13 +256,13 @@ func (g *gen) body(rs []crule) {
 // of each rule. For one input the word has a single value, so only the
 // rules with that value can match and their order is kept; if none does,
 // evaluation goes on after the run.
-func (g *gen) rules(rs []crule, fail label, retL func(uint32) label) {
+func (g *gen) rules(rs []crule, fail label) {
 	if len(rs) == 0 {
 		g.goTo(fail)
 		return
 	}
 	if len(rs[0].parts) == 0 {
-		g.goTo(retL(rs[0].ret))
+		g.goTo(g.retL(rs[0].ret))
 		return
 	}
 	// Pick the key (word, mask) of the first rule shared by the longest run
@@ -245,7 +273,7 @@ func (g *gen) rules(rs []crule, fail label, retL func(uint32) label) {
 		k := p.key()
 		run := 0
 		for _, r := range rs {
-			if _, ok := partWith(r, k); !ok {
+			if partIndex(r, k) < 0 {
 				break
 			}
 			run++
@@ -266,50 +294,81 @@ func (g *gen) rules(rs []crule, fail label, retL func(uint32) label) {
 	if len(rest) > 0 {
 		after = g.a.newLabel()
 	}
-	// Group the run by the value of the chosen part, in order of first use.
-	type group struct {
-		val   uint32
-		rules []crule
-		to    label
-	}
-	var groups []*group
-	idx := map[uint32]*group{}
+
+	// Group the run by the value of the chosen part, in order of first use;
+	// each group's rules, without that part, go to g.crs in run order.
+	g0, c0, p0 := len(g.groups), len(g.crs), len(g.parts)
 	for _, r := range run {
-		p, _ := partWith(r, best)
-		gr, ok := idx[p.val]
-		if !ok {
-			gr = &group{val: p.val}
-			idx[p.val] = gr
-			groups = append(groups, gr)
+		v := r.parts[partIndex(r, best)].val
+		found := false
+		for i := g0; i < len(g.groups); i++ {
+			if g.groups[i].val == v {
+				g.groups[i].hi++ // count for now
+				found = true
+				break
+			}
 		}
-		gr.rules = append(gr.rules, without(r, best))
+		if !found {
+			g.groups = append(g.groups, group{val: v, hi: 1})
+		}
 	}
-	for _, gr := range groups {
-		if len(gr.rules[0].parts) == 0 {
-			gr.to = retL(gr.rules[0].ret)
+	groups := g.groups[g0:len(g.groups):len(g.groups)]
+	at := c0
+	for i := range groups {
+		n := groups[i].hi
+		groups[i].lo, groups[i].hi = at, at
+		at += n
+	}
+	g.crs = slices.Grow(g.crs, len(run))[:at]
+	for _, r := range run {
+		i := partIndex(r, best)
+		v := r.parts[i].val
+		for j := range groups {
+			if gr := &groups[j]; gr.val == v {
+				g.crs[gr.hi] = g.without(r, i)
+				gr.hi++
+				break
+			}
+		}
+	}
+	crs := g.crs[c0:at:at]
+	for i := range groups {
+		gr := &groups[i]
+		if len(crs[gr.lo-c0].parts) == 0 {
+			gr.to, gr.ret = g.retL(crs[gr.lo-c0].ret), true
 		} else {
 			gr.to = g.a.newLabel()
 		}
 	}
 	g.load(best.off, best.mask)
-	sorted := slices.Clone(groups)
-	slices.SortFunc(sorted, func(a, b *group) int { return cmp.Compare(a.val, b.val) })
-	vals := make([]uint32, len(sorted))
-	tos := make([]label, len(sorted))
-	for i, gr := range sorted {
-		vals[i], tos[i] = gr.val, gr.to
+
+	// Dispatch on the values in ascending order.
+	v0 := len(g.vals)
+	for _, gr := range groups {
+		g.vals = append(g.vals, gr.val)
+		g.tos = append(g.tos, gr.to)
+	}
+	vals, tos := g.vals[v0:], g.tos[v0:]
+	for i := 1; i < len(vals); i++ { // insertion sort: values are distinct
+		for j := i; j > 0 && vals[j] < vals[j-1]; j-- {
+			vals[j], vals[j-1] = vals[j-1], vals[j]
+			tos[j], tos[j-1] = tos[j-1], tos[j]
+		}
 	}
 	g.dispatch(vals, tos, after)
+	g.vals, g.tos = g.vals[:v0], g.tos[:v0]
+
 	for _, gr := range groups {
-		if len(gr.rules[0].parts) == 0 {
+		if gr.ret {
 			continue
 		}
 		g.bind(gr.to)
-		g.rules(gr.rules, after, retL)
+		g.rules(crs[gr.lo-c0:gr.hi-c0], after)
 	}
+	g.groups, g.crs, g.parts = g.groups[:g0], g.crs[:c0], g.parts[:p0]
 	if len(rest) > 0 {
 		g.bind(after)
-		g.rules(rest, fail, retL)
+		g.rules(rest, fail)
 	}
 }
 
@@ -338,21 +397,33 @@ func (g *gen) dispatch(vals []uint32, tos []label, dflt label) {
 	g.dispatch(vals[mid:], tos[mid:], dflt)
 }
 
-func partWith(r crule, k pkey) (part, bool) {
-	for _, p := range r.parts {
+// partIndex is the index of r's part with key k, or -1.
+func partIndex(r crule, k pkey) int {
+	for i, p := range r.parts {
 		if p.key() == k {
-			return p, true
+			return i
 		}
 	}
-	return part{}, false
+	return -1
 }
 
-func without(r crule, k pkey) crule {
-	out := crule{ret: r.ret, src: r.src}
-	for _, p := range r.parts {
-		if p.key() != k {
-			out.parts = append(out.parts, p)
-		}
+// without returns r without its part i. The parts of r are shared where
+// they can be (the first or the last part removed), else copied to the
+// scratch arena g.parts.
+func (g *gen) without(r crule, i int) crule {
+	out := crule{ret: r.ret}
+	n := len(r.parts)
+	switch {
+	case n == 1:
+	case i == 0:
+		out.parts = r.parts[1:]
+	case i == n-1:
+		out.parts = r.parts[: n-1 : n-1]
+	default:
+		p0 := len(g.parts)
+		g.parts = append(g.parts, r.parts[:i]...)
+		g.parts = append(g.parts, r.parts[i+1:]...)
+		out.parts = g.parts[p0:len(g.parts):len(g.parts)]
 	}
 	return out
 }
@@ -369,16 +440,24 @@ func Compile(s Spec) (*Program, error) {
 		return nil, err
 	}
 	foreign := foreignAction(dn)
-	per, skipped, err := byNumber(s, tab, dn)
+	maxNr := maxNumber(tab)
+	per, skipped, err := byNumber(s, tab, maxNr, dn)
 	if err != nil {
 		return nil, err
 	}
-	ivs, err := intervals(tab, per, dn, foreign)
+	ivs, err := intervals(tab, per, maxNr, dn, foreign)
 	if err != nil {
 		return nil, err
 	}
 
-	g := newGen()
+	// Room for the tree (a jump and two labels per split, a return per
+	// leaf) and the argument checks (a few items per rule), measured: the
+	// slices only grow if a program needs more.
+	nrules := 0
+	for _, iv := range ivs {
+		nrules += len(iv.body)
+	}
+	g := newGen(4*len(ivs)+4*nrules+32, 3*len(ivs)+2*nrules+32)
 	g.deny = dn
 	native, other := g.a.newLabel(), g.a.newLabel()
 	g.a.stmt(opLdAbsW, offArch)
@@ -403,16 +482,39 @@ func Compile(s Spec) (*Program, error) {
 	if err := ValidReturns(raw); err != nil {
 		return nil, fmt.Errorf("filter: compiled program has a bad return (internal error): %w", err)
 	}
-	insns, err := disassemble(raw)
-	if err != nil {
-		return nil, err
-	}
-	p := &Program{
+	return &Program{
 		Arch: tab.Arch, AuditArch: tab.AuditArch, Deny: dn, Foreign: foreign,
-		Insns: insns, Raw: raw, Skipped: skipped,
+		Raw: raw, Skipped: skipped,
+		info: &compileInfo{tab: tab, maxNr: maxNr, per: per, ranges: len(ivs), depth: depth},
+	}, nil
+}
+
+// maxNumber is tab.Max(), computed once per table (Max walks the table).
+func maxNumber(tab *syscalls.Table) uint32 {
+	maxNrs.Lock()
+	defer maxNrs.Unlock()
+	if n, ok := maxNrs.m[tab]; ok {
+		return n
 	}
-	p.Stats = stats(p, tab, per, ivs, depth)
-	return p, nil
+	n := tab.Max()
+	if maxNrs.m == nil {
+		maxNrs.m = map[*syscalls.Table]uint32{}
+	}
+	maxNrs.m[tab] = n
+	return n
+}
+
+var maxNrs struct {
+	sync.Mutex
+	m map[*syscalls.Table]uint32
+}
+
+// Insns returns the program in golang.org/x/net/bpf's typed form, for its
+// VM and for inspection. It fails if an instruction has no typed form or
+// the typed form does not assemble back to Raw (neither happens for a
+// program from Compile).
+func (p *Program) Insns() ([]bpf.Instruction, error) {
+	return disassemble(p.Raw)
 }
 
 // disassemble converts raw instructions to x/net/bpf's typed form and

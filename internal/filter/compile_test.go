@@ -127,8 +127,8 @@ func TestLongJumps(t *testing.T) {
 				tramps++
 			}
 		}
-		if p.Stats.Len < 1000 || tramps == 0 {
-			t.Fatalf("%s: %d instructions, %d ja: the test does not exercise long jumps", arch, p.Stats.Len, tramps)
+		if p.Stats().Len < 1000 || tramps == 0 {
+			t.Fatalf("%s: %d instructions, %d ja: the test does not exercise long jumps", arch, p.Stats().Len, tramps)
 		}
 		vm := newVM(t, p)
 		tab := table(t, arch)
@@ -139,7 +139,7 @@ func TestLongJumps(t *testing.T) {
 				agree(t, vm, p, s, Data{Nr: int32(nr), Arch: tab.AuditArch, Args: a})
 			}
 		}
-		t.Logf("%s: %+v, %d ja", arch, p.Stats, tramps)
+		t.Logf("%s: %+v, %d ja", arch, p.Stats(), tramps)
 	}
 }
 

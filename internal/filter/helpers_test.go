@@ -204,7 +204,11 @@ func describe(arch string, d Data) string {
 
 func newVM(t testing.TB, p *Program) *bpf.VM {
 	t.Helper()
-	vm, err := bpf.NewVM(p.Insns)
+	insns, err := p.Insns()
+	if err != nil {
+		t.Fatalf("Insns: %v", err)
+	}
+	vm, err := bpf.NewVM(insns)
 	if err != nil {
 		t.Fatalf("bpf.NewVM: %v", err)
 	}
@@ -220,12 +224,16 @@ func checkProgram(t testing.TB, p *Program) {
 	if err := ValidReturns(p.Raw); err != nil {
 		t.Fatalf("ValidReturns: %v", err)
 	}
-	back, err := bpf.Assemble(p.Insns)
+	insns, err := p.Insns()
+	if err != nil {
+		t.Fatalf("Insns: %v", err)
+	}
+	back, err := bpf.Assemble(insns)
 	if err != nil || !slices.Equal(back, p.Raw) {
 		t.Fatalf("Insns do not assemble to Raw: %v", err)
 	}
-	if p.Stats.Len != len(p.Raw) || len(p.Raw) > MaxInsns {
-		t.Fatalf("Stats.Len %d, len(Raw) %d", p.Stats.Len, len(p.Raw))
+	if p.Stats().Len != len(p.Raw) || len(p.Raw) > MaxInsns {
+		t.Fatalf("Stats.Len %d, len(Raw) %d", p.Stats().Len, len(p.Raw))
 	}
 }
 

@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -39,83 +38,69 @@ type pkey struct{ off, mask uint32 }
 type crule struct {
 	parts []part // sorted by off; at most one part per off
 	ret   uint32
-	src   promises.Rule
 }
 
-// applicable returns the rules of s that apply on arch, in decision order:
-// promises.Baseline(), then promises.Rules(p) for every p in the set in
-// pledgenames order, then s.Extra; a rule is kept only if it is for arch and
-// its Also set is pledged. Errno rules come before Allow rules (a stable
-// partition), matching promises.Decide.
-func applicable(s Spec) []promises.Rule {
-	var all []promises.Rule
-	add := func(rs []promises.Rule) {
-		for _, r := range rs {
-			if r.AppliesTo(s.Arch) && r.AppliesWith(s.Promises) {
-				all = append(all, r)
-			}
-		}
+// addPart adds the test (word at off) & mask == val to the parts of one
+// rule (ps[start:]), merging it with a part on the same word. It is false if the two
+// contradict each other (the rule can never match).
+func addPart(ps []part, start int, off, mask, val uint32) ([]part, bool) {
+	if mask == 0 {
+		return ps, true // (w & 0) == 0 always holds
 	}
-	add(promises.Baseline())
-	for _, p := range s.Promises.Promises() {
-		add(promises.Rules(p))
-	}
-	add(s.Extra)
-	out := make([]promises.Rule, 0, len(all))
-	for _, r := range all {
-		if r.Action == promises.Errno {
-			out = append(out, r)
-		}
-	}
-	for _, r := range all {
-		if r.Action != promises.Errno {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// reduce turns a rule into parts. ok is false if the rule can never match
-// (two conditions on the same word that contradict each other).
-func reduce(r promises.Rule) (c crule, ok bool) {
-	c = crule{ret: retOf(r), src: r}
-	byOff := map[uint32]part{}
-	addPart := func(off, mask, val uint32) bool {
-		if mask == 0 {
-			return true // (w & 0) == 0 always holds
-		}
-		val &= mask
-		if q, dup := byOff[off]; dup {
+	val &= mask
+	for i := start; i < len(ps); i++ {
+		if q := ps[i]; q.off == off {
 			common := q.mask & mask
 			if q.val&common != val&common {
-				return false
+				return ps, false
 			}
-			mask |= q.mask
-			val |= q.val
+			ps[i] = part{off: off, mask: mask | q.mask, val: val | q.val}
+			return ps, true
 		}
-		byOff[off] = part{off: off, mask: mask, val: val}
-		return true
 	}
+	return append(ps, part{off: off, mask: mask, val: val}), true
+}
+
+// reduce turns a rule into parts, appended to buf (an arena shared by the
+// rules of one compilation; the rule's parts are the new tail, with no room
+// to grow). ok is false if the rule can never match (two conditions on the
+// same word that contradict each other); buf is then returned unchanged.
+func reduce(r promises.Rule, buf []part) (c crule, out []part, ok bool) {
+	c = crule{ret: retOf(r)}
+	start := len(buf)
+	ps := buf
 	for _, cd := range r.Args {
 		m := cd.EffectiveMask()
 		v := cd.Value & m
 		off := offArgs + 8*uint32(cd.Arg)
-		if !addPart(off, uint32(m), uint32(v)) {
-			return c, false
+		if ps, ok = addPart(ps, start, off, uint32(m), uint32(v)); !ok {
+			return c, buf, false
 		}
-		if cd.Width == promises.W64 && !addPart(off+4, uint32(m>>32), uint32(v>>32)) {
-			return c, false
+		if cd.Width == promises.W64 {
+			if ps, ok = addPart(ps, start, off+4, uint32(m>>32), uint32(v>>32)); !ok {
+				return c, buf, false
+			}
 		}
 	}
-	for _, p := range byOff {
-		c.parts = append(c.parts, p)
+	// Sort the new parts by offset (offsets are distinct; a handful of
+	// parts at most, so insertion sort).
+	mine := ps[start:]
+	for i := 1; i < len(mine); i++ {
+		for j := i; j > 0 && mine[j].off < mine[j-1].off; j-- {
+			mine[j], mine[j-1] = mine[j-1], mine[j]
+		}
 	}
-	slices.SortFunc(c.parts, func(a, b part) int { return cmp.Compare(a.off, b.off) })
-	return c, true
+	if len(mine) > 0 {
+		c.parts = mine[:len(mine):len(mine)]
+	}
+	return c, ps, true
 }
 
 // implies reports whether every input matching a also matches b.
 func implies(a, b crule) bool {
+	if len(b.parts) > len(a.parts) {
+		return false // each part of b needs a part of a on its word
+	}
 	for _, pb := range b.parts {
 		found := false
 		for _, pa := range a.parts {
@@ -136,9 +121,10 @@ func implies(a, b crule) bool {
 // rules whose verdict equals the deny action anyway, and rules right before
 // a final unconditional rule with the same verdict. So a syscall that some
 // pledged promise allows unconditionally (and no Errno rule answers) gets a
-// constant verdict, whatever conditional rules other promises add.
+// constant verdict, whatever conditional rules other promises add. It works
+// in place and returns the kept prefix of rs.
 func simplify(rs []crule, deny uint32) []crule {
-	var out []crule
+	out := rs[:0]
 outer:
 	for _, r := range rs {
 		for _, e := range out {
@@ -162,38 +148,90 @@ outer:
 	return out
 }
 
-// byNumber groups the applicable rules of s by syscall number on tab.
-func byNumber(s Spec, tab *syscalls.Table, deny uint32) (map[uint32][]crule, []string, error) {
-	rules := applicable(s)
-	per := map[uint32][]crule{}
-	skipped := map[string]bool{}
-	for _, r := range rules {
-		if err := validateRule(r); err != nil {
-			return nil, nil, err
+// numbered is an applicable rule with its syscall number.
+type numbered struct {
+	nr uint32
+	c  crule
+}
+
+// byNumber groups the applicable rules of s by syscall number on tab: the
+// result has one entry per number 0..maxNr (nil where no rule applies),
+// each simplified. The applicable rules are promises.Baseline(), then
+// promises.Rules(p) for every p in the set in pledgenames order, then
+// s.Extra; a rule is kept only if it is for s.Arch and its Also set is
+// pledged. Errno rules come before Allow rules (a stable partition),
+// matching promises.Decide. skipped lists, sorted and without duplicates,
+// the names of applicable rules tab does not have.
+func byNumber(s Spec, tab *syscalls.Table, maxNr, deny uint32) (per [][]crule, skipped []string, err error) {
+	n := promises.TableLen(s.Promises) + len(s.Extra)
+	rules := make([]numbered, 0, n)
+	parts := make([]part, 0, 2*n)
+	add := func(r *promises.Rule, wantErrno bool) error {
+		if (r.Action == promises.Errno) != wantErrno || !r.AppliesTo(s.Arch) || !r.AppliesWith(s.Promises) {
+			return nil
+		}
+		if err := validateRule(*r); err != nil {
+			return err
 		}
 		nr, ok := tab.Number(r.Syscall)
 		if !ok {
-			skipped[r.Syscall] = true
-			continue
+			skipped = append(skipped, r.Syscall)
+			return nil
 		}
-		c, ok := reduce(r)
-		if !ok {
-			continue
+		var c crule
+		if c, parts, ok = reduce(*r, parts); ok {
+			rules = append(rules, numbered{nr, c})
 		}
-		per[nr] = append(per[nr], c)
+		return nil
 	}
-	for nr, rs := range per {
-		per[nr] = simplify(rs, deny)
-		if len(per[nr]) == 0 {
-			delete(per, nr)
+	// Two passes over the rules: Errno rules, then the rest. The table's
+	// rules are read in place (reduce copies what it needs).
+	for pass := 0; pass < 2; pass++ {
+		wantErrno := pass == 0
+		for r := range promises.TableRules(s.Promises) {
+			if err := add(&r, wantErrno); err != nil {
+				return nil, nil, err
+			}
+		}
+		for i := range s.Extra {
+			if err := add(&s.Extra[i], wantErrno); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
-	var sk []string
-	for n := range skipped {
-		sk = append(sk, n)
+
+	// A stable counting sort by number, into one array.
+	count := make([]int32, maxNr+2)
+	for _, r := range rules {
+		count[r.nr+1]++
 	}
-	slices.Sort(sk)
-	return per, sk, nil
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	flat := make([]crule, len(rules))
+	next := count[:maxNr+1] // next[nr]: where the next rule of nr goes
+	for _, r := range rules {
+		flat[next[r.nr]] = r.c
+		next[r.nr]++
+	}
+	// next[nr] is now the end of nr's rules, the start of nr+1's.
+	per = make([][]crule, maxNr+1)
+	lo := int32(0)
+	for nr := range per {
+		hi := next[nr]
+		if hi > lo {
+			if rs := simplify(flat[lo:hi:hi], deny); len(rs) > 0 {
+				per[nr] = rs
+			}
+		}
+		lo = hi
+	}
+
+	if len(skipped) > 1 {
+		slices.Sort(skipped)
+		skipped = slices.Compact(skipped)
+	}
+	return per, skipped, nil
 }
 
 func (p part) String() string {

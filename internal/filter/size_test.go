@@ -29,12 +29,12 @@ func TestSizeSweep(t *testing.T) {
 		for _, s := range sets {
 			p := compileCached(t, arch, s, RetErrno|EPERM)
 			checkProgram(t, p)
-			if p.Stats.Len >= MaxInsns {
-				t.Errorf("%s %q: %d instructions", arch, s, p.Stats.Len)
+			if p.Stats().Len >= MaxInsns {
+				t.Errorf("%s %q: %d instructions", arch, s, p.Stats().Len)
 			}
 		}
 		p := compileCached(t, arch, all, RetErrno|EPERM)
-		t.Logf("%s all promises: %+v", arch, p.Stats)
+		t.Logf("%s all promises: %+v", arch, p.Stats())
 	}
 }
 
@@ -64,7 +64,7 @@ func TestPathBound(t *testing.T) {
 		tab := table(t, arch)
 		for _, set := range sets {
 			p := compileCached(t, arch, set, RetErrno|EPERM)
-			st := p.Stats
+			st := p.Stats()
 			if st.Depth > log2ceil(st.Ranges) {
 				t.Errorf("%s %q: tree depth %d > ceil(log2(%d ranges))", arch, set, st.Depth, st.Ranges)
 			}

@@ -78,12 +78,16 @@ type Program struct {
 	// another architecture (and x32 on amd64). See the package doc.
 	Deny, Foreign uint32
 
-	Insns []bpf.Instruction
-	Raw   []bpf.RawInstruction
+	Raw []bpf.RawInstruction
 	// Skipped lists, sorted and without duplicates, the syscall names of
 	// applicable rules that do not exist on Arch (those rules are dropped).
 	Skipped []string
-	Stats   Stats
+
+	// info is what Stats needs from the compilation (nil for a Program not
+	// built by Compile). Stats and the typed instructions are computed on
+	// demand: a pledge needs neither, and computing them took a third of
+	// the compile time.
+	info *compileInfo
 }
 
 // Stats describes the size and speed of a program. Path lengths count

@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"sync"
+
 	"github.com/pledgekit/pledgekit/syscalls"
 	"golang.org/x/net/bpf"
 )
@@ -18,24 +20,51 @@ func matching(r crule) [6]uint64 {
 	return args
 }
 
-func stats(p *Program, tab *syscalls.Table, per map[uint32][]crule, ivs []interval, depth int) Stats {
-	st := Stats{Len: len(p.Raw), Ranges: len(ivs), Depth: depth, Worst: longestPath(p.Raw)}
-	for _, rs := range per {
+// compileInfo is what Stats needs from the compilation.
+type compileInfo struct {
+	tab           *syscalls.Table
+	maxNr         uint32
+	per           [][]crule // simplified rules per number 0..maxNr
+	ranges, depth int
+
+	once  sync.Once
+	stats Stats
+}
+
+// Stats returns the size and speed of the program. It is computed on the
+// first call (it runs the program for every syscall number). For a Program
+// not built by Compile only Len and Worst are known.
+func (p *Program) Stats() Stats {
+	if p.info == nil {
+		return Stats{Len: len(p.Raw), Worst: longestPath(p.Raw)}
+	}
+	p.info.once.Do(func() { p.info.stats = stats(p, p.info) })
+	return p.info.stats
+}
+
+func stats(p *Program, in *compileInfo) Stats {
+	st := Stats{Len: len(p.Raw), Ranges: in.ranges, Depth: in.depth, Worst: longestPath(p.Raw)}
+	for _, rs := range in.per {
+		if len(rs) == 0 {
+			continue
+		}
 		st.Numbers++
 		if len(rs[0].parts) > 0 {
 			st.Conditional++
 		}
 	}
-	maxNr := tab.Max()
+	maxNr := in.maxNr
 	var sum float64
 	for nr := uint32(0); nr <= maxNr+1; nr++ {
 		vecs := [][6]uint64{{}}
-		for _, r := range per[nr] {
-			vecs = append(vecs, matching(r))
+		if nr <= maxNr {
+			for _, r := range in.per[nr] {
+				vecs = append(vecs, matching(r))
+			}
 		}
 		var n int
 		for _, a := range vecs {
-			_, steps, err := Run(p, Data{Nr: int32(nr), Arch: tab.AuditArch, Args: a})
+			_, steps, err := Run(p, Data{Nr: int32(nr), Arch: in.tab.AuditArch, Args: a})
 			if err != nil {
 				steps = len(p.Raw) // cannot happen for a compiled program
 			}
