@@ -338,6 +338,18 @@ func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penal
 	return nil
 }
 
+// refusesMPTCP reports whether a filter for ps with penalty eff refuses
+// MPTCP sockets of both families (Landlock's TCP rules do not see them).
+func refusesMPTCP(ps promises.Set, eff Penalty) bool {
+	for _, family := range []uint64{unix.AF_INET, unix.AF_INET6} {
+		r, ok := promises.Decide(ps, runtime.GOARCH, "socket", [6]uint64{family, unix.SOCK_STREAM, unix.IPPROTO_MPTCP})
+		if ok && r.Action != promises.Errno || !ok && !eff.Enforces() {
+			return false
+		}
+	}
+	return true
+}
+
 // writeAllowed reports whether the promises let the process write to a
 // pipe it holds (for best-effort messages to the supervisor).
 func writeAllowed(ps promises.Set) bool {
@@ -367,6 +379,9 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 		default:
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
 		}
+	}
+	if refusesMPTCP(ps, eff) {
+		rep.CloseGap(report.GapMPTCP, "the pledge's filter, which refuses MPTCP sockets (Go's net falls back to TCP)")
 	}
 	if len(prog.Skipped) > 0 {
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)

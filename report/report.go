@@ -49,7 +49,17 @@ type Item struct {
 	What   string `json:"what"`
 	Status Status `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Gap names, on a Partial item, a known gap another layer can close
+	// (for example GapMPTCP); see Report.Close.
+	Gap Gap `json:"gap,omitempty"`
 }
+
+// Gap names a known hole in one layer that another layer may close.
+type Gap string
+
+// GapMPTCP: Landlock's TCP port rules do not see MPTCP sockets. A seccomp
+// filter that refuses socket(..., IPPROTO_MPTCP) closes it.
+const GapMPTCP Gap = "mptcp"
 
 // Report is what a sandbox call enforced. The zero value means nothing was
 // requested and nothing is enforced.
@@ -71,6 +81,15 @@ type Report struct {
 	NoNewPrivs bool `json:"no_new_privs"`
 	// Items lists each requested protection and its outcome.
 	Items []Item `json:"items,omitempty"`
+	// ClosedGaps lists the known gaps of other layers that this call's
+	// layer closes (see Gap); Merge applies them to the merged items.
+	ClosedGaps []ClosedGap `json:"closed_gaps,omitempty"`
+}
+
+// ClosedGap is a gap a layer closes, and by what.
+type ClosedGap struct {
+	Gap Gap    `json:"gap"`
+	How string `json:"how"`
 }
 
 // Add appends an item.
@@ -78,8 +97,9 @@ func (r *Report) Add(layer Layer, what string, st Status, reason string) {
 	r.Items = append(r.Items, Item{Layer: layer, What: what, Status: st, Reason: reason})
 }
 
-// Merge folds o into r: booleans are OR-ed, items appended, and the other
-// fields are taken from o when r does not have them yet.
+// Merge folds o into r: booleans are OR-ed, items appended, the other
+// fields taken from o when r does not have them yet, and the gaps either
+// report closes (CloseGap) applied to every item.
 func (r *Report) Merge(o Report) {
 	if r.Arch == "" {
 		r.Arch = o.Arch
@@ -94,6 +114,42 @@ func (r *Report) Merge(o Report) {
 	r.Landlock = r.Landlock || o.Landlock
 	r.NoNewPrivs = r.NoNewPrivs || o.NoNewPrivs
 	r.Items = append(r.Items, o.Items...)
+	for _, c := range o.ClosedGaps {
+		r.CloseGap(c.Gap, c.How)
+	}
+	r.applyClosed()
+}
+
+// CloseGap records that this call's layer closes gap (how says by what)
+// and marks the Partial items whose hole is gap as Enforced. Merge carries
+// closed gaps across reports, so the order in which a program merges the
+// reports of its unveil and pledge calls does not matter.
+func (r *Report) CloseGap(gap Gap, how string) {
+	if gap == "" {
+		return
+	}
+	for _, c := range r.ClosedGaps {
+		if c.Gap == gap {
+			r.applyClosed()
+			return
+		}
+	}
+	r.ClosedGaps = append(r.ClosedGaps, ClosedGap{Gap: gap, How: how})
+	r.applyClosed()
+}
+
+// applyClosed marks the Partial items of every closed gap as Enforced.
+func (r *Report) applyClosed() {
+	for _, c := range r.ClosedGaps {
+		for i := range r.Items {
+			it := &r.Items[i]
+			if it.Gap == c.Gap && it.Status == Partial {
+				it.Status = Enforced
+				it.Reason += "; closed by " + c.How
+				it.Gap = ""
+			}
+		}
+	}
 }
 
 // Restricted reports whether the process is restricted at all by the call

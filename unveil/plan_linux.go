@@ -424,6 +424,7 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 		if k.prot == TCP && mptcpEnabled() {
 			p.add(report.LayerLandlockNet, what, report.Partial,
 				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP), which net.Listen uses by default: pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0", ports)
+			p.items[len(p.items)-1].Gap = report.GapMPTCP
 			continue
 		}
 		p.add(report.LayerLandlockNet, what, report.Enforced, "only %s allowed", ports)
