@@ -22,9 +22,11 @@
 //	x  execute files; this also allows reading them, because Linux's
 //	   execve opens the binary for reading and Landlock checks that
 //	   (reported as partial when x comes without r)
-//	c  create and remove files, directories, symlinks, sockets, FIFOs and
-//	   device nodes; rename and hard-link across directories when both
-//	   the source and the target directory have c (ABI 2)
+//	c  create and remove files, directories, symlinks, sockets and FIFOs;
+//	   rename and hard-link across directories when both the source and
+//	   the target directory have c (ABI 2). Not device nodes: a root
+//	   process making a block device of a disk would read every file, so
+//	   only Ruleset.AllowFS grants MAKE_CHAR and MAKE_BLOCK
 //
 // The ruleset handles every filesystem right the kernel has, so what is not
 // granted is denied everywhere: unlink and rmdir outside the c paths fail

@@ -20,10 +20,11 @@ import (
 
 // Landlock filesystem rights each permission letter grants.
 const (
-	accMake = unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
+	// No MAKE_CHAR or MAKE_BLOCK: the ruleset handles them, so device
+	// nodes can be made only where Ruleset.AllowFS grants them.
+	accMake = unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
 		unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_SOCK |
-		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-		unix.LANDLOCK_ACCESS_FS_MAKE_SYM
+		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_SYM
 	accRemove = unix.LANDLOCK_ACCESS_FS_REMOVE_FILE | unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
 	accRefer  = unix.LANDLOCK_ACCESS_FS_REFER
 	accRead   = unix.LANDLOCK_ACCESS_FS_READ_FILE
@@ -43,7 +44,8 @@ const (
 //	x: execute files; also read them, because Linux's execve opens the
 //	   binary for reading and Landlock checks READ_FILE on that open (the
 //	   report marks x without r as partial)
-//	c: make files, directories, symlinks, sockets, FIFOs and device nodes;
+//	c: make files, directories, symlinks, sockets and FIFOs (not device
+//	   nodes: only Ruleset.AllowFS grants MAKE_CHAR/MAKE_BLOCK);
 //	   remove files and directories; rename and link across directories
 //	   (REFER, which Landlock checks on both the source and the target
 //	   directory, so a move needs c on both sides)

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -109,5 +111,36 @@ func TestTruncate(t *testing.T) {
 		ok(err, "open rw")
 		ok(f.Truncate(0), "ftruncate")
 		f.Close()
+	})
+}
+
+// "c" makes FIFOs and sockets but never device nodes: a root process that
+// could mknod a block device of the disk in an unveiled directory would
+// read everything. Ruleset.AllowFS grants them explicitly, both ways.
+func TestCreateNoDeviceNodes(t *testing.T) {
+	needLandlock(t, 1)
+	if os.Geteuid() != 0 {
+		t.Skip("making device nodes needs root (CAP_MKNOD)")
+	}
+	scenario(t, func(base string) {
+		rwc := mkdir(base, "rwc")
+		allowed := mkdir(base, "devices")
+		// Unsandboxed, root can make one: the denial below is Landlock's.
+		ok(unix.Mknod(filepath.Join(base, "null0"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))), "mknod unsandboxed")
+		r := New()
+		ok(r.Unveil(rwc, "rwc"), "unveil rwc")
+		ok(r.Unveil(allowed, "rwc"), "unveil devices rwc")
+		ok(r.AllowFS(allowed, unix.LANDLOCK_ACCESS_FS_MAKE_CHAR|unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK), "AllowFS devices")
+		commitOK(r)
+		denied(unix.Mknod(filepath.Join(rwc, "null"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))), "char device in rwc")
+		denied(unix.Mknod(filepath.Join(rwc, "loop"), unix.S_IFBLK|0o600, int(unix.Mkdev(7, 0))), "block device in rwc")
+		ok(unix.Mkfifo(filepath.Join(rwc, "fifo"), 0o600), "mkfifo in rwc")
+		ok(unix.Mknod(filepath.Join(rwc, "sock"), unix.S_IFSOCK|0o600, 0), "socket node in rwc")
+		ok(unix.Mknod(filepath.Join(allowed, "null"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))), "char device where AllowFS grants it")
+		for _, n := range []string{"null", "loop"} {
+			if _, err := os.Lstat(filepath.Join(rwc, n)); !os.IsNotExist(err) {
+				fatalf("%s exists after a denied mknod: %v", n, err)
+			}
+		}
 	})
 }
