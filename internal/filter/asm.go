@@ -71,16 +71,18 @@ const (
 type label int32
 
 // item is one element of the assembler's list: an instruction, or (op < 0)
-// the definition of label def at this point.
+// the definition of a label at this point. It is 16 bytes: programs have
+// over a thousand items.
 type item struct {
-	op     int32 // raw opcode, or -1 for a label definition
-	k      uint32
-	jt, jf label // conditional jumps: true and false targets
-	to     label // ja: target
-	def    label
+	op int16 // raw opcode, or -1 for a label definition
 	// needT/needF: the true/false branch is too far for an 8-bit offset and
 	// goes through a trampoline placed right after the jump.
 	needT, needF bool
+	k            uint32
+	// a is the true target of a conditional jump, the target of a ja, or
+	// the label a definition binds; b is the false target of a
+	// conditional jump.
+	a, b label
 }
 
 // asm is a tiny label assembler for classic BPF. The compiler appends
@@ -97,31 +99,34 @@ type asm struct {
 
 func (a *asm) newLabel() label { a.labels++; return label(a.labels) }
 
-func (a *asm) bind(l label) { a.items = append(a.items, item{op: -1, def: l}) }
+func (a *asm) bind(l label) { a.items = append(a.items, item{op: -1, a: l}) }
 
-func (a *asm) stmt(op uint16, k uint32) { a.items = append(a.items, item{op: int32(op), k: k}) }
+func (a *asm) stmt(op uint16, k uint32) { a.items = append(a.items, item{op: int16(op), k: k}) }
 
-func (a *asm) ja(to label) { a.items = append(a.items, item{op: opJA, to: to}) }
+func (a *asm) ja(to label) { a.items = append(a.items, item{op: opJA, a: to}) }
 
 func (a *asm) jump(op uint16, k uint32, jt, jf label) {
-	a.items = append(a.items, item{op: int32(op), k: k, jt: jt, jf: jf})
+	a.items = append(a.items, item{op: int16(op), k: k, a: jt, b: jf})
 }
 
 // ret appends a return of the constant action v.
 func (a *asm) ret(v uint32) { a.stmt(opRetK, v) }
 
-func isCondJump(op int32) bool {
+func isCondJump(op int16) bool {
 	return op >= 0 && op&0x07 == clsJMP && op&0xf0 != jmpJA
 }
 
 // resolve assembles the program into raw instructions.
 func (a *asm) resolve() ([]bpf.RawInstruction, error) {
 	a.dropNullJumps()
+	// pos and at are reused across rounds (one allocation).
+	buf := make([]int32, len(a.items)+a.labels+1)
+	pos, at := buf[:len(a.items)], buf[len(a.items):]
 	for round := 0; ; round++ {
 		if round > len(a.items)+1 {
 			return nil, fmt.Errorf("filter: assembler did not converge (internal error)")
 		}
-		pos, at, err := a.layout()
+		n, err := a.layout(pos, at)
 		if err != nil {
 			return nil, err
 		}
@@ -134,89 +139,89 @@ func (a *asm) resolve() ([]bpf.RawInstruction, error) {
 			// Offsets count from the instruction after the jump, whatever
 			// trampolines follow it.
 			base := pos[i] + 1
-			if !it.needT && at[it.jt]-base > 255 {
+			if !it.needT && at[it.a]-base > 255 {
 				it.needT, changed = true, true
 			}
-			if !it.needF && at[it.jf]-base > 255 {
+			if !it.needF && at[it.b]-base > 255 {
 				it.needF, changed = true, true
 			}
 		}
 		if !changed {
-			return a.emit(pos, at)
+			return a.emit(pos, at, n)
 		}
 	}
 }
 
-func btoi(b bool) int {
+func btoi(b bool) int32 {
 	if b {
 		return 1
 	}
 	return 0
 }
 
-// layout assigns each item its instruction index and each label the index
-// of the instruction that follows its definition.
-// at is indexed by label; -1 marks a label that is not bound.
-func (a *asm) layout() (pos []int, at []int, err error) {
-	pos = make([]int, len(a.items))
-	at = make([]int, a.labels+1)
+// layout assigns each item its instruction index (pos, indexed like
+// a.items) and each label the index of the instruction that follows its
+// definition (at, indexed by label; -1 marks a label that is not bound).
+// It returns the number of instructions.
+func (a *asm) layout(pos, at []int32) (int, error) {
 	for i := range at {
 		at[i] = -1
 	}
-	n := 0
+	n := int32(0)
 	for i, it := range a.items {
 		pos[i] = n
 		if it.op < 0 {
-			if it.def < 0 || int(it.def) >= len(at) {
-				return nil, nil, fmt.Errorf("filter: label %d was never created (internal error)", it.def)
+			if it.a < 0 || int(it.a) >= len(at) {
+				return 0, fmt.Errorf("filter: label %d was never created (internal error)", it.a)
 			}
-			if at[it.def] >= 0 {
-				return nil, nil, fmt.Errorf("filter: label %d bound twice (internal error)", it.def)
+			if at[it.a] >= 0 {
+				return 0, fmt.Errorf("filter: label %d bound twice (internal error)", it.a)
 			}
-			at[it.def] = n
+			at[it.a] = n
 			continue
 		}
 		n += 1 + btoi(it.needT) + btoi(it.needF)
 	}
 	// Every referenced label must be bound, and only forward.
 	for i, it := range a.items {
-		var refs []label
+		var refs [2]label
+		nref := 0
 		switch {
 		case isCondJump(it.op):
-			refs = []label{it.jt, it.jf}
+			refs, nref = [2]label{it.a, it.b}, 2
 		case it.op == opJA:
-			refs = []label{it.to}
+			refs, nref = [2]label{it.a}, 1
 		}
-		for _, l := range refs {
-			t := -1
+		for _, l := range refs[:nref] {
+			t := int32(-1)
 			if l >= 0 && int(l) < len(at) {
 				t = at[l]
 			}
 			if t < 0 {
-				return nil, nil, fmt.Errorf("filter: jump at %d to unbound label %d (internal error)", pos[i], l)
+				return 0, fmt.Errorf("filter: jump at %d to unbound label %d (internal error)", pos[i], l)
 			}
 			if t <= pos[i] {
-				return nil, nil, fmt.Errorf("filter: backward jump at %d to label %d (internal error)", pos[i], l)
+				return 0, fmt.Errorf("filter: backward jump at %d to label %d (internal error)", pos[i], l)
 			}
 		}
 	}
-	return pos, at, nil
+	return int(n), nil
 }
 
-func (a *asm) emit(pos []int, at []int) ([]bpf.RawInstruction, error) {
-	var out []bpf.RawInstruction
+func (a *asm) emit(pos, at []int32, n int) ([]bpf.RawInstruction, error) {
+	out := make([]bpf.RawInstruction, 0, n)
 	// First pass without trampoline contents, so that a trampoline can copy
 	// the return instruction its label points at.
 	type tramp struct {
-		slot   int
-		target int
+		slot   int32
+		target int32
 	}
 	var tramps []tramp
 	for i, it := range a.items {
 		if it.op < 0 {
 			continue
 		}
-		if len(out) != pos[i] {
+		if int32(len(out)) != pos[i] {
 			return nil, fmt.Errorf("filter: layout mismatch at %d (internal error)", pos[i])
 		}
 		ri := bpf.RawInstruction{Op: uint16(it.op), K: it.k}
@@ -225,33 +230,33 @@ func (a *asm) emit(pos []int, at []int) ([]bpf.RawInstruction, error) {
 			slot := pos[i] + 1
 			if it.needT {
 				ri.Jt = uint8(slot - (pos[i] + 1))
-				tramps = append(tramps, tramp{slot, at[it.jt]})
+				tramps = append(tramps, tramp{slot, at[it.a]})
 				slot++
 			}
 			if it.needF {
 				ri.Jf = uint8(slot - (pos[i] + 1))
-				tramps = append(tramps, tramp{slot, at[it.jf]})
+				tramps = append(tramps, tramp{slot, at[it.b]})
 				slot++
 			}
 			if !it.needT {
-				ri.Jt = uint8(at[it.jt] - (pos[i] + 1))
+				ri.Jt = uint8(at[it.a] - (pos[i] + 1))
 			}
 			if !it.needF {
-				ri.Jf = uint8(at[it.jf] - (pos[i] + 1))
+				ri.Jf = uint8(at[it.b] - (pos[i] + 1))
 			}
 			out = append(out, ri)
 			for j := pos[i] + 1; j < slot; j++ {
 				out = append(out, bpf.RawInstruction{}) // filled below
 			}
 		case it.op == opJA:
-			ri.K = uint32(at[it.to] - (pos[i] + 1))
+			ri.K = uint32(at[it.a] - (pos[i] + 1))
 			out = append(out, ri)
 		default:
 			out = append(out, ri)
 		}
 	}
 	for _, t := range tramps {
-		if t.target < len(out) && out[t.target].Op == opRetK {
+		if int(t.target) < len(out) && out[t.target].Op == opRetK {
 			out[t.slot] = out[t.target]
 		} else {
 			out[t.slot] = bpf.RawInstruction{Op: opJA, K: uint32(t.target - (t.slot + 1))}
@@ -268,7 +273,7 @@ func (a *asm) dropNullJumps() {
 		if it.op == opJA {
 			null := false
 			for j := i + 1; j < len(a.items) && a.items[j].op < 0; j++ {
-				if a.items[j].def == it.to {
+				if a.items[j].a == it.a {
 					null = true
 					break
 				}

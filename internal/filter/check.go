@@ -56,6 +56,15 @@ var seccompOps = map[uint16]bool{
 	clsJMP | jmpJSET | srcK: true, clsJMP | jmpJSET | srcX: true,
 }
 
+// seccompOpOK is seccompOps as a table indexed by opcode (every accepted
+// opcode is below 0x100): Check runs on every compiled program.
+var seccompOpOK = func() (t [0x100]bool) {
+	for op := range seccompOps {
+		t[op] = true
+	}
+	return t
+}()
+
 // Check mirrors the kernel's checks of a seccomp filter when it is loaded
 // (bpf_check_basics_ok, bpf_check_classic with check_load_and_stores, and
 // seccomp_check_filter): length 1..4096; only the opcodes seccomp accepts;
@@ -73,7 +82,7 @@ func Check(raw []bpf.RawInstruction) error {
 	}
 	for pc, ins := range raw {
 		bad := func(why string) error { return &CheckError{Index: pc, Op: ins.Op, K: ins.K, Reason: why} }
-		if !seccompOps[ins.Op] {
+		if ins.Op >= uint16(len(seccompOpOK)) || !seccompOpOK[ins.Op] {
 			return bad(opRefusal(ins.Op))
 		}
 		switch ins.Op {

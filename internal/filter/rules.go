@@ -124,17 +124,22 @@ func implies(a, b crule) bool {
 // constant verdict, whatever conditional rules other promises add. It works
 // in place and returns the kept prefix of rs.
 func simplify(rs []crule, deny uint32) []crule {
-	out := rs[:0]
-outer:
-	for _, r := range rs {
-		for _, e := range out {
-			if implies(r, e) {
-				continue outer
+	var out []crule
+	if len(rs) > 16 {
+		out = dropImpliedIndexed(rs)
+	} else {
+		out = rs[:0]
+	outer:
+		for _, r := range rs {
+			for _, e := range out {
+				if implies(r, e) {
+					continue outer
+				}
 			}
-		}
-		out = append(out, r)
-		if len(r.parts) == 0 {
-			break
+			out = append(out, r)
+			if len(r.parts) == 0 {
+				break
+			}
 		}
 	}
 	for len(out) > 0 && out[len(out)-1].ret == deny {
@@ -144,6 +149,63 @@ outer:
 	// decides nothing: matched or not, the verdict is the same.
 	for n := len(out); n >= 2 && len(out[n-1].parts) == 0 && out[n-2].ret == out[n-1].ret; n = len(out) {
 		out = append(out[:n-2], out[n-1])
+	}
+	return out
+}
+
+// dropImpliedIndexed is the first step of simplify for long rule lists
+// (setsockopt and getsockopt have over a hundred): it keeps each rule that
+// no kept earlier rule implies, up to and including the first
+// unconditional one, in place. A kept rule e whose first part tests a whole
+// word (mask 0xffffffff) can only imply a rule with the same whole-word
+// test, so such rules are looked up by (word, value); the others are tried
+// one by one.
+func dropImpliedIndexed(rs []crule) []crule {
+	// A chained hash table of the kept whole-word rules: head[h] is 1 + the
+	// index in out of the newest rule with hash h, next[i] the one before.
+	size := 1
+	for size < 2*len(rs) {
+		size *= 2
+	}
+	head := make([]int32, size+len(rs))
+	next := head[size:]
+	head = head[:size]
+	hash := func(p part) int { return int((p.off*0x9e3779b1 ^ p.val*0x85ebca6b) & uint32(size-1)) }
+	var others []int32
+	out := rs[:0]
+	for _, r := range rs {
+		implied := false
+		for _, i := range others {
+			if implies(r, out[i]) {
+				implied = true
+				break
+			}
+		}
+		for j := 0; j < len(r.parts) && !implied; j++ {
+			if p := r.parts[j]; p.mask == 0xffffffff {
+				for i := head[hash(p)] - 1; i >= 0; i = next[i] - 1 {
+					if implies(r, out[i]) {
+						implied = true
+						break
+					}
+				}
+			}
+		}
+		if implied {
+			continue
+		}
+		out = append(out, r)
+		if len(r.parts) == 0 {
+			break
+		}
+		i := int32(len(out) - 1)
+		if p := r.parts[0]; p.mask == 0xffffffff {
+			h := hash(p)
+			next[i] = head[h]
+			head[h] = i + 1
+		} else {
+			others = append(others, i)
+		}
 	}
 	return out
 }
@@ -166,50 +228,75 @@ func byNumber(s Spec, tab *syscalls.Table, maxNr, deny uint32) (per [][]crule, s
 	n := promises.TableLen(s.Promises) + len(s.Extra)
 	rules := make([]numbered, 0, n)
 	parts := make([]part, 0, 2*n)
-	add := func(r *promises.Rule, wantErrno bool) error {
-		if (r.Action == promises.Errno) != wantErrno || !r.AppliesTo(s.Arch) || !r.AppliesWith(s.Promises) {
-			return nil
+	var errnos []numbered // Errno rules: they go first
+	var errErrno, errOther error
+	lastName, lastNr, lastOK := "", uint32(0), false
+	// One pass over the rules; the table's are read in place (reduce
+	// copies what it needs).
+	add := func(r *promises.Rule) {
+		if !r.AppliesTo(s.Arch) || !r.AppliesWith(s.Promises) {
+			return
 		}
+		isErrno := r.Action == promises.Errno
 		if err := validateRule(*r); err != nil {
-			return err
+			// The first invalid rule in decision order (Errno rules
+			// first) is the one reported.
+			if isErrno && errErrno == nil {
+				errErrno = err
+			} else if !isErrno && errOther == nil {
+				errOther = err
+			}
+			return
 		}
-		nr, ok := tab.Number(r.Syscall)
-		if !ok {
+		if r.Syscall != lastName {
+			lastName = r.Syscall
+			lastNr, lastOK = tab.Number(lastName)
+		}
+		if !lastOK {
 			skipped = append(skipped, r.Syscall)
-			return nil
+			return
 		}
-		var c crule
-		if c, parts, ok = reduce(*r, parts); ok {
-			rules = append(rules, numbered{nr, c})
+		c, ps, ok := reduce(*r, parts)
+		if !ok {
+			return
 		}
-		return nil
+		parts = ps
+		if isErrno {
+			errnos = append(errnos, numbered{lastNr, c})
+		} else {
+			rules = append(rules, numbered{lastNr, c})
+		}
 	}
-	// Two passes over the rules: Errno rules, then the rest. The table's
-	// rules are read in place (reduce copies what it needs).
-	for pass := 0; pass < 2; pass++ {
-		wantErrno := pass == 0
-		for r := range promises.TableRules(s.Promises) {
-			if err := add(&r, wantErrno); err != nil {
-				return nil, nil, err
-			}
-		}
-		for i := range s.Extra {
-			if err := add(&s.Extra[i], wantErrno); err != nil {
-				return nil, nil, err
-			}
-		}
+	for r := range promises.TableRules(s.Promises) {
+		add(&r)
+	}
+	for i := range s.Extra {
+		add(&s.Extra[i])
+	}
+	if errErrno != nil {
+		return nil, nil, errErrno
+	}
+	if errOther != nil {
+		return nil, nil, errOther
 	}
 
-	// A stable counting sort by number, into one array.
+	// A stable counting sort by number (Errno rules first), into one array.
 	count := make([]int32, maxNr+2)
+	for _, r := range errnos {
+		count[r.nr+1]++
+	}
 	for _, r := range rules {
 		count[r.nr+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
-	flat := make([]crule, len(rules))
+	flat := make([]crule, len(errnos)+len(rules))
 	next := count[:maxNr+1] // next[nr]: where the next rule of nr goes
+	for _, r := range errnos {
+		flat[next[r.nr]] = r.c
+		next[r.nr]++
+	}
 	for _, r := range rules {
 		flat[next[r.nr]] = r.c
 		next[r.nr]++
