@@ -397,7 +397,11 @@ func TestDescriptors(t *testing.T) {
 	// A closed standard descriptor is opened on /dev/null.
 	out, err := exec.Command(sh, "-c", fmt.Sprintf("exec <&-; exec %s -- %s -l /proc/self/fd/", unveilBin, ls)).Output()
 	if err != nil {
-		t.Fatalf("unveil with stdin closed: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("unveil with stdin closed: %v\n%s", err, stderr)
 	}
 	if got := fdLinks(string(out))[0]; got != "/dev/null" {
 		t.Errorf("closed stdin became %q, want /dev/null", got)
