@@ -246,15 +246,26 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 	eff, why := st.effectivePenalty(pen, pr, esrch)
 	sup, prestarted := takePrestarted(), false
 	if sup != nil && eff != PenaltyAbort {
-		sup.abort()
+		sup.discard()
 		sup = nil
 	}
 	if eff == PenaltyAbort {
-		var err error
+		var preErr, err error
 		if sup != nil {
-			prestarted = true
-		} else if sup, err = startSupervisor(ps); err != nil {
-			eff, why = PenaltyTrap, err.Error()
+			if preErr = sup.ready(); preErr != nil {
+				sup.discard()
+				sup = nil
+			} else {
+				prestarted = true
+			}
+		}
+		if sup == nil {
+			if sup, err = startSupervisor(ps); err != nil {
+				eff, why = PenaltyTrap, err.Error()
+				if preErr != nil {
+					why += fmt.Sprintf(" (the supervisor started before Landlock failed too: %v)", preErr)
+				}
+			}
 		}
 	}
 	if eff != pen {

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
@@ -85,5 +87,118 @@ func TestPrestartedSupervisorReleased(t *testing.T) {
 	})
 	if !r.Exited(0) || !strings.Contains(r.Stdout, "reaped") {
 		t.Fatalf("got %s", r)
+	}
+}
+
+// hasChild reports whether the calling process has a child (a pre-started
+// supervisor), without reaping anything.
+func hasChild() (bool, error) {
+	var ws syscall.WaitStatus
+	_, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+	switch err {
+	case nil:
+		return true, nil // children, none of which has exited
+	case syscall.ECHILD:
+		return false, nil
+	}
+	return false, err
+}
+
+// A layer that handles none of what starting the supervisor needs
+// (executing, reading and writing files, reading directories) still
+// launches it ahead of time: a supervisor started later, from inside the
+// layer, may be refused the process's descriptors, because before Landlock
+// ABI 8 the process's threads end up in sibling domains. The pledge uses
+// the pre-started supervisor.
+func TestPrestartForCreateOnlyLayer(t *testing.T) {
+	pr := probe.Get()
+	if pr.LandlockABI == 0 || !pr.SeccompActions[probe.ActionUserNotif] || !pr.SeccompFlags[probe.FlagTSyncESRCH] {
+		t.Skip("needs Landlock and seccomp user notification with TSYNC_ESRCH")
+	}
+	dir := t.TempDir()
+	r := testproc.Run(t, "create-only-layer-then-pledge", func() {
+		const create = unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_DIR | unix.LANDLOCK_ACCESS_FS_REMOVE_FILE
+		rs := unveil.New().HandleFS(create)
+		if err := rs.AllowFS(dir, create); err != nil {
+			testproc.Fatalf("allow: %v", err)
+		}
+		rep, err := rs.Commit()
+		if err != nil || !rep.Landlock {
+			testproc.Fatalf("commit: %v (landlock %v)", err, rep != nil && rep.Landlock)
+		}
+		// The layer works: creating a file outside dir is refused.
+		if err := os.WriteFile(os.TempDir()+"/pledgekit-prestart-probe", nil, 0o600); err == nil {
+			os.Remove(os.TempDir() + "/pledgekit-prestart-probe")
+			testproc.Fatalf("creating a file outside the layer's directory was allowed")
+		}
+		if child, err := hasChild(); err != nil || !child {
+			testproc.Fatalf("no supervisor was launched before a create-only layer (child %v, %v)", child, err)
+		}
+		rep, err = pledge.Apply(pledge.Options{Promises: "stdio rpath wpath cpath", Penalty: pledge.PenaltyAbort})
+		if err != nil {
+			testproc.Fatalf("apply: %v", err)
+		}
+		if d := rep.Degraded(); len(d) > 0 {
+			testproc.Fatalf("degraded: %v", d)
+		}
+		os.Stdout.WriteString("pledged\n")
+		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		os.Stdout.WriteString("not reached\n")
+	})
+	if !r.Signaled(syscall.SIGKILL) {
+		t.Fatalf("want SIGKILL from the supervisor, got %s", r)
+	}
+	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") {
+		t.Fatalf("unexpected output\n%s", r)
+	}
+	if !strings.Contains(r.Stderr, "pledge: denied socket(AF_INET") || !strings.Contains(r.Stderr, `needs promise "inet"`) {
+		t.Fatalf("violation not reported\n%s", r)
+	}
+}
+
+// A layer that handles reading (any unveil) launches the supervisor before
+// it is enforced, and the pledge uses that supervisor: it could not start
+// one from inside the layer, which hides the binary and /proc.
+func TestPrestartBeforeReadLayer(t *testing.T) {
+	pr := probe.Get()
+	if pr.LandlockABI == 0 || !pr.SeccompActions[probe.ActionUserNotif] || !pr.SeccompFlags[probe.FlagTSyncESRCH] {
+		t.Skip("needs Landlock and seccomp user notification with TSYNC_ESRCH")
+	}
+	dir := t.TempDir()
+	r := testproc.Run(t, "read-layer-then-pledge", func() {
+		rs := unveil.New()
+		if err := rs.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		if _, err := rs.Commit(); err != nil {
+			testproc.Fatalf("commit: %v", err)
+		}
+		if child, err := hasChild(); err != nil || !child {
+			testproc.Fatalf("no supervisor was launched before a read layer (child %v, %v)", child, err)
+		}
+		// Starting one now would fail: the binary is hidden.
+		if _, err := os.Stat("/proc/self/exe"); err != nil {
+			testproc.Fatalf("stat: %v", err)
+		}
+		if _, err := os.Open("/proc/self/exe"); err == nil {
+			testproc.Fatalf("the binary is still readable: the test does not show the need")
+		}
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyAbort})
+		if err != nil {
+			testproc.Fatalf("apply: %v", err)
+		}
+		if d := rep.Degraded(); len(d) > 0 {
+			testproc.Fatalf("degraded: %v", d)
+		}
+		os.Stdout.WriteString("pledged\n")
+		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		os.Stdout.WriteString("not reached\n")
+	})
+	if !r.Signaled(syscall.SIGKILL) {
+		t.Fatalf("want SIGKILL from the supervisor, got %s", r)
+	}
+	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") ||
+		!strings.Contains(r.Stderr, "pledge: denied socket(AF_INET") {
+		t.Fatalf("violation not reported\n%s", r)
 	}
 }

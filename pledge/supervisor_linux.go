@@ -61,11 +61,30 @@ type supervisor struct {
 	cmd  *exec.Cmd
 	ctl  *os.File // write end: target → supervisor
 	resp *os.File // read end: supervisor → target
+	// pending is true until "R" has been read (launchSupervisor does not
+	// wait for it; ready does).
+	pending bool
 }
 
 // startSupervisor starts the supervisor and checks that it can take file
 // descriptors from this process.
 func startSupervisor(ps promises.Set) (*supervisor, error) {
+	s, err := launchSupervisor(ps)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ready(); err != nil {
+		s.discard()
+		return nil, err
+	}
+	return s, nil
+}
+
+// launchSupervisor starts the supervisor and sends "P" without waiting for
+// its answer: once it has been executed it is outside any Landlock domain
+// this process enforces later, and its start-up (a Go runtime) overlaps
+// with the caller's work. Call ready before using it.
+func launchSupervisor(ps promises.Set) (*supervisor, error) {
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("pledge: supervisor pipe: %w", err)
@@ -92,20 +111,40 @@ func startSupervisor(ps promises.Set) (*supervisor, error) {
 		respR.Close()
 		return nil, fmt.Errorf("pledge: starting the supervisor (%s): %w", selfExe, err)
 	}
-	s := &supervisor{cmd: cmd, ctl: ctlW, resp: respR}
+	s := &supervisor{cmd: cmd, ctl: ctlW, resp: respR, pending: true}
 	// Yama (ptrace_scope 1) lets a process take descriptors only from its
 	// descendants unless the other process names it as its tracer. EINVAL
 	// means there is no Yama.
 	_ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(cmd.Process.Pid), 0, 0, 0)
 	if err := s.send("P"); err != nil {
-		s.abort()
-		return nil, err
-	}
-	if err := s.expect("R"); err != nil {
-		s.abort()
+		s.discard()
 		return nil, err
 	}
 	return s, nil
+}
+
+// ready waits for the supervisor's "R" (once). On error the caller
+// discards the supervisor.
+func (s *supervisor) ready() error {
+	if !s.pending {
+		return nil
+	}
+	if err := s.expect("R"); err != nil {
+		return err
+	}
+	s.pending = false
+	return nil
+}
+
+// discard ends a supervisor that will not be used, without waiting for it
+// to finish starting: it holds nothing yet (no listener was handed over),
+// so it is killed and reaped.
+func (s *supervisor) discard() {
+	_ = s.send("X")
+	s.ctl.Close()
+	s.resp.Close()
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
 }
 
 func (s *supervisor) send(line string) error {
