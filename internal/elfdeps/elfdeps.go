@@ -109,12 +109,13 @@ const maxScriptDepth = 4
 
 type resolver struct {
 	opt    Options
-	cache  *Cache
+	cache  *rawCache
 	cerr   error
 	loaded bool
 	files  map[string]*File
 	prog   *Program
 	seen   map[string]bool // libraries already walked (real paths)
+	elfs   map[elfKey]elfRead
 }
 
 // Resolve analyses the program at path (absolute or relative to the working
@@ -228,28 +229,15 @@ func (r *resolver) exe(path string, depth int) error {
 	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
 		return fmt.Errorf("%s: %w", path, ErrNotExecutable)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	ef, err := elf.NewFile(f)
+	ef, err := readELF(f, true)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, err)
 	}
-	defer ef.Close()
 	if ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
 		return fmt.Errorf("%s: %w: ELF type %v", path, ErrNotExecutable, ef.Type)
 	}
 	r.prog.Machine = ef.Machine
-	interp := ""
-	for _, p := range ef.Progs {
-		if p.Type == elf.PT_INTERP {
-			b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
-			if err != nil {
-				return fmt.Errorf("%s: reading PT_INTERP: %w", path, err)
-			}
-			interp = string(bytes.TrimRight(b, "\x00"))
-		}
-	}
+	interp := ef.Interp
 	if interp == "" {
 		if depth == 0 {
 			r.prog.Kind = Static
@@ -297,31 +285,20 @@ type dyn struct {
 	origin   string
 }
 
-func readDyn(ef *elf.File, origin string) dyn {
-	var d dyn
-	d.origin = origin
-	d.needed, _ = ef.DynString(elf.DT_NEEDED)
-	rp, _ := ef.DynString(elf.DT_RPATH)
-	rn, _ := ef.DynString(elf.DT_RUNPATH)
-	for _, s := range rp {
+func readDyn(ef *elfInfo, origin string) dyn {
+	d := dyn{needed: ef.Needed, nodeflib: ef.NoDefLib, origin: origin}
+	for _, s := range ef.RPath {
 		d.rpath = append(d.rpath, strings.Split(s, ":")...)
 	}
-	for _, s := range rn {
+	for _, s := range ef.RunPath {
 		d.runpath = append(d.runpath, strings.Split(s, ":")...)
-	}
-	if v, err := ef.DynValue(elf.DT_FLAGS_1); err == nil {
-		for _, x := range v {
-			if x&uint64(elf.DF_1_NODEFLIB) != 0 {
-				d.nodeflib = true
-			}
-		}
 	}
 	return d
 }
 
 // object walks one ELF object's DT_NEEDED. loaders holds the dynamic data of
 // the objects that caused this one to be loaded (for inherited DT_RPATH).
-func (r *resolver) object(ef *elf.File, origin string, loaders []dyn, libc Libc, interp string) error {
+func (r *resolver) object(ef *elfInfo, origin string, loaders []dyn, libc Libc, interp string) error {
 	d := readDyn(ef, origin)
 	chain := append(append([]dyn(nil), loaders...), d)
 	for _, name := range d.needed {
@@ -337,13 +314,11 @@ func (r *resolver) object(ef *elf.File, origin string, loaders []dyn, libc Libc,
 				continue
 			}
 			r.seen[rp] = true
-			lf, err := elf.Open(r.host(c))
+			lf, err := r.readELF(c, true)
 			if err != nil {
 				continue
 			}
-			err = r.object(lf, filepath.Dir(c), chain, libc, interp)
-			lf.Close()
-			if err != nil {
+			if err := r.object(lf, filepath.Dir(c), chain, libc, interp); err != nil {
 				return err
 			}
 		}
@@ -353,17 +328,57 @@ func (r *resolver) object(ef *elf.File, origin string, loaders []dyn, libc Libc,
 
 // compatible reports whether the library at p can be loaded into an object
 // like ef (same class, machine and byte order).
-func (r *resolver) compatible(p string, ef *elf.File) bool {
-	lf, err := elf.Open(r.host(p))
+func (r *resolver) compatible(p string, ef *elfInfo) bool {
+	// Read with the dynamic section (walking the library needs it next);
+	// a library whose dynamic section is unreadable is judged by its
+	// header alone, as before.
+	lf, err := r.readELF(p, true)
 	if err != nil {
-		return false
+		if lf, err = r.readELF(p, false); err != nil {
+			return false
+		}
 	}
-	defer lf.Close()
 	return lf.Class == ef.Class && lf.Machine == ef.Machine && lf.Data == ef.Data && lf.Type == elf.ET_DYN
 }
 
+// readELF reads the library at p (a path in the program's view), once: a
+// candidate is read for its header when checked and again, with its
+// dynamic section, when walked.
+func (r *resolver) readELF(p string, dyn bool) (*elfInfo, error) {
+	k := elfKey{p, dyn}
+	if e, ok := r.elfs[k]; ok {
+		return e.info, e.err
+	}
+	if !dyn {
+		if e, ok := r.elfs[elfKey{p, true}]; ok {
+			return e.info, e.err
+		}
+	}
+	var info *elfInfo
+	f, err := os.Open(r.host(p))
+	if err == nil {
+		info, err = readELF(f, dyn)
+		f.Close()
+	}
+	if r.elfs == nil {
+		r.elfs = map[elfKey]elfRead{}
+	}
+	r.elfs[k] = elfRead{info, err}
+	return info, err
+}
+
+type elfKey struct {
+	path string
+	dyn  bool
+}
+
+type elfRead struct {
+	info *elfInfo
+	err  error
+}
+
 // find returns the candidates the loader may use for name.
-func (r *resolver) find(name string, ef *elf.File, chain []dyn, libc Libc, interp string) []string {
+func (r *resolver) find(name string, ef *elfInfo, chain []dyn, libc Libc, interp string) []string {
 	if strings.Contains(name, "/") {
 		p := name
 		if !filepath.IsAbs(p) {
@@ -407,14 +422,14 @@ func (r *resolver) find(name string, ef *elf.File, chain []dyn, libc Libc, inter
 	return r.search(name, ef, defaultDirs(ef), true)
 }
 
-func (r *resolver) fromCache(name string, ef *elf.File) []string {
+func (r *resolver) fromCache(name string, ef *elfInfo) []string {
 	if !r.loaded {
 		r.loaded = true
 		cp := r.opt.CachePath
 		if cp == "" {
 			cp = "/etc/ld.so.cache"
 		}
-		r.cache, r.cerr = LoadCache(r.host(cp))
+		r.cache, r.cerr = loadRawCache(r.host(cp))
 		if r.cerr == nil {
 			r.add(cp, false, "loader cache")
 		}
@@ -423,7 +438,7 @@ func (r *resolver) fromCache(name string, ef *elf.File) []string {
 		return nil
 	}
 	var out []string
-	for _, p := range r.cache.Lookup(name, cacheFlags(ef)) {
+	for _, p := range r.cache.lookup(name, cacheFlags(ef)) {
 		if r.compatible(p, ef) {
 			out = append(out, p)
 		}
@@ -433,7 +448,7 @@ func (r *resolver) fromCache(name string, ef *elf.File) []string {
 
 // cacheFlags is the ldconfig flag word for libraries of ef's kind, or -1
 // when not known (candidates are then checked by reading their ELF header).
-func cacheFlags(ef *elf.File) int32 {
+func cacheFlags(ef *elfInfo) int32 {
 	switch {
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
 		return FlagELFLibc6 | FlagX8664Lib64
@@ -449,7 +464,7 @@ func cacheFlags(ef *elf.File) int32 {
 
 // hwcapsSubdirs are the glibc-hwcaps subdirectories glibc 2.33+ tries in
 // each search directory before the directory itself.
-func hwcapsSubdirs(ef *elf.File) []string {
+func hwcapsSubdirs(ef *elfInfo) []string {
 	switch ef.Machine {
 	case elf.EM_X86_64:
 		return []string{"glibc-hwcaps/x86-64-v4", "glibc-hwcaps/x86-64-v3", "glibc-hwcaps/x86-64-v2"}
@@ -461,7 +476,7 @@ func hwcapsSubdirs(ef *elf.File) []string {
 	return nil
 }
 
-func (r *resolver) search(name string, ef *elf.File, dirs []string, hwcaps bool) []string {
+func (r *resolver) search(name string, ef *elfInfo, dirs []string, hwcaps bool) []string {
 	var out []string
 	for _, d := range dirs {
 		if d == "" {
@@ -493,7 +508,7 @@ func splitPath(s string) []string {
 
 // expand substitutes the loader's dynamic string tokens. $LIB expands to
 // every spelling the common distributions use.
-func (r *resolver) expand(dirs []string, origin string, ef *elf.File) []string {
+func (r *resolver) expand(dirs []string, origin string, ef *elfInfo) []string {
 	var out []string
 	for _, d := range dirs {
 		if d == "" {
@@ -522,7 +537,7 @@ func replaceToken(s, tok, val string) string {
 	return strings.ReplaceAll(s, "$"+tok, val)
 }
 
-func platform(ef *elf.File) string {
+func platform(ef *elfInfo) string {
 	switch ef.Machine {
 	case elf.EM_X86_64:
 		return "x86_64"
@@ -534,7 +549,7 @@ func platform(ef *elf.File) string {
 	return strings.ToLower(strings.TrimPrefix(ef.Machine.String(), "EM_"))
 }
 
-func triplet(ef *elf.File) string {
+func triplet(ef *elfInfo) string {
 	switch {
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
 		return "x86_64-linux-gnu"
@@ -550,7 +565,7 @@ func triplet(ef *elf.File) string {
 	return ""
 }
 
-func libNames(ef *elf.File) []string {
+func libNames(ef *elfInfo) []string {
 	out := []string{"lib"}
 	if ef.Class == elf.ELFCLASS64 {
 		out = append(out, "lib64")
@@ -563,7 +578,7 @@ func libNames(ef *elf.File) []string {
 
 // defaultDirs are the trusted directories glibc searches last (Debian
 // multiarch first, then the FHS ones).
-func defaultDirs(ef *elf.File) []string {
+func defaultDirs(ef *elfInfo) []string {
 	var out []string
 	if t := triplet(ef); t != "" {
 		out = append(out, "/lib/"+t, "/usr/lib/"+t)

@@ -91,6 +91,30 @@ func LoadCache(path string) (*Cache, error) {
 // outside the file, or entry tables that do not fit, are errors; the parser
 // never panics on bad input.
 func ParseCache(data []byte) (*Cache, error) {
+	rc, err := parseRawCache(data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cache{Entries: make([]CacheEntry, 0, rc.nlibs), byName: map[string][]int{}}
+	for i := 0; i < rc.nlibs; i++ {
+		name, path, flags, hwcap := rc.entry(i)
+		c.byName[string(name)] = append(c.byName[string(name)], len(c.Entries))
+		c.Entries = append(c.Entries, CacheEntry{Name: string(name), Path: string(path), Flags: flags, HWCap: hwcap})
+	}
+	return c, nil
+}
+
+// rawCache is a checked loader cache read in place: the resolver looks up
+// a few names, which needs no strings or map built for the other entries.
+type rawCache struct {
+	d     []byte // from the new-format header on
+	bo    binary.ByteOrder
+	nlibs int
+}
+
+// parseRawCache checks the header, the entry table and every entry's
+// strings (the same checks, in the same order, as ParseCache always made).
+func parseRawCache(data []byte) (*rawCache, error) {
 	start := 0
 	if bytes.HasPrefix(data, []byte(cacheMagicOld)) {
 		if len(data) < oldHeaderLen {
@@ -120,35 +144,67 @@ func ParseCache(data []byte) (*Cache, error) {
 	if uint64(newHeaderLen)+nlibs*newEntryLen > uint64(len(d)) {
 		return nil, fmt.Errorf("%w: %d entries exceed the file size %d", ErrCacheFormat, nlibs, len(data))
 	}
-	str := func(off uint32) (string, error) {
+	check := func(off uint32) error {
 		if uint64(off) >= uint64(len(d)) {
-			return "", fmt.Errorf("%w: string offset %d outside the file", ErrCacheFormat, off)
+			return fmt.Errorf("%w: string offset %d outside the file", ErrCacheFormat, off)
 		}
-		s := d[off:]
-		i := bytes.IndexByte(s, 0)
-		if i < 0 {
-			return "", fmt.Errorf("%w: unterminated string at offset %d", ErrCacheFormat, off)
+		if bytes.IndexByte(d[off:], 0) < 0 {
+			return fmt.Errorf("%w: unterminated string at offset %d", ErrCacheFormat, off)
 		}
-		return string(s[:i]), nil
+		return nil
 	}
-	c := &Cache{Entries: make([]CacheEntry, 0, nlibs), byName: map[string][]int{}}
 	for i := uint64(0); i < nlibs; i++ {
 		e := d[newHeaderLen+i*newEntryLen:]
-		name, err := str(bo.Uint32(e[4:8]))
-		if err != nil {
+		if err := check(bo.Uint32(e[4:8])); err != nil {
 			return nil, err
 		}
-		path, err := str(bo.Uint32(e[8:12]))
-		if err != nil {
+		if err := check(bo.Uint32(e[8:12])); err != nil {
 			return nil, err
 		}
-		c.byName[name] = append(c.byName[name], len(c.Entries))
-		c.Entries = append(c.Entries, CacheEntry{
-			Name:  name,
-			Path:  path,
-			Flags: int32(bo.Uint32(e[0:4])),
-			HWCap: bo.Uint64(e[16:24]),
-		})
+	}
+	return &rawCache{d: d, bo: bo, nlibs: int(nlibs)}, nil
+}
+
+// entry returns entry i (checked by parseRawCache); name and path point
+// into the cache's bytes.
+func (c *rawCache) entry(i int) (name, path []byte, flags int32, hwcap uint64) {
+	e := c.d[newHeaderLen+i*newEntryLen:]
+	return c.str(c.bo.Uint32(e[4:8])), c.str(c.bo.Uint32(e[8:12])), int32(c.bo.Uint32(e[0:4])), c.bo.Uint64(e[16:24])
+}
+
+func (c *rawCache) str(off uint32) []byte {
+	s := c.d[off:]
+	return s[:bytes.IndexByte(s, 0)]
+}
+
+// lookup is Cache.Lookup on the raw cache.
+func (c *rawCache) lookup(soname string, want int32) []string {
+	if c == nil {
+		return nil
+	}
+	var out []string
+	for i := 0; i < c.nlibs; i++ {
+		e := c.d[newHeaderLen+i*newEntryLen:]
+		if string(c.str(c.bo.Uint32(e[4:8]))) != soname {
+			continue
+		}
+		if flags := int32(c.bo.Uint32(e[0:4])); want >= 0 && flags&(FlagTypeMask|FlagRequiredMask) != want {
+			continue
+		}
+		out = append(out, string(c.str(c.bo.Uint32(e[8:12]))))
+	}
+	return out
+}
+
+// loadRawCache reads the cache file at path for lookups.
+func loadRawCache(path string) (*rawCache, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("loader cache: %w", err)
+	}
+	c, err := parseRawCache(data)
+	if err != nil {
+		return nil, fmt.Errorf("loader cache %s: %w", path, err)
 	}
 	return c, nil
 }

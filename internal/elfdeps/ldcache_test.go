@@ -1,6 +1,7 @@
 package elfdeps
 
 import (
+	"slices"
 	"bufio"
 	"bytes"
 	"encoding/binary"
@@ -181,11 +182,20 @@ func FuzzParseCache(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseCache(data)
+		rc, rerr := parseRawCache(data)
+		if (err == nil) != (rerr == nil) || err != nil && err.Error() != rerr.Error() {
+			t.Fatalf("ParseCache: %v; parseRawCache: %v", err, rerr)
+		}
 		if err != nil {
 			return
 		}
 		for _, e := range c.Entries {
-			_ = c.Lookup(e.Name, e.Flags)
+			for _, want := range []int32{e.Flags & (FlagTypeMask | FlagRequiredMask), -1, FlagELFLibc6 | FlagX8664Lib64} {
+				a, b := c.Lookup(e.Name, want), rc.lookup(e.Name, want)
+				if !slices.Equal(a, b) {
+					t.Fatalf("Lookup(%q, %#x) = %q, raw lookup %q", e.Name, want, a, b)
+				}
+			}
 		}
 	})
 }
