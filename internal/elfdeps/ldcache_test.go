@@ -1,7 +1,6 @@
 package elfdeps
 
 import (
-	"slices"
 	"bufio"
 	"bytes"
 	"encoding/binary"
@@ -9,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"testing"
 )
 
