@@ -385,7 +385,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "OpenBSD-only: accepted, grants nothing on Linux")
 		case p == promises.Error:
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "violations fail with ENOSYS")
-		case len(promises.Rules(p)) == 0:
+		case promises.TableLen(promises.Of(p)) == promises.TableLen(0): // no rules of its own (without copying them)
 			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "grants no system calls on Linux; with unveil, makes its files accessible (promises.ImpliedPaths)")
 		default:
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
