@@ -85,7 +85,9 @@ func TestGoRuntimeUnderStdio(t *testing.T) {
 				testproc.Fatalf("pipe: %v", err)
 			}
 			go pw.Write([]byte("ping"))
-			pr.SetReadDeadline(time.Now().Add(time.Second))
+			// Generous: the writer goroutine may wait long for a CPU on a
+			// loaded machine or under QEMU; only a hang should fail here.
+			pr.SetReadDeadline(time.Now().Add(30 * time.Second))
 			buf := make([]byte, 4)
 			if _, err := pr.Read(buf); err != nil {
 				testproc.Fatalf("pipe read: %v", err)
@@ -111,7 +113,7 @@ func TestGoRuntimeUnderStdio(t *testing.T) {
 				f.Close()
 			}
 			go conns[0].Write([]byte("pong"))
-			conns[1].SetReadDeadline(time.Now().Add(time.Second))
+			conns[1].SetReadDeadline(time.Now().Add(30 * time.Second))
 			if _, err := conns[1].Read(make([]byte, 4)); err != nil {
 				testproc.Fatalf("socket read: %v", err)
 			}
