@@ -526,7 +526,11 @@ func reportCell(w io.Writer, oc *cellOutcome, logPath string) {
 			if r.Status != "fail" {
 				continue
 			}
-			fmt.Fprintf(w, "  --- last console lines of %s as %s:\n%s\n", r.Pkg, r.User, indent(strings.Join(oc.Guest.Section(r.Pkg, r.User), "\n")))
+			if f := oc.Guest.Failures(r.Pkg, r.User); len(f) > 0 {
+				fmt.Fprintf(w, "  --- failed tests of %s as %s:\n%s\n", r.Pkg, r.User, indent(strings.Join(f, "\n")))
+			} else {
+				fmt.Fprintf(w, "  --- last console lines of %s as %s:\n%s\n", r.Pkg, r.User, indent(strings.Join(oc.Guest.Section(r.Pkg, r.User), "\n")))
+			}
 			shown = true
 		}
 	}

@@ -57,12 +57,17 @@ type guestOutput struct {
 	DoneStatus, DoneErr string
 	Malformed           []string
 	sections            map[string][]string // "pkg user" -> last lines of its output
+	failures            map[string][]string // "pkg user" -> the output of its failed tests
+	block               []string            // lines since the last "=== RUN" or "=== CONT"
 	current             string
 	maxSectionLines     int
 }
 
+// maxFailureLines bounds what is kept of one test binary's failed tests.
+const maxFailureLines = 200
+
 func newGuestOutput() *guestOutput {
-	return &guestOutput{sections: map[string][]string{}, maxSectionLines: 80}
+	return &guestOutput{sections: map[string][]string{}, failures: map[string][]string{}, maxSectionLines: 80}
 }
 
 func sectionKey(pkg, user string) string { return pkg + " " + user }
@@ -81,6 +86,7 @@ func (g *guestOutput) Line(line string) {
 				s = s[len(s)-g.maxSectionLines:]
 			}
 			g.sections[g.current] = s
+			g.trackFailure(line)
 		}
 		return
 	}
@@ -111,6 +117,8 @@ func (g *guestOutput) Line(line string) {
 	case proto.KindBegin:
 		g.current = sectionKey(rec.Get("pkg"), rec.Get("user"))
 		g.sections[g.current] = nil
+		g.failures[g.current] = nil
+		g.block = g.block[:0]
 	case proto.KindResult:
 		g.current = ""
 		g.Results = append(g.Results, pkgResult{
@@ -125,6 +133,37 @@ func (g *guestOutput) Line(line string) {
 		g.DoneStatus = rec.Get("status")
 		g.DoneErr = rec.Get("error")
 	}
+}
+
+// trackFailure keeps the output of each failed test (go test -v prints a
+// test's log lines between its "=== RUN" and its "--- FAIL"), so a failure
+// is explained even when it scrolled out of the last lines.
+func (g *guestOutput) trackFailure(line string) {
+	t := strings.TrimLeft(line, " ")
+	switch {
+	case strings.HasPrefix(t, "=== RUN") || strings.HasPrefix(t, "=== CONT"):
+		g.block = g.block[:0]
+	case strings.HasPrefix(t, "--- FAIL:"):
+		f := g.failures[g.current]
+		if !strings.HasPrefix(line, " ") {
+			f = append(f, g.block...) // a top-level test: its own output
+		}
+		f = append(f, line)
+		if len(f) > maxFailureLines {
+			f = f[:maxFailureLines]
+		}
+		g.failures[g.current] = f
+		g.block = g.block[:0]
+		return
+	}
+	if len(g.block) < maxFailureLines {
+		g.block = append(g.block, line)
+	}
+}
+
+// Failures returns the output of one test binary's failed tests.
+func (g *guestOutput) Failures(pkg, user string) []string {
+	return g.failures[sectionKey(pkg, user)]
 }
 
 // Section returns the last console lines of one test binary's run.

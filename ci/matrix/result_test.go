@@ -223,3 +223,30 @@ func TestSummaryTable(t *testing.T) {
 func mk2() *cellOutcome {
 	return &cellOutcome{Cell: Cell{Arch: "arm64", Kernel: "6.1"}, ExpectABI: 2, SkipReason: "no package"}
 }
+
+// A failed test's own output is kept even when many lines follow it, and a
+// passing test's output is not.
+func TestFailuresKeepTheFailedTestsOutput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("@@PLEDGEKIT begin pkg=./pledge user=nobody@@\r\n")
+	b.WriteString("=== RUN   TestGood\r\n    good_test.go:1: fine\r\n--- PASS: TestGood (0.00s)\r\n")
+	b.WriteString("=== RUN   TestBad\r\n=== RUN   TestBad/sub\r\n    bad_test.go:9: want EPERM, got nil\r\n")
+	b.WriteString("--- FAIL: TestBad (0.10s)\r\n    --- FAIL: TestBad/sub (0.10s)\r\n")
+	for i := 0; i < 300; i++ {
+		b.WriteString("=== RUN   FuzzX/seed\r\n--- PASS: FuzzX/seed (0.00s)\r\n")
+	}
+	b.WriteString("FAIL\r\n@@PLEDGEKIT result pkg=./pledge user=nobody status=fail passed=1 failed=1 skipped=0 exit=1 ms=10 reason=\"\"@@\r\n")
+	g := parseConsole(b.String())
+	f := strings.Join(g.Failures("./pledge", "nobody"), "\n")
+	for _, want := range []string{"bad_test.go:9: want EPERM, got nil", "--- FAIL: TestBad (0.10s)", "--- FAIL: TestBad/sub"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("failures lack %q:\n%s", want, f)
+		}
+	}
+	if strings.Contains(f, "fine") || strings.Contains(f, "FuzzX") {
+		t.Errorf("failures hold other tests' output:\n%s", f)
+	}
+	if strings.Contains(strings.Join(g.Section("./pledge", "nobody"), "\n"), "want EPERM") {
+		t.Errorf("the test is meaningless: the failure is still in the last lines")
+	}
+}
