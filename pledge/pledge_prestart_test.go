@@ -38,27 +38,9 @@ func TestAbortAfterUnveilBlock(t *testing.T) {
 		if _, err := os.Stat("/proc/self/exe"); err != nil {
 			testproc.Fatalf("stat: %v", err)
 		}
-		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath wpath cpath", Penalty: pledge.PenaltyAbort})
-		if err != nil {
-			testproc.Fatalf("apply: %v", err)
-		}
-		if d := rep.Degraded(); len(d) > 0 {
-			testproc.Fatalf("degraded: %v", d)
-		}
-		os.Stdout.WriteString("pledged\n")
-		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-		os.Stdout.WriteString("not reached\n")
+		pledgeAbortThenInet("stdio rpath wpath cpath")
 	})
-	if !r.Signaled(syscall.SIGKILL) {
-		t.Fatalf("want SIGKILL from the supervisor, got %s", r)
-	}
-	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") {
-		t.Fatalf("unexpected output\n%s", r)
-	}
-	if !strings.Contains(r.Stderr, "pledge: denied socket(AF_INET") || !strings.Contains(r.Stderr, `needs promise "inet"`) ||
-		!strings.Contains(r.Stderr, `(pledged: "stdio rpath wpath cpath")`) {
-		t.Fatalf("violation not reported with the pledged promises\n%s", r)
-	}
+	wantSupervisorKill(t, r, `needs promise "inet"`, `(pledged: "stdio rpath wpath cpath")`)
 }
 
 // A pre-started supervisor that the pledge does not need (another
@@ -134,26 +116,9 @@ func TestPrestartForCreateOnlyLayer(t *testing.T) {
 		if child, err := hasChild(); err != nil || !child {
 			testproc.Fatalf("no supervisor was launched before a create-only layer (child %v, %v)", child, err)
 		}
-		rep, err = pledge.Apply(pledge.Options{Promises: "stdio rpath wpath cpath", Penalty: pledge.PenaltyAbort})
-		if err != nil {
-			testproc.Fatalf("apply: %v", err)
-		}
-		if d := rep.Degraded(); len(d) > 0 {
-			testproc.Fatalf("degraded: %v", d)
-		}
-		os.Stdout.WriteString("pledged\n")
-		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-		os.Stdout.WriteString("not reached\n")
+		pledgeAbortThenInet("stdio rpath wpath cpath")
 	})
-	if !r.Signaled(syscall.SIGKILL) {
-		t.Fatalf("want SIGKILL from the supervisor, got %s", r)
-	}
-	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") {
-		t.Fatalf("unexpected output\n%s", r)
-	}
-	if !strings.Contains(r.Stderr, "pledge: denied socket(AF_INET") || !strings.Contains(r.Stderr, `needs promise "inet"`) {
-		t.Fatalf("violation not reported\n%s", r)
-	}
+	wantSupervisorKill(t, r, `needs promise "inet"`)
 }
 
 // A layer that handles reading (any unveil) launches the supervisor before
@@ -183,22 +148,41 @@ func TestPrestartBeforeReadLayer(t *testing.T) {
 		if _, err := os.Open("/proc/self/exe"); err == nil {
 			testproc.Fatalf("the binary is still readable: the test does not show the need")
 		}
-		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyAbort})
-		if err != nil {
-			testproc.Fatalf("apply: %v", err)
-		}
-		if d := rep.Degraded(); len(d) > 0 {
-			testproc.Fatalf("degraded: %v", d)
-		}
-		os.Stdout.WriteString("pledged\n")
-		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-		os.Stdout.WriteString("not reached\n")
+		pledgeAbortThenInet("stdio rpath")
 	})
+	wantSupervisorKill(t, r)
+}
+
+// pledgeAbortThenInet (in a scenario) pledges promises with the abort
+// penalty, which must degrade nothing, then makes a call they do not
+// allow: the supervisor must kill the process before "not reached".
+func pledgeAbortThenInet(promises string) {
+	rep, err := pledge.Apply(pledge.Options{Promises: promises, Penalty: pledge.PenaltyAbort})
+	if err != nil {
+		testproc.Fatalf("apply: %v", err)
+	}
+	if d := rep.Degraded(); len(d) > 0 {
+		testproc.Fatalf("degraded: %v", d)
+	}
+	os.Stdout.WriteString("pledged\n")
+	syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	os.Stdout.WriteString("not reached\n")
+}
+
+// wantSupervisorKill checks the end of pledgeAbortThenInet: SIGKILL after
+// "pledged", and the supervisor's message naming the socket call and
+// every part.
+func wantSupervisorKill(t *testing.T, r *testproc.Result, parts ...string) {
+	t.Helper()
 	if !r.Signaled(syscall.SIGKILL) {
 		t.Fatalf("want SIGKILL from the supervisor, got %s", r)
 	}
-	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") ||
-		!strings.Contains(r.Stderr, "pledge: denied socket(AF_INET") {
-		t.Fatalf("violation not reported\n%s", r)
+	if !strings.Contains(r.Stdout, "pledged") || strings.Contains(r.Stdout, "not reached") {
+		t.Fatalf("unexpected output\n%s", r)
+	}
+	for _, p := range append([]string{"pledge: denied socket(AF_INET"}, parts...) {
+		if !strings.Contains(r.Stderr, p) {
+			t.Fatalf("violation not reported: stderr lacks %q\n%s", p, r)
+		}
 	}
 }
