@@ -115,7 +115,9 @@ func (r *Report) Merge(o Report) {
 	r.NoNewPrivs = r.NoNewPrivs || o.NoNewPrivs
 	r.Items = append(r.Items, o.Items...)
 	for _, c := range o.ClosedGaps {
-		r.CloseGap(c.Gap, c.How)
+		if !r.closes(c.Gap) {
+			r.ClosedGaps = append(r.ClosedGaps, c)
+		}
 	}
 	r.applyClosed()
 }
@@ -125,17 +127,20 @@ func (r *Report) Merge(o Report) {
 // closed gaps across reports, so the order in which a program merges the
 // reports of its unveil and pledge calls does not matter.
 func (r *Report) CloseGap(gap Gap, how string) {
-	if gap == "" {
-		return
+	if gap != "" && !r.closes(gap) {
+		r.ClosedGaps = append(r.ClosedGaps, ClosedGap{Gap: gap, How: how})
 	}
+	r.applyClosed()
+}
+
+// closes reports whether gap is among r's closed gaps.
+func (r *Report) closes(gap Gap) bool {
 	for _, c := range r.ClosedGaps {
 		if c.Gap == gap {
-			r.applyClosed()
-			return
+			return true
 		}
 	}
-	r.ClosedGaps = append(r.ClosedGaps, ClosedGap{Gap: gap, How: how})
-	r.applyClosed()
+	return false
 }
 
 // applyClosed marks the Partial items of every closed gap as Enforced.
