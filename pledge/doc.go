@@ -75,7 +75,10 @@
 // usual order) while no filter is installed, the supervisor is started
 // just before Landlock is enforced and kept for the first pledge. A pledge
 // with another penalty sends it away; a program that never pledges keeps
-// one idle supervisor process until it exits.
+// one idle supervisor process until it exits. A layer passed to Apply in
+// Options.Unveil is committed by the pledge itself, which knows its
+// penalty: nothing is started ahead of time (a fork and exec saved when
+// the penalty is not PenaltyAbort).
 //
 // Other penalties: PenaltyKill (SIGSYS, nothing printed; the kernel's
 // audit log records the call), PenaltyTrap (SIGSYS: a Go program crashes

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	"github.com/pledgekit/pledgekit/unveil"
 )
 
 // Penalty is what happens when the process makes a system call its
@@ -102,6 +104,26 @@ type Options struct {
 	// Fallback lists what may be weakened instead of failing; the zero
 	// value weakens nothing.
 	Fallback Fallback
+	// Unveil, when not nil, is a Landlock layer (package unveil) that Apply
+	// commits as part of the pledge: after the penalty is settled (and its
+	// supervisor started, for PenaltyAbort) and before the filter is
+	// installed, as a pledge commits pending unveils. Its report is merged
+	// into Apply's; if it cannot be committed (an error from
+	// unveil.Ruleset.Commit, which Apply wraps), no filter is installed.
+	// It is committed even when Apply installs no filter (KeepPromises,
+	// unchanged promises). After a pledge without "unveil", whose filter
+	// denies the Landlock system calls, Apply fails with an error wrapping
+	// unveil.ErrLocked and changes nothing.
+	//
+	// Prefer it to calling Commit before Apply when the penalty is not
+	// PenaltyAbort: a Commit before the first pledge cannot know the
+	// penalty to come, so it starts the violation supervisor in case the
+	// pledge needs it (a fork and exec of this binary, which the layer
+	// might forbid later), and a pledge with another penalty then
+	// discards it. Apply knows, and starts nothing it does not use.
+	// Add the paths the promises imply with Ruleset.Implied if wanted;
+	// Apply does not add them to this ruleset.
+	Unveil *unveil.Ruleset
 }
 
 // errnoError is a sentinel error that also matches a syscall.Errno with

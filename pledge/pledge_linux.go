@@ -103,6 +103,9 @@ func (st *process) apply(o Options) (*report.Report, error) {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if o.Unveil != nil && st.pledged && !st.promises.Has(promises.Unveil) {
+		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises %q lack \"unveil\", so the filter denies the Landlock system calls a commit needs", unveil.ErrLocked, st.promises.String())
+	}
 	pr := kernel()
 	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 
@@ -148,11 +151,17 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	// The same promises again need no filter, unless the filters so far
 	// only log (PenaltyLog) and this one enforces.
 	unchanged := st.pledged && newP == st.promises && (!pen.Enforces() || st.enforcing && st.enforced == newP)
+	installs := setP && !unchanged
+	if !installs {
+		if err := commitRuleset(o.Unveil, 0, false, rep); err != nil {
+			return rep, err
+		}
+	}
 	switch {
 	case setP && unchanged:
 		rep.Add(report.LayerSeccomp, "filter", report.Enforced, fmt.Sprintf("promises unchanged: no new filter; the earlier filters' penalties stay (%s)", st.last))
-	case setP:
-		if err := st.install(newP, pen, o.Fallback, rep); err != nil {
+	case installs:
+		if err := st.install(newP, pen, o.Fallback, o.Unveil, rep); err != nil {
 			return rep, err
 		}
 		st.pledged, st.promises, st.penalty = true, newP, pen
@@ -230,14 +239,14 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 }
 
 // install builds and installs the filter for ps with penalty pen.
-func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *report.Report) error {
+func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil.Ruleset, rep *report.Report) error {
 	pr := kernel()
 	if !pr.Seccomp {
 		if fb&FallbackNoSeccomp == 0 {
 			return fmt.Errorf("%w: this kernel cannot filter system calls (%v); nothing was restricted. Use Options.Fallback FallbackNoSeccomp to run unfiltered", ErrUnsupported, pr.SeccompErr)
 		}
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("filter for %q", ps.String()), report.Dropped, fmt.Sprintf("this kernel cannot filter system calls: %v", pr.SeccompErr))
-		return st.commitUnveil(ps, rep)
+		return st.commitUnveil(ps, rs, rep)
 	}
 	if pen == PenaltyLog && !pr.SeccompActions[probe.ActionLog] {
 		return fmt.Errorf("%w: PenaltyLog needs SECCOMP_RET_LOG (Linux 4.14)", ErrUnsupported)
@@ -281,7 +290,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rep *repor
 		}
 		return err
 	}
-	if err := st.commitUnveil(ps, rep); err != nil {
+	if err := st.commitUnveil(ps, rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
 		}
@@ -413,14 +422,35 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 
 // commitUnveil applies pending unveils (package unveil) before the
 // filter; the unveil package does so only when ps lacks "unveil" (a pledge
-// without it locks unveil, as on OpenBSD). Landlock must be enforced before
-// seccomp: enforcing it needs system calls the filter may deny.
-func (st *process) commitUnveil(ps promises.Set, rep *report.Report) error {
+// without it locks unveil, as on OpenBSD). Then it commits rs
+// (Options.Unveil), if any. Landlock must be enforced before seccomp:
+// enforcing it needs system calls the filter may deny.
+func (st *process) commitUnveil(ps promises.Set, rs *unveil.Ruleset, rep *report.Report) error {
 	ur, err := unveil.CommitPending(ps)
 	if err != nil {
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
 	rep.Merge(ur)
+	return commitRuleset(rs, ps, true, rep)
+}
+
+// commitRuleset commits Options.Unveil, if any, and merges its report;
+// pledging says that a filter for ps follows at once.
+func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *report.Report) error {
+	if rs == nil {
+		return nil
+	}
+	commit := rs.Commit
+	if pledging {
+		commit = func() (*report.Report, error) { return rs.CommitPledged(ps) }
+	}
+	ur, err := commit()
+	if ur != nil {
+		rep.Merge(*ur)
+	}
+	if err != nil {
+		return fmt.Errorf("pledge: committing Options.Unveil before the filter: %w", err)
+	}
 	return nil
 }
 

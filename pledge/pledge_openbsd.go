@@ -30,6 +30,15 @@ func Apply(o Options) (*report.Report, error) {
 		return nil, fmt.Errorf("%w: OpenBSD's kernel chooses the penalty; %s cannot be asked for", ErrUnsupported, o.Penalty)
 	}
 	rep := &report.Report{Arch: runtime.GOARCH}
+	if o.Unveil != nil {
+		ur, err := o.Unveil.Commit()
+		if ur != nil {
+			rep.Merge(*ur)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("pledge: committing Options.Unveil: %w", err)
+		}
+	}
 	var err error
 	switch {
 	case o.KeepPromises && o.KeepExecpromises:

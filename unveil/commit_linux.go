@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/hooks"
+	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -50,6 +51,14 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 func (r *Ruleset) CommitThread() (*report.Report, error) {
 	runtime.LockOSThread() // never unlocked: see above
 	return r.commit(planOptions{thread: true})
+}
+
+// CommitPledged is Commit for package pledge, which calls it right
+// before installing a filter for ps (pledge.Options.Unveil): knowing ps,
+// the report leaves out what that filter covers (unix sockets by path
+// when ps lacks "unix"). Call Commit otherwise.
+func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
+	return r.commit(planOptions{promises: ps, promisesKnown: true})
 }
 
 func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {

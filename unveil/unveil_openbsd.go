@@ -78,3 +78,7 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 // CommitThread is Commit: OpenBSD's unveil(2) applies to the whole
 // process, which includes the calling thread.
 func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }
+
+// CommitPledged is Commit: pledge(2) itself covers what Linux's report
+// words differently.
+func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) { return r.Commit() }

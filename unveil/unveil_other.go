@@ -49,3 +49,6 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 
 // CommitThread fails as Commit does.
 func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }
+
+// CommitPledged fails as Commit does.
+func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) { return r.Commit() }

@@ -11,9 +11,13 @@ import (
 	"github.com/pledgekit/pledgekit/unveil"
 )
 
-// applySandbox confines the calling child: first Landlock through unveil
-// (enforcing it needs system calls the seccomp filter denies), then
-// seccomp through pledge. The two reports are merged into one.
+// applySandbox confines the calling child with one call: pledge.Apply
+// commits the Landlock layer (Options.Unveil; enforcing it needs system
+// calls the seccomp filter denies, so it goes first) and then installs the
+// filter, and returns one report for both. Committing the layer inside the
+// pledge rather than before it spares the child a process start: a commit
+// before the first pledge must launch the violation supervisor in case
+// the pledge wants one, and these children pledge with PenaltyKill.
 func applySandbox(p sandboxPolicy) (*report.Report, error) {
 	if p.Disable {
 		r := &report.Report{Arch: runtime.GOARCH, Kernel: kernelRelease(), NoNewPrivs: noNewPrivsSet()}
@@ -22,9 +26,18 @@ func applySandbox(p sandboxPolicy) (*report.Report, error) {
 		r.Add(report.LayerSeccomp, "pledge "+p.Promises, report.Dropped, "disabled by --disable-sandbox")
 		return r, nil
 	}
-	rep, err := applyUnveil(p)
-	if err != nil {
-		return rep, err
+	rep := &report.Report{}
+	var rs *unveil.Ruleset
+	if p.SimulateNoLandlock {
+		// What unveil reports on a kernel without Landlock (tests only).
+		rep = &report.Report{Arch: runtime.GOARCH, Kernel: kernelRelease()}
+		rep.Add(report.LayerLandlockFS, "paths", report.Dropped, "Landlock is not available on this kernel (simulated)")
+		rep.Add(report.LayerLandlockNet, "tcp", report.Dropped, "Landlock is not available on this kernel (simulated)")
+	} else {
+		var err error
+		if rs, err = unveilRuleset(p); err != nil {
+			return rep, fmt.Errorf("unveil: %w", err)
+		}
 	}
 	pen := pledge.PenaltyKill
 	if p.ErrnoPenalty {
@@ -34,37 +47,30 @@ func applySandbox(p sandboxPolicy) (*report.Report, error) {
 	if !p.Require {
 		fb |= pledge.FallbackNoSeccomp
 	}
-	pr, err := pledge.Apply(pledge.Options{Promises: p.Promises, Execpromises: p.ExecPromises, Penalty: pen, Fallback: fb})
+	pr, err := pledge.Apply(pledge.Options{Promises: p.Promises, Execpromises: p.ExecPromises, Penalty: pen, Fallback: fb, Unveil: rs})
 	if pr != nil {
 		rep.Merge(*pr)
 	}
 	if err != nil {
-		return rep, fmt.Errorf("pledge %q: %w", p.Promises, err)
+		return rep, fmt.Errorf("sandbox (unveil, then pledge %q): %w", p.Promises, err)
 	}
 	rep.NoNewPrivs = noNewPrivsSet()
 	return rep, nil
 }
 
-// applyUnveil commits one Landlock layer: the read-only and read-write
-// paths, TCP connect to the given ports only, no TCP bind at all, and the
-// signal and abstract-socket scopes.
-func applyUnveil(p sandboxPolicy) (*report.Report, error) {
-	if p.SimulateNoLandlock {
-		// What unveil reports on a kernel without Landlock (tests only).
-		r := &report.Report{Arch: runtime.GOARCH, Kernel: kernelRelease()}
-		r.Add(report.LayerLandlockFS, "paths", report.Dropped, "Landlock is not available on this kernel (simulated)")
-		r.Add(report.LayerLandlockNet, "tcp", report.Dropped, "Landlock is not available on this kernel (simulated)")
-		return r, nil
-	}
+// unveilRuleset builds the one Landlock layer: the read-only and
+// read-write paths, TCP connect to the given ports only, no TCP bind at
+// all, and the signal and abstract-socket scopes.
+func unveilRuleset(p sandboxPolicy) (*unveil.Ruleset, error) {
 	rs := unveil.New()
 	for _, path := range p.ReadOnly {
 		if err := rs.Unveil(path, "r"); err != nil {
-			return &report.Report{}, err
+			return nil, err
 		}
 	}
 	for _, dir := range p.ReadWrite {
 		if err := rs.Unveil(dir, "rwc"); err != nil {
-			return &report.Report{}, err
+			return nil, err
 		}
 	}
 	if p.NoNetwork {
@@ -80,14 +86,7 @@ func applyUnveil(p sandboxPolicy) (*report.Report, error) {
 		// sockets, and the downloader uses TCP only.
 		rs.Require(unveil.Paths, unveil.Truncate, unveil.TCP, unveil.Scopes)
 	}
-	r, err := rs.Commit()
-	if r == nil {
-		r = &report.Report{}
-	}
-	if err != nil {
-		return r, fmt.Errorf("unveil: %w", err)
-	}
-	return r, nil
+	return rs, nil
 }
 
 func kernelRelease() string {
