@@ -27,8 +27,9 @@ import (
 // program pays it: kernel probe and filter compilation included).
 var applyCases = []struct{ name, desc string }{
 	{"hello", "examples/hello: `pledge.Pledge(\"stdio rpath\", \"\")` (default penalty: starts the supervisor process)"},
-	{"fetch", "examples/downloader fetch child: unveil 3 files + 1 dir rwc, TCP connect 1 port, no bind, 2 scopes, Commit; `pledge.Apply(\"stdio rpath wpath cpath inet dns\", PenaltyKill)`"},
-	{"verify", "examples/downloader verify child: unveil 1 dir r, no TCP, 2 scopes, Commit; `pledge.Apply(\"stdio rpath\", PenaltyKill)`"},
+	{"fetch", "examples/downloader fetch child: a ruleset of 3 files r + 1 dir rwc, TCP connect 1 port, no bind, 2 scopes, committed by `pledge.Apply(Options{Promises: \"stdio rpath wpath cpath inet dns\", Penalty: PenaltyKill, Unveil: rs})`"},
+	{"fetch-commit", "the same, in the order the downloader used before Options.Unveil: `rs.Commit()` (which pre-starts the violation supervisor), then `pledge.Apply` (which discards it)"},
+	{"verify", "examples/downloader verify child: a ruleset of 1 dir r, no TCP, 2 scopes, committed by `pledge.Apply(Options{Promises: \"stdio rpath\", Penalty: PenaltyKill, Unveil: rs})`"},
 	{"pledge-small", "`pledge.Apply(\"stdio\", PenaltyKill)`"},
 	{"pledge-large", "`pledge.Apply(<every promise with a Linux meaning but error>, PenaltyKill)`"},
 	{"pledge-eperm", "`pledge.Apply(\"stdio rpath wpath cpath inet dns\", PenaltyEPERM)`"},
@@ -93,7 +94,7 @@ func childApply() (any, error) {
 	var ro []string
 	var rw string
 	var err error
-	if strings.HasPrefix(c, "unveil-") || strings.HasPrefix(c, "golandlock-") || strings.HasPrefix(c, "raw-") || c == "fetch" || c == "verify" {
+	if strings.HasPrefix(c, "unveil-") || strings.HasPrefix(c, "golandlock-") || strings.HasPrefix(c, "raw-") || c == "fetch" || c == "fetch-commit" || c == "verify" {
 		if ro, rw, err = applyPaths(large); err != nil {
 			return nil, err
 		}
@@ -120,10 +121,10 @@ func childApply() (any, error) {
 	switch c {
 	case "hello":
 		err = pledge.Pledge("stdio rpath", "")
-	case "fetch", "verify":
+	case "fetch", "fetch-commit", "verify":
 		rs := unveil.New()
 		ps := "stdio rpath"
-		if c == "fetch" {
+		if c != "verify" {
 			for _, f := range etc {
 				if err = rs.Unveil(f, "r"); err != nil {
 					return nil, err
@@ -141,12 +142,17 @@ func childApply() (any, error) {
 		}
 		rs.BindTCP()
 		rs.Scope(unveil.ScopeSignal, unveil.ScopeAbstractUnix)
+		kill.Promises = ps
+		if c != "fetch-commit" {
+			kill.Unveil = rs
+			_, err = pledge.Apply(kill)
+			break
+		}
 		if _, err = rs.Commit(); err != nil {
 			return nil, err
 		}
 		res.Parts["unveil"] = us(time.Since(t0))
 		t1 := time.Now()
-		kill.Promises = ps
 		_, err = pledge.Apply(kill)
 		res.Parts["pledge"] = us(time.Since(t1))
 	case "compile-only":
