@@ -18,7 +18,6 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -116,6 +115,7 @@ type resolver struct {
 	prog   *Program
 	seen   map[string]bool // libraries already walked (real paths)
 	elfs   map[elfKey]elfRead
+	reals  map[string]string // real's answers, by the path asked
 }
 
 // Resolve analyses the program at path (absolute or relative to the working
@@ -125,7 +125,7 @@ func Resolve(path string, opt Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{opt: opt, files: map[string]*File{}, seen: map[string]bool{}}
+	r := &resolver{opt: opt, files: map[string]*File{}, seen: map[string]bool{}, reals: map[string]string{}}
 	p := &Program{Path: abs}
 	r.prog = p
 	if err := r.exe(abs, 0); err != nil {
@@ -147,18 +147,64 @@ func (r *resolver) host(p string) string {
 	return filepath.Join(r.opt.Root, p)
 }
 
-// real resolves symlinks; on failure it returns the cleaned path.
+// real resolves symlinks; on failure it returns the cleaned path. The
+// answers are kept: the same files and directories come up again and
+// again (each library is added and walked; libraries share directories).
 func (r *resolver) real(p string) string {
-	rp, err := filepath.EvalSymlinks(r.host(p))
-	if err != nil {
-		return filepath.Clean(p)
+	if rp, ok := r.reals[p]; ok {
+		return rp
 	}
-	if r.opt.Root != "" {
+	rp := r.realHost(r.host(p))
+	if rp == "" {
+		rp = filepath.Clean(p)
+	} else if r.opt.Root != "" {
 		if rel, err := filepath.Rel(r.opt.Root, rp); err == nil {
-			return "/" + rel
+			rp = "/" + rel
 		}
 	}
+	r.reals[p] = rp
 	return rp
+}
+
+// realHost is filepath.EvalSymlinks(hp) ("" on failure). For a clean
+// absolute path whose last element is not a symlink it is the resolved
+// directory (kept, under "\x00" + the directory) joined with that element:
+// EvalSymlinks resolves a path element by element, left to right, so it
+// resolves the directory part exactly as it would alone, and an element
+// that is not a link is appended as it is.
+func (r *resolver) realHost(hp string) string {
+	dir, base := filepath.Split(hp)
+	if !filepath.IsAbs(hp) || hp != filepath.Clean(hp) || base == "" || dir == "/" {
+		rp, err := filepath.EvalSymlinks(hp)
+		if err != nil {
+			return ""
+		}
+		return rp
+	}
+	dir = dir[:len(dir)-1]
+	key := "\x00" + dir
+	rd, ok := r.reals[key]
+	if !ok {
+		if d, err := filepath.EvalSymlinks(dir); err == nil {
+			rd = d
+		}
+		r.reals[key] = rd
+	}
+	if rd == "" {
+		return ""
+	}
+	link, ok := isSymlink(filepath.Join(rd, base))
+	switch {
+	case !ok:
+		return ""
+	case link:
+		rp, err := filepath.EvalSymlinks(hp)
+		if err != nil {
+			return ""
+		}
+		return rp
+	}
+	return filepath.Join(rd, base)
 }
 
 func (r *resolver) add(p string, exec bool, why string) {
@@ -170,23 +216,18 @@ func (r *resolver) add(p string, exec bool, why string) {
 	r.files[rp] = &File{Path: rp, Exec: exec, Why: why}
 }
 
-func exists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
 // exe handles one file the kernel executes.
 func (r *resolver) exe(path string, depth int) error {
-	f, err := os.Open(r.host(path))
+	f, err := openFile(r.host(path))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	_, regular, err := f.size()
 	if err != nil {
 		return err
 	}
-	if !st.Mode().IsRegular() {
+	if !regular {
 		return fmt.Errorf("%s: %w (not a regular file)", path, ErrNotExecutable)
 	}
 	r.prog.Chain = append(r.prog.Chain, path)
@@ -196,7 +237,7 @@ func (r *resolver) exe(path string, depth int) error {
 	}
 	r.add(path, true, why)
 	head := make([]byte, 256)
-	n, _ := io.ReadFull(f, head)
+	n, _ := f.ReadAt(head, 0)
 	head = head[:n]
 	if bytes.HasPrefix(head, []byte("#!")) {
 		if depth >= maxScriptDepth {
@@ -263,7 +304,7 @@ func (r *resolver) exe(path string, depth int) error {
 	if libc == Glibc {
 		// glibc's loader reads the preload list (and loads what it names).
 		const preload = "/etc/ld.so.preload"
-		if b, err := os.ReadFile(r.host(preload)); err == nil {
+		if b, err := readFile(r.host(preload)); err == nil {
 			r.add(preload, false, "loader preload list")
 			for _, name := range strings.Fields(string(b)) {
 				if filepath.IsAbs(name) && exists(r.host(name)) {
@@ -355,7 +396,7 @@ func (r *resolver) readELF(p string, dyn bool) (*elfInfo, error) {
 		}
 	}
 	var info *elfInfo
-	f, err := os.Open(r.host(p))
+	f, err := openFile(r.host(p))
 	if err == nil {
 		info, err = readELF(f, dyn)
 		f.Close()
@@ -615,7 +656,7 @@ func (r *resolver) muslDirs(chain []dyn, interp string) []string {
 	base := strings.TrimSuffix(filepath.Base(interp), ".so.1")
 	base = strings.TrimPrefix(base, "ld-musl-")
 	pf := "/etc/ld-musl-" + base + ".path"
-	if b, err := os.ReadFile(r.host(pf)); err == nil {
+	if b, err := readFile(r.host(pf)); err == nil {
 		r.add(pf, false, "musl loader path file")
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		for sc.Scan() {

@@ -198,7 +198,7 @@ func (c *rawCache) lookup(soname string, want int32) []string {
 
 // loadRawCache reads the cache file at path for lookups.
 func loadRawCache(path string) (*rawCache, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("loader cache: %w", err)
 	}

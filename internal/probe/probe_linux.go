@@ -43,23 +43,121 @@ func probeState(r *Result) {
 	if v, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err == nil {
 		r.SeccompMode = v
 	}
-	if st, err := readStatus("/proc/self/status"); err == nil {
-		if v, ok := st["Seccomp_filters"]; ok {
-			r.SeccompFilters = v
+	// /proc/self/status is the main thread's view (the calling thread may
+	// be another one, with other filters), so it is read even when the
+	// calling thread has no filter.
+	var buf [4096]byte
+	if b, err := readProcFile("/proc/self/status", buf[:]); err == nil {
+		st := scanStatus(b)
+		if st.filters >= 0 {
+			r.SeccompFilters = st.filters
 		}
-		if v, ok := st["Seccomp"]; ok && v > r.SeccompMode {
-			r.SeccompMode = v
+		if st.mode > r.SeccompMode {
+			r.SeccompMode = st.mode
 		}
-		if v, ok := st["NoNewPrivs"]; ok && v == 1 {
+		if st.nnp == 1 {
 			r.NoNewPrivs = true
 		}
 	}
 	r.SeccompFilterInstalled = r.SeccompMode == unix.SECCOMP_MODE_FILTER || r.SeccompFilters > 0
 }
 
+// statusFields are the fields of a /proc/*/status file the probe reads;
+// -1 for a field the file does not have (or whose value is not an
+// integer).
+type statusFields struct {
+	nnp, mode, filters int
+}
+
+// scanStatus reads NoNewPrivs, Seccomp and Seccomp_filters from the text
+// of a /proc/*/status file, as readStatus would, without building a map.
+func scanStatus(b []byte) statusFields {
+	st := statusFields{-1, -1, -1}
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		var dst *int
+		switch string(k) {
+		case "NoNewPrivs":
+			dst = &st.nnp
+		case "Seccomp":
+			dst = &st.mode
+		case "Seccomp_filters":
+			dst = &st.filters
+		default:
+			continue
+		}
+		if n, ok := atoi(bytes.TrimSpace(v)); ok {
+			*dst = n
+		}
+	}
+	return st
+}
+
+// atoi parses a non-negative decimal integer that fits an int32 (all the
+// status fields the probe reads); anything else is not ok.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// readProcFile reads a whole (small) file with plain system calls into
+// buf, growing it if the file is larger: a /proc file opened through
+// package os would be offered to the runtime's network poller (which
+// /proc refuses after a few system calls), and the first such open sets
+// the poller up.
+func readProcFile(path string, buf []byte) ([]byte, error) {
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		if n == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+	}
+}
+
 // readStatus returns the integer fields of a /proc/*/status file.
 func readStatus(path string) (map[string]int, error) {
-	b, err := os.ReadFile(path)
+	b, err := readProcFile(path, make([]byte, 4096))
 	if err != nil {
 		return nil, err
 	}
@@ -82,24 +180,26 @@ func seccompCall(op, flags uintptr, arg unsafe.Pointer) unix.Errno {
 	return e
 }
 
-var flagBits = map[string]uintptr{
-	FlagTSync:            unix.SECCOMP_FILTER_FLAG_TSYNC,
-	FlagLog:              unix.SECCOMP_FILTER_FLAG_LOG,
-	FlagSpecAllow:        unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-	FlagNewListener:      unix.SECCOMP_FILTER_FLAG_NEW_LISTENER,
-	FlagTSyncESRCH:       unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
-	FlagWaitKillableRecv: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER,
+// flagBits are the bits asked for each name of FlagNames, in that order.
+var flagBits = [...]uintptr{
+	unix.SECCOMP_FILTER_FLAG_TSYNC,
+	unix.SECCOMP_FILTER_FLAG_LOG,
+	unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+	unix.SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
+	unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER,
 }
 
-var actionValues = map[string]uint32{
-	ActionKillProcess: unix.SECCOMP_RET_KILL_PROCESS,
-	ActionKillThread:  unix.SECCOMP_RET_KILL_THREAD,
-	ActionTrap:        unix.SECCOMP_RET_TRAP,
-	ActionErrno:       unix.SECCOMP_RET_ERRNO,
-	ActionUserNotif:   unix.SECCOMP_RET_USER_NOTIF,
-	ActionTrace:       unix.SECCOMP_RET_TRACE,
-	ActionLog:         unix.SECCOMP_RET_LOG,
-	ActionAllow:       unix.SECCOMP_RET_ALLOW,
+// actionValues are the SECCOMP_RET_* values of ActionNames, in that order.
+var actionValues = [...]uint32{
+	unix.SECCOMP_RET_KILL_PROCESS,
+	unix.SECCOMP_RET_KILL_THREAD,
+	unix.SECCOMP_RET_TRAP,
+	unix.SECCOMP_RET_ERRNO,
+	unix.SECCOMP_RET_USER_NOTIF,
+	unix.SECCOMP_RET_TRACE,
+	unix.SECCOMP_RET_LOG,
+	unix.SECCOMP_RET_ALLOW,
 }
 
 func probeSeccomp(r *Result) {
@@ -129,7 +229,8 @@ func probeSeccomp(r *Result) {
 		return
 	}
 
-	for name, bits := range flagBits {
+	for i, name := range FlagNames {
+		bits := flagBits[i]
 		switch e := seccompCall(unix.SECCOMP_SET_MODE_FILTER, bits, nil); e {
 		case unix.EFAULT:
 			r.SeccompFlags[name] = true
@@ -143,18 +244,19 @@ func probeSeccomp(r *Result) {
 
 	fromProc := map[string]bool{}
 	procOK := false
-	if b, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail"); err == nil {
+	var buf [256]byte
+	if b, err := readProcFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
 		procOK = true
-		for _, f := range strings.Fields(string(b)) {
-			fromProc[f] = true
+		for _, f := range bytes.Fields(b) {
+			fromProc[string(f)] = true
 		}
 	}
 	getAvail := true
-	for _, name := range ActionNames {
+	for i, name := range ActionNames {
 		if !getAvail {
 			break
 		}
-		v := actionValues[name]
+		v := actionValues[i]
 		switch e := seccompCall(unix.SECCOMP_GET_ACTION_AVAIL, 0, unsafe.Pointer(&v)); e {
 		case 0:
 			r.SeccompActions[name] = true

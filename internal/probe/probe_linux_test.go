@@ -522,3 +522,82 @@ func TestLandlockStepDown(t *testing.T) {
 		})
 	}
 }
+
+// scanStatus (the probe's allocation-free reader) must agree with the map
+// built by readStatus, on this process's real status files and on odd
+// ones.
+func TestScanStatusAgreesWithReadStatus(t *testing.T) {
+	check := func(name string, b []byte, m map[string]int) {
+		t.Helper()
+		st := scanStatus(b)
+		for _, f := range []struct {
+			key string
+			got int
+		}{{"NoNewPrivs", st.nnp}, {"Seccomp", st.mode}, {"Seccomp_filters", st.filters}} {
+			want, ok := m[f.key]
+			if !ok {
+				want = -1
+			}
+			if f.got != want {
+				t.Errorf("%s: %s = %d, readStatus says %d (present %v)", name, f.key, f.got, want, ok)
+			}
+		}
+	}
+	for _, path := range []string{"/proc/self/status", "/proc/thread-self/status"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := readStatus(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m["Seccomp_filters"]; !ok {
+			t.Fatalf("%s has no Seccomp_filters line: %q", path, b)
+		}
+		check(path, b, m)
+	}
+	// Odd inputs, parsed the way readStatus parses (by lines, "key: int").
+	for _, s := range []string{
+		"",
+		"Seccomp:\t2\nSeccomp_filters:\t3\nNoNewPrivs:\t1",
+		"Seccomp:\tx\nSeccomp_filters:\n NoNewPrivs:\t1\n",
+		"Seccomp_filters:\t7\nSeccomp_filters:\t2\n",
+		"Name:\tSeccomp: 2\nSeccomp:2\r\n",
+		"Seccomp\t2\nNoNewPrivs:\t 1 \n",
+	} {
+		m := map[string]int{}
+		for _, line := range strings.Split(s, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); ok && err == nil {
+				m[k] = n
+			}
+		}
+		check(strconv.Quote(s), []byte(s), m)
+	}
+}
+
+// readProcFile grows its buffer for a file larger than it, and reports a
+// missing file as a *PathError wrapping ENOENT.
+func TestReadProcFile(t *testing.T) {
+	want, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readProcFile("/proc/self/maps", make([]byte, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The maps may change between the two reads; the first line (the
+	// executable) does not.
+	first := func(b []byte) string { s, _, _ := strings.Cut(string(b), "\n"); return s }
+	if len(got) < 100 || first(got) != first(want) {
+		t.Errorf("readProcFile read %d bytes starting %q; os.ReadFile %d starting %q", len(got), first(got), len(want), first(want))
+	}
+	if _, err := readProcFile("/proc/self/no-such-file", make([]byte, 8)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+	if len(flagBits) != len(FlagNames) || len(actionValues) != len(ActionNames) {
+		t.Errorf("%d flag bits for %d flag names, %d action values for %d action names", len(flagBits), len(FlagNames), len(actionValues), len(ActionNames))
+	}
+}
