@@ -4,6 +4,19 @@ package promises
 // allows on Linux and the argument conditions under which it allows them.
 // It is data; the helpers below only make it shorter to write. The package
 // documentation (doc.go) explains the choices and the holes.
+//
+// This file is the source of truth, but the package does not run it: the
+// tables in force, baseline and table, are in ztable.go, generated from
+// buildTable as static composite literals that the linker lays out as data,
+// so importing the package and compiling the first pledge cost no table
+// building. TestGeneratedTable fails when the two differ; after changing
+// this file, regenerate with
+//
+//	go generate ./promises
+//
+// (which runs go test -run TestGeneratedTable -update).
+
+//go:generate go test -run TestGeneratedTable -update
 
 // ---------------------------------------------------------------------------
 // Helpers for writing rules.
@@ -453,12 +466,10 @@ var tcpOnly = [][2]uint64{{sockStream, 0}, {sockStream, ipprotoTCP}}
 // ---------------------------------------------------------------------------
 // The table.
 
-var (
-	baseline []Rule
-	table    [numPromises][]Rule
-)
-
-func init() {
+// buildTable returns the baseline rules and, for every promise, its rules.
+// Only the tests and go generate call it; the package uses the same tables
+// as generated into ztable.go.
+func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 	baseline = join(
 		calls("exit", "exit_group", "rt_sigreturn"),
 		[]Rule{
@@ -701,4 +712,5 @@ func init() {
 	// Promises with no system calls on Linux: error (a penalty, not a
 	// permission), getpw and vminfo (file access through rpath plus
 	// ImpliedPaths), and the OpenBSD-only ones (see linux in describe.go).
+	return baseline, table
 }

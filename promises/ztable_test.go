@@ -1,0 +1,247 @@
+package promises
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The tables the package uses (baseline and table in ztable.go) are
+// generated from buildTable (table.go), so that they are static data with
+// no init code. TestGeneratedTable keeps the two in step:
+//
+//	go generate ./promises
+//
+// or equally go test ./promises -run TestGeneratedTable -update, rewrites
+// ztable.go; without -update the test fails if ztable.go is not exactly
+// what buildTable generates. Should a change to table.go leave ztable.go
+// unable to compile (a renamed Promise constant, say), replace ztable.go by
+// "package promises; var baseline []Rule; var table [numPromises][]Rule"
+// and regenerate.
+
+var update = flag.Bool("update", false, "rewrite ztable.go from buildTable (table.go)")
+
+const generatedFile = "ztable.go"
+
+func TestGeneratedTable(t *testing.T) {
+	wantBase, wantTable := buildTable()
+	src, err := renderTable(wantBase, wantTable, promiseIdents(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(generatedFile, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s (%d bytes); run the tests again to check it", generatedFile, len(src))
+		return
+	}
+	const hint = "table.go changed without regenerating: run go generate ./promises"
+	// Rule for rule: the tables compiled into the package against the
+	// builder's.
+	idents := promiseIdents(t)
+	diffRules(t, "baseline", baseline, wantBase, idents, hint)
+	for p := Promise(0); p < numPromises; p++ {
+		diffRules(t, p.String(), table[p], wantTable[p], idents, hint)
+	}
+	// And the file itself, so that a hand edit or a change of the
+	// generator shows up too.
+	got, err := os.ReadFile(generatedFile)
+	if err != nil {
+		t.Fatalf("%v: %s", err, hint)
+	}
+	if !bytes.Equal(got, src) {
+		t.Errorf("%s is not what buildTable generates: %s", generatedFile, hint)
+	}
+}
+
+// diffRules reports where the static rules differ from the builder's.
+func diffRules(t *testing.T, owner string, got, want []Rule, idents [numPromises]string, hint string) {
+	t.Helper()
+	n := 0
+	for i := range max(len(got), len(want)) {
+		if i < len(got) && i < len(want) && sameRule(got[i], want[i]) {
+			continue
+		}
+		g, w := "(none)", "(none)"
+		if i < len(got) {
+			g = ruleLit(got[i], idents)
+		}
+		if i < len(want) {
+			w = ruleLit(want[i], idents)
+		}
+		if n++; n > 5 {
+			t.Errorf("%s: more differences follow", owner)
+			break
+		}
+		t.Errorf("%s rule %d: %s has %s, buildTable %s: %s", owner, i, generatedFile, g, w, hint)
+	}
+}
+
+// sameRule compares every field; nil and empty Args are the same.
+func sameRule(a, b Rule) bool {
+	return a.Syscall == b.Syscall && a.Arch == b.Arch && a.Action == b.Action &&
+		a.Errno == b.Errno && a.Also == b.Also && slices.Equal(a.Args, b.Args)
+}
+
+func TestSameRule(t *testing.T) {
+	r := Rule{Syscall: "openat", Args: []Cond{{Arg: 2, Width: W32, Mask: 3, Value: 1}}, Also: Of(Rpath)}
+	if !sameRule(r, r) || !sameRule(Rule{Syscall: "read"}, Rule{Syscall: "read", Args: []Cond{}}) {
+		t.Error("sameRule says equal rules differ")
+	}
+	for _, change := range []func(*Rule){
+		func(r *Rule) { r.Syscall = "open" },
+		func(r *Rule) { r.Arch = "amd64" },
+		func(r *Rule) { r.Action = Errno },
+		func(r *Rule) { r.Errno = 1 },
+		func(r *Rule) { r.Also = 0 },
+		func(r *Rule) { r.Args = nil },
+		func(r *Rule) { r.Args = []Cond{{Arg: 2, Width: W64, Mask: 3, Value: 1}} },
+		func(r *Rule) { r.Args = []Cond{{Arg: 2, Width: W32, Mask: 3, Value: 1}, {Arg: 3, Width: W32}} },
+	} {
+		c := r
+		change(&c)
+		if sameRule(r, c) {
+			t.Errorf("sameRule(%+v, %+v) = true", r, c)
+		}
+	}
+}
+
+// promiseIdents returns the Go names of the Promise constants, read from
+// promises.go, for the generated file to index table and spell Also with.
+func promiseIdents(t *testing.T) [numPromises]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "promises.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idents []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST || len(g.Specs) == 0 {
+			continue
+		}
+		if s := g.Specs[0].(*ast.ValueSpec); s.Names[0].Name != "Stdio" {
+			continue
+		}
+		for _, s := range g.Specs {
+			for _, n := range s.(*ast.ValueSpec).Names {
+				idents = append(idents, n.Name)
+			}
+		}
+	}
+	var out [numPromises]string
+	if len(idents) != int(numPromises)+1 || idents[numPromises] != "numPromises" {
+		t.Fatalf("promises.go: the Promise constants are not Stdio ... numPromises: %v", idents)
+	}
+	for p := range numPromises {
+		id := idents[p]
+		if strings.ToLower(id) != strings.ReplaceAll(p.String(), "_", "") {
+			t.Fatalf("promises.go: constant %d is %s but the promise is %q", p, id, p)
+		}
+		out[p] = id
+	}
+	return out
+}
+
+// renderTable writes baseline and table as Go source (gofmt'ed).
+func renderTable(base []Rule, tab [numPromises][]Rule, idents [numPromises]string) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`// Code generated by "go generate ./promises" from buildTable in table.go; DO NOT EDIT.
+
+package promises
+
+// The promise table as static data (no init code): table.go builds it,
+// TestGeneratedTable (ztable_test.go) writes it here and checks that it is
+// up to date. Edit table.go, then run go generate ./promises.
+
+// baseline holds the rules in force under every promise set (Baseline).
+var baseline = []Rule{
+`)
+	writeRules := func(rs []Rule) {
+		for _, r := range rs {
+			b.WriteString(ruleLit(r, idents))
+			b.WriteString(",\n")
+		}
+	}
+	writeRules(base)
+	b.WriteString(`}
+
+// table holds, for every promise, the rules it grants (Rules).
+var table = [numPromises][]Rule{
+`)
+	for p := range numPromises {
+		if len(tab[p]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s: {\n", idents[p])
+		writeRules(tab[p])
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
+}
+
+// ruleLit is r as a composite literal of type Rule, without the type.
+func ruleLit(r Rule, idents [numPromises]string) string {
+	f := []string{fmt.Sprintf("Syscall: %q", r.Syscall)}
+	if r.Arch != "" {
+		f = append(f, fmt.Sprintf("Arch: %q", r.Arch))
+	}
+	if len(r.Args) > 0 {
+		cs := make([]string, len(r.Args))
+		for i, c := range r.Args {
+			cs[i] = condLit(c)
+		}
+		f = append(f, "Args: []Cond{"+strings.Join(cs, ", ")+"}")
+	}
+	switch r.Action {
+	case Allow:
+	case Errno:
+		f = append(f, "Action: Errno")
+	default:
+		f = append(f, fmt.Sprintf("Action: %d", r.Action))
+	}
+	if r.Errno != 0 {
+		f = append(f, fmt.Sprintf("Errno: %d", r.Errno))
+	}
+	if r.Also != 0 {
+		var ps []string
+		for _, p := range r.Also.Promises() {
+			ps = append(ps, "1<<"+idents[p])
+		}
+		if rest := r.Also &^ Of(r.Also.Promises()...); rest != 0 {
+			ps = append(ps, fmt.Sprintf("%#x", uint64(rest)))
+		}
+		f = append(f, "Also: "+strings.Join(ps, " | "))
+	}
+	return "{" + strings.Join(f, ", ") + "}"
+}
+
+// condLit is c as a composite literal of type Cond, without the type.
+func condLit(c Cond) string {
+	f := []string{fmt.Sprintf("Arg: %d", c.Arg)}
+	switch c.Width {
+	case W32:
+		f = append(f, "Width: W32")
+	case W64:
+		f = append(f, "Width: W64")
+	default:
+		f = append(f, fmt.Sprintf("Width: %d", c.Width))
+	}
+	if c.Mask != 0 {
+		f = append(f, fmt.Sprintf("Mask: %#x", c.Mask))
+	}
+	if c.Value != 0 {
+		f = append(f, fmt.Sprintf("Value: %#x", c.Value))
+	}
+	return "{" + strings.Join(f, ", ") + "}"
+}
