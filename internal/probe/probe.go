@@ -130,7 +130,10 @@ type Result struct {
 	// 0 none, 1 strict, 2 filter.
 	SeccompMode int `json:"seccomp_mode"`
 	// SeccompFilters is the Seccomp_filters count from /proc/self/status
-	// (-1 when the kernel does not show it).
+	// (-1 when the kernel does not show it). When the probe runs on the
+	// main thread and that thread has no filter (SeccompMode 0), it is 0
+	// without reading the file, which could only say the same (a thread
+	// in mode 0 has no filter), on kernels that do not show the count too.
 	SeccompFilters int `json:"seccomp_filters"`
 	// SeccompFilterInstalled is true when a seccomp filter is already in
 	// force (mode 2, or a non-zero filter count).

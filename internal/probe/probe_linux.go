@@ -36,16 +36,32 @@ func fresh() *Result {
 
 // probeState reads the calling thread's no_new_privs and seccomp mode and
 // the process's filter count. All three calls only read.
-func probeState(r *Result) {
+func probeState(r *Result) { probeStateRead(r, false) }
+
+// probeStateRead is probeState; always makes it read /proc/self/status
+// even where its answer is known (for tests).
+func probeStateRead(r *Result, always bool) {
+	// The prctl answers and the thread identity must be one thread's.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err == nil {
 		r.NoNewPrivs = v == 1
 	}
-	if v, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err == nil {
-		r.SeccompMode = v
+	mode, modeErr := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0)
+	if modeErr == nil {
+		r.SeccompMode = mode
 	}
-	// /proc/self/status is the main thread's view (the calling thread may
-	// be another one, with other filters), so it is read even when the
-	// calling thread has no filter.
+	// /proc/self/status describes the main thread. When that is the
+	// calling thread and it has no filter (mode 0: filters are attached
+	// per thread, and attaching one sets mode 2), the file can only say
+	// what the prctl calls said, with no filters: the common case (the
+	// unveil command probes on its main thread) skips reading it. Another
+	// thread may differ from the main thread, so then the file is read.
+	if !always && modeErr == nil && mode == 0 && unix.Gettid() == unix.Getpid() {
+		r.SeccompFilters = 0
+		r.SeccompFilterInstalled = false
+		return
+	}
 	var buf [4096]byte
 	if b, err := readProcFile("/proc/self/status", buf[:]); err == nil {
 		st := scanStatus(b)

@@ -5,6 +5,7 @@ package probe
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"runtime"
@@ -600,4 +601,126 @@ func TestReadProcFile(t *testing.T) {
 	if len(flagBits) != len(FlagNames) || len(actionValues) != len(ActionNames) {
 		t.Errorf("%d flag bits for %d flag names, %d action values for %d action names", len(flagBits), len(FlagNames), len(actionValues), len(ActionNames))
 	}
+}
+
+// installThreadFilter is installFilter for the calling thread alone (no
+// TSYNC).
+func installThreadFilter(nr uint32) error {
+	prog := []unix.SockFilter{
+		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
+		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: nr, Jt: 0, Jf: 1},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)},
+		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+	}
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+	runtime.KeepAlive(prog)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// onOtherThread runs fn on a new locked goroutine, which is never on the
+// main thread while the main goroutine holds it locked; the thread ends
+// with the goroutine.
+func onOtherThread(fn func() error) error {
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			done <- fmt.Errorf("goroutine on the main thread")
+			return
+		}
+		done <- fn()
+	}()
+	return <-done
+}
+
+// On the main thread without a filter the probe skips /proc/self/status;
+// what it reports must be what reading the file gives. A thread with a
+// filter of its own, another thread while the main thread has one, and
+// the main thread with a filter all read the file (the count is real).
+func TestProbeStateMainThreadShortcut(t *testing.T) {
+	runChild(t, "mainthread", mainThreadScenario)
+}
+
+// mainThreadScenario runs from TestMain, on the main goroutine, which init
+// locked to the main thread (tests run on other goroutines).
+func mainThreadScenario() {
+	{
+		if unix.Gettid() != unix.Getpid() {
+			childFail("scenario not on the main thread (tid %d, pid %d)", unix.Gettid(), unix.Getpid())
+		}
+		var fast, slow Result
+		probeStateRead(&fast, false)
+		probeStateRead(&slow, true)
+		if fast.SeccompFilters != 0 || fast.SeccompMode != 0 || fast.SeccompFilterInstalled || fast.NoNewPrivs {
+			childFail("shortcut: %+v", fast)
+		}
+		if slow.SeccompFilters != 0 || fast.SeccompMode != slow.SeccompMode ||
+			fast.SeccompFilterInstalled != slow.SeccompFilterInstalled || fast.NoNewPrivs != slow.NoNewPrivs {
+			childFail("shortcut %+v, reading the file %+v", fast, slow)
+		}
+		// Another thread with a filter of its own: it reads the main
+		// thread's count (0) and its own mode (2).
+		if err := onOtherThread(func() error {
+			if err := installThreadFilter(uint32(unix.SYS_GETPPID)); err != nil {
+				return err
+			}
+			var r Result
+			probeState(&r)
+			if r.SeccompMode != 2 || !r.SeccompFilterInstalled || r.SeccompFilters != 0 || !r.NoNewPrivs {
+				return fmt.Errorf("filtered thread: %+v", r)
+			}
+			return nil
+		}); err != nil {
+			childFail("%v", err)
+		}
+		var again Result
+		probeState(&again)
+		if again.SeccompMode != 0 || again.SeccompFilters != 0 || again.SeccompFilterInstalled || again.NoNewPrivs {
+			childFail("main thread after another thread's filter: %+v", again)
+		}
+		// The main thread gets a filter; a thread without one must not
+		// take the shortcut's answer: it reads the main thread's count.
+		if err := installThreadFilter(uint32(unix.SYS_GETPPID)); err != nil {
+			childFail("install: %v", err)
+		}
+		if err := onOtherThread(func() error {
+			if m, _ := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); m != 0 {
+				return fmt.Errorf("new thread has seccomp mode %d", m)
+			}
+			var r Result
+			probeState(&r)
+			if r.SeccompMode != 2 || r.SeccompFilters != 1 || !r.SeccompFilterInstalled || !r.NoNewPrivs {
+				return fmt.Errorf("unfiltered thread of a filtered main thread: %+v", r)
+			}
+			return nil
+		}); err != nil {
+			childFail("%v", err)
+		}
+		var after Result
+		probeState(&after)
+		if after.SeccompMode != 2 || after.SeccompFilters != 1 || !after.SeccompFilterInstalled || !after.NoNewPrivs {
+			childFail("main thread with a filter: %+v", after)
+		}
+	}
+}
+
+func init() {
+	if os.Getenv(childEnv) == "mainthread" {
+		runtime.LockOSThread()
+	}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "mainthread" {
+		mainThreadScenario()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
 }
