@@ -30,12 +30,15 @@ type gen struct {
 
 	// Scratch stacks reused across the rule lists of all syscall numbers
 	// (rules pushes its working set and pops it before returning).
-	rets   []retLabel // return labels of the current body
-	groups []group
-	crs    []crule
-	parts  []part
-	vals   []uint32
-	tos    []label
+	rets []retLabel // return labels of the current body
+	// pool holds the shared returns of the subtree being emitted (nil
+	// outside one); pools keeps its backing array between subtrees.
+	pool, pools []retLabel
+	groups      []group
+	crs         []crule
+	parts       []part
+	vals        []uint32
+	tos         []label
 }
 
 // retLabel is the label of a return of value v within one body.
@@ -61,6 +64,7 @@ func newGen(items, labels int) *gen {
 	g := &gen{reach: true}
 	g.a.items = make([]item, 0, items)
 	g.in = make([]inState, 0, labels)
+	g.pools = make([]retLabel, 0, 8) // non-nil: a nil pool means "no pool"
 	return g
 }
 
@@ -196,6 +200,13 @@ func countInsns(items []item) int {
 // number). Each inner node is one "jge lo" splitting the intervals in half;
 // the smaller half is laid out first, so the jump over it is the short one.
 // It returns the depth (number of comparisons to the deepest leaf).
+//
+// Constant leaves share their returns: the subtrees small enough for every
+// jump to reach their end (poolSpan) emit one return per distinct value
+// there, and a node jumps straight to it, so a leaf costs no instruction
+// of its own (two leaves used to be "jge; ret; ret", now "jge"). A
+// decision executes as many instructions as before. A jump that still
+// ends up too long gets a copy of the return (the assembler's trampoline).
 func (g *gen) tree(ivs []interval) int {
 	if len(ivs) == 1 {
 		if ivs[0].body == nil {
@@ -205,15 +216,25 @@ func (g *gen) tree(ivs []interval) int {
 		}
 		return 0
 	}
+	own := g.pool == nil && treeSpan(ivs) <= poolSpan
+	if own {
+		g.pool = g.pools[:0]
+	}
 	mid := len(ivs) / 2
-	lt, ge := g.a.newLabel(), g.a.newLabel()
+	lt, ltEmit := g.entry(ivs[:mid])
+	ge, geEmit := g.entry(ivs[mid:])
 	g.jump(opJGEK, ivs[mid].lo, ge, lt)
 	start := len(g.a.items)
-	g.bind(lt)
-	dl := g.tree(ivs[:mid])
+	dl, dr := 0, 0
+	if ltEmit {
+		g.bind(lt)
+		dl = g.tree(ivs[:mid])
+	}
 	split := len(g.a.items)
-	g.bind(ge)
-	dr := g.tree(ivs[mid:])
+	if geEmit {
+		g.bind(ge)
+		dr = g.tree(ivs[mid:])
+	}
 	if left, right := g.a.items[start:split], g.a.items[split:]; countInsns(left) > countInsns(right) {
 		// Put the smaller half first: swap the two blocks in place (three
 		// reversals), without copying them out.
@@ -222,7 +243,50 @@ func (g *gen) tree(ivs []interval) int {
 		slices.Reverse(g.a.items[start:])
 	}
 	g.reach = false
+	if own {
+		for _, r := range g.pool {
+			g.bind(r.l)
+			g.ret(r.v)
+		}
+		g.pools, g.pool = g.pool[:0], nil
+	}
 	return 1 + max(dl, dr)
+}
+
+// poolSpan bounds treeSpan for a subtree whose constant leaves share
+// returns placed after it: conditional jumps reach 255 instructions.
+const poolSpan = 240
+
+// treeSpan estimates the instructions a subtree takes without shared
+// returns: one jump per split, one return per constant leaf, and for a
+// number with argument checks a few instructions per rule.
+func treeSpan(ivs []interval) int {
+	n := len(ivs) - 1
+	for _, iv := range ivs {
+		if iv.body == nil {
+			n++
+		} else {
+			n += 4 + 4*len(iv.body)
+		}
+	}
+	return n
+}
+
+// entry returns the label a node jumps to for the subtree ivs, and whether
+// the subtree must be emitted there (false: a constant leaf whose return
+// the current pool shares).
+func (g *gen) entry(ivs []interval) (label, bool) {
+	if len(ivs) == 1 && ivs[0].body == nil && g.pool != nil {
+		for _, r := range g.pool {
+			if r.v == ivs[0].ret {
+				return r.l, false
+			}
+		}
+		l := g.a.newLabel()
+		g.pool = append(g.pool, retLabel{ivs[0].ret, l})
+		return l, false
+	}
+	return g.a.newLabel(), true
 }
 
 // body emits the rule list of one syscall number; the returns it needs

@@ -66,7 +66,14 @@
 // of gVisor's 2024 "Optimizing seccomp usage in gVisor" write-up), so any
 // number reaches its verdict in ceil(log2(ranges)) comparisons: 7 for every
 // promise set of the current table. At a leaf the number is known exactly,
-// so no "jeq nr" is needed.
+// so no "jeq nr" is needed. Constant leaves share their returns: each
+// subtree small enough for 8-bit jump offsets (about 240 instructions) ends
+// with one return per distinct verdict, and its nodes jump straight to
+// them, so a leaf costs no instruction of its own (the amd64 program for
+// "stdio rpath wpath cpath inet dns" has 599 instructions instead of 687,
+// "stdio" 259 instead of 353; every decision executes as many instructions
+// as before). The kernel's cost to install a filter (conversion to eBPF,
+// JIT) grows with its length.
 //
 // A syscall with argument checks compiles its rule list in order. Rules that
 // can never decide are dropped first: a rule implied by an earlier one, rules
