@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/syscalls/linux_amd64"
+	"github.com/pledgekit/pledgekit/syscalls/linux_arm64"
 )
 
 func mustArch(t *testing.T, a string) *Table {
@@ -211,6 +214,41 @@ func TestAgainstXSys(t *testing.T) {
 			if n, ok := tb.Name(x); !ok || strings.ToUpper(n) != xn {
 				t.Errorf("%s: x/sys SYS_%s = %d missing (we have %q)", a, xn, x, n)
 			}
+		}
+	}
+}
+
+// TestGeneratedPackages checks the generated packages' own API against the
+// Table built on it, and that what they return is the caller's to change.
+func TestGeneratedPackages(t *testing.T) {
+	for _, g := range []struct {
+		arch    string
+		numbers func() map[string]uint32
+		names   func() []string
+		count   int
+		maxNr   uint32
+	}{
+		{"amd64", linux_amd64.Numbers, linux_amd64.Names, linux_amd64.Count, linux_amd64.MaxNr},
+		{"arm64", linux_arm64.Numbers, linux_arm64.Names, linux_arm64.Count, linux_arm64.MaxNr},
+	} {
+		tb := mustArch(t, g.arch)
+		m := g.numbers()
+		if len(m) != g.count || tb.Len() != g.count || tb.Max() != g.maxNr {
+			t.Errorf("%s: %d numbers, Count %d, Len %d, Max %d, MaxNr %d", g.arch, len(m), g.count, tb.Len(), tb.Max(), g.maxNr)
+		}
+		if names := g.names(); !slices.Equal(names, tb.Names()) || len(names) != len(m) {
+			t.Errorf("%s: Names() differs from the Table's", g.arch)
+		}
+		for n, nr := range m {
+			if got, ok := tb.Number(n); !ok || got != nr {
+				t.Errorf("%s: Numbers()[%s] = %d, Table says %d, %v", g.arch, n, nr, got, ok)
+			}
+		}
+		m["read"] = 9999
+		delete(m, "write")
+		g.names()[0] = "mutated"
+		if nr, _ := tb.Number("read"); nr == 9999 || !tb.Has("write") || g.numbers()["read"] == 9999 || g.names()[0] == "mutated" {
+			t.Errorf("%s: changing what Numbers or Names returned changed the table", g.arch)
 		}
 	}
 }

@@ -3,7 +3,16 @@
 // Package linux_amd64 holds the Linux amd64 system call numbers, generated from
 // the kernel's own table at v6.18. It has no build constraints: any host can
 // import it, so filters for amd64 can be built and tested anywhere.
+//
+// The table is static data: importing the package runs no code. It is
+// reached only through the functions below, so it cannot be changed.
 package linux_amd64
+
+import (
+	"slices"
+
+	"github.com/pledgekit/pledgekit/syscalls/internal/systab"
+)
 
 // Arch is the Go architecture name these numbers belong to.
 const Arch = "amd64"
@@ -18,389 +27,913 @@ const X32SyscallBit = 0x40000000
 // Kernel is the Linux release the table reflects.
 const Kernel = "v6.18"
 
-// Numbers maps the kernel's syscall names to their numbers on amd64.
-var Numbers = map[string]uint32{
-	"_sysctl":                 156,
-	"accept":                  43,
-	"accept4":                 288,
-	"access":                  21,
-	"acct":                    163,
-	"add_key":                 248,
-	"adjtimex":                159,
-	"afs_syscall":             183,
-	"alarm":                   37,
-	"arch_prctl":              158,
-	"bind":                    49,
-	"bpf":                     321,
-	"brk":                     12,
-	"cachestat":               451,
-	"capget":                  125,
-	"capset":                  126,
-	"chdir":                   80,
-	"chmod":                   90,
-	"chown":                   92,
-	"chroot":                  161,
-	"clock_adjtime":           305,
-	"clock_getres":            229,
-	"clock_gettime":           228,
-	"clock_nanosleep":         230,
-	"clock_settime":           227,
-	"clone":                   56,
-	"clone3":                  435,
-	"close":                   3,
-	"close_range":             436,
-	"connect":                 42,
-	"copy_file_range":         326,
-	"creat":                   85,
-	"create_module":           174,
-	"delete_module":           176,
-	"dup":                     32,
-	"dup2":                    33,
-	"dup3":                    292,
-	"epoll_create":            213,
-	"epoll_create1":           291,
-	"epoll_ctl":               233,
-	"epoll_ctl_old":           214,
-	"epoll_pwait":             281,
-	"epoll_pwait2":            441,
-	"epoll_wait":              232,
-	"epoll_wait_old":          215,
-	"eventfd":                 284,
-	"eventfd2":                290,
-	"execve":                  59,
-	"execveat":                322,
-	"exit":                    60,
-	"exit_group":              231,
-	"faccessat":               269,
-	"faccessat2":              439,
-	"fadvise64":               221,
-	"fallocate":               285,
-	"fanotify_init":           300,
-	"fanotify_mark":           301,
-	"fchdir":                  81,
-	"fchmod":                  91,
-	"fchmodat":                268,
-	"fchmodat2":               452,
-	"fchown":                  93,
-	"fchownat":                260,
-	"fcntl":                   72,
-	"fdatasync":               75,
-	"fgetxattr":               193,
-	"file_getattr":            468,
-	"file_setattr":            469,
-	"finit_module":            313,
-	"flistxattr":              196,
-	"flock":                   73,
-	"fork":                    57,
-	"fremovexattr":            199,
-	"fsconfig":                431,
-	"fsetxattr":               190,
-	"fsmount":                 432,
-	"fsopen":                  430,
-	"fspick":                  433,
-	"fstat":                   5,
-	"fstatfs":                 138,
-	"fsync":                   74,
-	"ftruncate":               77,
-	"futex":                   202,
-	"futex_requeue":           456,
-	"futex_wait":              455,
-	"futex_waitv":             449,
-	"futex_wake":              454,
-	"futimesat":               261,
-	"get_kernel_syms":         177,
-	"get_mempolicy":           239,
-	"get_robust_list":         274,
-	"get_thread_area":         211,
-	"getcpu":                  309,
-	"getcwd":                  79,
-	"getdents":                78,
-	"getdents64":              217,
-	"getegid":                 108,
-	"geteuid":                 107,
-	"getgid":                  104,
-	"getgroups":               115,
-	"getitimer":               36,
-	"getpeername":             52,
-	"getpgid":                 121,
-	"getpgrp":                 111,
-	"getpid":                  39,
-	"getpmsg":                 181,
-	"getppid":                 110,
-	"getpriority":             140,
-	"getrandom":               318,
-	"getresgid":               120,
-	"getresuid":               118,
-	"getrlimit":               97,
-	"getrusage":               98,
-	"getsid":                  124,
-	"getsockname":             51,
-	"getsockopt":              55,
-	"gettid":                  186,
-	"gettimeofday":            96,
-	"getuid":                  102,
-	"getxattr":                191,
-	"getxattrat":              464,
-	"init_module":             175,
-	"inotify_add_watch":       254,
-	"inotify_init":            253,
-	"inotify_init1":           294,
-	"inotify_rm_watch":        255,
-	"io_cancel":               210,
-	"io_destroy":              207,
-	"io_getevents":            208,
-	"io_pgetevents":           333,
-	"io_setup":                206,
-	"io_submit":               209,
-	"io_uring_enter":          426,
-	"io_uring_register":       427,
-	"io_uring_setup":          425,
-	"ioctl":                   16,
-	"ioperm":                  173,
-	"iopl":                    172,
-	"ioprio_get":              252,
-	"ioprio_set":              251,
-	"kcmp":                    312,
-	"kexec_file_load":         320,
-	"kexec_load":              246,
-	"keyctl":                  250,
-	"kill":                    62,
-	"landlock_add_rule":       445,
-	"landlock_create_ruleset": 444,
-	"landlock_restrict_self":  446,
-	"lchown":                  94,
-	"lgetxattr":               192,
-	"link":                    86,
-	"linkat":                  265,
-	"listen":                  50,
-	"listmount":               458,
-	"listxattr":               194,
-	"listxattrat":             465,
-	"llistxattr":              195,
-	"lookup_dcookie":          212,
-	"lremovexattr":            198,
-	"lseek":                   8,
-	"lsetxattr":               189,
-	"lsm_get_self_attr":       459,
-	"lsm_list_modules":        461,
-	"lsm_set_self_attr":       460,
-	"lstat":                   6,
-	"madvise":                 28,
-	"map_shadow_stack":        453,
-	"mbind":                   237,
-	"membarrier":              324,
-	"memfd_create":            319,
-	"memfd_secret":            447,
-	"migrate_pages":           256,
-	"mincore":                 27,
-	"mkdir":                   83,
-	"mkdirat":                 258,
-	"mknod":                   133,
-	"mknodat":                 259,
-	"mlock":                   149,
-	"mlock2":                  325,
-	"mlockall":                151,
-	"mmap":                    9,
-	"modify_ldt":              154,
-	"mount":                   165,
-	"mount_setattr":           442,
-	"move_mount":              429,
-	"move_pages":              279,
-	"mprotect":                10,
-	"mq_getsetattr":           245,
-	"mq_notify":               244,
-	"mq_open":                 240,
-	"mq_timedreceive":         243,
-	"mq_timedsend":            242,
-	"mq_unlink":               241,
-	"mremap":                  25,
-	"mseal":                   462,
-	"msgctl":                  71,
-	"msgget":                  68,
-	"msgrcv":                  70,
-	"msgsnd":                  69,
-	"msync":                   26,
-	"munlock":                 150,
-	"munlockall":              152,
-	"munmap":                  11,
-	"name_to_handle_at":       303,
-	"nanosleep":               35,
-	"newfstatat":              262,
-	"nfsservctl":              180,
-	"open":                    2,
-	"open_by_handle_at":       304,
-	"open_tree":               428,
-	"open_tree_attr":          467,
-	"openat":                  257,
-	"openat2":                 437,
-	"pause":                   34,
-	"perf_event_open":         298,
-	"personality":             135,
-	"pidfd_getfd":             438,
-	"pidfd_open":              434,
-	"pidfd_send_signal":       424,
-	"pipe":                    22,
-	"pipe2":                   293,
-	"pivot_root":              155,
-	"pkey_alloc":              330,
-	"pkey_free":               331,
-	"pkey_mprotect":           329,
-	"poll":                    7,
-	"ppoll":                   271,
-	"prctl":                   157,
-	"pread64":                 17,
-	"preadv":                  295,
-	"preadv2":                 327,
-	"prlimit64":               302,
-	"process_madvise":         440,
-	"process_mrelease":        448,
-	"process_vm_readv":        310,
-	"process_vm_writev":       311,
-	"pselect6":                270,
-	"ptrace":                  101,
-	"putpmsg":                 182,
-	"pwrite64":                18,
-	"pwritev":                 296,
-	"pwritev2":                328,
-	"query_module":            178,
-	"quotactl":                179,
-	"quotactl_fd":             443,
-	"read":                    0,
-	"readahead":               187,
-	"readlink":                89,
-	"readlinkat":              267,
-	"readv":                   19,
-	"reboot":                  169,
-	"recvfrom":                45,
-	"recvmmsg":                299,
-	"recvmsg":                 47,
-	"remap_file_pages":        216,
-	"removexattr":             197,
-	"removexattrat":           466,
-	"rename":                  82,
-	"renameat":                264,
-	"renameat2":               316,
-	"request_key":             249,
-	"restart_syscall":         219,
-	"rmdir":                   84,
-	"rseq":                    334,
-	"rt_sigaction":            13,
-	"rt_sigpending":           127,
-	"rt_sigprocmask":          14,
-	"rt_sigqueueinfo":         129,
-	"rt_sigreturn":            15,
-	"rt_sigsuspend":           130,
-	"rt_sigtimedwait":         128,
-	"rt_tgsigqueueinfo":       297,
-	"sched_get_priority_max":  146,
-	"sched_get_priority_min":  147,
-	"sched_getaffinity":       204,
-	"sched_getattr":           315,
-	"sched_getparam":          143,
-	"sched_getscheduler":      145,
-	"sched_rr_get_interval":   148,
-	"sched_setaffinity":       203,
-	"sched_setattr":           314,
-	"sched_setparam":          142,
-	"sched_setscheduler":      144,
-	"sched_yield":             24,
-	"seccomp":                 317,
-	"security":                185,
-	"select":                  23,
-	"semctl":                  66,
-	"semget":                  64,
-	"semop":                   65,
-	"semtimedop":              220,
-	"sendfile":                40,
-	"sendmmsg":                307,
-	"sendmsg":                 46,
-	"sendto":                  44,
-	"set_mempolicy":           238,
-	"set_mempolicy_home_node": 450,
-	"set_robust_list":         273,
-	"set_thread_area":         205,
-	"set_tid_address":         218,
-	"setdomainname":           171,
-	"setfsgid":                123,
-	"setfsuid":                122,
-	"setgid":                  106,
-	"setgroups":               116,
-	"sethostname":             170,
-	"setitimer":               38,
-	"setns":                   308,
-	"setpgid":                 109,
-	"setpriority":             141,
-	"setregid":                114,
-	"setresgid":               119,
-	"setresuid":               117,
-	"setreuid":                113,
-	"setrlimit":               160,
-	"setsid":                  112,
-	"setsockopt":              54,
-	"settimeofday":            164,
-	"setuid":                  105,
-	"setxattr":                188,
-	"setxattrat":              463,
-	"shmat":                   30,
-	"shmctl":                  31,
-	"shmdt":                   67,
-	"shmget":                  29,
-	"shutdown":                48,
-	"sigaltstack":             131,
-	"signalfd":                282,
-	"signalfd4":               289,
-	"socket":                  41,
-	"socketpair":              53,
-	"splice":                  275,
-	"stat":                    4,
-	"statfs":                  137,
-	"statmount":               457,
-	"statx":                   332,
-	"swapoff":                 168,
-	"swapon":                  167,
-	"symlink":                 88,
-	"symlinkat":               266,
-	"sync":                    162,
-	"sync_file_range":         277,
-	"syncfs":                  306,
-	"sysfs":                   139,
-	"sysinfo":                 99,
-	"syslog":                  103,
-	"tee":                     276,
-	"tgkill":                  234,
-	"time":                    201,
-	"timer_create":            222,
-	"timer_delete":            226,
-	"timer_getoverrun":        225,
-	"timer_gettime":           224,
-	"timer_settime":           223,
-	"timerfd_create":          283,
-	"timerfd_gettime":         287,
-	"timerfd_settime":         286,
-	"times":                   100,
-	"tkill":                   200,
-	"truncate":                76,
-	"tuxcall":                 184,
-	"umask":                   95,
-	"umount2":                 166,
-	"uname":                   63,
-	"unlink":                  87,
-	"unlinkat":                263,
-	"unshare":                 272,
-	"uprobe":                  336,
-	"uretprobe":               335,
-	"uselib":                  134,
-	"userfaultfd":             323,
-	"ustat":                   136,
-	"utime":                   132,
-	"utimensat":               280,
-	"utimes":                  235,
-	"vfork":                   58,
-	"vhangup":                 153,
-	"vmsplice":                278,
-	"vserver":                 236,
-	"wait4":                   61,
-	"waitid":                  247,
-	"write":                   1,
-	"writev":                  20,
+// Count is the number of syscalls in the table.
+const Count = 383
+
+// MaxNr is the highest syscall number in the table.
+const MaxNr = 469
+
+// Number returns the number of the named syscall on amd64, or false if
+// amd64 has no syscall of that name.
+func Number(name string) (uint32, bool) { return table.Number(name) }
+
+// Name returns the name of syscall nr on amd64, or false if nr is unassigned.
+func Name(nr uint32) (string, bool) { return table.Name(nr) }
+
+// Names returns every syscall name on amd64, sorted, in a new slice.
+func Names() []string { return slices.Clone(table.Names) }
+
+// Numbers returns a new map from every syscall name on amd64 to its number.
+func Numbers() map[string]uint32 { return table.Map() }
+
+var table = systab.Table{
+	Names: []string{
+		"_sysctl",
+		"accept",
+		"accept4",
+		"access",
+		"acct",
+		"add_key",
+		"adjtimex",
+		"afs_syscall",
+		"alarm",
+		"arch_prctl",
+		"bind",
+		"bpf",
+		"brk",
+		"cachestat",
+		"capget",
+		"capset",
+		"chdir",
+		"chmod",
+		"chown",
+		"chroot",
+		"clock_adjtime",
+		"clock_getres",
+		"clock_gettime",
+		"clock_nanosleep",
+		"clock_settime",
+		"clone",
+		"clone3",
+		"close",
+		"close_range",
+		"connect",
+		"copy_file_range",
+		"creat",
+		"create_module",
+		"delete_module",
+		"dup",
+		"dup2",
+		"dup3",
+		"epoll_create",
+		"epoll_create1",
+		"epoll_ctl",
+		"epoll_ctl_old",
+		"epoll_pwait",
+		"epoll_pwait2",
+		"epoll_wait",
+		"epoll_wait_old",
+		"eventfd",
+		"eventfd2",
+		"execve",
+		"execveat",
+		"exit",
+		"exit_group",
+		"faccessat",
+		"faccessat2",
+		"fadvise64",
+		"fallocate",
+		"fanotify_init",
+		"fanotify_mark",
+		"fchdir",
+		"fchmod",
+		"fchmodat",
+		"fchmodat2",
+		"fchown",
+		"fchownat",
+		"fcntl",
+		"fdatasync",
+		"fgetxattr",
+		"file_getattr",
+		"file_setattr",
+		"finit_module",
+		"flistxattr",
+		"flock",
+		"fork",
+		"fremovexattr",
+		"fsconfig",
+		"fsetxattr",
+		"fsmount",
+		"fsopen",
+		"fspick",
+		"fstat",
+		"fstatfs",
+		"fsync",
+		"ftruncate",
+		"futex",
+		"futex_requeue",
+		"futex_wait",
+		"futex_waitv",
+		"futex_wake",
+		"futimesat",
+		"get_kernel_syms",
+		"get_mempolicy",
+		"get_robust_list",
+		"get_thread_area",
+		"getcpu",
+		"getcwd",
+		"getdents",
+		"getdents64",
+		"getegid",
+		"geteuid",
+		"getgid",
+		"getgroups",
+		"getitimer",
+		"getpeername",
+		"getpgid",
+		"getpgrp",
+		"getpid",
+		"getpmsg",
+		"getppid",
+		"getpriority",
+		"getrandom",
+		"getresgid",
+		"getresuid",
+		"getrlimit",
+		"getrusage",
+		"getsid",
+		"getsockname",
+		"getsockopt",
+		"gettid",
+		"gettimeofday",
+		"getuid",
+		"getxattr",
+		"getxattrat",
+		"init_module",
+		"inotify_add_watch",
+		"inotify_init",
+		"inotify_init1",
+		"inotify_rm_watch",
+		"io_cancel",
+		"io_destroy",
+		"io_getevents",
+		"io_pgetevents",
+		"io_setup",
+		"io_submit",
+		"io_uring_enter",
+		"io_uring_register",
+		"io_uring_setup",
+		"ioctl",
+		"ioperm",
+		"iopl",
+		"ioprio_get",
+		"ioprio_set",
+		"kcmp",
+		"kexec_file_load",
+		"kexec_load",
+		"keyctl",
+		"kill",
+		"landlock_add_rule",
+		"landlock_create_ruleset",
+		"landlock_restrict_self",
+		"lchown",
+		"lgetxattr",
+		"link",
+		"linkat",
+		"listen",
+		"listmount",
+		"listxattr",
+		"listxattrat",
+		"llistxattr",
+		"lookup_dcookie",
+		"lremovexattr",
+		"lseek",
+		"lsetxattr",
+		"lsm_get_self_attr",
+		"lsm_list_modules",
+		"lsm_set_self_attr",
+		"lstat",
+		"madvise",
+		"map_shadow_stack",
+		"mbind",
+		"membarrier",
+		"memfd_create",
+		"memfd_secret",
+		"migrate_pages",
+		"mincore",
+		"mkdir",
+		"mkdirat",
+		"mknod",
+		"mknodat",
+		"mlock",
+		"mlock2",
+		"mlockall",
+		"mmap",
+		"modify_ldt",
+		"mount",
+		"mount_setattr",
+		"move_mount",
+		"move_pages",
+		"mprotect",
+		"mq_getsetattr",
+		"mq_notify",
+		"mq_open",
+		"mq_timedreceive",
+		"mq_timedsend",
+		"mq_unlink",
+		"mremap",
+		"mseal",
+		"msgctl",
+		"msgget",
+		"msgrcv",
+		"msgsnd",
+		"msync",
+		"munlock",
+		"munlockall",
+		"munmap",
+		"name_to_handle_at",
+		"nanosleep",
+		"newfstatat",
+		"nfsservctl",
+		"open",
+		"open_by_handle_at",
+		"open_tree",
+		"open_tree_attr",
+		"openat",
+		"openat2",
+		"pause",
+		"perf_event_open",
+		"personality",
+		"pidfd_getfd",
+		"pidfd_open",
+		"pidfd_send_signal",
+		"pipe",
+		"pipe2",
+		"pivot_root",
+		"pkey_alloc",
+		"pkey_free",
+		"pkey_mprotect",
+		"poll",
+		"ppoll",
+		"prctl",
+		"pread64",
+		"preadv",
+		"preadv2",
+		"prlimit64",
+		"process_madvise",
+		"process_mrelease",
+		"process_vm_readv",
+		"process_vm_writev",
+		"pselect6",
+		"ptrace",
+		"putpmsg",
+		"pwrite64",
+		"pwritev",
+		"pwritev2",
+		"query_module",
+		"quotactl",
+		"quotactl_fd",
+		"read",
+		"readahead",
+		"readlink",
+		"readlinkat",
+		"readv",
+		"reboot",
+		"recvfrom",
+		"recvmmsg",
+		"recvmsg",
+		"remap_file_pages",
+		"removexattr",
+		"removexattrat",
+		"rename",
+		"renameat",
+		"renameat2",
+		"request_key",
+		"restart_syscall",
+		"rmdir",
+		"rseq",
+		"rt_sigaction",
+		"rt_sigpending",
+		"rt_sigprocmask",
+		"rt_sigqueueinfo",
+		"rt_sigreturn",
+		"rt_sigsuspend",
+		"rt_sigtimedwait",
+		"rt_tgsigqueueinfo",
+		"sched_get_priority_max",
+		"sched_get_priority_min",
+		"sched_getaffinity",
+		"sched_getattr",
+		"sched_getparam",
+		"sched_getscheduler",
+		"sched_rr_get_interval",
+		"sched_setaffinity",
+		"sched_setattr",
+		"sched_setparam",
+		"sched_setscheduler",
+		"sched_yield",
+		"seccomp",
+		"security",
+		"select",
+		"semctl",
+		"semget",
+		"semop",
+		"semtimedop",
+		"sendfile",
+		"sendmmsg",
+		"sendmsg",
+		"sendto",
+		"set_mempolicy",
+		"set_mempolicy_home_node",
+		"set_robust_list",
+		"set_thread_area",
+		"set_tid_address",
+		"setdomainname",
+		"setfsgid",
+		"setfsuid",
+		"setgid",
+		"setgroups",
+		"sethostname",
+		"setitimer",
+		"setns",
+		"setpgid",
+		"setpriority",
+		"setregid",
+		"setresgid",
+		"setresuid",
+		"setreuid",
+		"setrlimit",
+		"setsid",
+		"setsockopt",
+		"settimeofday",
+		"setuid",
+		"setxattr",
+		"setxattrat",
+		"shmat",
+		"shmctl",
+		"shmdt",
+		"shmget",
+		"shutdown",
+		"sigaltstack",
+		"signalfd",
+		"signalfd4",
+		"socket",
+		"socketpair",
+		"splice",
+		"stat",
+		"statfs",
+		"statmount",
+		"statx",
+		"swapoff",
+		"swapon",
+		"symlink",
+		"symlinkat",
+		"sync",
+		"sync_file_range",
+		"syncfs",
+		"sysfs",
+		"sysinfo",
+		"syslog",
+		"tee",
+		"tgkill",
+		"time",
+		"timer_create",
+		"timer_delete",
+		"timer_getoverrun",
+		"timer_gettime",
+		"timer_settime",
+		"timerfd_create",
+		"timerfd_gettime",
+		"timerfd_settime",
+		"times",
+		"tkill",
+		"truncate",
+		"tuxcall",
+		"umask",
+		"umount2",
+		"uname",
+		"unlink",
+		"unlinkat",
+		"unshare",
+		"uprobe",
+		"uretprobe",
+		"uselib",
+		"userfaultfd",
+		"ustat",
+		"utime",
+		"utimensat",
+		"utimes",
+		"vfork",
+		"vhangup",
+		"vmsplice",
+		"vserver",
+		"wait4",
+		"waitid",
+		"write",
+		"writev",
+	},
+	Nrs: []uint16{
+		156, 43, 288, 21, 163, 248, 159, 183, 37, 158, 49, 321, 12, 451, 125, 126,
+		80, 90, 92, 161, 305, 229, 228, 230, 227, 56, 435, 3, 436, 42, 326, 85,
+		174, 176, 32, 33, 292, 213, 291, 233, 214, 281, 441, 232, 215, 284, 290, 59,
+		322, 60, 231, 269, 439, 221, 285, 300, 301, 81, 91, 268, 452, 93, 260, 72,
+		75, 193, 468, 469, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 138,
+		74, 77, 202, 456, 455, 449, 454, 261, 177, 239, 274, 211, 309, 79, 78, 217,
+		108, 107, 104, 115, 36, 52, 121, 111, 39, 181, 110, 140, 318, 120, 118, 97,
+		98, 124, 51, 55, 186, 96, 102, 191, 464, 175, 254, 253, 294, 255, 210, 207,
+		208, 333, 206, 209, 426, 427, 425, 16, 173, 172, 252, 251, 312, 320, 246, 250,
+		62, 445, 444, 446, 94, 192, 86, 265, 50, 458, 194, 465, 195, 212, 198, 8,
+		189, 459, 461, 460, 6, 28, 453, 237, 324, 319, 447, 256, 27, 83, 258, 133,
+		259, 149, 325, 151, 9, 154, 165, 442, 429, 279, 10, 245, 244, 240, 243, 242,
+		241, 25, 462, 71, 68, 70, 69, 26, 150, 152, 11, 303, 35, 262, 180, 2,
+		304, 428, 467, 257, 437, 34, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331,
+		329, 7, 271, 157, 17, 295, 327, 302, 440, 448, 310, 311, 270, 101, 182, 18,
+		296, 328, 178, 179, 443, 0, 187, 89, 267, 19, 169, 45, 299, 47, 216, 197,
+		466, 82, 264, 316, 249, 219, 84, 334, 13, 127, 14, 129, 15, 130, 128, 297,
+		146, 147, 204, 315, 143, 145, 148, 203, 314, 142, 144, 24, 317, 185, 23, 66,
+		64, 65, 220, 40, 307, 46, 44, 238, 450, 273, 205, 218, 171, 123, 122, 106,
+		116, 170, 38, 308, 109, 141, 114, 119, 117, 113, 160, 112, 54, 164, 105, 188,
+		463, 30, 31, 67, 29, 48, 131, 282, 289, 41, 53, 275, 4, 137, 457, 332,
+		168, 167, 88, 266, 162, 277, 306, 139, 99, 103, 276, 234, 201, 222, 226, 225,
+		224, 223, 283, 287, 286, 100, 200, 76, 184, 95, 166, 63, 87, 263, 272, 336,
+		335, 134, 323, 136, 132, 280, 235, 58, 153, 278, 236, 61, 247, 1, 20,
+	},
+	ByNr: []uint16{
+		0:   246, // read
+		1:   382, // write
+		2:   208, // open
+		3:   28,  // close
+		4:   333, // stat
+		5:   79,  // fstat
+		6:   165, // lstat
+		7:   226, // poll
+		8:   160, // lseek
+		9:   181, // mmap
+		10:  187, // mprotect
+		11:  203, // munmap
+		12:  13,  // brk
+		13:  265, // rt_sigaction
+		14:  267, // rt_sigprocmask
+		15:  269, // rt_sigreturn
+		16:  136, // ioctl
+		17:  229, // pread64
+		18:  240, // pwrite64
+		19:  250, // readv
+		20:  383, // writev
+		21:  4,   // access
+		22:  220, // pipe
+		23:  287, // select
+		24:  284, // sched_yield
+		25:  194, // mremap
+		26:  200, // msync
+		27:  173, // mincore
+		28:  166, // madvise
+		29:  325, // shmget
+		30:  322, // shmat
+		31:  323, // shmctl
+		32:  35,  // dup
+		33:  36,  // dup2
+		34:  214, // pause
+		35:  205, // nanosleep
+		36:  101, // getitimer
+		37:  9,   // alarm
+		38:  307, // setitimer
+		39:  105, // getpid
+		40:  292, // sendfile
+		41:  330, // socket
+		42:  30,  // connect
+		43:  2,   // accept
+		44:  295, // sendto
+		45:  252, // recvfrom
+		46:  294, // sendmsg
+		47:  254, // recvmsg
+		48:  326, // shutdown
+		49:  11,  // bind
+		50:  153, // listen
+		51:  115, // getsockname
+		52:  102, // getpeername
+		53:  331, // socketpair
+		54:  317, // setsockopt
+		55:  116, // getsockopt
+		56:  26,  // clone
+		57:  72,  // fork
+		58:  376, // vfork
+		59:  48,  // execve
+		60:  50,  // exit
+		61:  380, // wait4
+		62:  145, // kill
+		63:  364, // uname
+		64:  289, // semget
+		65:  290, // semop
+		66:  288, // semctl
+		67:  324, // shmdt
+		68:  197, // msgget
+		69:  199, // msgsnd
+		70:  198, // msgrcv
+		71:  196, // msgctl
+		72:  64,  // fcntl
+		73:  71,  // flock
+		74:  81,  // fsync
+		75:  65,  // fdatasync
+		76:  360, // truncate
+		77:  82,  // ftruncate
+		78:  95,  // getdents
+		79:  94,  // getcwd
+		80:  17,  // chdir
+		81:  58,  // fchdir
+		82:  258, // rename
+		83:  174, // mkdir
+		84:  263, // rmdir
+		85:  32,  // creat
+		86:  151, // link
+		87:  365, // unlink
+		88:  339, // symlink
+		89:  248, // readlink
+		90:  18,  // chmod
+		91:  59,  // fchmod
+		92:  19,  // chown
+		93:  62,  // fchown
+		94:  149, // lchown
+		95:  362, // umask
+		96:  118, // gettimeofday
+		97:  112, // getrlimit
+		98:  113, // getrusage
+		99:  345, // sysinfo
+		100: 358, // times
+		101: 238, // ptrace
+		102: 119, // getuid
+		103: 346, // syslog
+		104: 99,  // getgid
+		105: 319, // setuid
+		106: 304, // setgid
+		107: 98,  // geteuid
+		108: 97,  // getegid
+		109: 309, // setpgid
+		110: 107, // getppid
+		111: 104, // getpgrp
+		112: 316, // setsid
+		113: 314, // setreuid
+		114: 311, // setregid
+		115: 100, // getgroups
+		116: 305, // setgroups
+		117: 313, // setresuid
+		118: 111, // getresuid
+		119: 312, // setresgid
+		120: 110, // getresgid
+		121: 103, // getpgid
+		122: 303, // setfsuid
+		123: 302, // setfsgid
+		124: 114, // getsid
+		125: 15,  // capget
+		126: 16,  // capset
+		127: 266, // rt_sigpending
+		128: 271, // rt_sigtimedwait
+		129: 268, // rt_sigqueueinfo
+		130: 270, // rt_sigsuspend
+		131: 327, // sigaltstack
+		132: 373, // utime
+		133: 176, // mknod
+		134: 370, // uselib
+		135: 216, // personality
+		136: 372, // ustat
+		137: 334, // statfs
+		138: 80,  // fstatfs
+		139: 344, // sysfs
+		140: 108, // getpriority
+		141: 310, // setpriority
+		142: 282, // sched_setparam
+		143: 277, // sched_getparam
+		144: 283, // sched_setscheduler
+		145: 278, // sched_getscheduler
+		146: 273, // sched_get_priority_max
+		147: 274, // sched_get_priority_min
+		148: 279, // sched_rr_get_interval
+		149: 178, // mlock
+		150: 201, // munlock
+		151: 180, // mlockall
+		152: 202, // munlockall
+		153: 377, // vhangup
+		154: 182, // modify_ldt
+		155: 222, // pivot_root
+		156: 1,   // _sysctl
+		157: 228, // prctl
+		158: 10,  // arch_prctl
+		159: 7,   // adjtimex
+		160: 315, // setrlimit
+		161: 20,  // chroot
+		162: 341, // sync
+		163: 5,   // acct
+		164: 318, // settimeofday
+		165: 183, // mount
+		166: 363, // umount2
+		167: 338, // swapon
+		168: 337, // swapoff
+		169: 251, // reboot
+		170: 306, // sethostname
+		171: 301, // setdomainname
+		172: 138, // iopl
+		173: 137, // ioperm
+		174: 33,  // create_module
+		175: 122, // init_module
+		176: 34,  // delete_module
+		177: 89,  // get_kernel_syms
+		178: 243, // query_module
+		179: 244, // quotactl
+		180: 207, // nfsservctl
+		181: 106, // getpmsg
+		182: 239, // putpmsg
+		183: 8,   // afs_syscall
+		184: 361, // tuxcall
+		185: 286, // security
+		186: 117, // gettid
+		187: 247, // readahead
+		188: 320, // setxattr
+		189: 161, // lsetxattr
+		190: 75,  // fsetxattr
+		191: 120, // getxattr
+		192: 150, // lgetxattr
+		193: 66,  // fgetxattr
+		194: 155, // listxattr
+		195: 157, // llistxattr
+		196: 70,  // flistxattr
+		197: 256, // removexattr
+		198: 159, // lremovexattr
+		199: 73,  // fremovexattr
+		200: 359, // tkill
+		201: 349, // time
+		202: 83,  // futex
+		203: 280, // sched_setaffinity
+		204: 275, // sched_getaffinity
+		205: 299, // set_thread_area
+		206: 131, // io_setup
+		207: 128, // io_destroy
+		208: 129, // io_getevents
+		209: 132, // io_submit
+		210: 127, // io_cancel
+		211: 92,  // get_thread_area
+		212: 158, // lookup_dcookie
+		213: 38,  // epoll_create
+		214: 41,  // epoll_ctl_old
+		215: 45,  // epoll_wait_old
+		216: 255, // remap_file_pages
+		217: 96,  // getdents64
+		218: 300, // set_tid_address
+		219: 262, // restart_syscall
+		220: 291, // semtimedop
+		221: 54,  // fadvise64
+		222: 350, // timer_create
+		223: 354, // timer_settime
+		224: 353, // timer_gettime
+		225: 352, // timer_getoverrun
+		226: 351, // timer_delete
+		227: 25,  // clock_settime
+		228: 23,  // clock_gettime
+		229: 22,  // clock_getres
+		230: 24,  // clock_nanosleep
+		231: 51,  // exit_group
+		232: 44,  // epoll_wait
+		233: 40,  // epoll_ctl
+		234: 348, // tgkill
+		235: 375, // utimes
+		236: 379, // vserver
+		237: 168, // mbind
+		238: 296, // set_mempolicy
+		239: 90,  // get_mempolicy
+		240: 190, // mq_open
+		241: 193, // mq_unlink
+		242: 192, // mq_timedsend
+		243: 191, // mq_timedreceive
+		244: 189, // mq_notify
+		245: 188, // mq_getsetattr
+		246: 143, // kexec_load
+		247: 381, // waitid
+		248: 6,   // add_key
+		249: 261, // request_key
+		250: 144, // keyctl
+		251: 140, // ioprio_set
+		252: 139, // ioprio_get
+		253: 124, // inotify_init
+		254: 123, // inotify_add_watch
+		255: 126, // inotify_rm_watch
+		256: 172, // migrate_pages
+		257: 212, // openat
+		258: 175, // mkdirat
+		259: 177, // mknodat
+		260: 63,  // fchownat
+		261: 88,  // futimesat
+		262: 206, // newfstatat
+		263: 366, // unlinkat
+		264: 259, // renameat
+		265: 152, // linkat
+		266: 340, // symlinkat
+		267: 249, // readlinkat
+		268: 60,  // fchmodat
+		269: 52,  // faccessat
+		270: 237, // pselect6
+		271: 227, // ppoll
+		272: 367, // unshare
+		273: 298, // set_robust_list
+		274: 91,  // get_robust_list
+		275: 332, // splice
+		276: 347, // tee
+		277: 342, // sync_file_range
+		278: 378, // vmsplice
+		279: 186, // move_pages
+		280: 374, // utimensat
+		281: 42,  // epoll_pwait
+		282: 328, // signalfd
+		283: 355, // timerfd_create
+		284: 46,  // eventfd
+		285: 55,  // fallocate
+		286: 357, // timerfd_settime
+		287: 356, // timerfd_gettime
+		288: 3,   // accept4
+		289: 329, // signalfd4
+		290: 47,  // eventfd2
+		291: 39,  // epoll_create1
+		292: 37,  // dup3
+		293: 221, // pipe2
+		294: 125, // inotify_init1
+		295: 230, // preadv
+		296: 241, // pwritev
+		297: 272, // rt_tgsigqueueinfo
+		298: 215, // perf_event_open
+		299: 253, // recvmmsg
+		300: 56,  // fanotify_init
+		301: 57,  // fanotify_mark
+		302: 232, // prlimit64
+		303: 204, // name_to_handle_at
+		304: 209, // open_by_handle_at
+		305: 21,  // clock_adjtime
+		306: 343, // syncfs
+		307: 293, // sendmmsg
+		308: 308, // setns
+		309: 93,  // getcpu
+		310: 235, // process_vm_readv
+		311: 236, // process_vm_writev
+		312: 141, // kcmp
+		313: 69,  // finit_module
+		314: 281, // sched_setattr
+		315: 276, // sched_getattr
+		316: 260, // renameat2
+		317: 285, // seccomp
+		318: 109, // getrandom
+		319: 170, // memfd_create
+		320: 142, // kexec_file_load
+		321: 12,  // bpf
+		322: 49,  // execveat
+		323: 371, // userfaultfd
+		324: 169, // membarrier
+		325: 179, // mlock2
+		326: 31,  // copy_file_range
+		327: 231, // preadv2
+		328: 242, // pwritev2
+		329: 225, // pkey_mprotect
+		330: 223, // pkey_alloc
+		331: 224, // pkey_free
+		332: 336, // statx
+		333: 130, // io_pgetevents
+		334: 264, // rseq
+		335: 369, // uretprobe
+		336: 368, // uprobe
+		424: 219, // pidfd_send_signal
+		425: 135, // io_uring_setup
+		426: 133, // io_uring_enter
+		427: 134, // io_uring_register
+		428: 210, // open_tree
+		429: 185, // move_mount
+		430: 77,  // fsopen
+		431: 74,  // fsconfig
+		432: 76,  // fsmount
+		433: 78,  // fspick
+		434: 218, // pidfd_open
+		435: 27,  // clone3
+		436: 29,  // close_range
+		437: 213, // openat2
+		438: 217, // pidfd_getfd
+		439: 53,  // faccessat2
+		440: 233, // process_madvise
+		441: 43,  // epoll_pwait2
+		442: 184, // mount_setattr
+		443: 245, // quotactl_fd
+		444: 147, // landlock_create_ruleset
+		445: 146, // landlock_add_rule
+		446: 148, // landlock_restrict_self
+		447: 171, // memfd_secret
+		448: 234, // process_mrelease
+		449: 86,  // futex_waitv
+		450: 297, // set_mempolicy_home_node
+		451: 14,  // cachestat
+		452: 61,  // fchmodat2
+		453: 167, // map_shadow_stack
+		454: 87,  // futex_wake
+		455: 85,  // futex_wait
+		456: 84,  // futex_requeue
+		457: 335, // statmount
+		458: 154, // listmount
+		459: 162, // lsm_get_self_attr
+		460: 164, // lsm_set_self_attr
+		461: 163, // lsm_list_modules
+		462: 195, // mseal
+		463: 321, // setxattrat
+		464: 121, // getxattrat
+		465: 156, // listxattrat
+		466: 257, // removexattrat
+		467: 211, // open_tree_attr
+		468: 67,  // file_getattr
+		469: 68,  // file_setattr
+	},
+	Start: []uint16{
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3,
+		3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4,
+		4, 5, 6, 7, 7, 7, 8, 8, 9, 11, 12, 12, 12, 13, 13, 14,
+		14, 15, 16, 16, 16, 17, 17, 19, 20, 21, 21, 22, 22, 22, 22, 22,
+		23, 24, 26, 28, 28, 28, 29, 30, 30, 30, 32, 33, 35, 37, 38, 40,
+		42, 42, 43, 46, 48, 51, 52, 55, 56, 57, 59, 63, 63, 64, 64, 65,
+		66, 67, 68, 71, 73, 74, 75, 77, 79, 82, 86, 88, 89, 91, 92, 93,
+		95, 97, 98, 98, 99, 102, 102, 103, 105, 110, 111, 112, 115, 121, 122, 123,
+		124, 125, 126, 127, 129, 129, 130, 131, 135, 138, 139, 139, 139, 139, 140, 141,
+		142, 144, 144, 145, 146, 147, 148, 151, 153, 154, 155, 157, 158, 159, 159, 159,
+		160, 161, 161, 161, 161, 162, 163, 164, 166, 167, 168, 168, 168, 169, 170, 172,
+		174, 174, 175, 178, 178, 179, 181, 182, 184, 186, 188, 188, 188, 190, 190, 191,
+		192, 193, 195, 195, 195, 196, 196, 196, 198, 199, 200, 200, 201, 203, 207, 208,
+		209, 210, 211, 215, 217, 217, 217, 224, 226, 228, 229, 230, 231, 232, 233, 234,
+		234, 237, 240, 240, 240, 241, 241, 241, 241, 242, 245, 246, 246, 246, 247, 249,
+		251, 251, 251, 251, 252, 252, 252, 257, 257, 259, 259, 259, 260, 262, 262, 263,
+		264, 265, 265, 266, 266, 266, 266, 267, 267, 267, 267, 268, 268, 269, 269, 269,
+		269, 270, 274, 274, 277, 277, 277, 277, 279, 279, 280, 280, 281, 282, 283, 283,
+		283, 283, 284, 284, 284, 284, 284, 284, 286, 286, 286, 287, 289, 290, 290, 291,
+		293, 293, 293, 294, 294, 295, 296, 296, 297, 297, 297, 297, 298, 298, 299, 300,
+		303, 303, 303, 304, 306, 307, 307, 309, 310, 310, 312, 313, 313, 315, 316, 316,
+		316, 316, 318, 318, 319, 320, 320, 322, 324, 324, 325, 325, 326, 327, 327, 328,
+		329, 330, 330, 330, 330, 330, 330, 331, 331, 331, 331, 331, 331, 332, 333, 333,
+		333, 333, 333, 334, 334, 335, 335, 335, 335, 335, 335, 335, 338, 338, 338, 338,
+		338, 339, 339, 340, 341, 341, 341, 343, 343, 345, 346, 346, 346, 346, 347, 347,
+		349, 349, 349, 352, 353, 353, 353, 355, 355, 356, 356, 356, 356, 356, 356, 356,
+		356, 356, 356, 356, 356, 356, 356, 356, 356, 357, 357, 357, 358, 359, 359, 360,
+		360, 360, 361, 361, 361, 361, 361, 361, 361, 361, 362, 362, 362, 363, 363, 363,
+		363, 363, 363, 363, 363, 363, 363, 364, 366, 367, 367, 367, 367, 367, 367, 367,
+		367, 367, 367, 368, 368, 370, 370, 370, 371, 372, 372, 372, 372, 374, 374, 375,
+		375, 375, 375, 375, 375, 375, 375, 375, 375, 375, 375, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377,
+		377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 377, 378, 378, 378, 378, 378,
+		378, 378, 378, 378, 379, 379, 379, 379, 379, 379, 379, 379, 379, 379, 380, 380,
+		380, 380, 380, 380, 380, 380, 380, 380, 380, 380, 380, 380, 381, 381, 381, 381,
+		381, 381, 381, 381, 381, 381, 381, 381, 381, 381, 381, 381, 381, 381, 382, 382,
+		382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382, 382,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383, 383,
+		383,
+	},
+	Slots: []uint16{
+		11, 34, 12, 346, 225, 245, 4, 219, 144, 49, 207, 137, 340, 140, 348, 150,
+		180, 35, 332, 36, 10, 263, 71, 167, 25, 27, 135, 379, 227, 375, 226, 372,
+		18, 343, 358, 80, 164, 16, 78, 307, 175, 199, 363, 31, 82, 220, 249, 381,
+		63, 182, 213, 8, 70, 159, 289, 361, 262, 177, 371, 17, 321, 323, 335, 194,
+		357, 173, 113, 92, 257, 286, 318, 116, 374, 77, 382, 118, 152, 3, 47, 1,
+		288, 324, 58, 136, 211, 229, 196, 345, 347, 26, 143, 197, 333, 364, 369, 19,
+		93, 151, 380, 287, 322, 329, 195, 104, 148, 14, 193, 202, 237, 303, 61, 294,
+		250, 342, 367, 15, 57, 76, 98, 178, 315, 337, 198, 331, 0, 240, 176, 103,
+		253, 230, 366, 45, 212, 228, 238, 2, 165, 376, 344, 29, 338, 172, 174, 200,
+		293, 308, 79, 336, 96, 97, 378, 102, 106, 284, 360, 105, 362, 5, 189, 75,
+		239, 243, 94, 327, 46, 365, 252, 247, 130, 292, 179, 285, 48, 73, 186, 310,
+		313, 359, 319, 236, 258, 291, 62, 377, 6, 119, 251, 325, 301, 302, 241, 59,
+		131, 51, 246, 64, 112, 188, 304, 39, 231, 99, 373, 53, 81, 209, 306, 339,
+		204, 54, 100, 13, 223, 311, 312, 108, 259, 109, 110, 149, 154, 160, 192, 328,
+		153, 314, 65, 74, 87, 334, 111, 126, 60, 368, 86, 115, 181, 9, 95, 221,
+		185, 206, 52, 168, 248, 43, 330, 138, 139, 84, 320, 120, 156, 201, 205, 222,
+		290, 69, 142, 217, 184, 316, 50, 127, 283, 244, 326, 41, 260, 370, 28, 85,
+		114, 216, 155, 215, 309, 101, 107, 121, 255, 7, 305, 242, 37, 317, 68, 117,
+		264, 123, 170, 128, 169, 349, 191, 350, 21, 42, 158, 268, 66, 67, 72, 353,
+		89, 171, 55, 40, 275, 300, 22, 124, 280, 183, 187, 24, 32, 265, 38, 224,
+		33, 256, 20, 269, 83, 56, 129, 352, 295, 44, 354, 210, 157, 134, 132, 266,
+		276, 281, 88, 23, 261, 355, 356, 267, 341, 270, 214, 298, 299, 190, 232, 297,
+		91, 90, 141, 30, 234, 125, 162, 351, 254, 166, 233, 218, 161, 163, 235, 203,
+		274, 279, 208, 122, 133, 271, 145, 277, 282, 278, 273, 272, 147, 296, 146,
+	},
 }

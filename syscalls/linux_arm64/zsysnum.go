@@ -3,7 +3,16 @@
 // Package linux_arm64 holds the Linux arm64 system call numbers, generated from
 // the kernel's own table at v6.18. It has no build constraints: any host can
 // import it, so filters for arm64 can be built and tested anywhere.
+//
+// The table is static data: importing the package runs no code. It is
+// reached only through the functions below, so it cannot be changed.
 package linux_arm64
+
+import (
+	"slices"
+
+	"github.com/pledgekit/pledgekit/syscalls/internal/systab"
+)
 
 // Arch is the Go architecture name these numbers belong to.
 const Arch = "arm64"
@@ -14,331 +23,791 @@ const AuditArch uint32 = 0xc00000b7
 // Kernel is the Linux release the table reflects.
 const Kernel = "v6.18"
 
-// Numbers maps the kernel's syscall names to their numbers on arm64.
-var Numbers = map[string]uint32{
-	"accept":                  202,
-	"accept4":                 242,
-	"acct":                    89,
-	"add_key":                 217,
-	"adjtimex":                171,
-	"bind":                    200,
-	"bpf":                     280,
-	"brk":                     214,
-	"cachestat":               451,
-	"capget":                  90,
-	"capset":                  91,
-	"chdir":                   49,
-	"chroot":                  51,
-	"clock_adjtime":           266,
-	"clock_getres":            114,
-	"clock_gettime":           113,
-	"clock_nanosleep":         115,
-	"clock_settime":           112,
-	"clone":                   220,
-	"clone3":                  435,
-	"close":                   57,
-	"close_range":             436,
-	"connect":                 203,
-	"copy_file_range":         285,
-	"delete_module":           106,
-	"dup":                     23,
-	"dup3":                    24,
-	"epoll_create1":           20,
-	"epoll_ctl":               21,
-	"epoll_pwait":             22,
-	"epoll_pwait2":            441,
-	"eventfd2":                19,
-	"execve":                  221,
-	"execveat":                281,
-	"exit":                    93,
-	"exit_group":              94,
-	"faccessat":               48,
-	"faccessat2":              439,
-	"fadvise64":               223,
-	"fallocate":               47,
-	"fanotify_init":           262,
-	"fanotify_mark":           263,
-	"fchdir":                  50,
-	"fchmod":                  52,
-	"fchmodat":                53,
-	"fchmodat2":               452,
-	"fchown":                  55,
-	"fchownat":                54,
-	"fcntl":                   25,
-	"fdatasync":               83,
-	"fgetxattr":               10,
-	"file_getattr":            468,
-	"file_setattr":            469,
-	"finit_module":            273,
-	"flistxattr":              13,
-	"flock":                   32,
-	"fremovexattr":            16,
-	"fsconfig":                431,
-	"fsetxattr":               7,
-	"fsmount":                 432,
-	"fsopen":                  430,
-	"fspick":                  433,
-	"fstat":                   80,
-	"fstatfs":                 44,
-	"fsync":                   82,
-	"ftruncate":               46,
-	"futex":                   98,
-	"futex_requeue":           456,
-	"futex_wait":              455,
-	"futex_waitv":             449,
-	"futex_wake":              454,
-	"get_mempolicy":           236,
-	"get_robust_list":         100,
-	"getcpu":                  168,
-	"getcwd":                  17,
-	"getdents64":              61,
-	"getegid":                 177,
-	"geteuid":                 175,
-	"getgid":                  176,
-	"getgroups":               158,
-	"getitimer":               102,
-	"getpeername":             205,
-	"getpgid":                 155,
-	"getpid":                  172,
-	"getppid":                 173,
-	"getpriority":             141,
-	"getrandom":               278,
-	"getresgid":               150,
-	"getresuid":               148,
-	"getrlimit":               163,
-	"getrusage":               165,
-	"getsid":                  156,
-	"getsockname":             204,
-	"getsockopt":              209,
-	"gettid":                  178,
-	"gettimeofday":            169,
-	"getuid":                  174,
-	"getxattr":                8,
-	"getxattrat":              464,
-	"init_module":             105,
-	"inotify_add_watch":       27,
-	"inotify_init1":           26,
-	"inotify_rm_watch":        28,
-	"io_cancel":               3,
-	"io_destroy":              1,
-	"io_getevents":            4,
-	"io_pgetevents":           292,
-	"io_setup":                0,
-	"io_submit":               2,
-	"io_uring_enter":          426,
-	"io_uring_register":       427,
-	"io_uring_setup":          425,
-	"ioctl":                   29,
-	"ioprio_get":              31,
-	"ioprio_set":              30,
-	"kcmp":                    272,
-	"kexec_file_load":         294,
-	"kexec_load":              104,
-	"keyctl":                  219,
-	"kill":                    129,
-	"landlock_add_rule":       445,
-	"landlock_create_ruleset": 444,
-	"landlock_restrict_self":  446,
-	"lgetxattr":               9,
-	"linkat":                  37,
-	"listen":                  201,
-	"listmount":               458,
-	"listxattr":               11,
-	"listxattrat":             465,
-	"llistxattr":              12,
-	"lookup_dcookie":          18,
-	"lremovexattr":            15,
-	"lseek":                   62,
-	"lsetxattr":               6,
-	"lsm_get_self_attr":       459,
-	"lsm_list_modules":        461,
-	"lsm_set_self_attr":       460,
-	"madvise":                 233,
-	"map_shadow_stack":        453,
-	"mbind":                   235,
-	"membarrier":              283,
-	"memfd_create":            279,
-	"memfd_secret":            447,
-	"migrate_pages":           238,
-	"mincore":                 232,
-	"mkdirat":                 34,
-	"mknodat":                 33,
-	"mlock":                   228,
-	"mlock2":                  284,
-	"mlockall":                230,
-	"mmap":                    222,
-	"mount":                   40,
-	"mount_setattr":           442,
-	"move_mount":              429,
-	"move_pages":              239,
-	"mprotect":                226,
-	"mq_getsetattr":           185,
-	"mq_notify":               184,
-	"mq_open":                 180,
-	"mq_timedreceive":         183,
-	"mq_timedsend":            182,
-	"mq_unlink":               181,
-	"mremap":                  216,
-	"mseal":                   462,
-	"msgctl":                  187,
-	"msgget":                  186,
-	"msgrcv":                  188,
-	"msgsnd":                  189,
-	"msync":                   227,
-	"munlock":                 229,
-	"munlockall":              231,
-	"munmap":                  215,
-	"name_to_handle_at":       264,
-	"nanosleep":               101,
-	"newfstatat":              79,
-	"nfsservctl":              42,
-	"open_by_handle_at":       265,
-	"open_tree":               428,
-	"open_tree_attr":          467,
-	"openat":                  56,
-	"openat2":                 437,
-	"perf_event_open":         241,
-	"personality":             92,
-	"pidfd_getfd":             438,
-	"pidfd_open":              434,
-	"pidfd_send_signal":       424,
-	"pipe2":                   59,
-	"pivot_root":              41,
-	"pkey_alloc":              289,
-	"pkey_free":               290,
-	"pkey_mprotect":           288,
-	"ppoll":                   73,
-	"prctl":                   167,
-	"pread64":                 67,
-	"preadv":                  69,
-	"preadv2":                 286,
-	"prlimit64":               261,
-	"process_madvise":         440,
-	"process_mrelease":        448,
-	"process_vm_readv":        270,
-	"process_vm_writev":       271,
-	"pselect6":                72,
-	"ptrace":                  117,
-	"pwrite64":                68,
-	"pwritev":                 70,
-	"pwritev2":                287,
-	"quotactl":                60,
-	"quotactl_fd":             443,
-	"read":                    63,
-	"readahead":               213,
-	"readlinkat":              78,
-	"readv":                   65,
-	"reboot":                  142,
-	"recvfrom":                207,
-	"recvmmsg":                243,
-	"recvmsg":                 212,
-	"remap_file_pages":        234,
-	"removexattr":             14,
-	"removexattrat":           466,
-	"renameat":                38,
-	"renameat2":               276,
-	"request_key":             218,
-	"restart_syscall":         128,
-	"rseq":                    293,
-	"rt_sigaction":            134,
-	"rt_sigpending":           136,
-	"rt_sigprocmask":          135,
-	"rt_sigqueueinfo":         138,
-	"rt_sigreturn":            139,
-	"rt_sigsuspend":           133,
-	"rt_sigtimedwait":         137,
-	"rt_tgsigqueueinfo":       240,
-	"sched_get_priority_max":  125,
-	"sched_get_priority_min":  126,
-	"sched_getaffinity":       123,
-	"sched_getattr":           275,
-	"sched_getparam":          121,
-	"sched_getscheduler":      120,
-	"sched_rr_get_interval":   127,
-	"sched_setaffinity":       122,
-	"sched_setattr":           274,
-	"sched_setparam":          118,
-	"sched_setscheduler":      119,
-	"sched_yield":             124,
-	"seccomp":                 277,
-	"semctl":                  191,
-	"semget":                  190,
-	"semop":                   193,
-	"semtimedop":              192,
-	"sendfile":                71,
-	"sendmmsg":                269,
-	"sendmsg":                 211,
-	"sendto":                  206,
-	"set_mempolicy":           237,
-	"set_mempolicy_home_node": 450,
-	"set_robust_list":         99,
-	"set_tid_address":         96,
-	"setdomainname":           162,
-	"setfsgid":                152,
-	"setfsuid":                151,
-	"setgid":                  144,
-	"setgroups":               159,
-	"sethostname":             161,
-	"setitimer":               103,
-	"setns":                   268,
-	"setpgid":                 154,
-	"setpriority":             140,
-	"setregid":                143,
-	"setresgid":               149,
-	"setresuid":               147,
-	"setreuid":                145,
-	"setrlimit":               164,
-	"setsid":                  157,
-	"setsockopt":              208,
-	"settimeofday":            170,
-	"setuid":                  146,
-	"setxattr":                5,
-	"setxattrat":              463,
-	"shmat":                   196,
-	"shmctl":                  195,
-	"shmdt":                   197,
-	"shmget":                  194,
-	"shutdown":                210,
-	"sigaltstack":             132,
-	"signalfd4":               74,
-	"socket":                  198,
-	"socketpair":              199,
-	"splice":                  76,
-	"statfs":                  43,
-	"statmount":               457,
-	"statx":                   291,
-	"swapoff":                 225,
-	"swapon":                  224,
-	"symlinkat":               36,
-	"sync":                    81,
-	"sync_file_range":         84,
-	"syncfs":                  267,
-	"sysinfo":                 179,
-	"syslog":                  116,
-	"tee":                     77,
-	"tgkill":                  131,
-	"timer_create":            107,
-	"timer_delete":            111,
-	"timer_getoverrun":        109,
-	"timer_gettime":           108,
-	"timer_settime":           110,
-	"timerfd_create":          85,
-	"timerfd_gettime":         87,
-	"timerfd_settime":         86,
-	"times":                   153,
-	"tkill":                   130,
-	"truncate":                45,
-	"umask":                   166,
-	"umount2":                 39,
-	"uname":                   160,
-	"unlinkat":                35,
-	"unshare":                 97,
-	"userfaultfd":             282,
-	"utimensat":               88,
-	"vhangup":                 58,
-	"vmsplice":                75,
-	"wait4":                   260,
-	"waitid":                  95,
-	"write":                   64,
-	"writev":                  66,
+// Count is the number of syscalls in the table.
+const Count = 325
+
+// MaxNr is the highest syscall number in the table.
+const MaxNr = 469
+
+// Number returns the number of the named syscall on arm64, or false if
+// arm64 has no syscall of that name.
+func Number(name string) (uint32, bool) { return table.Number(name) }
+
+// Name returns the name of syscall nr on arm64, or false if nr is unassigned.
+func Name(nr uint32) (string, bool) { return table.Name(nr) }
+
+// Names returns every syscall name on arm64, sorted, in a new slice.
+func Names() []string { return slices.Clone(table.Names) }
+
+// Numbers returns a new map from every syscall name on arm64 to its number.
+func Numbers() map[string]uint32 { return table.Map() }
+
+var table = systab.Table{
+	Names: []string{
+		"accept",
+		"accept4",
+		"acct",
+		"add_key",
+		"adjtimex",
+		"bind",
+		"bpf",
+		"brk",
+		"cachestat",
+		"capget",
+		"capset",
+		"chdir",
+		"chroot",
+		"clock_adjtime",
+		"clock_getres",
+		"clock_gettime",
+		"clock_nanosleep",
+		"clock_settime",
+		"clone",
+		"clone3",
+		"close",
+		"close_range",
+		"connect",
+		"copy_file_range",
+		"delete_module",
+		"dup",
+		"dup3",
+		"epoll_create1",
+		"epoll_ctl",
+		"epoll_pwait",
+		"epoll_pwait2",
+		"eventfd2",
+		"execve",
+		"execveat",
+		"exit",
+		"exit_group",
+		"faccessat",
+		"faccessat2",
+		"fadvise64",
+		"fallocate",
+		"fanotify_init",
+		"fanotify_mark",
+		"fchdir",
+		"fchmod",
+		"fchmodat",
+		"fchmodat2",
+		"fchown",
+		"fchownat",
+		"fcntl",
+		"fdatasync",
+		"fgetxattr",
+		"file_getattr",
+		"file_setattr",
+		"finit_module",
+		"flistxattr",
+		"flock",
+		"fremovexattr",
+		"fsconfig",
+		"fsetxattr",
+		"fsmount",
+		"fsopen",
+		"fspick",
+		"fstat",
+		"fstatfs",
+		"fsync",
+		"ftruncate",
+		"futex",
+		"futex_requeue",
+		"futex_wait",
+		"futex_waitv",
+		"futex_wake",
+		"get_mempolicy",
+		"get_robust_list",
+		"getcpu",
+		"getcwd",
+		"getdents64",
+		"getegid",
+		"geteuid",
+		"getgid",
+		"getgroups",
+		"getitimer",
+		"getpeername",
+		"getpgid",
+		"getpid",
+		"getppid",
+		"getpriority",
+		"getrandom",
+		"getresgid",
+		"getresuid",
+		"getrlimit",
+		"getrusage",
+		"getsid",
+		"getsockname",
+		"getsockopt",
+		"gettid",
+		"gettimeofday",
+		"getuid",
+		"getxattr",
+		"getxattrat",
+		"init_module",
+		"inotify_add_watch",
+		"inotify_init1",
+		"inotify_rm_watch",
+		"io_cancel",
+		"io_destroy",
+		"io_getevents",
+		"io_pgetevents",
+		"io_setup",
+		"io_submit",
+		"io_uring_enter",
+		"io_uring_register",
+		"io_uring_setup",
+		"ioctl",
+		"ioprio_get",
+		"ioprio_set",
+		"kcmp",
+		"kexec_file_load",
+		"kexec_load",
+		"keyctl",
+		"kill",
+		"landlock_add_rule",
+		"landlock_create_ruleset",
+		"landlock_restrict_self",
+		"lgetxattr",
+		"linkat",
+		"listen",
+		"listmount",
+		"listxattr",
+		"listxattrat",
+		"llistxattr",
+		"lookup_dcookie",
+		"lremovexattr",
+		"lseek",
+		"lsetxattr",
+		"lsm_get_self_attr",
+		"lsm_list_modules",
+		"lsm_set_self_attr",
+		"madvise",
+		"map_shadow_stack",
+		"mbind",
+		"membarrier",
+		"memfd_create",
+		"memfd_secret",
+		"migrate_pages",
+		"mincore",
+		"mkdirat",
+		"mknodat",
+		"mlock",
+		"mlock2",
+		"mlockall",
+		"mmap",
+		"mount",
+		"mount_setattr",
+		"move_mount",
+		"move_pages",
+		"mprotect",
+		"mq_getsetattr",
+		"mq_notify",
+		"mq_open",
+		"mq_timedreceive",
+		"mq_timedsend",
+		"mq_unlink",
+		"mremap",
+		"mseal",
+		"msgctl",
+		"msgget",
+		"msgrcv",
+		"msgsnd",
+		"msync",
+		"munlock",
+		"munlockall",
+		"munmap",
+		"name_to_handle_at",
+		"nanosleep",
+		"newfstatat",
+		"nfsservctl",
+		"open_by_handle_at",
+		"open_tree",
+		"open_tree_attr",
+		"openat",
+		"openat2",
+		"perf_event_open",
+		"personality",
+		"pidfd_getfd",
+		"pidfd_open",
+		"pidfd_send_signal",
+		"pipe2",
+		"pivot_root",
+		"pkey_alloc",
+		"pkey_free",
+		"pkey_mprotect",
+		"ppoll",
+		"prctl",
+		"pread64",
+		"preadv",
+		"preadv2",
+		"prlimit64",
+		"process_madvise",
+		"process_mrelease",
+		"process_vm_readv",
+		"process_vm_writev",
+		"pselect6",
+		"ptrace",
+		"pwrite64",
+		"pwritev",
+		"pwritev2",
+		"quotactl",
+		"quotactl_fd",
+		"read",
+		"readahead",
+		"readlinkat",
+		"readv",
+		"reboot",
+		"recvfrom",
+		"recvmmsg",
+		"recvmsg",
+		"remap_file_pages",
+		"removexattr",
+		"removexattrat",
+		"renameat",
+		"renameat2",
+		"request_key",
+		"restart_syscall",
+		"rseq",
+		"rt_sigaction",
+		"rt_sigpending",
+		"rt_sigprocmask",
+		"rt_sigqueueinfo",
+		"rt_sigreturn",
+		"rt_sigsuspend",
+		"rt_sigtimedwait",
+		"rt_tgsigqueueinfo",
+		"sched_get_priority_max",
+		"sched_get_priority_min",
+		"sched_getaffinity",
+		"sched_getattr",
+		"sched_getparam",
+		"sched_getscheduler",
+		"sched_rr_get_interval",
+		"sched_setaffinity",
+		"sched_setattr",
+		"sched_setparam",
+		"sched_setscheduler",
+		"sched_yield",
+		"seccomp",
+		"semctl",
+		"semget",
+		"semop",
+		"semtimedop",
+		"sendfile",
+		"sendmmsg",
+		"sendmsg",
+		"sendto",
+		"set_mempolicy",
+		"set_mempolicy_home_node",
+		"set_robust_list",
+		"set_tid_address",
+		"setdomainname",
+		"setfsgid",
+		"setfsuid",
+		"setgid",
+		"setgroups",
+		"sethostname",
+		"setitimer",
+		"setns",
+		"setpgid",
+		"setpriority",
+		"setregid",
+		"setresgid",
+		"setresuid",
+		"setreuid",
+		"setrlimit",
+		"setsid",
+		"setsockopt",
+		"settimeofday",
+		"setuid",
+		"setxattr",
+		"setxattrat",
+		"shmat",
+		"shmctl",
+		"shmdt",
+		"shmget",
+		"shutdown",
+		"sigaltstack",
+		"signalfd4",
+		"socket",
+		"socketpair",
+		"splice",
+		"statfs",
+		"statmount",
+		"statx",
+		"swapoff",
+		"swapon",
+		"symlinkat",
+		"sync",
+		"sync_file_range",
+		"syncfs",
+		"sysinfo",
+		"syslog",
+		"tee",
+		"tgkill",
+		"timer_create",
+		"timer_delete",
+		"timer_getoverrun",
+		"timer_gettime",
+		"timer_settime",
+		"timerfd_create",
+		"timerfd_gettime",
+		"timerfd_settime",
+		"times",
+		"tkill",
+		"truncate",
+		"umask",
+		"umount2",
+		"uname",
+		"unlinkat",
+		"unshare",
+		"userfaultfd",
+		"utimensat",
+		"vhangup",
+		"vmsplice",
+		"wait4",
+		"waitid",
+		"write",
+		"writev",
+	},
+	Nrs: []uint16{
+		202, 242, 89, 217, 171, 200, 280, 214, 451, 90, 91, 49, 51, 266, 114, 113,
+		115, 112, 220, 435, 57, 436, 203, 285, 106, 23, 24, 20, 21, 22, 441, 19,
+		221, 281, 93, 94, 48, 439, 223, 47, 262, 263, 50, 52, 53, 452, 55, 54,
+		25, 83, 10, 468, 469, 273, 13, 32, 16, 431, 7, 432, 430, 433, 80, 44,
+		82, 46, 98, 456, 455, 449, 454, 236, 100, 168, 17, 61, 177, 175, 176, 158,
+		102, 205, 155, 172, 173, 141, 278, 150, 148, 163, 165, 156, 204, 209, 178, 169,
+		174, 8, 464, 105, 27, 26, 28, 3, 1, 4, 292, 0, 2, 426, 427, 425,
+		29, 31, 30, 272, 294, 104, 219, 129, 445, 444, 446, 9, 37, 201, 458, 11,
+		465, 12, 18, 15, 62, 6, 459, 461, 460, 233, 453, 235, 283, 279, 447, 238,
+		232, 34, 33, 228, 284, 230, 222, 40, 442, 429, 239, 226, 185, 184, 180, 183,
+		182, 181, 216, 462, 187, 186, 188, 189, 227, 229, 231, 215, 264, 101, 79, 42,
+		265, 428, 467, 56, 437, 241, 92, 438, 434, 424, 59, 41, 289, 290, 288, 73,
+		167, 67, 69, 286, 261, 440, 448, 270, 271, 72, 117, 68, 70, 287, 60, 443,
+		63, 213, 78, 65, 142, 207, 243, 212, 234, 14, 466, 38, 276, 218, 128, 293,
+		134, 136, 135, 138, 139, 133, 137, 240, 125, 126, 123, 275, 121, 120, 127, 122,
+		274, 118, 119, 124, 277, 191, 190, 193, 192, 71, 269, 211, 206, 237, 450, 99,
+		96, 162, 152, 151, 144, 159, 161, 103, 268, 154, 140, 143, 149, 147, 145, 164,
+		157, 208, 170, 146, 5, 463, 196, 195, 197, 194, 210, 132, 74, 198, 199, 76,
+		43, 457, 291, 225, 224, 36, 81, 84, 267, 179, 116, 77, 131, 107, 111, 109,
+		108, 110, 85, 87, 86, 153, 130, 45, 166, 39, 160, 35, 97, 282, 88, 58,
+		75, 260, 95, 64, 66,
+	},
+	ByNr: []uint16{
+		0:   108, // io_setup
+		1:   105, // io_destroy
+		2:   109, // io_submit
+		3:   104, // io_cancel
+		4:   106, // io_getevents
+		5:   277, // setxattr
+		6:   134, // lsetxattr
+		7:   59,  // fsetxattr
+		8:   98,  // getxattr
+		9:   124, // lgetxattr
+		10:  51,  // fgetxattr
+		11:  128, // listxattr
+		12:  130, // llistxattr
+		13:  55,  // flistxattr
+		14:  218, // removexattr
+		15:  132, // lremovexattr
+		16:  57,  // fremovexattr
+		17:  75,  // getcwd
+		18:  131, // lookup_dcookie
+		19:  32,  // eventfd2
+		20:  28,  // epoll_create1
+		21:  29,  // epoll_ctl
+		22:  30,  // epoll_pwait
+		23:  26,  // dup
+		24:  27,  // dup3
+		25:  49,  // fcntl
+		26:  102, // inotify_init1
+		27:  101, // inotify_add_watch
+		28:  103, // inotify_rm_watch
+		29:  113, // ioctl
+		30:  115, // ioprio_set
+		31:  114, // ioprio_get
+		32:  56,  // flock
+		33:  147, // mknodat
+		34:  146, // mkdirat
+		35:  316, // unlinkat
+		36:  294, // symlinkat
+		37:  125, // linkat
+		38:  220, // renameat
+		39:  314, // umount2
+		40:  152, // mount
+		41:  188, // pivot_root
+		42:  176, // nfsservctl
+		43:  289, // statfs
+		44:  64,  // fstatfs
+		45:  312, // truncate
+		46:  66,  // ftruncate
+		47:  40,  // fallocate
+		48:  37,  // faccessat
+		49:  12,  // chdir
+		50:  43,  // fchdir
+		51:  13,  // chroot
+		52:  44,  // fchmod
+		53:  45,  // fchmodat
+		54:  48,  // fchownat
+		55:  47,  // fchown
+		56:  180, // openat
+		57:  21,  // close
+		58:  320, // vhangup
+		59:  187, // pipe2
+		60:  207, // quotactl
+		61:  76,  // getdents64
+		62:  133, // lseek
+		63:  209, // read
+		64:  324, // write
+		65:  212, // readv
+		66:  325, // writev
+		67:  194, // pread64
+		68:  204, // pwrite64
+		69:  195, // preadv
+		70:  205, // pwritev
+		71:  250, // sendfile
+		72:  202, // pselect6
+		73:  192, // ppoll
+		74:  285, // signalfd4
+		75:  321, // vmsplice
+		76:  288, // splice
+		77:  300, // tee
+		78:  211, // readlinkat
+		79:  175, // newfstatat
+		80:  63,  // fstat
+		81:  295, // sync
+		82:  65,  // fsync
+		83:  50,  // fdatasync
+		84:  296, // sync_file_range
+		85:  307, // timerfd_create
+		86:  309, // timerfd_settime
+		87:  308, // timerfd_gettime
+		88:  319, // utimensat
+		89:  3,   // acct
+		90:  10,  // capget
+		91:  11,  // capset
+		92:  183, // personality
+		93:  35,  // exit
+		94:  36,  // exit_group
+		95:  323, // waitid
+		96:  257, // set_tid_address
+		97:  317, // unshare
+		98:  67,  // futex
+		99:  256, // set_robust_list
+		100: 73,  // get_robust_list
+		101: 174, // nanosleep
+		102: 81,  // getitimer
+		103: 264, // setitimer
+		104: 118, // kexec_load
+		105: 100, // init_module
+		106: 25,  // delete_module
+		107: 302, // timer_create
+		108: 305, // timer_gettime
+		109: 304, // timer_getoverrun
+		110: 306, // timer_settime
+		111: 303, // timer_delete
+		112: 18,  // clock_settime
+		113: 16,  // clock_gettime
+		114: 15,  // clock_getres
+		115: 17,  // clock_nanosleep
+		116: 299, // syslog
+		117: 203, // ptrace
+		118: 242, // sched_setparam
+		119: 243, // sched_setscheduler
+		120: 238, // sched_getscheduler
+		121: 237, // sched_getparam
+		122: 240, // sched_setaffinity
+		123: 235, // sched_getaffinity
+		124: 244, // sched_yield
+		125: 233, // sched_get_priority_max
+		126: 234, // sched_get_priority_min
+		127: 239, // sched_rr_get_interval
+		128: 223, // restart_syscall
+		129: 120, // kill
+		130: 311, // tkill
+		131: 301, // tgkill
+		132: 284, // sigaltstack
+		133: 230, // rt_sigsuspend
+		134: 225, // rt_sigaction
+		135: 227, // rt_sigprocmask
+		136: 226, // rt_sigpending
+		137: 231, // rt_sigtimedwait
+		138: 228, // rt_sigqueueinfo
+		139: 229, // rt_sigreturn
+		140: 267, // setpriority
+		141: 86,  // getpriority
+		142: 213, // reboot
+		143: 268, // setregid
+		144: 261, // setgid
+		145: 271, // setreuid
+		146: 276, // setuid
+		147: 270, // setresuid
+		148: 89,  // getresuid
+		149: 269, // setresgid
+		150: 88,  // getresgid
+		151: 260, // setfsuid
+		152: 259, // setfsgid
+		153: 310, // times
+		154: 266, // setpgid
+		155: 83,  // getpgid
+		156: 92,  // getsid
+		157: 273, // setsid
+		158: 80,  // getgroups
+		159: 262, // setgroups
+		160: 315, // uname
+		161: 263, // sethostname
+		162: 258, // setdomainname
+		163: 90,  // getrlimit
+		164: 272, // setrlimit
+		165: 91,  // getrusage
+		166: 313, // umask
+		167: 193, // prctl
+		168: 74,  // getcpu
+		169: 96,  // gettimeofday
+		170: 275, // settimeofday
+		171: 5,   // adjtimex
+		172: 84,  // getpid
+		173: 85,  // getppid
+		174: 97,  // getuid
+		175: 78,  // geteuid
+		176: 79,  // getgid
+		177: 77,  // getegid
+		178: 95,  // gettid
+		179: 298, // sysinfo
+		180: 159, // mq_open
+		181: 162, // mq_unlink
+		182: 161, // mq_timedsend
+		183: 160, // mq_timedreceive
+		184: 158, // mq_notify
+		185: 157, // mq_getsetattr
+		186: 166, // msgget
+		187: 165, // msgctl
+		188: 167, // msgrcv
+		189: 168, // msgsnd
+		190: 247, // semget
+		191: 246, // semctl
+		192: 249, // semtimedop
+		193: 248, // semop
+		194: 282, // shmget
+		195: 280, // shmctl
+		196: 279, // shmat
+		197: 281, // shmdt
+		198: 286, // socket
+		199: 287, // socketpair
+		200: 6,   // bind
+		201: 126, // listen
+		202: 1,   // accept
+		203: 23,  // connect
+		204: 93,  // getsockname
+		205: 82,  // getpeername
+		206: 253, // sendto
+		207: 214, // recvfrom
+		208: 274, // setsockopt
+		209: 94,  // getsockopt
+		210: 283, // shutdown
+		211: 252, // sendmsg
+		212: 216, // recvmsg
+		213: 210, // readahead
+		214: 8,   // brk
+		215: 172, // munmap
+		216: 163, // mremap
+		217: 4,   // add_key
+		218: 222, // request_key
+		219: 119, // keyctl
+		220: 19,  // clone
+		221: 33,  // execve
+		222: 151, // mmap
+		223: 39,  // fadvise64
+		224: 293, // swapon
+		225: 292, // swapoff
+		226: 156, // mprotect
+		227: 169, // msync
+		228: 148, // mlock
+		229: 170, // munlock
+		230: 150, // mlockall
+		231: 171, // munlockall
+		232: 145, // mincore
+		233: 138, // madvise
+		234: 217, // remap_file_pages
+		235: 140, // mbind
+		236: 72,  // get_mempolicy
+		237: 254, // set_mempolicy
+		238: 144, // migrate_pages
+		239: 155, // move_pages
+		240: 232, // rt_tgsigqueueinfo
+		241: 182, // perf_event_open
+		242: 2,   // accept4
+		243: 215, // recvmmsg
+		260: 322, // wait4
+		261: 197, // prlimit64
+		262: 41,  // fanotify_init
+		263: 42,  // fanotify_mark
+		264: 173, // name_to_handle_at
+		265: 177, // open_by_handle_at
+		266: 14,  // clock_adjtime
+		267: 297, // syncfs
+		268: 265, // setns
+		269: 251, // sendmmsg
+		270: 200, // process_vm_readv
+		271: 201, // process_vm_writev
+		272: 116, // kcmp
+		273: 54,  // finit_module
+		274: 241, // sched_setattr
+		275: 236, // sched_getattr
+		276: 221, // renameat2
+		277: 245, // seccomp
+		278: 87,  // getrandom
+		279: 142, // memfd_create
+		280: 7,   // bpf
+		281: 34,  // execveat
+		282: 318, // userfaultfd
+		283: 141, // membarrier
+		284: 149, // mlock2
+		285: 24,  // copy_file_range
+		286: 196, // preadv2
+		287: 206, // pwritev2
+		288: 191, // pkey_mprotect
+		289: 189, // pkey_alloc
+		290: 190, // pkey_free
+		291: 291, // statx
+		292: 107, // io_pgetevents
+		293: 224, // rseq
+		294: 117, // kexec_file_load
+		424: 186, // pidfd_send_signal
+		425: 112, // io_uring_setup
+		426: 110, // io_uring_enter
+		427: 111, // io_uring_register
+		428: 178, // open_tree
+		429: 154, // move_mount
+		430: 61,  // fsopen
+		431: 58,  // fsconfig
+		432: 60,  // fsmount
+		433: 62,  // fspick
+		434: 185, // pidfd_open
+		435: 20,  // clone3
+		436: 22,  // close_range
+		437: 181, // openat2
+		438: 184, // pidfd_getfd
+		439: 38,  // faccessat2
+		440: 198, // process_madvise
+		441: 31,  // epoll_pwait2
+		442: 153, // mount_setattr
+		443: 208, // quotactl_fd
+		444: 122, // landlock_create_ruleset
+		445: 121, // landlock_add_rule
+		446: 123, // landlock_restrict_self
+		447: 143, // memfd_secret
+		448: 199, // process_mrelease
+		449: 70,  // futex_waitv
+		450: 255, // set_mempolicy_home_node
+		451: 9,   // cachestat
+		452: 46,  // fchmodat2
+		453: 139, // map_shadow_stack
+		454: 71,  // futex_wake
+		455: 69,  // futex_wait
+		456: 68,  // futex_requeue
+		457: 290, // statmount
+		458: 127, // listmount
+		459: 135, // lsm_get_self_attr
+		460: 137, // lsm_set_self_attr
+		461: 136, // lsm_list_modules
+		462: 164, // mseal
+		463: 278, // setxattrat
+		464: 99,  // getxattrat
+		465: 129, // listxattrat
+		466: 219, // removexattrat
+		467: 179, // open_tree_attr
+		468: 52,  // file_getattr
+		469: 53,  // file_setattr
+	},
+	Start: []uint16{
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3,
+		3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4,
+		4, 4, 5, 6, 6, 6, 6, 6, 7, 8, 8, 8, 8, 9, 9, 10,
+		10, 10, 10, 10, 10, 11, 11, 11, 12, 13, 13, 14, 14, 14, 14, 14,
+		14, 15, 17, 19, 19, 19, 20, 20, 20, 20, 21, 21, 22, 23, 24, 26,
+		27, 27, 28, 30, 32, 34, 34, 37, 38, 38, 39, 42, 42, 43, 43, 44,
+		44, 45, 46, 47, 48, 49, 50, 52, 53, 56, 59, 61, 62, 64, 65, 66,
+		66, 68, 69, 69, 70, 73, 73, 74, 75, 80, 81, 82, 84, 90, 91, 92,
+		93, 93, 94, 95, 96, 96, 97, 98, 100, 103, 104, 104, 104, 104, 105, 105,
+		106, 108, 108, 109, 110, 111, 112, 114, 116, 117, 117, 118, 119, 120, 120, 120,
+		121, 122, 122, 122, 122, 123, 123, 123, 125, 126, 126, 126, 126, 127, 128, 129,
+		131, 131, 132, 135, 135, 136, 138, 139, 141, 143, 145, 145, 145, 147, 147, 148,
+		149, 150, 152, 152, 152, 153, 153, 153, 155, 156, 157, 157, 158, 160, 164, 165,
+		166, 167, 168, 172, 174, 174, 174, 181, 183, 185, 185, 186, 187, 188, 189, 189,
+		189, 191, 193, 193, 193, 194, 194, 194, 194, 195, 198, 198, 198, 198, 199, 201,
+		203, 203, 203, 203, 204, 204, 204, 209, 209, 211, 211, 211, 212, 214, 214, 215,
+		216, 217, 217, 218, 218, 218, 218, 219, 219, 219, 219, 220, 220, 221, 221, 221,
+		221, 222, 226, 226, 229, 229, 229, 229, 231, 231, 232, 232, 233, 233, 234, 234,
+		234, 234, 234, 234, 234, 234, 234, 234, 235, 235, 235, 236, 238, 238, 238, 239,
+		241, 241, 241, 242, 242, 243, 244, 244, 245, 245, 245, 245, 246, 246, 247, 248,
+		251, 251, 251, 252, 254, 255, 255, 256, 257, 257, 259, 260, 260, 262, 263, 263,
+		263, 263, 264, 264, 265, 266, 266, 268, 270, 270, 271, 271, 272, 273, 273, 274,
+		275, 275, 275, 275, 275, 275, 275, 276, 276, 276, 276, 276, 276, 277, 278, 278,
+		278, 278, 278, 279, 279, 280, 280, 280, 280, 280, 280, 280, 283, 283, 283, 283,
+		283, 283, 283, 284, 285, 285, 285, 287, 287, 289, 290, 290, 290, 290, 291, 291,
+		292, 292, 292, 295, 295, 295, 295, 297, 297, 298, 298, 298, 298, 298, 298, 298,
+		298, 298, 298, 298, 298, 298, 298, 298, 298, 299, 299, 299, 300, 301, 301, 302,
+		302, 302, 303, 303, 303, 303, 303, 303, 303, 303, 304, 304, 304, 305, 305, 305,
+		305, 305, 305, 305, 305, 305, 305, 306, 308, 309, 309, 309, 309, 309, 309, 309,
+		309, 309, 309, 310, 310, 312, 312, 312, 313, 314, 314, 314, 314, 316, 316, 317,
+		317, 317, 317, 317, 317, 317, 317, 317, 317, 317, 317, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319,
+		319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 319, 320, 320, 320, 320, 320,
+		320, 320, 320, 320, 321, 321, 321, 321, 321, 321, 321, 321, 321, 321, 322, 322,
+		322, 322, 322, 322, 322, 322, 322, 322, 322, 322, 322, 322, 323, 323, 323, 323,
+		323, 323, 323, 323, 323, 323, 323, 323, 323, 323, 323, 323, 323, 323, 324, 324,
+		324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324, 324,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325, 325,
+		325,
+	},
+	Slots: []uint16{
+		6, 25, 7, 299, 208, 2, 119, 34, 294, 115, 150, 26, 5, 223, 139, 18,
+		20, 112, 321, 192, 191, 310, 64, 11, 62, 264, 168, 314, 66, 186, 211, 323,
+		48, 151, 55, 132, 247, 312, 147, 278, 280, 290, 163, 309, 91, 73, 275, 94,
+		61, 324, 96, 125, 32, 0, 246, 281, 43, 179, 194, 165, 298, 300, 19, 118,
+		166, 288, 12, 74, 124, 322, 245, 279, 285, 164, 83, 9, 162, 171, 202, 260,
+		46, 252, 212, 296, 10, 42, 60, 78, 148, 272, 292, 167, 287, 204, 146, 215,
+		195, 316, 180, 193, 1, 137, 319, 297, 22, 144, 145, 169, 251, 265, 63, 291,
+		76, 77, 82, 84, 244, 313, 3, 158, 59, 203, 206, 31, 315, 214, 107, 250,
+		149, 33, 57, 155, 267, 270, 311, 276, 201, 219, 249, 47, 320, 4, 97, 213,
+		282, 258, 259, 205, 44, 108, 36, 209, 49, 90, 157, 261, 28, 196, 79, 318,
+		38, 65, 177, 263, 293, 173, 39, 80, 8, 189, 268, 269, 86, 220, 87, 88,
+		123, 127, 133, 161, 284, 126, 271, 50, 58, 289, 89, 103, 45, 70, 93, 75,
+		187, 154, 175, 37, 140, 210, 286, 113, 114, 68, 277, 98, 129, 170, 174, 188,
+		248, 54, 117, 184, 153, 273, 35, 104, 243, 207, 283, 29, 221, 317, 21, 69,
+		92, 183, 128, 182, 266, 81, 85, 99, 217, 262, 274, 53, 95, 224, 142, 105,
+		141, 301, 160, 302, 14, 30, 131, 228, 51, 52, 56, 305, 71, 143, 40, 235,
+		257, 15, 101, 240, 152, 156, 17, 225, 27, 190, 24, 218, 13, 229, 67, 41,
+		106, 304, 253, 306, 178, 130, 111, 109, 226, 236, 241, 16, 222, 307, 308, 227,
+		295, 230, 181, 256, 159, 197, 255, 72, 116, 23, 199, 102, 135, 303, 216, 138,
+		198, 185, 134, 136, 200, 172, 234, 239, 176, 100, 110, 231, 120, 237, 242, 238,
+		233, 232, 122, 254, 121,
+	},
 }
