@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"golang.org/x/net/bpf"
 
@@ -504,7 +503,7 @@ func Compile(s Spec) (*Program, error) {
 		return nil, err
 	}
 	foreign := foreignAction(dn)
-	maxNr := maxNumber(tab)
+	maxNr := tab.Max()
 	per, skipped, err := byNumber(s, tab, maxNr, dn)
 	if err != nil {
 		return nil, err
@@ -551,26 +550,6 @@ func Compile(s Spec) (*Program, error) {
 		Raw: raw, Skipped: skipped,
 		info: &compileInfo{tab: tab, maxNr: maxNr, per: per, ranges: len(ivs), depth: depth},
 	}, nil
-}
-
-// maxNumber is tab.Max(), computed once per table (Max walks the table).
-func maxNumber(tab *syscalls.Table) uint32 {
-	maxNrs.Lock()
-	defer maxNrs.Unlock()
-	if n, ok := maxNrs.m[tab]; ok {
-		return n
-	}
-	n := tab.Max()
-	if maxNrs.m == nil {
-		maxNrs.m = map[*syscalls.Table]uint32{}
-	}
-	maxNrs.m[tab] = n
-	return n
-}
-
-var maxNrs struct {
-	sync.Mutex
-	m map[*syscalls.Table]uint32
 }
 
 // Insns returns the program in golang.org/x/net/bpf's typed form, for its
