@@ -32,6 +32,13 @@ func launchCommands(o *options) ([]launchCmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The same command built without cgo: a static binary, which the
+	// kernel starts without the dynamic loader (and go-landlock's psx
+	// uses the Go runtime's all-thread system calls instead of libpsx).
+	uvs, err := o.goBuild(o.root, "./cmd/unveil", "unveil-static", "CGO_ENABLED=0")
+	if err != nil {
+		return nil, err
+	}
 	ge, err := o.goBuild(o.benchDir(), "./cmd/goexec", "goexec")
 	if err != nil {
 		return nil, err
@@ -41,6 +48,7 @@ func launchCommands(o *options) ([]launchCmd, error) {
 		{Name: "bare", Desc: "`/bin/true` itself", Argv: []string{t}},
 		{Name: "go-exec floor", Desc: "a Go program that only execs the target (bench/cmd/goexec)", Argv: []string{ge, t}},
 		{Name: "unveil -q", Desc: "`unveil -q -p 'stdio rpath' -- /bin/true`: exec mode (no supervisor), seccomp + the Landlock promise layer", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
+		{Name: "unveil -q, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0` (statically linked: no dynamic loader at start-up)", Argv: []string{uvs, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
 		{Name: "unveil -q -v", Desc: "`unveil -q -p 'stdio rpath' -v r:/tmp -- /bin/true`: as above plus the veil layer (program, loader, libraries, /tmp)", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "-v", "r:/tmp", "--", t}},
 		{Name: "unveil", Desc: "`unveil -p 'stdio rpath' -- /bin/true`: default supervised mode (stays as parent, user-notification listener)", Argv: []string{uv, "-p", "stdio", "-p", "rpath", "--", t}},
 		{Name: "setpriv", Desc: "`setpriv --no-new-privs /bin/true` (util-linux; no Landlock support in this version)", Argv: []string{"setpriv", "--no-new-privs", t}},
