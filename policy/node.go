@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // The two syntaxes are first read into the same small tree, which the
@@ -301,18 +301,20 @@ func parseTOMLTree(data []byte) (n *node, err error) {
 				err = &syntaxError{0, 0, fmt.Sprintf("TOML decoder failed: %v", p)}
 			}
 		}()
-		_, err = toml.NewDecoder(bytes.NewReader(data)).Decode(&m)
+		err = toml.Unmarshal(data, &m)
 	}()
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &syntaxError{pe.Position.Line, pe.Position.Col, pe.Message}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			// Line and column (in bytes, 1-based) of the offending text.
+			l, c := de.Position()
+			return nil, &syntaxError{l, c, strings.TrimPrefix(de.Error(), "toml: ")}
 		}
 		var se *syntaxError
 		if errors.As(err, &se) {
 			return nil, err
 		}
-		return nil, &syntaxError{0, 0, err.Error()}
+		return nil, &syntaxError{0, 0, strings.TrimPrefix(err.Error(), "toml: ")}
 	}
 	return tomlNode(m, 0)
 }
@@ -349,16 +351,6 @@ func tomlNode(v any, depth int) (*node, error) {
 			n.fields = append(n.fields, field{key: k, val: c})
 		}
 		return n, nil
-	case []map[string]any:
-		n := &node{kind: nodeArray}
-		for _, e := range v {
-			c, err := tomlNode(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.arr = append(n.arr, c)
-		}
-		return n, nil
 	case []any:
 		n := &node{kind: nodeArray}
 		for _, e := range v {
@@ -369,10 +361,10 @@ func tomlNode(v any, depth int) (*node, error) {
 			n.arr = append(n.arr, c)
 		}
 		return n, nil
-	case time.Time, toml.Primitive:
+	case time.Time, toml.LocalDateTime, toml.LocalDate, toml.LocalTime:
 		return &node{kind: nodeDatetime}, nil
 	}
-	return &node{kind: nodeDatetime}, nil
+	return nil, &syntaxError{0, 0, fmt.Sprintf("unexpected TOML value of Go type %T", v)}
 }
 
 // tomlLocator finds the line of a key from its document path, by scanning
