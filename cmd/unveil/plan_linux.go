@@ -214,7 +214,7 @@ func envGet(env []string, name string) (string, bool) {
 }
 
 // resolveProgram finds argv[0] as execvp would, and reads what it needs.
-func resolveProgram(name string, env []string) (string, *elfdeps.Program, error) {
+func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.Program, error) {
 	pathEnv, ok := envGet(env, "PATH")
 	if !ok {
 		pathEnv = elfdeps.DefaultPath
@@ -231,7 +231,7 @@ func resolveProgram(name string, env []string) (string, *elfdeps.Program, error)
 		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
 	}
 	ld, _ := envGet(env, "LD_LIBRARY_PATH")
-	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv})
+	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv, ExecOnly: execOnly})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil, fail(exitNotFound, "%s: %v", full, err)
@@ -360,7 +360,14 @@ func buildPlan(c *config, m mode) (*plan, error) {
 
 	// Environment and program.
 	p.Env = targetEnv(c)
-	full, prog, err := resolveProgram(c.argv[0], p.Env)
+	// The libraries matter only to a layer that restricts reading: the
+	// veil, the read emulation of a program without rpath, and learning.
+	// Otherwise only what the kernel executes is needed (the program
+	// chain and the ELF interpreter).
+	veiled := !c.noUnveil && (len(c.unveils) > 0 ||
+		pol != nil && (len(pol.Unveils) > 0 || len(pol.Paths) > 0 || pol.HandledFS != 0))
+	execOnly := m != modeLearn && set.Has(promises.Rpath) && !veiled
+	full, prog, err := resolveProgram(c.argv[0], p.Env, execOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +390,9 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		// The interpreter reads the script.
 		p.loader[prog.Real] = true
 	}
-	p.libcData = libcData(prog)
+	if !execOnly {
+		p.libcData = libcData(prog)
+	}
 	for _, d := range p.libcData {
 		p.loader[d] = true
 	}

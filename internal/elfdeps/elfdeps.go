@@ -97,6 +97,13 @@ type Options struct {
 	// PathEnv is PATH as the program will see it; used for
 	// "#!/usr/bin/env NAME" scripts to find NAME ("" means DefaultPath).
 	PathEnv string
+	// ExecOnly resolves only what the kernel executes: the program, its
+	// #! interpreters and the ELF interpreter (Files then holds just
+	// these, all with Exec set). The libraries the loader reads, the
+	// preload list and Missing are left out: a caller that restricts
+	// executing but not reading needs no more, and saves reading the
+	// loader cache and every library's headers.
+	ExecOnly bool
 }
 
 // ErrNotExecutable is wrapped when the file is neither ELF nor a #! script,
@@ -301,6 +308,9 @@ func (r *resolver) exe(path string, depth int) error {
 	}
 	// The kernel opens the interpreter for execution.
 	r.add(interp, true, "ELF interpreter")
+	if r.opt.ExecOnly {
+		return nil
+	}
 	if libc == Glibc {
 		// glibc's loader reads the preload list (and loads what it names).
 		const preload = "/etc/ld.so.preload"

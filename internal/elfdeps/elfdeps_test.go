@@ -257,3 +257,43 @@ func FuzzParseShebang(f *testing.F) {
 		}
 	})
 }
+
+// ExecOnly gives exactly the executable files of the full answer (program,
+// #! interpreters, ELF interpreter) and nothing the loader merely reads.
+func TestResolveExecOnly(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh -e\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, prog := range []string{"/bin/ls", script, "/sbin/ldconfig"} {
+		full, err := Resolve(prog, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", prog, err)
+		}
+		only, err := Resolve(prog, Options{ExecOnly: true})
+		if err != nil {
+			t.Fatalf("%s exec-only: %v", prog, err)
+		}
+		var want []File
+		for _, f := range full.Files {
+			if f.Exec {
+				want = append(want, f)
+			}
+		}
+		if len(only.Files) != len(want) || len(only.Files) == 0 {
+			t.Fatalf("%s: exec-only files %+v, want the executable ones of %+v", prog, only.Files, full.Files)
+		}
+		for i := range want {
+			if only.Files[i] != want[i] {
+				t.Errorf("%s: exec-only file %d = %+v, want %+v", prog, i, only.Files[i], want[i])
+			}
+		}
+		if only.Kind != full.Kind || only.Libc != full.Libc || only.Interp != full.Interp || len(only.Missing) != 0 {
+			t.Errorf("%s: exec-only kind %v libc %q interp %q missing %v, full %v %q %q", prog, only.Kind, only.Libc, only.Interp, only.Missing, full.Kind, full.Libc, full.Interp)
+		}
+		if full.Kind != Static && len(full.Files) <= len(want) {
+			t.Errorf("%s: the full answer lists no library: %+v", prog, full.Files)
+		}
+	}
+}
