@@ -289,6 +289,12 @@ func isIntLiteral(s string) bool {
 
 func parseTOMLTree(data []byte) (n *node, err error) {
 	data = bytes.TrimPrefix(data, bom)
+	// A UTF-16 file is a common mistake: say so, rather than name its
+	// first byte that is not valid TOML.
+	if bytes.HasPrefix(data, []byte("\xFF\xFE")) || bytes.HasPrefix(data, []byte("\xFE\xFF")) ||
+		bytes.IndexByte(data[:min(len(data), 6)], 0) >= 0 {
+		return nil, &syntaxError{1, 1, "the file looks like UTF-16 (a UTF-16 byte order mark or a NUL byte at its start); TOML files must be UTF-8"}
+	}
 	if err := tomlDepthCheck(data); err != nil {
 		return nil, err
 	}
