@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // The download list is a small TOML file: what to fetch, from where, and
@@ -79,16 +79,16 @@ func ParseList(data []byte) (*List, error) {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d byte limit", ErrBadList, len(data), maxListBytes)
 	}
 	var l List
-	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&l)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadList, err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, 0, len(und))
-		for _, k := range und {
-			keys = append(keys, strconv.Quote(k.String()))
+	if err := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields().Decode(&l); err != nil {
+		var unknown *toml.StrictMissingError
+		if errors.As(err, &unknown) {
+			keys := make([]string, 0, len(unknown.Errors))
+			for _, e := range unknown.Errors {
+				keys = append(keys, strconv.Quote(strings.Join(e.Key(), ".")))
+			}
+			return nil, fmt.Errorf("%w: unknown keys %s", ErrBadList, strings.Join(keys, ", "))
 		}
-		return nil, fmt.Errorf("%w: unknown keys %s", ErrBadList, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("%w: %w", ErrBadList, err)
 	}
 	if err := l.validate(); err != nil {
 		return nil, err
