@@ -721,6 +721,7 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		return nil
 	}
 	var extra []promises.Rule
+	set := p.set // compiled from the promise table in place
 	if p.Mode == modeSupervised {
 		// execve always reaches the supervisor: the first one is unveil's
 		// own, later ones are judged (and Landlock-limited).
@@ -731,9 +732,8 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 			// kernel (Landlock) decides.
 			drop = append(drop, traceDrop...)
 		}
-		extra = rulesFor(p.set, arch, drop...)
+		extra, set = rulesFor(p.set, arch, drop...), 0
 	} else {
-		extra = rulesFor(p.set, arch)
 		if !p.set.Has(promises.Exec) {
 			// The first execve is unveil's own. Landlock (the promises
 			// layer) limits what can be executed afterwards.
@@ -771,7 +771,7 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	case c.kill:
 		deny = filter.RetKillProcess
 	}
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: 0, Deny: deny, Extra: extra})
+	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra})
 	if err != nil {
 		return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 	}
