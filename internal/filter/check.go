@@ -27,11 +27,13 @@ func (e *CheckError) Error() string {
 
 func (e *CheckError) Unwrap() error { return ErrRejected }
 
-// seccompOps is the set of opcodes seccomp_check_filter (kernel/seccomp.c)
-// accepts. It is a subset of what bpf_check_classic (net/core/filter.c)
-// accepts: no byte or half-word loads, no indirect loads, no LDX MSH, no
-// MOD, no ancillary (SKF_AD_*) loads.
-var seccompOps = map[uint16]bool{
+// seccompOpOK holds, indexed by opcode (every accepted opcode is below
+// 0x100), the opcodes seccomp_check_filter (kernel/seccomp.c) accepts. It
+// is a subset of what bpf_check_classic (net/core/filter.c) accepts: no
+// byte or half-word loads, no indirect loads, no LDX MSH, no MOD, no
+// ancillary (SKF_AD_*) loads. An array literal: static data, no start-up
+// code.
+var seccompOpOK = [0x100]bool{
 	clsLD | szW | modeABS: true,
 	clsLD | szW | modeLEN: true, clsLDX | szW | modeLEN: true,
 	clsRET | retK: true, clsRET | retA: true,
@@ -55,15 +57,6 @@ var seccompOps = map[uint16]bool{
 	clsJMP | jmpJGT | srcK: true, clsJMP | jmpJGT | srcX: true,
 	clsJMP | jmpJSET | srcK: true, clsJMP | jmpJSET | srcX: true,
 }
-
-// seccompOpOK is seccompOps as a table indexed by opcode (every accepted
-// opcode is below 0x100): Check runs on every compiled program.
-var seccompOpOK = func() (t [0x100]bool) {
-	for op := range seccompOps {
-		t[op] = true
-	}
-	return t
-}()
 
 // Check mirrors the kernel's checks of a seccomp filter when it is loaded
 // (bpf_check_basics_ok, bpf_check_classic with check_load_and_stores, and

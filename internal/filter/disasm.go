@@ -10,8 +10,8 @@ import (
 )
 
 // linuxErrnos names the errnos a pledgekit program typically returns (the
-// values are the same on amd64 and arm64).
-var linuxErrnos = map[uint32]string{
+// values are the same on amd64 and arm64), indexed by errno.
+var linuxErrnos = [...]string{
 	1: "EPERM", 2: "ENOENT", 9: "EBADF", 13: "EACCES", 14: "EFAULT", 22: "EINVAL",
 	25: "ENOTTY", 38: "ENOSYS", 93: "EPROTONOSUPPORT", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT",
 }
@@ -28,7 +28,8 @@ func ActionString(v uint32) string {
 	case RetTrap:
 		return fmt.Sprintf("TRAP(%d)", data)
 	case RetErrno:
-		if n, ok := linuxErrnos[data]; ok {
+		if data < uint32(len(linuxErrnos)) && linuxErrnos[data] != "" {
+			n := linuxErrnos[data]
 			return fmt.Sprintf("ERRNO(%d %s)", data, n)
 		}
 		return fmt.Sprintf("ERRNO(%d)", data)
