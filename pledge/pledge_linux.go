@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -302,10 +303,10 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		if err == nil && prestarted && st.sup == sup && writeAllowed(ps) {
 			sup.update(ps) // it was started before the promises were known
 		}
-		return err
+		return filterMissing(err, rep)
 	}
 	if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
-		return err
+		return filterMissing(err, rep)
 	}
 	if st.sup != nil && writeAllowed(ps) {
 		st.sup.update(ps)
@@ -432,6 +433,20 @@ func (st *process) commitUnveil(ps promises.Set, rs *unveil.Ruleset, rep *report
 	}
 	rep.Merge(ur)
 	return commitRuleset(rs, ps, true, rep)
+}
+
+// filterMissing adds to err, the failure to install the filter after this
+// call committed a Landlock layer, what that layer left to the filter.
+func filterMissing(err error, rep *report.Report) error {
+	if err == nil {
+		return nil
+	}
+	for _, it := range rep.Items {
+		if it.Layer == report.LayerLandlockFS && it.What == "truncate" && strings.HasPrefix(it.Reason, "left to the pledge") {
+			return fmt.Errorf("%w (the Landlock layer committed with this pledge left truncation to the filter: truncate(2) and O_TRUNC are not restricted by it)", err)
+		}
+	}
+	return err
 }
 
 // commitRuleset commits Options.Unveil, if any, and merges its report;

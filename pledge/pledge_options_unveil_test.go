@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -175,4 +176,64 @@ func TestApplyUnveilWithoutFilterAndLocked(t *testing.T) {
 		report("ok")
 	})
 	wantStdout(t, r, "landlock true seccomp false", "ok")
+}
+
+// A layer committed with promises that cannot truncate (no wpath) leaves
+// truncation to the filter, which still refuses it (EPERM here, not
+// Landlock's EACCES); with wpath the layer handles it, refusing it where
+// the rule grants only r and allowing it under rw.
+func TestApplyUnveilTruncate(t *testing.T) {
+	needsPrestart(t)
+	if probe.Get().LandlockABI < 3 {
+		t.Skip("Landlock before ABI 3 does not restrict truncation")
+	}
+	ro, rw := t.TempDir(), t.TempDir()
+	f, g := filepath.Join(ro, "f"), filepath.Join(rw, "g")
+	os.WriteFile(f, []byte("hello"), 0o600)
+	os.WriteFile(g, []byte("hello"), 0o600)
+	item := func(rep interface{ String() string }) bool {
+		return strings.Contains(rep.String(), "left to the pledge")
+	}
+	t.Run("without-wpath", func(t *testing.T) {
+		r := testproc.Run(t, "truncate-left-to-pledge", func() {
+			rs := unveil.New()
+			rs.Unveil(ro, "r")
+			rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyEPERM, Unveil: rs})
+			if err != nil {
+				testproc.Fatalf("apply: %v", err)
+			}
+			report("left to the pledge %v", item(rep))
+			wantErrno("truncate(2)", syscall.Truncate(f, 0), syscall.EPERM)
+			_, err = syscall.Open(f, syscall.O_RDONLY|syscall.O_TRUNC, 0)
+			wantErrno("open O_TRUNC", err, syscall.EPERM)
+			_, err = syscall.Open(f, syscall.O_WRONLY, 0)
+			wantErrno("open O_WRONLY", err, syscall.EPERM)
+			b, err := os.ReadFile(f)
+			if err != nil || string(b) != "hello" {
+				testproc.Fatalf("read %q, %v: want the file intact and readable", b, err)
+			}
+			_, err = os.ReadFile(g)
+			wantErrno("read outside the layer", err, syscall.EACCES)
+			report("ok")
+		})
+		wantStdout(t, r, "left to the pledge true", "ok")
+	})
+	t.Run("with-wpath", func(t *testing.T) {
+		r := testproc.Run(t, "truncate-in-layer", func() {
+			rs := unveil.New()
+			rs.Unveil(ro, "r")
+			rs.Unveil(rw, "rw")
+			rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath wpath", Penalty: pledge.PenaltyEPERM, Unveil: rs})
+			if err != nil {
+				testproc.Fatalf("apply: %v", err)
+			}
+			report("left to the pledge %v", item(rep))
+			wantErrno("truncate(2) under r", syscall.Truncate(f, 0), syscall.EACCES)
+			if err := syscall.Truncate(g, 0); err != nil {
+				testproc.Fatalf("truncate(2) under rw: %v", err)
+			}
+			report("ok")
+		})
+		wantStdout(t, r, "left to the pledge false", "ok")
+	})
 }

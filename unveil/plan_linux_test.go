@@ -256,3 +256,56 @@ func sorted(ps []Protection) []Protection {
 	slices.Sort(out)
 	return out
 }
+
+// A layer committed with a pledge whose promises refuse every way to
+// truncate leaves truncation to the pledge (opens then stop their
+// Landlock path walk at the rule); with promises that can truncate, or
+// promises unknown, the layer handles it.
+func TestPlanTruncateLeftToPledge(t *testing.T) {
+	res := &probe.Result{LandlockABI: 7}
+	dir := t.TempDir()
+	handles := func(opt planOptions) (bool, bool) {
+		r := New()
+		if err := r.Unveil(dir, "rw"); err != nil {
+			t.Fatal(err)
+		}
+		p := r.plan(res, opt)
+		item := false
+		for _, it := range p.items {
+			item = item || it.What == "truncate"
+		}
+		granted := len(p.fs) == 1 && p.fs[0].rights&accTrunc != 0
+		return p.handledFS&accTrunc != 0 && granted, item
+	}
+	for _, tc := range []struct {
+		opt     planOptions
+		handled bool
+	}{
+		{planOptions{}, true},
+		{planOptions{promises: promises.MustParse("stdio rpath"), promisesKnown: true}, false},
+		{planOptions{promises: promises.MustParse("stdio rpath inet dns unix"), promisesKnown: true}, false},
+		{planOptions{promises: promises.MustParse("stdio rpath wpath"), promisesKnown: true}, true},
+		{planOptions{promises: promises.MustParse("stdio wpath"), promisesKnown: true}, true},
+		// cpath creates (O_CREAT without write access): no truncation.
+		{planOptions{promises: promises.MustParse("stdio rpath cpath"), promisesKnown: true}, false},
+	} {
+		handled, item := handles(tc.opt)
+		if handled != tc.handled || item == handled {
+			t.Errorf("promises %q (known %v): truncate handled %v (report item %v), want handled %v", tc.opt.promises, tc.opt.promisesKnown, handled, item, tc.handled)
+		}
+	}
+}
+
+// pledgeTruncates is true exactly for the promise sets with wpath: in the
+// promise table, writing and truncating need wpath (O_WRONLY, O_RDWR,
+// O_TRUNC, truncate(2)); cpath only creates.
+func TestPledgeTruncatesPerPromise(t *testing.T) {
+	for _, p := range promises.All() {
+		ps := promises.Of(promises.Stdio, p)
+		got := pledgeTruncates(ps)
+		want := ps.Has(promises.Wpath)
+		if got != want {
+			t.Errorf("%q: pledgeTruncates %v, want %v (only wpath writes or truncates files)", ps, got, want)
+		}
+	}
+}
