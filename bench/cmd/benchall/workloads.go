@@ -194,11 +194,14 @@ func childWalk() (any, error) {
 	if _, _, err := walkTree(root); err != nil { // warm the caches
 		return nil, err
 	}
+	var rs *unveil.Ruleset
 	if mode == "unveil" || mode == "both" {
-		rs := unveil.New()
+		rs = unveil.New()
 		if err := rs.Unveil(root, "r"); err != nil {
 			return nil, err
 		}
+	}
+	if mode == "unveil" {
 		if _, err := rs.Commit(); err != nil {
 			return nil, err
 		}
@@ -209,7 +212,10 @@ func childWalk() (any, error) {
 		}
 	}
 	if mode == "pledge" || mode == "both" {
-		if _, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyKill}); err != nil {
+		// "both" commits the layer with the pledge (Options.Unveil), as
+		// the downloader does: the pledge refuses truncation, so the layer
+		// leaves it to the filter.
+		if _, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyKill, Unveil: rs}); err != nil {
 			return nil, err
 		}
 	}
@@ -545,7 +551,7 @@ func workMarkdown(raw workRaw) string {
 			float64(raw.DLBytes)/1e6, median(u), median(sb), fmtRatio(median(ratios(sb, u))), median(cu), median(cs), fmtRatio(median(ratios(cu, cs))))
 	}
 	b.WriteString("\n- HTTP: a net/http server returning 1000 bytes, in a child process; sandboxed = `unveil.New().BindTCP().ConnectTCP().Scope(signal, abstract unix).Commit()` (no paths: the file system is hidden) then `pledge.Pledge(\"stdio inet\", \"\")` (default penalty, supervisor), after `Listen`. Load: `" + raw.WrkCommand + "` (127.0.0.1 only); CPU is the server process's, divided by the requests wrk completed. Both servers run with `MALLOC_ARENA_MAX=16`: without it the pledged server is killed under load when glibc's malloc opens /sys/devices/system/cpu/online (see the note below the tables).\n")
-	b.WriteString("- Walk: `filepath.WalkDir` over GOROOT/src reading every regular file (os.Open, Read into one 64 KiB buffer until EOF, Close), best of 5 walks in each fresh process after one warm-up walk before the sandbox (CPU: of the walking thread, which is locked to its goroutine); unveil = one rule `r` on GOROOT/src; pledge = `pledge.Apply(\"stdio rpath\", PenaltyKill)`; both = the two; allow-all filter = a one-instruction ALLOW seccomp filter (floor 1 of section 1: what any filter costs, whatever its shape).\n")
+	b.WriteString("- Walk: `filepath.WalkDir` over GOROOT/src reading every regular file (os.Open, Read into one 64 KiB buffer until EOF, Close), best of 5 walks in each fresh process after one warm-up walk before the sandbox (CPU: of the walking thread, which is locked to its goroutine); unveil = one rule `r` on GOROOT/src, `Commit()`; pledge = `pledge.Apply(\"stdio rpath\", PenaltyKill)`; both = the two in one call (`Options.Unveil`: the layer leaves truncation to the pledge); allow-all filter = a one-instruction ALLOW seccomp filter (floor 1 of section 1: what any filter costs, whatever its shape).\n")
 	if raw.DLSkip == "" {
 		b.WriteString("- Downloader: the examples/downloader binary, `--list L --cache fresh-dir -q --parallel 4` against a Go HTTP file server on 127.0.0.1 serving 4 random files, sandboxed (default: Landlock + pledge in the fetch and verify children) vs `--disable-sandbox`; wall time of the whole run (parent, children, hashing, moving into the cache); CPU of the downloader and the children it waited for.\n")
 	} else {
