@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/unveil"
 )
 
 // A program pledges early, before it handles untrusted input. From then on
@@ -35,6 +36,28 @@ func ExampleApply() {
 	if s := rep.Summary(); s != "" {
 		log.Print(s) // e.g. "sandbox degraded: penalty abort partial (...)"
 	}
+}
+
+// A Landlock layer (package unveil) passed in Options.Unveil is committed
+// by the pledge itself, before the filter: one call, one report, and no
+// violation supervisor started for a penalty that does not use one. With
+// promises that cannot write (no wpath) the layer leaves truncation to the
+// filter, which refuses it anyway, so opens under it are cheaper.
+func ExampleApply_unveil() {
+	rs := unveil.New()
+	if err := rs.Unveil("/srv/data", "r"); err != nil {
+		log.Fatal(err)
+	}
+	rs.ConnectTCP(443) // TCP connections to port 443 only
+	rep, err := pledge.Apply(pledge.Options{
+		Promises: "stdio rpath inet dns",
+		Penalty:  pledge.PenaltyKill,
+		Unveil:   rs,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Print(rep) // what Landlock and seccomp enforce here, and what they do not
 }
 
 // Command runs a program under its own, narrower promises (here without
