@@ -281,7 +281,8 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		return
 	}
 	p.handledFS = res.FSRights()
-	if opt.promisesKnown && p.handledFS&accTrunc != 0 && !pledgeTruncates(opt.promises) {
+	leftToPledge := opt.promisesKnown && !pledgeTruncates(opt.promises)
+	if leftToPledge && p.handledFS&accTrunc != 0 {
 		// Every open also asks Landlock for truncate, as an optional
 		// right; a rule that does not grant it (r) makes the kernel walk
 		// from the file up to the root on every open, instead of
@@ -382,7 +383,12 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		p.add(report.LayerLandlockFS, "rename/link across directories", report.Partial,
 			"%s: every rename or hard link across directories fails with EXDEV, even with c on both sides", unavailable(Refer))
 	}
-	if !need(Truncate) {
+	switch {
+	case need(Truncate):
+	case leftToPledge:
+		p.add(report.LayerLandlockFS, "truncate", report.Enforced,
+			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing (%s)", opt.promises.String(), unavailable(Truncate))
+	default:
 		p.add(report.LayerLandlockFS, "truncate", report.Dropped,
 			"%s: truncate(2) and O_TRUNC are not restricted; w is not needed to truncate a file", unavailable(Truncate))
 	}

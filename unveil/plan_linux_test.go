@@ -309,3 +309,37 @@ func TestPledgeTruncatesPerPromise(t *testing.T) {
 		}
 	}
 }
+
+// Below Landlock ABI 3 nothing in the layer restricts truncation: with
+// promises that cannot truncate the report says the pledge does
+// (enforced), otherwise that it is not restricted (dropped).
+func TestPlanTruncateBeforeABI3(t *testing.T) {
+	res := &probe.Result{LandlockABI: 2}
+	for _, tc := range []struct {
+		ps     string
+		known  bool
+		status report.Status
+	}{
+		{"stdio rpath", true, report.Enforced},
+		{"stdio rpath wpath", true, report.Dropped},
+		{"", false, report.Dropped},
+	} {
+		r := New()
+		if err := r.Unveil(t.TempDir(), "rw"); err != nil {
+			t.Fatal(err)
+		}
+		opt := planOptions{promisesKnown: tc.known}
+		if tc.known {
+			opt.promises = promises.MustParse(tc.ps)
+		}
+		var got []report.Status
+		for _, it := range r.plan(res, opt).items {
+			if it.What == "truncate" {
+				got = append(got, it.Status)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.status {
+			t.Errorf("ABI 2, promises %q (known %v): truncate items %v, want one %v", tc.ps, tc.known, got, tc.status)
+		}
+	}
+}
