@@ -247,7 +247,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 			return fmt.Errorf("%w: this kernel cannot filter system calls (%v); nothing was restricted. Use Options.Fallback FallbackNoSeccomp to run unfiltered", ErrUnsupported, pr.SeccompErr)
 		}
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("filter for %q", ps.String()), report.Dropped, fmt.Sprintf("this kernel cannot filter system calls: %v", pr.SeccompErr))
-		return st.commitUnveil(ps, rs, rep)
+		return st.commitUnveil(ps, false, rs, rep)
 	}
 	if pen == PenaltyLog && !pr.SeccompActions[probe.ActionLog] {
 		return fmt.Errorf("%w: PenaltyLog needs SECCOMP_RET_LOG (Linux 4.14)", ErrUnsupported)
@@ -291,7 +291,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
-	if err := st.commitUnveil(ps, rs, rep); err != nil {
+	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
 		}
@@ -425,14 +425,20 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 // filter; the unveil package does so only when ps lacks "unveil" (a pledge
 // without it locks unveil, as on OpenBSD). Then it commits rs
 // (Options.Unveil), if any. Landlock must be enforced before seccomp:
-// enforcing it needs system calls the filter may deny.
-func (st *process) commitUnveil(ps promises.Set, rs *unveil.Ruleset, rep *report.Report) error {
-	ur, err := unveil.CommitPending(ps)
+// enforcing it needs system calls the filter may deny. enforced says that
+// a filter enforcing ps follows at once (not PenaltyLog, not without
+// seccomp): only then may the layers leave anything to it.
+func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Ruleset, rep *report.Report) error {
+	pending := unveil.CommitPending
+	if !enforced {
+		pending = unveil.CommitPendingUnenforced
+	}
+	ur, err := pending(ps)
 	if err != nil {
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
 	rep.Merge(ur)
-	return commitRuleset(rs, ps, true, rep)
+	return commitRuleset(rs, ps, enforced, rep)
 }
 
 // filterMissing adds to err, the failure to install the filter after this
@@ -450,7 +456,7 @@ func filterMissing(err error, rep *report.Report) error {
 }
 
 // commitRuleset commits Options.Unveil, if any, and merges its report;
-// pledging says that a filter for ps follows at once.
+// pledging says that a filter enforcing ps follows at once.
 func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *report.Report) error {
 	if rs == nil {
 		return nil

@@ -220,6 +220,35 @@ func TestApplyUnveilTruncate(t *testing.T) {
 		})
 		wantStdout(t, r, "left to the pledge true", "ok")
 	})
+	// A filter that only logs refuses nothing: the layer keeps handling
+	// truncation, whether passed in Options.Unveil or pending.
+	for _, pending := range []bool{false, true} {
+		name := map[bool]string{false: "log-penalty", true: "log-penalty-pending"}[pending]
+		t.Run(name, func(t *testing.T) {
+			if !probe.Get().SeccompActions[probe.ActionLog] {
+				t.Skip("no SECCOMP_RET_LOG")
+			}
+			r := testproc.Run(t, "truncate-"+name, func() {
+				o := pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyLog}
+				if pending {
+					if err := unveil.Unveil(ro, "r"); err != nil {
+						testproc.Fatalf("unveil: %v", err)
+					}
+				} else {
+					o.Unveil = unveil.New()
+					o.Unveil.Unveil(ro, "r")
+				}
+				rep, err := pledge.Apply(o)
+				if err != nil {
+					testproc.Fatalf("apply: %v", err)
+				}
+				report("left to the pledge %v", item(rep))
+				wantErrno("truncate(2) under r with a logging filter", syscall.Truncate(f, 0), syscall.EACCES)
+				report("ok")
+			})
+			wantStdout(t, r, "left to the pledge false", "ok")
+		})
+	}
 	t.Run("with-wpath", func(t *testing.T) {
 		r := testproc.Run(t, "truncate-in-layer", func() {
 			rs := unveil.New()

@@ -54,9 +54,10 @@ func (r *Ruleset) CommitThread() (*report.Report, error) {
 }
 
 // CommitPledged is Commit for package pledge, which calls it right
-// before installing a filter for ps (pledge.Options.Unveil): knowing ps,
-// the report leaves out what that filter covers (unix sockets by path
-// when ps lacks "unix"). Call Commit otherwise.
+// before installing a filter that enforces ps (pledge.Options.Unveil):
+// knowing ps, the layer leaves to that filter what it refuses anyway
+// (truncation when ps lacks "wpath"; unix sockets by path when ps lacks
+// "unix"), and the report says so. Call Commit otherwise.
 func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
 	return r.commit(planOptions{promises: ps, promisesKnown: true})
 }

@@ -142,8 +142,10 @@
 //     their descriptors, as on OpenBSD.
 //   - A layer committed together with a pledge whose promises cannot write
 //     or truncate files (no "wpath": pending unveils committed by the
-//     pledge, or pledge.Options.Unveil) does not handle truncation: the
-//     pledge refuses truncate(2), O_TRUNC and opening for writing itself,
+//     pledge, or pledge.Options.Unveil) and whose filter enforces them (not
+//     PenaltyLog, not on a kernel without seccomp) does not handle
+//     truncation: the pledge refuses truncate(2), O_TRUNC and opening for
+//     writing itself,
 //     and every open then stops its Landlock path walk at the rule that
 //     grants it instead of walking to the root (an r rule never grants
 //     truncate, which Landlock checks on every open). The report says so.

@@ -85,7 +85,14 @@ func Pending() bool {
 // forbid them on OpenBSD). When ps has "unveil" it commits nothing: the
 // program may still unveil, and UnveilBlock or a later pledge commits.
 // With nothing to commit it returns an empty report.
-func CommitPending(ps promises.Set) (report.Report, error) {
+func CommitPending(ps promises.Set) (report.Report, error) { return commitPending(ps, true) }
+
+// CommitPendingUnenforced is CommitPending for a pledge whose filter will
+// not enforce ps (no seccomp on this kernel, or PenaltyLog): the layer then
+// leaves nothing to that filter (truncation stays a Landlock right).
+func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return commitPending(ps, false) }
+
+func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	if ps.Has(promises.Unveil) {
@@ -98,7 +105,7 @@ func CommitPending(ps promises.Set) (report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(ps)
-	rep, err := r.commit(planOptions{promises: ps, promisesKnown: true})
+	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced})
 	if rep == nil {
 		return report.Report{}, err
 	}

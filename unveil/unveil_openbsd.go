@@ -33,6 +33,9 @@ func Pending() bool { return false }
 // when it was made, and pledge(2) itself locks them.
 func CommitPending(ps promises.Set) (report.Report, error) { return report.Report{}, nil }
 
+// CommitPendingUnenforced is CommitPending.
+func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return CommitPending(ps) }
+
 // Commit unveils each path with unix.Unveil (OpenBSD applies them at once;
 // it does not lock: call UnveilBlock for that). Port rules and scopes have
 // no OpenBSD counterpart: they are reported as dropped, or fail the commit

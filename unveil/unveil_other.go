@@ -39,6 +39,9 @@ func Pending() bool { return false }
 // CommitPending has nothing to commit here and returns an empty report.
 func CommitPending(ps promises.Set) (report.Report, error) { return report.Report{}, nil }
 
+// CommitPendingUnenforced is CommitPending.
+func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return CommitPending(ps) }
+
 // Commit fails with an error matching errors.ErrUnsupported (and
 // ErrLandlockUnavailable); nothing is restricted.
 func (r *Ruleset) Commit() (*report.Report, error) {
