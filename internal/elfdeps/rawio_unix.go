@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"syscall"
+
+	"github.com/pledgekit/pledgekit/internal/rawio"
 )
 
 // rfile is a file read with plain system calls. Package os would offer
@@ -68,36 +70,7 @@ func (f *rfile) size() (int64, bool, error) {
 }
 
 // readFile is os.ReadFile with plain system calls.
-func readFile(path string) ([]byte, error) {
-	f, err := openFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	size, _, err := f.size()
-	if err != nil {
-		return nil, err
-	}
-	// One byte more than the size, to see the end without a second
-	// buffer (files in /proc say 0 and grow the buffer instead).
-	b := make([]byte, 0, max(size+1, 512))
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		m, err := syscall.Read(f.fd, b[len(b):cap(b)])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
-		}
-		if m == 0 {
-			return b, nil
-		}
-		b = b[:len(b)+m]
-	}
-}
+func readFile(path string) ([]byte, error) { return rawio.ReadFile(path, nil) }
 
 // exists reports whether p names a regular file (following symlinks).
 func exists(p string) bool {

@@ -3,16 +3,14 @@
 package probe
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/rawio"
 )
 
 func fresh() *Result {
@@ -63,7 +61,7 @@ func probeStateRead(r *Result, always bool) {
 		return
 	}
 	var buf [4096]byte
-	if b, err := readProcFile("/proc/self/status", buf[:]); err == nil {
+	if b, err := rawio.ReadFile("/proc/self/status", buf[:]); err == nil {
 		st := scanStatus(b)
 		if st.filters >= 0 {
 			r.SeccompFilters = st.filters
@@ -132,63 +130,6 @@ func atoi(b []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-// readProcFile reads a whole (small) file with plain system calls into
-// buf, growing it if the file is larger: a /proc file opened through
-// package os would be offered to the runtime's network poller (which
-// /proc refuses after a few system calls), and the first such open sets
-// the poller up.
-func readProcFile(path string, buf []byte) ([]byte, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	n := 0
-	for {
-		if n == len(buf) {
-			buf = append(buf, make([]byte, len(buf))...)
-		}
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if m == 0 {
-			return buf[:n], nil
-		}
-		n += m
-	}
-}
-
-// readStatus returns the integer fields of a /proc/*/status file.
-func readStatus(path string) (map[string]int, error) {
-	b, err := readProcFile(path, make([]byte, 4096))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-			out[k] = n
-		}
-	}
-	return out, nil
 }
 
 func seccompCall(op, flags uintptr, arg unsafe.Pointer) unix.Errno {
@@ -261,7 +202,7 @@ func probeSeccomp(r *Result) {
 	fromProc := map[string]bool{}
 	procOK := false
 	var buf [256]byte
-	if b, err := readProcFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
+	if b, err := rawio.ReadFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
 		procOK = true
 		for _, f := range bytes.Fields(b) {
 			fromProc[string(f)] = true
