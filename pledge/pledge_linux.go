@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -303,10 +302,10 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		if err == nil && prestarted && st.sup == sup && writeAllowed(ps) {
 			sup.update(ps) // it was started before the promises were known
 		}
-		return filterMissing(err, rep)
+		return err
 	}
 	if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
-		return filterMissing(err, rep)
+		return err
 	}
 	if st.sup != nil && writeAllowed(ps) {
 		st.sup.update(ps)
@@ -401,6 +400,9 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
 		}
 	}
+	if eff.Enforces() && !promises.Truncates(ps, runtime.GOARCH) {
+		rep.CloseGap(report.GapTruncate, "the pledge's filter, which refuses truncate(2), O_TRUNC and opening files for writing")
+	}
 	if refusesMPTCP(ps, eff) {
 		rep.CloseGap(report.GapMPTCP, "the pledge's filter, which refuses MPTCP sockets (Go's net falls back to TCP)")
 	}
@@ -439,20 +441,6 @@ func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Rules
 	}
 	rep.Merge(ur)
 	return commitRuleset(rs, ps, enforced, rep)
-}
-
-// filterMissing adds to err, the failure to install the filter after this
-// call committed a Landlock layer, what that layer left to the filter.
-func filterMissing(err error, rep *report.Report) error {
-	if err == nil {
-		return nil
-	}
-	for _, it := range rep.Items {
-		if it.Layer == report.LayerLandlockFS && it.What == "truncate" && strings.HasPrefix(it.Reason, "left to the pledge") {
-			return fmt.Errorf("%w (the Landlock layer committed with this pledge left truncation to the filter: truncate(2) and O_TRUNC are not restricted by it)", err)
-		}
-	}
-	return err
 }
 
 // commitRuleset commits Options.Unveil, if any, and merges its report;

@@ -61,6 +61,11 @@ type Gap string
 // filter that refuses socket(..., IPPROTO_MPTCP) closes it.
 const GapMPTCP Gap = "mptcp"
 
+// GapTruncate: a Landlock layer committed with a pledge whose promises
+// cannot truncate leaves truncation to that pledge. The pledge's filter,
+// once installed and enforcing, closes it.
+const GapTruncate Gap = "truncate"
+
 // Report is what a sandbox call enforced. The zero value means nothing was
 // requested and nothing is enforced.
 type Report struct {

@@ -281,7 +281,9 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		return
 	}
 	p.handledFS = res.FSRights()
-	leftToPledge := opt.promisesKnown && !pledgeTruncates(opt.promises)
+	// Truncation left to the pledge is a gap of this layer, which the
+	// pledge's filter closes once it is installed (report.GapTruncate).
+	leftToPledge := opt.promisesKnown && !promises.Truncates(opt.promises, runtime.GOARCH)
 	if leftToPledge && p.handledFS&accTrunc != 0 {
 		// Every open also asks Landlock for truncate, as an optional
 		// right; a rule that does not grant it (r) makes the kernel walk
@@ -289,8 +291,9 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		// stopping at the rule. The filter that follows refuses every way
 		// to truncate, so the layer need not handle it.
 		p.handledFS &^= accTrunc
-		p.add(report.LayerLandlockFS, "truncate", report.Enforced,
+		p.add(report.LayerLandlockFS, "truncate", report.Partial,
 			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing; Landlock does not check it, so opens stop their path walk at the rule that grants them", opt.promises.String())
+		p.items[len(p.items)-1].Gap = report.GapTruncate
 	}
 
 	anyCreate := false
@@ -386,8 +389,9 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	switch {
 	case need(Truncate):
 	case leftToPledge:
-		p.add(report.LayerLandlockFS, "truncate", report.Enforced,
+		p.add(report.LayerLandlockFS, "truncate", report.Partial,
 			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing (%s)", opt.promises.String(), unavailable(Truncate))
+		p.items[len(p.items)-1].Gap = report.GapTruncate
 	default:
 		p.add(report.LayerLandlockFS, "truncate", report.Dropped,
 			"%s: truncate(2) and O_TRUNC are not restricted; w is not needed to truncate a file", unavailable(Truncate))
@@ -458,28 +462,4 @@ func mptcpEnabled() bool {
 		return !errors.Is(err, fs.ErrNotExist) // no MPTCP in this kernel
 	}
 	return strings.TrimSpace(string(b)) != "0"
-}
-
-// pledgeTruncates reports whether a filter for ps lets the process
-// truncate a file by path or open one for writing (after which
-// ftruncate(2), which "stdio" allows, can truncate it): truncate(2),
-// creat(2), or open/openat/open_by_handle_at with O_TRUNC, O_WRONLY or
-// O_RDWR. A call the table answers with an errno counts as refused.
-func pledgeTruncates(ps promises.Set) bool {
-	arch := runtime.GOARCH
-	allows := func(name string, args [6]uint64) bool {
-		r, ok := promises.Decide(ps, arch, name, args)
-		return ok && r.Action != promises.Errno
-	}
-	const atFDCWD = ^uint64(99) // AT_FDCWD (-100)
-	if allows("truncate", [6]uint64{}) || allows("creat", [6]uint64{0, 0o644}) {
-		return true
-	}
-	for _, flags := range []uint64{unix.O_RDONLY | unix.O_TRUNC, unix.O_WRONLY, unix.O_WRONLY | unix.O_TRUNC, unix.O_RDWR, unix.O_RDWR | unix.O_TRUNC} {
-		if allows("openat", [6]uint64{atFDCWD, 0, flags, 0o644}) || allows("open", [6]uint64{0, flags, 0o644}) ||
-			allows("open_by_handle_at", [6]uint64{0, 0, flags}) {
-			return true
-		}
-	}
-	return false
 }
