@@ -400,7 +400,9 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
 		}
 	}
-	if eff.Enforces() && !promises.Truncates(ps, runtime.GOARCH) {
+	// Only a layer committed by this call can have left truncation to it
+	// (its report is merged by now): ordinary pledges skip the check.
+	if rep.Open(report.GapTruncate) && eff.Enforces() && !promises.Truncates(ps, runtime.GOARCH) {
 		rep.CloseGap(report.GapTruncate, "the pledge's filter, which refuses truncate(2), O_TRUNC and opening files for writing")
 	}
 	if refusesMPTCP(ps, eff) {

@@ -138,6 +138,16 @@ func (r *Report) CloseGap(gap Gap, how string) {
 	r.applyClosed()
 }
 
+// Open reports whether an item of r is still Partial for gap.
+func (r *Report) Open(gap Gap) bool {
+	for _, it := range r.Items {
+		if it.Gap == gap && it.Status == Partial {
+			return true
+		}
+	}
+	return false
+}
+
 // closes reports whether gap is among r's closed gaps.
 func (r *Report) closes(gap Gap) bool {
 	for _, c := range r.ClosedGaps {

@@ -67,6 +67,11 @@ func TestMergeClosesGapsInEitherOrder(t *testing.T) {
 	if got := status(c, tcp); got != report.Partial {
 		t.Errorf("an unrelated gap closed %s", tcp)
 	}
+	// Open tells which gaps still have a partial item.
+	if !c.Open(report.GapMPTCP) || c.Open("other") || a.Open(report.GapMPTCP) {
+		t.Errorf("Open: unclosed mptcp %v, other %v, closed mptcp %v; want true, false, false",
+			c.Open(report.GapMPTCP), c.Open("other"), a.Open(report.GapMPTCP))
+	}
 }
 
 func TestSummaryAndJSON(t *testing.T) {
