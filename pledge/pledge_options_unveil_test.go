@@ -193,20 +193,27 @@ func TestApplyUnveilTruncate(t *testing.T) {
 	f, g := filepath.Join(ro, "f"), filepath.Join(rw, "g")
 	os.WriteFile(f, []byte("hello"), 0o600)
 	os.WriteFile(g, []byte("hello"), 0o600)
-	item := func(rep interface{ String() string }) bool {
-		return strings.Contains(rep.String(), "left to the pledge")
+	// apply pledges o, with a layer of (path, permissions) pairs in
+	// Options.Unveil if any, and says whether the layer left truncation
+	// to the pledge.
+	apply := func(o pledge.Options, pathPerms ...string) {
+		if len(pathPerms) > 0 {
+			o.Unveil = unveil.New()
+			for i := 0; i+1 < len(pathPerms); i += 2 {
+				o.Unveil.Unveil(pathPerms[i], pathPerms[i+1])
+			}
+		}
+		rep, err := pledge.Apply(o)
+		if err != nil {
+			testproc.Fatalf("apply: %v", err)
+		}
+		report("left to the pledge %v", strings.Contains(rep.String(), "left to the pledge"))
 	}
 	t.Run("without-wpath", func(t *testing.T) {
 		r := testproc.Run(t, "truncate-left-to-pledge", func() {
-			rs := unveil.New()
-			rs.Unveil(ro, "r")
-			rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyEPERM, Unveil: rs})
-			if err != nil {
-				testproc.Fatalf("apply: %v", err)
-			}
-			report("left to the pledge %v", item(rep))
+			apply(pledge.Options{Promises: "stdio rpath", Penalty: pledge.PenaltyEPERM}, ro, "r")
 			wantErrno("truncate(2)", syscall.Truncate(f, 0), syscall.EPERM)
-			_, err = syscall.Open(f, syscall.O_RDONLY|syscall.O_TRUNC, 0)
+			_, err := syscall.Open(f, syscall.O_RDONLY|syscall.O_TRUNC, 0)
 			wantErrno("open O_TRUNC", err, syscall.EPERM)
 			_, err = syscall.Open(f, syscall.O_WRONLY, 0)
 			wantErrno("open O_WRONLY", err, syscall.EPERM)
@@ -234,15 +241,10 @@ func TestApplyUnveilTruncate(t *testing.T) {
 					if err := unveil.Unveil(ro, "r"); err != nil {
 						testproc.Fatalf("unveil: %v", err)
 					}
+					apply(o)
 				} else {
-					o.Unveil = unveil.New()
-					o.Unveil.Unveil(ro, "r")
+					apply(o, ro, "r")
 				}
-				rep, err := pledge.Apply(o)
-				if err != nil {
-					testproc.Fatalf("apply: %v", err)
-				}
-				report("left to the pledge %v", item(rep))
 				wantErrno("truncate(2) under r with a logging filter", syscall.Truncate(f, 0), syscall.EACCES)
 				report("ok")
 			})
@@ -251,14 +253,7 @@ func TestApplyUnveilTruncate(t *testing.T) {
 	}
 	t.Run("with-wpath", func(t *testing.T) {
 		r := testproc.Run(t, "truncate-in-layer", func() {
-			rs := unveil.New()
-			rs.Unveil(ro, "r")
-			rs.Unveil(rw, "rw")
-			rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath wpath", Penalty: pledge.PenaltyEPERM, Unveil: rs})
-			if err != nil {
-				testproc.Fatalf("apply: %v", err)
-			}
-			report("left to the pledge %v", item(rep))
+			apply(pledge.Options{Promises: "stdio rpath wpath", Penalty: pledge.PenaltyEPERM}, ro, "r", rw, "rw")
 			wantErrno("truncate(2) under r", syscall.Truncate(f, 0), syscall.EACCES)
 			if err := syscall.Truncate(g, 0); err != nil {
 				testproc.Fatalf("truncate(2) under rw: %v", err)
