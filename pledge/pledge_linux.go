@@ -104,7 +104,7 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if o.Unveil != nil && st.pledged && !st.promises.Has(promises.Unveil) {
-		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises %q lack \"unveil\", so the filter denies the Landlock system calls a commit needs", unveil.ErrLocked, st.promises.String())
+		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises %q lack \"unveil\", so the filter denies the Landlock system calls a commit needs; pass the layer to the first pledge, or keep \"unveil\" in the promises until the last layer is committed", unveil.ErrLocked, st.promises.String())
 	}
 	pr := kernel()
 	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
