@@ -43,6 +43,12 @@ func launchCommands(o *options) ([]launchCmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	// go-landlock's own launcher (Landlock only, the mechanism landrun
+	// uses too): the peer for the engine's launch ratios (issue #17).
+	llr, err := o.goBuild(o.benchDir(), "github.com/landlock-lsm/go-landlock/cmd/landlock-restrict", "landlock-restrict")
+	if err != nil {
+		return nil, err
+	}
 	t := "/bin/true"
 	cmds := []launchCmd{
 		{Name: "bare", Desc: "`/bin/true` itself", Argv: []string{t}},
@@ -51,6 +57,9 @@ func launchCommands(o *options) ([]launchCmd, error) {
 		{Name: "unveil -q, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0` (statically linked: no dynamic loader at start-up)", Argv: []string{uvs, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
 		{Name: "unveil -q -v", Desc: "`unveil -q -p 'stdio rpath' -v r:/tmp -- /bin/true`: as above plus the veil layer (program, loader, libraries, /tmp)", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "-v", "r:/tmp", "--", t}},
 		{Name: "unveil", Desc: "`unveil -p 'stdio rpath' -- /bin/true`: default supervised mode (stays as parent, user-notification listener)", Argv: []string{uv, "-p", "stdio", "-p", "rpath", "--", t}},
+		{Name: "landlock-restrict", Desc: "go-landlock's `cmd/landlock-restrict -ro /usr /lib /lib64 /etc -- /usr/bin/true` (Landlock only; the same mechanism as landrun)", Argv: []string{llr, "-ro", "/usr", "/lib", "/lib64", "/etc", "--", "/usr/bin/true"}},
+		{Name: "unveil -q -v r:/etc", Desc: "`unveil -q -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: exec mode, seccomp + Landlock veil", Argv: []string{uv, "-q", "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
+		{Name: "unveil -v r:/etc", Desc: "`unveil -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: the supervised default (readable denials)", Argv: []string{uv, "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
 		{Name: "setpriv", Desc: "`setpriv --no-new-privs /bin/true` (util-linux; no Landlock support in this version)", Argv: []string{"setpriv", "--no-new-privs", t}},
 		{Name: "bwrap", Desc: "`bwrap --ro-bind / / /bin/true` (bubblewrap: mount namespace, read-only root)", Argv: []string{"bwrap", "--ro-bind", "/", "/", t}},
 		{Name: "firejail", Desc: "`firejail --noprofile --quiet /bin/true` (namespaces, no profile)", Argv: []string{"firejail", "--noprofile", "--quiet", t}},
@@ -155,6 +164,25 @@ func benchLaunch(o *options) (section, error) {
 		}
 		cm := median(raw.CPU[c.Name])
 		fmt.Fprintf(&b, "| %s | %.2f | %.0f | %+.2f | %.2f | %+.2f | %s |\n", c.Name, m, spread(raw.MS[c.Name]), m-floor, cm, cm-cfloor, h)
+	}
+	if ll := median(raw.MS["landlock-restrict"]); ll > 0 {
+		b.WriteString("\nRatios to go-landlock's landlock-restrict (wall time, medians of this run; targets from issue #17):\n\n")
+		for _, r := range []struct {
+			name   string
+			target float64
+		}{{"unveil -q -v r:/etc", 1.2}, {"unveil -v r:/etc", 1.5}} {
+			if v := raw.MS[r.name]; len(v) > 0 {
+				ratio := median(v) / ll
+				verdict := "met"
+				if ratio > r.target {
+					verdict = "not met"
+				}
+				fmt.Fprintf(&b, "- %s: %.2f× (target ≤ %.1f×: %s)\n", r.name, ratio, r.target, verdict)
+			}
+		}
+		if bw := median(raw.MS["bwrap"]); bw > 0 {
+			fmt.Fprintf(&b, "- bwrap: %.2f×\n", bw/ll)
+		}
 	}
 	b.WriteString("\nLaunchers:\n\n")
 	for _, c := range cmds {
