@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -57,12 +58,12 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	for _, f := range sortedKeys(l.recreate) {
 		if !l.creates[parentDir(f)] {
 			fmt.Fprintf(stderr, "unveil learn: %s existed and was opened to be created if missing: "+
-				"w on it works while it exists; to let the program create it, unveil %s with rwc\n", f, parentDir(f))
+				"w on it works while it exists; to let the program create it, unveil %s with rwc\n", safeprint.String(f), safeprint.String(parentDir(f)))
 		}
 	}
 	if len(l.probed) > 0 && !set.Has(promises.Unix) {
 		fmt.Fprintf(stderr, "unveil learn: no unix: the program only looked for sockets that do not exist (%s); "+
-			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", strings.Join(sortedKeys(l.probed), ", "))
+			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", safeprint.String(strings.Join(sortedKeys(l.probed), ", ")))
 	}
 	if ws.Signaled() || ws.ExitStatus() != 0 {
 		fmt.Fprintf(stderr, "unveil learn: the program did not succeed (%v); the suggestion covers only what it did\n", waitText(ws))
@@ -117,9 +118,25 @@ func intList(v []int) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
+// shellQuote quotes s for a POSIX shell. A string with characters that
+// are not printable ASCII (the program chose the paths; they may hold
+// terminal escape sequences) is written in bash's $'...' form with those
+// bytes as \xHH, so nothing raw reaches the terminal.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
 		return s
+	}
+	if safeprint.String(s) != s {
+		var b strings.Builder
+		b.WriteString("$'")
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String() + "'"
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

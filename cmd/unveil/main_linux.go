@@ -247,6 +247,7 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportErr(stderr, fail(exitInternal, "%v", err))
 	}
+	e.summary()
 	exitWith(ws)
 	return exitInternal
 }

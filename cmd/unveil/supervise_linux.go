@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/syscalls"
 )
@@ -179,8 +180,19 @@ type enforcer struct {
 	out  io.Writer
 	mu   sync.Mutex
 	seen map[string]bool
+	// dropped counts messages not printed because seen was full.
+	dropped int
 }
 
+// maxSeen bounds the messages remembered to print each only once: the
+// program chooses the paths in them, and this process runs unconfined.
+// Past the bound, new messages are counted instead of printed (a program
+// that makes that many different denials is told about once in summary).
+const maxSeen = 4096
+
+// say prints one message about the program. Everything in it that the
+// program chose (its command name, paths, strings) is made printable
+// first: the whole line goes through safeprint.String.
 func (e *enforcer) say(key, format string, args ...any) {
 	if e.p.quiet {
 		return
@@ -191,17 +203,32 @@ func (e *enforcer) say(key, format string, args ...any) {
 		if e.seen[key] {
 			return
 		}
+		if len(e.seen) >= maxSeen {
+			e.dropped++
+			return
+		}
 		e.seen[key] = true
 	}
-	fmt.Fprintf(e.out, "unveil: "+format+"\n", args...)
+	fmt.Fprintf(e.out, "unveil: %s\n", safeprint.String(fmt.Sprintf(format, args...)))
 }
 
+// summary prints how many messages were left out, if any.
+func (e *enforcer) summary() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dropped > 0 && !e.p.quiet {
+		fmt.Fprintf(e.out, "unveil: %d more denials not shown (only the first %d different messages are printed)\n", e.dropped, maxSeen)
+	}
+}
+
+// comm is the program's name for messages, made printable (a process
+// chooses its own name).
 func comm(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil {
 		return "?"
 	}
-	return strings.TrimSpace(string(b))
+	return safeprint.String(strings.TrimSuffix(string(b), "\n"))
 }
 
 func (e *enforcer) deny(l *notify.Listener, n *notify.Notif, errno unix.Errno) {
