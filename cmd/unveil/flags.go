@@ -151,12 +151,14 @@ var (
 	}
 )
 
-// parseUnveilArg splits [PERM:]PATH at the first colon when what precedes
-// it is a valid permission string; otherwise the whole argument is a path
-// with permission "r" (so paths containing colons still work).
+// parseUnveilArg splits [PERM:]PATH at the first colon, as pledge.com
+// does: what precedes it is the permission string, which buildPlan checks
+// (a prefix not made of rwxc is an error, not part of the path: a path
+// that contains a colon is written with its permissions, r:/a:b). Without
+// a colon the permission is "r".
 func parseUnveilArg(v string) unveilArg {
-	if i := strings.IndexByte(v, ':'); i >= 0 && validPerm(v[:i]) {
-		return unveilArg{Path: v[i+1:], Perm: v[:i]}
+	if perm, path, ok := strings.Cut(v, ":"); ok {
+		return unveilArg{Path: path, Perm: perm}
 	}
 	return unveilArg{Path: v, Perm: "r"}
 }

@@ -188,15 +188,14 @@ func TestExitCodes(t *testing.T) {
 		{"not executable", []string{"--", noexec}, exitCannotExec},
 		{"not a program", []string{"--", notelf}, exitCannotExec},
 		{"bad promise", []string{"-p", "stdio bogus", "--", sh, "-c", "true"}, exitPromises},
-		{"bad permission", []string{"-v", "rq:/tmp", "--", sh, "-c", "true"}, exitPromises * 0},
+		{"bad permission", []string{"-v", "rq:/tmp", "--", sh, "-c", "true"}, exitPath},
+		{"bad permission letter", []string{"-v", "q:/tmp", "--", sh, "-c", "true"}, exitPath},
+		{"path as permission", []string{"-v", "/tmp:/x", "--", sh, "-c", "true"}, exitPath},
 		{"bad policy", []string{"--policy", badpol, "--", sh, "-c", "true"}, exitPolicy},
 		{"no program", []string{"-p", "stdio"}, exitUsage},
 		{"unknown option", []string{"--frobnicate", "--", sh}, exitUsage},
 		{"bad size", []string{"-M", "12q", "--", sh}, exitUsage},
 	} {
-		if tc.name == "bad permission" {
-			continue // "rq:/tmp" is a path named so; see TestBadPath
-		}
 		r := unveil(t, tc.args...)
 		if r.code != tc.code {
 			t.Errorf("%s: unveil %v: %v; want exit %d", tc.name, tc.args, r, tc.code)

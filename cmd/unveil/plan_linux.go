@@ -175,12 +175,32 @@ func allowingPromises(set promises.Set, arch, name string, args [6]uint64) []pro
 	return nil
 }
 
+// strippedEnv are the variables the program never gets, inherited or
+// set with --env: LD_PRELOAD and LD_AUDIT make the dynamic loader load
+// libraries into the program that its ELF file does not name (the veil
+// would not have them, or would, and they would run inside the sandbox
+// with the program's rights); _PLEDGE is how Cosmopolitan's pledge.com
+// talks to its own preloaded library; stageEnv is unveil's own. (pledge.com
+// removes LD_PRELOAD and _PLEDGE.) LD_LIBRARY_PATH is kept: the veil is
+// computed with it, so the libraries it selects are the ones unveiled.
+var strippedEnv = []string{"LD_PRELOAD", "LD_AUDIT", "_PLEDGE", stageEnv}
+
+func envStripped(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	for _, s := range strippedEnv {
+		if name == s {
+			return true
+		}
+	}
+	return false
+}
+
 // targetEnv builds the program's environment.
 func targetEnv(c *config) []string {
 	var env []string
 	if !c.clearEnv {
 		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, stageEnv+"=") {
+			if !envStripped(kv) {
 				env = append(env, kv)
 			}
 		}
@@ -195,6 +215,9 @@ func targetEnv(c *config) []string {
 		env = append(env, name+"="+val)
 	}
 	for _, e := range c.env {
+		if envStripped(e) {
+			continue
+		}
 		if name, val, ok := strings.Cut(e, "="); ok {
 			set(name, val)
 		} else if v, ok := os.LookupEnv(e); ok {
@@ -327,6 +350,14 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 	if len(c.argv) == 0 {
 		return nil, fail(exitUsage, "no program given; see unveil --help")
+	}
+
+	// -v permissions: a bad one is an error, as pledge.com's unveil
+	// refuses it, before anything else is looked at.
+	for _, u := range c.unveils {
+		if !validPerm(u.Perm) {
+			return nil, fail(exitPath, "-v %s:%s: permission %q is not made of the letters rwxc (a path that contains ':' is written with its permissions first: r:PATH)", u.Perm, u.Path, u.Perm)
+		}
 	}
 
 	// Policy files.
@@ -495,13 +526,11 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 
 	var veil *llLayer
+	unavailableSaid := false // the report already says why Landlock is missing
 	var userPaths []unveilArg
 	for _, u := range c.unveils {
 		if u.Path == "" {
 			return fail(exitPath, "-v %s:%s: empty path", u.Perm, u.Path)
-		}
-		if !validPerm(u.Perm) {
-			return fail(exitPath, "-v %s:%s: permission %q: use letters from rwxc", u.Perm, u.Path, u.Perm)
 		}
 		userPaths = append(userPaths, u)
 	}
@@ -618,7 +647,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		veil.sort()
 		if abi == 0 {
 			rep.Add(report.LayerLandlockFS, "unveil", report.Dropped, "Landlock is unavailable: "+errText(pr.LandlockErr))
-			veil = nil
+			veil, unavailableSaid = nil, true
 		} else {
 			rep.Add(report.LayerLandlockFS, "unveil", report.Enforced, "")
 			p.Layers = append(p.Layers, *veil)
@@ -659,7 +688,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	em.HandledFS &= fsAll
 	if em.HandledFS != 0 || (abi == 0 && (!p.set.Has(promises.Exec) || (dynamic && !p.set.Has(promises.Rpath)))) {
 		if abi == 0 {
-			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, "Landlock is unavailable: the program may execute other programs and, if dynamic, open any file read-only")
+			// The cause is said once, on the veil's item (or here when
+			// there is no veil): the one-line warning joins every item.
+			why := "without Landlock"
+			if !unavailableSaid {
+				why = "Landlock is unavailable: " + errText(pr.LandlockErr)
+			}
+			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, why+": the program may execute other programs and, if dynamic, open any file read-only")
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
