@@ -70,6 +70,9 @@ func TestUnavailableSaidOnce(t *testing.T) {
 		if n := strings.Count(s, cause); n != 1 {
 			t.Errorf("veiled %v: the cause appears %d times in %q", veiled, n, s)
 		}
+		if n := strings.Count(s, "Landlock is unavailable"); n != 1 {
+			t.Errorf("veiled %v: 'Landlock is unavailable' appears %d times in %q", veiled, n, s)
+		}
 		if !strings.Contains(s, "exec/rpath emulation dropped") {
 			t.Errorf("veiled %v: %q lacks the emulation item", veiled, s)
 		}
