@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,5 +98,89 @@ func TestMessagesBounded(t *testing.T) {
 	e.summary()
 	if out.String() != "unveil: one\n" {
 		t.Errorf("got %q", out.String())
+	}
+}
+
+// elfInterp returns the ELF interpreter (first PT_INTERP) of prog, or
+// skips.
+func elfInterp(t *testing.T, prog string) string {
+	t.Helper()
+	f, err := elf.Open(prog)
+	if err != nil {
+		t.Skipf("%s: %v", prog, err)
+	}
+	defer f.Close()
+	for _, ph := range f.Progs {
+		if ph.Type == elf.PT_INTERP {
+			b := make([]byte, ph.Filesz)
+			if _, err := ph.ReadAt(b, 0); err != nil {
+				t.Fatal(err)
+			}
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	t.Skipf("%s is static: no ELF interpreter to run programs through", prog)
+	return ""
+}
+
+// TestExecThroughInterpreter: without the exec promise, a dynamic program
+// runs another program through its ELF interpreter, execve(ld.so,
+// {ld.so, /usr/bin/id}), which Landlock cannot refuse (the kernel must
+// execute the interpreter for the program itself). The supervisor refuses
+// every execve after the program's own; without it (-q) the report says
+// partial and why.
+func TestExecThroughInterpreter(t *testing.T) {
+	needKernel(t)
+	sh, id := need(t, "sh"), need(t, "id")
+	ld := elfInterp(t, sh)
+	attack := []string{"--", sh, "-c", `exec "$0" "$1"`, ld, id}
+	for _, veil := range [][]string{nil, {"-V"}} {
+		args := append(append([]string{"--report", "-p", "stdio rpath"}, veil...), attack...)
+		r := unveil(t, args...)
+		if strings.Contains(r.stdout, "uid=") || r.code == 0 {
+			t.Errorf("%v: id ran through %s without the exec promise: %v", veil, ld, r)
+		}
+		if !strings.Contains(r.stderr, "denied: needs promise exec") {
+			t.Errorf("%v: no denial message: %v", veil, r)
+		}
+		if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+enforced\s+the supervisor refuses every execve`).MatchString(r.stderr) {
+			t.Errorf("%v: report: %v", veil, r)
+		}
+	}
+	// The allowed way: with exec, the same call runs id.
+	r := unveil(t, append([]string{"-V", "-p", "stdio rpath exec"}, attack...)...)
+	wantOK(t, r)
+	if !strings.Contains(r.stdout, "uid=") {
+		t.Errorf("with exec: %v", r)
+	}
+	// Without a supervisor the kernel cannot refuse it, and the report
+	// says so instead of "enforced".
+	r = unveil(t, append([]string{"-q", "--report", "-p", "stdio rpath"}, attack...)...)
+	if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+partial\s+.*ELF interpreter`).MatchString(r.stderr) {
+		t.Errorf("-q: the report does not say exec is partial: %v", r)
+	}
+}
+
+// TestExecChainOnce: a #!/usr/bin/env script runs without the exec
+// promise (env executes the interpreter: the chain's next file), but the
+// chain's files run once each: the script's shell cannot execute a shell
+// again.
+func TestExecChainOnce(t *testing.T) {
+	needKernel(t)
+	need(t, "env")
+	need(t, "sh")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s")
+	os.WriteFile(script, []byte("#!/usr/bin/env sh\necho first\nexec sh -c 'echo again'\n"), 0o755)
+	r := unveil(t, "-p", "stdio rpath", "-v", "r:"+dir, "--", script)
+	if !strings.Contains(r.stdout, "first") {
+		t.Errorf("the script did not run: %v", r)
+	}
+	if strings.Contains(r.stdout, "again") || !strings.Contains(r.stderr, "denied: needs promise exec") {
+		t.Errorf("the script's shell executed a shell again: %v", r)
+	}
+	r = unveil(t, "-p", "stdio rpath exec", "-v", "r:"+dir, "-v", "rx:/usr", "--", script)
+	if !strings.Contains(r.stdout, "again") {
+		t.Errorf("with exec: %v", r)
 	}
 }

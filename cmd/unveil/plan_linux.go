@@ -71,6 +71,12 @@ type plan struct {
 	rep       *report.Report
 	loader    map[string]bool // files the loader and kernel need (resolved)
 	chain     map[string]bool // files the kernel may execute without the exec promise
+	// execNext: the files of the #! chain that a later execve runs (after
+	// a #!/usr/bin/env line, env executes the interpreter), resolved, in
+	// order. Without the exec promise the supervisor lets each run once,
+	// in this order, and refuses every other execve.
+	execNext []string
+	elfInterp bool // the kernel loads an ELF interpreter (PT_INTERP) for the program
 	veil      *llLayer        // the user's veil (nil if none)
 	readLayer *llLayer        // the no-rpath read restriction (nil if none)
 	libcData  []string        // data files the C library reads by itself (locales, gconv)
@@ -264,6 +270,37 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 	return full, p, nil
 }
 
+// laterExecs returns the files of chain that are executed by an execve
+// of their own, resolved: the kernel runs a script's #! interpreters
+// within the first execve, up to the first file that is not a script;
+// what follows it in the chain (the interpreter a #!/usr/bin/env line
+// names) is executed by that file.
+func laterExecs(chain []string) []string {
+	for i, f := range chain {
+		if !isScript(f) {
+			var out []string
+			for _, g := range chain[i+1:] {
+				if rp, err := cleanAbs(g); err == nil {
+					out = append(out, rp)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func isScript(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 2)
+	n, _ := f.Read(b)
+	return n == 2 && string(b) == "#!"
+}
+
 // parseID reads -u (group false) or -g (group true): a number, or a name
 // looked up in /etc/passwd or /etc/group. For a user it also returns the
 // primary group its /etc/passwd entry names (-1 if it has none). An empty
@@ -416,7 +453,9 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		if !f.Exec || f.Why == "ELF interpreter" {
 			dynamic = true
 		}
+		p.elfInterp = p.elfInterp || f.Exec && f.Why == "ELF interpreter"
 	}
+	p.execNext = laterExecs(prog.Chain)
 	if prog.Kind == elfdeps.Script {
 		// The interpreter reads the script.
 		p.loader[prog.Real] = true
@@ -658,7 +697,11 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	// Promise emulation: what seccomp cannot tell apart by arguments.
 	if c.noUnveil {
 		if !p.set.Has(promises.Exec) {
-			rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "-V: the program may execute other programs under the same sandbox (execve must stay allowed for the first exec)")
+			if p.Mode == modeSupervised {
+				rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, execSupervised)
+			} else {
+				rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "-V and no supervisor (-q, --exec): the program may execute other programs under the same sandbox (execve must stay allowed for the first exec)")
+			}
 		}
 		if dynamic && !p.set.Has(promises.Rpath) {
 			rep.Add(report.LayerPromise, "rpath (absent)", report.Partial, "-V: read-only opens stay allowed for the dynamic loader")
@@ -699,7 +742,14 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			em.sort()
 			p.Layers = append(p.Layers, em)
 			if em.HandledFS&llExecute != 0 {
-				rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
+				switch {
+				case p.Mode == modeSupervised:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, execSupervised+"; Landlock: only the program and its interpreters can be executed")
+				case p.elfInterp:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "no supervisor (-q, --exec): the program can run any program it can read through its ELF interpreter (execve of the interpreter with that program as argument), because Landlock must let the kernel execute the interpreter; run without -q so the supervisor refuses the execve")
+				default:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
+				}
 			}
 			if em.HandledFS&llReadFile != 0 {
 				rep.Add(report.LayerPromise, "rpath (absent)", report.Enforced, "Landlock: only the loader's files and the paths the promises imply can be read")
@@ -718,6 +768,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	p.Landlock = len(p.Layers) > 0
 	return nil
 }
+
+// execSupervised is the report's reason for exec (absent) under the
+// supervisor.
+const execSupervised = "the supervisor refuses every execve after the program's own (and its #! chain's)"
 
 // libcData lists the data the C library reads on its own behalf (setlocale,
 // iconv), resolved: a program's own promises never mention them.

@@ -182,6 +182,8 @@ type enforcer struct {
 	seen map[string]bool
 	// dropped counts messages not printed because seen was full.
 	dropped int
+	// chainPos is the next file of p.execNext an execve may run.
+	chainPos int
 }
 
 // maxSeen bounds the messages remembered to print each only once: the
@@ -266,10 +268,12 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 		if len(c.paths) > 0 {
 			target, _ = cleanAbs(c.paths[0])
 		}
-		if set.Has(promises.Exec) || e.p.chain[target] {
-			// The exec promise allows it, or it is the program's own
-			// chain (a #!/usr/bin/env script); Landlock limits which files
-			// can be executed either way.
+		if set.Has(promises.Exec) || e.nextInChain(target) {
+			// The exec promise allows it, or it is the next file of the
+			// program's own #! chain (a #!/usr/bin/env script's
+			// interpreter); Landlock limits which files can be executed
+			// either way. Not the ELF interpreter: execve of ld.so with
+			// another program as argument runs that program.
 			if e.p.trace {
 				e.say("", "%s: %s", who, c.text)
 			}
@@ -387,6 +391,21 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 	}
 	e.say(name+needText(alts), "%s: %s denied (EPERM): %s", who, c.text, needText(alts))
 	e.deny(l, n, unix.EPERM)
+}
+
+// nextInChain reports whether target is the next file of the program's #!
+// chain not yet executed, and if so takes it: each file of p.execNext
+// runs at most once, in order.
+func (e *enforcer) nextInChain(target string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := e.chainPos; i < len(e.p.execNext); i++ {
+		if target != "" && e.p.execNext[i] == target {
+			e.chainPos = i + 1
+			return true
+		}
+	}
+	return false
 }
 
 // withPromise keeps the alternatives that include p, if any does.
