@@ -75,12 +75,12 @@ type plan struct {
 	// a #!/usr/bin/env line, env executes the interpreter), resolved, in
 	// order. Without the exec promise the supervisor lets each run once,
 	// in this order, and refuses every other execve.
-	execNext []string
-	elfInterp bool // the kernel loads an ELF interpreter (PT_INTERP) for the program
-	veil      *llLayer        // the user's veil (nil if none)
-	readLayer *llLayer        // the no-rpath read restriction (nil if none)
-	libcData  []string        // data files the C library reads by itself (locales, gconv)
-	unixEmu   bool            // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
+	execNext  []string
+	elfInterp bool     // the kernel loads an ELF interpreter (PT_INTERP) for the program
+	veil      *llLayer // the user's veil (nil if none)
+	readLayer *llLayer // the no-rpath read restriction (nil if none)
+	libcData  []string // data files the C library reads by itself (locales, gconv)
+	unixEmu   bool     // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
 	kill      bool
 	trace     bool
 	quiet     bool
@@ -744,7 +744,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			if em.HandledFS&llExecute != 0 {
 				switch {
 				case p.Mode == modeSupervised:
-					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, execSupervised+"; Landlock: only the program and its interpreters can be executed")
+					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed; "+execSupervised)
 				case p.elfInterp:
 					rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "no supervisor (-q, --exec): the program can run any program it can read through its ELF interpreter (execve of the interpreter with that program as argument), because Landlock must let the kernel execute the interpreter; run without -q so the supervisor refuses the execve")
 				default:
