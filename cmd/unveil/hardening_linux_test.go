@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -182,5 +183,57 @@ func TestExecChainOnce(t *testing.T) {
 	r = unveil(t, "-p", "stdio rpath exec", "-v", "r:"+dir, "-v", "rx:/usr", "--", script)
 	if !strings.Contains(r.stdout, "again") {
 		t.Errorf("with exec: %v", r)
+	}
+}
+
+// TestExecLookupAsProgram: run as root for a -u program, the supervisor
+// must not tell the program whether a file exists in a directory it may
+// not search: the kernel answers EACCES for an execve of both a file that
+// exists there and one that does not, and so does unveil. Where the
+// program may look, a missing file is still ENOENT (execvp goes on along
+// PATH) and an existing one is refused for want of exec.
+func TestExecLookupAsProgram(t *testing.T) {
+	needRoot(t)
+	needSupervisor(t)
+	sh := need(t, "sh")
+	id := strconv.Itoa(freeID(t))
+	base := t.TempDir()
+	os.Chmod(filepath.Dir(base), 0o755) // the test's directory, 0700
+	os.Chmod(base, 0o755)
+	hidden := filepath.Join(base, "hidden")
+	open := filepath.Join(base, "open")
+	for _, d := range []struct {
+		dir  string
+		mode os.FileMode
+	}{{hidden, 0o700}, {open, 0o755}} {
+		if err := os.Mkdir(d.dir, d.mode); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d.dir, "exists"), []byte("#!/bin/sh\n"), 0o755)
+	}
+	script := `for p in "$@"; do "$p"; echo "$p $?"; done`
+	r := unveil(t, "-u", id, "-g", id, "-V", "-p", "stdio rpath proc", "--", sh, "-c", script, "sh",
+		filepath.Join(hidden, "exists"), filepath.Join(hidden, "missing"),
+		filepath.Join(open, "exists"), filepath.Join(open, "missing"))
+	lines := strings.Split(r.stderr, "\n")
+	msg := func(p string) string {
+		for _, l := range lines {
+			if strings.HasPrefix(l, sh) || strings.HasPrefix(l, "sh: ") {
+				if strings.Contains(l, p+":") {
+					return l[strings.LastIndex(l, ":")+2:]
+				}
+			}
+		}
+		return ""
+	}
+	for p, want := range map[string]string{
+		filepath.Join(hidden, "exists"):  "Permission denied",
+		filepath.Join(hidden, "missing"): "Permission denied",
+		filepath.Join(open, "exists"):    "Operation not permitted",
+		filepath.Join(open, "missing"):   "not found",
+	} {
+		if got := msg(p); got != want {
+			t.Errorf("%s: the program was told %q, want %q (as its kernel would)\n%v", p, got, want, r)
+		}
 	}
 }

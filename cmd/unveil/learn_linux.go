@@ -31,7 +31,7 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l := &learner{p: p, arch: runtime.GOARCH, seen: map[string]bool{}, reads: map[string]bool{}, writes: map[string]bool{},
+	l := &learner{p: p, creds: newCredStat(p), arch: runtime.GOARCH, seen: map[string]bool{}, reads: map[string]bool{}, writes: map[string]bool{},
 		creates: map[string]bool{}, execs: map[string]bool{}, connect: map[int]bool{}, bind: map[int]bool{},
 		probed: map[string]bool{}, sockets: map[string]bool{}, recreate: map[string]bool{}}
 	saved := os.Stdout
@@ -156,10 +156,11 @@ type learnedCall struct {
 }
 
 type learner struct {
-	p    *plan
-	arch string
-	mu   sync.Mutex
-	seen map[string]bool
+	p     *plan
+	creds *credStat
+	arch  string
+	mu    sync.Mutex
+	seen  map[string]bool
 	// calls need a promise; emulated are calls the supervisor answers
 	// itself where the promises allow no connect, bind, listen or accept
 	// (an AF_UNIX stream socket, a connect to a missing socket file: see
@@ -199,9 +200,9 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 	}
 	var execMissing unix.Errno
 	if (name == "execve" || name == "execveat") && len(ps) == 1 {
-		execMissing = missingExec(l.resolve(c.pid, c.paths[0]))
+		execMissing = l.creds.unreachable(c.paths[0])
 	}
-	probe := missingUnixPath(c)
+	probe := l.creds.missingUnixPath(c)
 	ln.Continue(n.ID)
 
 	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||

@@ -242,7 +242,7 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		err := p.apply()
 		return reportErr(stderr, err)
 	}
-	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}}
+	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}, creds: newCredStat(p)}
 	ws, err := spawnStage(p, e)
 	if err != nil {
 		return reportErr(stderr, fail(exitInternal, "%v", err))

@@ -184,6 +184,7 @@ type enforcer struct {
 	dropped int
 	// chainPos is the next file of p.execNext an execve may run.
 	chainPos int
+	creds    *credStat // looks paths up as the program would
 }
 
 // maxSeen bounds the messages remembered to print each only once: the
@@ -280,10 +281,16 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			l.Continue(n.ID)
 			return
 		}
-		if errno := missingExec(target); errno != 0 {
+		path := ""
+		if len(c.paths) > 0 {
+			path = c.paths[0]
+		}
+		if errno := e.creds.unreachable(path); errno != 0 {
 			// The kernel would fail it before anything runs (execvp,
 			// env and shells try each PATH directory in turn and stop
-			// at an error other than ENOENT, EACCES or ENOTDIR).
+			// at an error other than ENOENT, EACCES or ENOTDIR). Looked
+			// up as the program would, so that the answer is the
+			// kernel's (EACCES where the program may not look).
 			if e.p.trace {
 				e.say("", "%s: %s: %v", who, c.text, errno)
 			}
@@ -314,7 +321,7 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			}
 			return
 		}
-		if missingUnixPath(c) {
+		if e.creds.missingUnixPath(c) {
 			if e.p.trace {
 				e.say("", "%s: %s: no such file", who, c.text)
 			}
@@ -420,20 +427,6 @@ func withPromise(alts []promises.Set, p promises.Promise) []promises.Set {
 		return alts
 	}
 	return out
-}
-
-// missingExec returns the error the kernel gives an execve of path that
-// names no file (ENOENT, ENOTDIR), or 0 if path exists. An empty path (the
-// call's path could not be read) counts as existing.
-func missingExec(path string) unix.Errno {
-	if path == "" {
-		return 0
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err == unix.ENOENT || err == unix.ENOTDIR {
-		return err.(unix.Errno)
-	}
-	return 0
 }
 
 // loaderProbes are files dynamic loaders test for at start-up; denying the
