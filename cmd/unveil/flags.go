@@ -46,6 +46,7 @@ type config struct {
 	promisesSet bool
 	unveils     []unveilArg
 	noUnveil    bool // -V
+	noScope     bool // --no-scope
 	kill        bool // -k
 	quiet       bool // -q
 	uid, gid    string
@@ -118,6 +119,7 @@ var options = []option{
 	{0, "policy", true, func(c *config, v string) error { c.policies = append(c.policies, v); return nil }},
 	{0, "tcp-connect", true, func(c *config, v string) error { return appendPort(&c.tcpConnect, v) }},
 	{0, "tcp-bind", true, func(c *config, v string) error { return appendPort(&c.tcpBind, v) }},
+	{0, "no-scope", false, func(c *config, _ string) error { c.noScope = true; return nil }},
 	{0, "strict", false, func(c *config, _ string) error { c.strict = true; return nil }},
 	{0, "trace", false, func(c *config, _ string) error { c.trace = true; return nil }},
 	{0, "report", false, func(c *config, _ string) error { c.report = true; return nil }},

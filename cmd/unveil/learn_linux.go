@@ -391,12 +391,12 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 func (l *learner) unveils(set promises.Set) []unveilArg {
 	auto := &llLayer{HandledFS: ^uint64(0)}
 	for f := range l.p.loader {
-		auto.addPath(f, permRights("rx"), "")
+		auto.unveil(f, "rx", "")
 	}
 	for _, pm := range set.Promises() {
 		for _, ip := range promImplied(pm) {
 			if rp, err := cleanAbs(ip.Path); err == nil {
-				auto.addPath(rp, permRights(ip.Perm), "")
+				auto.unveil(rp, ip.Perm, "")
 			}
 		}
 	}
@@ -412,7 +412,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 		addPerm(d, "rwc")
 	}
 	for f := range l.writes {
-		if !auto.allows(f, permRights("w")) {
+		if !auto.allows(f, llWriteFile) {
 			addPerm(f, "rw")
 		}
 	}
@@ -439,7 +439,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 	for path, perm := range perms {
 		covered := false
 		for other, operm := range perms {
-			if other != path && strings.HasPrefix(path, strings.TrimSuffix(other, "/")+"/") && permRights(perm)&^permRights(operm) == 0 {
+			if other != path && strings.HasPrefix(path, strings.TrimSuffix(other, "/")+"/") && dirPermRights(perm)&^dirPermRights(operm) == 0 {
 				covered = true
 			}
 		}

@@ -222,22 +222,10 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	p.rep.NoNewPrivs = true
 	p.rep.Seccomp = p.Filtered
 	p.rep.Landlock = len(p.Layers) > 0
-	if c.report {
-		if c.json {
-			stderr.Write(append(p.rep.JSON(), '\n'))
-		} else {
-			p.rep.WriteTable(stderr)
-		}
-	}
-	if s := p.rep.Summary(); s != "" {
-		if c.strict {
-			fmt.Fprintf(stderr, "unveil: --strict: refusing to run: %s\n", s)
-			return exitSandbox
-		}
-		if !c.quiet {
-			fmt.Fprintf(stderr, "unveil: %s\n", s)
-		}
-	}
+	// The process that enforces prints the report and the warning once
+	// Landlock took the layers (plan.announce).
+	p.Report = p.rep
+	p.Show = outputOpts{Report: c.report, JSON: c.json, Strict: c.strict, Quiet: c.quiet}
 	if m == modeDirect {
 		err := p.apply()
 		return reportErr(stderr, err)

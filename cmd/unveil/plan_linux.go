@@ -65,7 +65,16 @@ type plan struct {
 	SockFd    int       `json:"sock_fd"` // supervised: where the listener goes (-1 none)
 	Landlock  bool      `json:"landlock"`
 	Filtered  bool      `json:"filtered"`
-	inherited []int     // descriptors above 2 unveil inherited (-N passes them on)
+	// Report is what the program runs under, as the parent knows it; the
+	// process that enforces adds unveil's report of each layer, then
+	// shows it (Show) and warns or refuses (Strict) as the command line
+	// asks. Nil in learn mode.
+	Report *report.Report `json:"report,omitempty"`
+	Show   outputOpts     `json:"show"`
+	// Moot: items of unveil's report that the seccomp filter settles,
+	// by What, with the reason (the layer does not know the promises).
+	Moot      map[string]string `json:"moot,omitempty"`
+	inherited []int             // descriptors above 2 unveil inherited (-N passes them on)
 	set       promises.Set
 	prog      *elfdeps.Program
 	rep       *report.Report
@@ -84,6 +93,15 @@ type plan struct {
 	kill      bool
 	trace     bool
 	quiet     bool
+}
+
+// outputOpts say what the enforcing process prints before it executes
+// the program.
+type outputOpts struct {
+	Report bool `json:"report"` // --report
+	JSON   bool `json:"json"`   // --report --json
+	Strict bool `json:"strict"` // --strict: refuse to run when degraded
+	Quiet  bool `json:"quiet"`  // -q: no warning
 }
 
 // Linux constants used in rules.
@@ -432,8 +450,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	// veil, the read emulation of a program without rpath, and learning.
 	// Otherwise only what the kernel executes is needed (the program
 	// chain and the ELF interpreter).
-	veiled := !c.noUnveil && (len(c.unveils) > 0 ||
-		pol != nil && (len(pol.Unveils) > 0 || len(pol.Paths) > 0 || pol.HandledFS != 0))
+	veiled := !c.noUnveil
 	execOnly := m != modeLearn && set.Has(promises.Rpath) && !veiled
 	full, prog, err := resolveProgram(c.argv[0], p.Env, execOnly)
 	if err != nil {
@@ -502,6 +519,15 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, err
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
+	if p.Filtered {
+		p.Moot = map[string]string{}
+		if !set.Has(promises.Unix) {
+			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise it refuses unix sockets"
+		}
+		if !promises.Truncates(set, arch) {
+			p.Moot["truncate"] = fmt.Sprintf("left to the filter: the promises %q refuse truncate(2), O_TRUNC and opening files for writing", set.String())
+		}
+	}
 	return p, nil
 }
 
@@ -578,26 +604,31 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			userPaths = append(userPaths, unveilArg{Path: u.Path, Perm: u.Perm})
 		}
 	}
-	hasPolicyLL := pol != nil && (len(pol.Paths) > 0 || pol.HandledFS != 0)
-	if !c.noUnveil && (len(userPaths) > 0 || hasPolicyLL) {
+	if !c.noUnveil {
+		// The veil, as pledge.com applies it: the program, its loader
+		// files, what the promises imply and the -v paths are unveiled,
+		// everything else is hidden, whether or not -v is given (-V
+		// turns it off). The -v letters are unveil's: the stage passes
+		// them to unveil.Ruleset.Unveil; the files unveil adds by itself
+		// get the rights unveil's table gives their letters (grant).
 		veil = &llLayer{Name: "veil", HandledFS: fsAll}
 		for _, f := range p.prog.Files {
-			acc := permRights("r")
+			perm := "r"
 			if f.Exec {
-				acc |= permRights("x")
+				perm = "rx"
 			}
-			veil.addPath(f.Path, acc, f.Why)
+			veil.grant(f.Path, perm, f.Why)
 		}
 		if p.prog.Kind == elfdeps.Script {
-			veil.addPath(p.prog.Real, permRights("rx"), "script")
+			veil.grant(p.prog.Real, "rx", "script")
 		}
 		for _, d := range p.libcData {
-			veil.addPath(d, permRights("r"), "C library data")
+			veil.grant(d, "r", "C library data")
 		}
 		for _, ip := range implied {
 			if rp, err := cleanAbs(ip.Path); err == nil {
 				if _, err := os.Stat(rp); err == nil {
-					veil.addPath(rp, permRights(ip.Perm), "implied by a promise")
+					veil.grant(rp, ip.Perm, "implied by a promise")
 				}
 			}
 		}
@@ -606,22 +637,23 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			if err != nil {
 				return fail(exitPath, "-v %s: %v", u.Path, err)
 			}
-			if _, err := os.Stat(rp); err != nil {
-				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
-				continue
-			}
 			perm := u.Perm
 			if strings.Contains(perm, "x") && !p.set.Has(promises.Exec) {
 				// As on OpenBSD, executing needs both the x permission and
 				// the exec promise.
 				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+" x", report.NoEffect, "x needs the exec promise")
 				perm = strings.ReplaceAll(perm, "x", "")
+				if perm == "" {
+					continue // x alone: nothing left to unveil
+				}
 			}
-			if perm == "" {
-				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+` ""`, report.Partial, "Landlock cannot hide a path inside an unveiled tree; it is simply not unveiled")
+			if _, err := os.Stat(rp); err != nil {
+				// Skipped, as pledge.com does.
+				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
 				continue
 			}
-			veil.addPath(rp, permRights(perm), "-v")
+			// Permissions "" are unveil's to judge and report.
+			veil.unveil(rp, perm, "-v")
 		}
 		if pol != nil {
 			veil.HandledFS |= pol.HandledFS & fsAll
@@ -679,6 +711,23 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		veil.Scoped = pol.Scoped & probe.LandlockScopes(abi)
 		if veil.Scoped != pol.Scoped {
 			rep.Add(report.LayerLandlockScope, "scopes", report.Dropped, fmt.Sprintf("Landlock ABI %d lacks some requested scopes", abi))
+		}
+	}
+	if veil != nil && veil.Name == "veil" && !c.noScope && abi > 0 {
+		// What is not unveiled must not be reachable: under a veil, the
+		// program may not connect to abstract unix sockets made outside
+		// it, nor signal processes outside it unless it has proc (as
+		// landrun does); --no-scope turns this off.
+		want := uint64(unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
+		what := "scopes abstract_unix (default under a veil)"
+		if !p.set.Has(promises.Proc) {
+			want |= unix.LANDLOCK_SCOPE_SIGNAL
+			what = "scopes signal,abstract_unix (default under a veil)"
+		}
+		if got := want & probe.LandlockScopes(abi); got != want {
+			rep.Add(report.LayerLandlockScope, what, report.Dropped, fmt.Sprintf("needs Landlock ABI 6, this kernel has %d: the program can connect to abstract unix sockets and signal processes outside the veil (as far as its promises allow); --no-scope silences this", abi))
+		} else {
+			veil.Scoped |= want
 		}
 	}
 	if veil != nil {

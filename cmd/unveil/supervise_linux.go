@@ -357,11 +357,11 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			for _, path := range c.paths {
 				need := needRights(name, n.Args)
 				rp, _ := cleanAbs(path)
-				if _, err := os.Stat(rp); err != nil && need&permRights("c") == 0 {
+				if _, err := os.Stat(rp); err != nil && need&createRights == 0 {
 					continue
 				}
 				target := rp
-				if need&permRights("c") != 0 {
+				if need&createRights != 0 {
 					target = parentDir(rp)
 				}
 				if !e.p.veil.allows(target, need) {
