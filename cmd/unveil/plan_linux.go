@@ -719,10 +719,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		// it, nor signal processes outside it unless it has proc (as
 		// landrun does); --no-scope turns this off.
 		want := uint64(unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
-		what := "scopes abstract_unix (default under a veil)"
+		what := "scopes abstract_unix_socket (default under a veil)"
 		if !p.set.Has(promises.Proc) {
 			want |= unix.LANDLOCK_SCOPE_SIGNAL
-			what = "scopes signal,abstract_unix (default under a veil)"
+			what = "scopes signal+abstract_unix_socket (default under a veil)"
 		}
 		if got := want & probe.LandlockScopes(abi); got != want {
 			rep.Add(report.LayerLandlockScope, what, report.Dropped, fmt.Sprintf("needs Landlock ABI 6, this kernel has %d: the program can connect to abstract unix sockets and signal processes outside the veil (as far as its promises allow); --no-scope silences this", abi))
