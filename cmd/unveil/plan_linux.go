@@ -519,10 +519,19 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, err
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
+	datagrams := promises.UnixDatagramsByPath(set, arch)
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil) {
+		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
+		if pr.LandlockABI >= 9 {
+			why = "-V: no veil restricts it"
+		}
+		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
+			"without unix, an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+why)
+	}
 	if p.Filtered {
 		p.Moot = map[string]string{}
-		if !set.Has(promises.Unix) {
-			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise it refuses unix sockets"
+		if !set.Has(promises.Unix) && !datagrams {
+			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise (and without inet, dns, route or sendfd) it refuses unix sockets"
 		}
 		if !promises.Truncates(set, arch) {
 			p.Moot["truncate"] = fmt.Sprintf("left to the filter: the promises %q refuse truncate(2), O_TRUNC and opening files for writing", set.String())

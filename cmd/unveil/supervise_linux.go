@@ -402,7 +402,11 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 
 // nextInChain reports whether target is the next file of the program's #!
 // chain not yet executed, and if so takes it: each file of p.execNext
-// runs at most once, in order.
+// runs at most once, in order. The call is continued after its path was
+// read from the caller's memory, which another thread could change in
+// between; the caller is then the chain's own file (env, named by the
+// script's #! line, with LD_PRELOAD and LD_AUDIT removed), before any
+// code of the program's has run.
 func (e *enforcer) nextInChain(target string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -252,3 +252,35 @@ func TestVeilScopesPlanned(t *testing.T) {
 		}
 	}
 }
+
+// TestUnixPathItems: unveil's "unix sockets by path" item is settled by
+// the filter only where no promise lets a unix datagram reach a path
+// (inet, dns, route and sendfd do, through socketpair's socket); there,
+// the command says so itself below Landlock ABI 9.
+func TestUnixPathItems(t *testing.T) {
+	if !probe.Get().Seccomp {
+		t.Skip("no seccomp: no filter settles anything")
+	}
+	tr := need(t, "true")
+	lib := report.Report{Items: []report.Item{{Layer: report.LayerLandlockFS, What: "unix sockets by path", Status: report.Partial}}}
+	for _, tc := range []struct {
+		promises string
+		moot     bool
+	}{{"stdio rpath", true}, {"stdio rpath inet", false}, {"stdio rpath unix", false}, {"stdio sendfd", false}} {
+		p, err := buildPlan(&config{argv: []string{tr}, promises: []string{tc.promises}, promisesSet: true}, modeDirect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.settle(lib).Items[0].Status == report.NoEffect; got != tc.moot {
+			t.Errorf("%q: settled %v, want %v", tc.promises, got, tc.moot)
+		}
+		item := false
+		for _, it := range p.rep.Items {
+			item = item || it.What == "unix datagrams by path" && it.Status == report.Partial
+		}
+		set, _ := promises.Parse(tc.promises)
+		if want := promises.UnixDatagramsByPath(set, runtime.GOARCH) && probe.Get().LandlockABI < 9; item != want {
+			t.Errorf("%q: datagram item %v, want %v: %+v", tc.promises, item, want, p.rep.Items)
+		}
+	}
+}
