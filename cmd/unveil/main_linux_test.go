@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,7 +148,13 @@ func TestCatHostname(t *testing.T) {
 	if r.stdout != string(want) {
 		t.Errorf("stdout %q, want %q", r.stdout, want)
 	}
-	if r.stderr != "" {
+	quiet := r.stderr == ""
+	if probe.Get().LandlockABI < 6 {
+		// Below ABI 6 the veil's default scopes are dropped: that one
+		// warning, nothing else.
+		quiet = regexp.MustCompile(`^unveil: sandbox degraded: scopes signal\+abstract_unix_socket \(default under a veil\) dropped \([^\n]*\)\n$`).MatchString(r.stderr)
+	}
+	if !quiet {
 		t.Errorf("unveil is not quiet: %q", r.stderr)
 	}
 	r = unveil(t, "-p", "stdio", "-v", "/etc/hostname", "--", cat, "/etc/hostname")
