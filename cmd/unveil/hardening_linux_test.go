@@ -237,3 +237,17 @@ func TestExecLookupAsProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnBounded: learn remembers at most maxLearnedPaths paths and says
+// when it left some out.
+func TestLearnBounded(t *testing.T) {
+	l := &learner{reads: map[string]bool{}, writes: map[string]bool{}}
+	for i := 0; i < maxLearnedPaths+5; i++ {
+		l.mark(l.reads, fmt.Sprintf("/r/%d", i))
+		l.mark(l.reads, "/r/0") // already there: not counted
+	}
+	l.mark(l.writes, "/w")
+	if len(l.reads)+len(l.writes) != maxLearnedPaths || !l.overflow {
+		t.Errorf("remembered %d paths (overflow %v), want %d and overflow", len(l.reads)+len(l.writes), l.overflow, maxLearnedPaths)
+	}
+}

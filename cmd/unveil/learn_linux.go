@@ -65,6 +65,9 @@ func learn(c *config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "unveil learn: no unix: the program only looked for sockets that do not exist (%s); "+
 			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", safeprint.String(strings.Join(sortedKeys(l.probed), ", ")))
 	}
+	if l.overflow {
+		fmt.Fprintf(stderr, "unveil learn: the program touched more than %d paths; only the first are in the suggestion\n", maxLearnedPaths)
+	}
 	if ws.Signaled() || ws.ExitStatus() != 0 {
 		fmt.Fprintf(stderr, "unveil learn: the program did not succeed (%v); the suggestion covers only what it did\n", waitText(ws))
 	}
@@ -172,6 +175,27 @@ type learner struct {
 	reads, writes, creates, execs map[string]bool
 	sockets                       map[string]bool // existing socket files connected to
 	connect, bind                 map[int]bool
+	// paths counts the paths recorded in the maps above; past
+	// maxLearnedPaths the program's further paths are not recorded
+	// (this process runs unconfined) and overflow says so.
+	paths    int
+	overflow bool
+}
+
+// maxLearnedPaths bounds the paths learn remembers.
+const maxLearnedPaths = 1 << 16
+
+// mark records path in m, within maxLearnedPaths.
+func (l *learner) mark(m map[string]bool, path string) {
+	if m[path] {
+		return
+	}
+	if l.paths >= maxLearnedPaths {
+		l.overflow = true
+		return
+	}
+	l.paths++
+	m[path] = true
 }
 
 // makeRights are the Landlock rights that create or remove a name.
@@ -224,7 +248,7 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 		emulated = true
 	case probe:
 		emulated = true
-		l.probed[c.unixPath] = true
+		l.mark(l.probed, c.unixPath)
 	}
 	key := fmt.Sprint(name, n.Args)
 	if !skip && !l.seen[key] && len(l.calls)+len(l.emulated) < 100000 {
@@ -243,26 +267,26 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 			// Nothing is created (the call opens the file, or fails
 			// with EEXIST before any permission check).
 			if need&llMakeReg != 0 && st.regular {
-				l.recreate[st.path] = true
+				l.mark(l.recreate, st.path)
 			}
 			need &^= makeRights
 		}
 		switch {
 		case name == "execve" || name == "execveat":
 			if st.existed && !l.p.chain[st.path] {
-				l.execs[st.path] = true
+				l.mark(l.execs, st.path)
 			}
 		case need&(makeRights|llRemoveFile|llRemoveDir) != 0:
-			l.creates[parentDir(st.path)] = true
+			l.mark(l.creates, parentDir(st.path))
 		case need&(llWriteFile|llTruncate) != 0 && st.existed:
-			l.writes[st.path] = true
+			l.mark(l.writes, st.path)
 		case need&llReadFile != 0 && st.existed:
-			l.reads[st.path] = true
+			l.mark(l.reads, st.path)
 		}
 	}
 	if c.fam == unix.AF_UNIX && c.unixPath != "" && !probe && (name == "connect" || name == "sendto") {
 		if rp := l.resolve(c.pid, c.unixPath); rp != "" {
-			l.sockets[rp] = true
+			l.mark(l.sockets, rp)
 		}
 	}
 	if c.port >= 0 && (c.fam == 2 || c.fam == 10) {
