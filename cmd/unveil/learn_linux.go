@@ -53,7 +53,7 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	sort.Ints(connect)
 	sort.Ints(bind)
 	for _, u := range unallowed {
-		fmt.Fprintf(stderr, "unveil learn: no promise allows %s; the run will fail there\n", u)
+		fmt.Fprintf(stderr, "unveil learn: no promise allows %s; the run will fail there\n", safeprint.String(u))
 	}
 	for _, f := range sortedKeys(l.recreate) {
 		if !l.creates[parentDir(f)] {
