@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -437,13 +438,7 @@ func tgidOf(tid int) int {
 // print (a process chooses its own name).
 func describeProcess(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	comm := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, strings.TrimSuffix(string(b), "\n"))
-	return comm + "[" + strconv.Itoa(pid) + "]"
+	return safeprint.String(strings.TrimSuffix(string(b), "\n")) + "[" + strconv.Itoa(pid) + "]"
 }
 
 // isExecHelper reports whether pid is still the exec helper of Command

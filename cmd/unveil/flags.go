@@ -46,6 +46,7 @@ type config struct {
 	promisesSet bool
 	unveils     []unveilArg
 	noUnveil    bool // -V
+	noScope     bool // --no-scope
 	kill        bool // -k
 	quiet       bool // -q
 	uid, gid    string
@@ -118,6 +119,7 @@ var options = []option{
 	{0, "policy", true, func(c *config, v string) error { c.policies = append(c.policies, v); return nil }},
 	{0, "tcp-connect", true, func(c *config, v string) error { return appendPort(&c.tcpConnect, v) }},
 	{0, "tcp-bind", true, func(c *config, v string) error { return appendPort(&c.tcpBind, v) }},
+	{0, "no-scope", false, func(c *config, _ string) error { c.noScope = true; return nil }},
 	{0, "strict", false, func(c *config, _ string) error { c.strict = true; return nil }},
 	{0, "trace", false, func(c *config, _ string) error { c.trace = true; return nil }},
 	{0, "report", false, func(c *config, _ string) error { c.report = true; return nil }},
@@ -151,12 +153,14 @@ var (
 	}
 )
 
-// parseUnveilArg splits [PERM:]PATH at the first colon when what precedes
-// it is a valid permission string; otherwise the whole argument is a path
-// with permission "r" (so paths containing colons still work).
+// parseUnveilArg splits [PERM:]PATH at the first colon, as pledge.com
+// does: what precedes it is the permission string, which buildPlan checks
+// (a prefix not made of rwxc is an error, not part of the path: a path
+// that contains a colon is written with its permissions, r:/a:b). Without
+// a colon the permission is "r".
 func parseUnveilArg(v string) unveilArg {
-	if i := strings.IndexByte(v, ':'); i >= 0 && validPerm(v[:i]) {
-		return unveilArg{Path: v[i+1:], Perm: v[:i]}
+	if perm, path, ok := strings.Cut(v, ":"); ok {
+		return unveilArg{Path: path, Perm: perm}
 	}
 	return unveilArg{Path: v, Perm: "r"}
 }

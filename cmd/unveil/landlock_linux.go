@@ -7,12 +7,15 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
 
@@ -39,42 +42,36 @@ const (
 	llNetConnectTCP = unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
 )
 
-// permRights maps OpenBSD unveil letters to Landlock filesystem rights.
-func permRights(perm string) uint64 {
-	var r uint64
-	for _, c := range perm {
-		switch c {
-		case 'r':
-			r |= llReadFile | llReadDir | llIoctlDev
-		case 'w':
-			r |= llWriteFile | llTruncate | llIoctlDev | llResolveUnix
-		case 'x':
-			r |= llExecute
-		case 'c':
-			r |= llMakeChar | llMakeDir | llMakeReg | llMakeSock | llMakeFifo | llMakeBlock | llMakeSym |
-				llRemoveDir | llRemoveFile | llRefer
-		}
-	}
-	return r
-}
+// createRights are the rights the library's c grants (checked on the
+// directory in which a file is made or removed).
+var createRights = uv.PermCreate.FSRights(fs.ModeDir)
 
-// rightsPerm is the inverse, for messages: the letters whose rights
-// intersect rights.
+// rightsPerm names rights in unveil letters, for messages: the fewest
+// letters, in the order rwxc, whose rights (the library's table) cover
+// them.
 func rightsPerm(rights uint64) string {
 	var b strings.Builder
-	for _, c := range "rwxc" {
-		if rights&permRights(string(c))&^llIoctlDev != 0 {
-			b.WriteRune(c)
+	left := rights &^ llIoctlDev
+	for _, p := range []uv.Perm{uv.PermRead, uv.PermWrite, uv.PermExec, uv.PermCreate} {
+		if r := p.FSRights(fs.ModeDir); r&left != 0 {
+			b.WriteString(p.String())
+			left &^= r
 		}
 	}
 	return b.String()
 }
 
-// pathRule allows Access beneath Path (Path itself if it is a file).
+// pathRule allows Access beneath Path (Path itself if it is a file). An
+// Unveil rule is unveil's: the stage passes Perm to unveil.Ruleset.Unveil,
+// which decides the rights (Access is what it will grant here, for
+// explaining denials); other rules (a policy's raw access, the promises
+// layer) go to AllowFS as they are.
 type pathRule struct {
 	Path   string `json:"path"`
 	Access uint64 `json:"access"`
 	Why    string `json:"why,omitempty"`
+	Unveil bool   `json:"unveil,omitempty"`
+	Perm   string `json:"perm,omitempty"`
 }
 
 type portRule struct {
@@ -94,12 +91,53 @@ type llLayer struct {
 
 func (l *llLayer) addPath(path string, access uint64, why string) {
 	for i := range l.Paths {
-		if l.Paths[i].Path == path {
+		if l.Paths[i].Path == path && !l.Paths[i].Unveil {
 			l.Paths[i].Access |= access
 			return
 		}
 	}
 	l.Paths = append(l.Paths, pathRule{Path: path, Access: access, Why: why})
+}
+
+// unveil adds an unveil rule: path with OpenBSD permission letters (valid
+// ones: the caller checked), merged with an earlier rule for the same path.
+func (l *llLayer) unveil(path, perm, why string) {
+	p, _ := uv.ParsePerm(perm)
+	for i := range l.Paths {
+		if r := &l.Paths[i]; r.Path == path && r.Unveil {
+			old, _ := uv.ParsePerm(r.Perm)
+			p |= old
+			r.Perm, r.Access = p.String(), permAccess(path, p)
+			return
+		}
+	}
+	l.Paths = append(l.Paths, pathRule{Path: path, Access: permAccess(path, p), Why: why, Unveil: true, Perm: p.String()})
+}
+
+// grant adds a rule (for AllowFS) with the rights unveil's table gives
+// the letters perm on path; nothing if path does not exist.
+func (l *llLayer) grant(path, perm, why string) {
+	p, _ := uv.ParsePerm(perm)
+	if acc := permAccess(path, p); acc != 0 {
+		l.addPath(path, acc, why)
+	}
+}
+
+// dirPermRights is what unveil grants beneath a directory for the letters
+// perm (valid ones).
+func dirPermRights(perm string) uint64 {
+	p, _ := uv.ParsePerm(perm)
+	return p.FSRights(fs.ModeDir)
+}
+
+// permAccess is what unveil grants for p on path (nothing if it does not
+// exist).
+func permAccess(path string, p uv.Perm) uint64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return p.FSRights(fi.Mode())
 }
 
 func (l *llLayer) sort() {
@@ -131,9 +169,18 @@ func (l *llLayer) allows(path string, need uint64) bool {
 // cannot enforce fails the commit instead of being dropped (the plan only
 // asks for what the probe verified).
 func (l *llLayer) ruleset() (*uv.Ruleset, error) {
-	rs := uv.New().Require().HandleFS(l.HandledFS)
+	// Required: what the plan verified (paths, network rules). The rest
+	// (rights of later ABIs within a letter, scopes) is dropped and
+	// reported by unveil where the kernel lacks it.
+	rs := uv.New().Require(uv.Paths, uv.TCP, uv.UDP).HandleFS(l.HandledFS)
 	for _, r := range l.Paths {
-		if err := rs.AllowFS(r.Path, r.Access&l.HandledFS); err != nil {
+		var err error
+		if r.Unveil {
+			err = rs.Unveil(r.Path, r.Perm)
+		} else {
+			err = rs.AllowFS(r.Path, r.Access&l.HandledFS)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -178,15 +225,16 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 // restrict enforces the layer on the calling thread alone, which then
 // calls execve (unveil.Ruleset.CommitThread: it also sets no_new_privs on
 // the thread and keeps the goroutine locked to it).
-func (l *llLayer) restrict() error {
+func (l *llLayer) restrict() (*report.Report, error) {
 	rs, err := l.ruleset()
+	var rep *report.Report
 	if err == nil {
-		_, err = rs.CommitThread()
+		rep, err = rs.CommitThread()
 	}
 	if err != nil {
-		return fmt.Errorf("layer %s: %w", l.Name, err)
+		return nil, fmt.Errorf("layer %s: %w", l.Name, err)
 	}
-	return nil
+	return rep, nil
 }
 
 // cleanAbs makes p absolute and clean, resolving symlinks when it exists

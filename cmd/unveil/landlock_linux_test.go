@@ -97,12 +97,13 @@ func TestExecLayer(t *testing.T) {
 			if mode == "direct" {
 				pre = []string{"-q"}
 			}
-			r := unveil(t, append(pre, "-p", "stdio rpath proc exec", "--", sh, "-c", script)...)
+			// (The default veil: true is unveiled with x.)
+			r := unveil(t, append(pre, "-p", "stdio rpath proc exec", "-v", "rx:"+tr, "--", sh, "-c", script)...)
 			wantOK(t, r)
 			if strings.TrimSpace(r.stdout) != "status 0" {
 				t.Errorf("with exec: %v", r)
 			}
-			r = unveil(t, append(pre, "-p", "stdio rpath proc", "--", sh, "-c", script)...)
+			r = unveil(t, append(pre, "-p", "stdio rpath proc", "-v", "rx:"+tr, "--", sh, "-c", script)...)
 			if !strings.Contains(r.stdout, "status 126") && !strings.Contains(r.stdout, "status 127") && r.code == 0 {
 				t.Errorf("without exec, %s ran: %v", tr, r)
 			}
@@ -126,7 +127,7 @@ func TestReadLayer(t *testing.T) {
 	if !strings.Contains(r.stderr, "Permission denied") {
 		t.Errorf("want Landlock's EACCES (the filter lets read-only opens through for the loader): %v", r)
 	}
-	r = unveil(t, "-q", "-p", "stdio rpath", "--", cat, f)
+	r = unveil(t, "-q", "-p", "stdio rpath", "-v", f, "--", cat, f)
 	wantOK(t, r)
 	if r.stdout != "secret" {
 		t.Errorf("read with rpath: %v", r)

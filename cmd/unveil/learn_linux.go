@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -30,7 +31,7 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l := &learner{p: p, arch: runtime.GOARCH, seen: map[string]bool{}, reads: map[string]bool{}, writes: map[string]bool{},
+	l := &learner{p: p, creds: newCredStat(p), arch: runtime.GOARCH, seen: map[string]bool{}, reads: map[string]bool{}, writes: map[string]bool{},
 		creates: map[string]bool{}, execs: map[string]bool{}, connect: map[int]bool{}, bind: map[int]bool{},
 		probed: map[string]bool{}, sockets: map[string]bool{}, recreate: map[string]bool{}}
 	saved := os.Stdout
@@ -52,17 +53,20 @@ func learn(c *config, stdout, stderr io.Writer) error {
 	sort.Ints(connect)
 	sort.Ints(bind)
 	for _, u := range unallowed {
-		fmt.Fprintf(stderr, "unveil learn: no promise allows %s; the run will fail there\n", u)
+		fmt.Fprintf(stderr, "unveil learn: no promise allows %s; the run will fail there\n", safeprint.String(u))
 	}
 	for _, f := range sortedKeys(l.recreate) {
 		if !l.creates[parentDir(f)] {
 			fmt.Fprintf(stderr, "unveil learn: %s existed and was opened to be created if missing: "+
-				"w on it works while it exists; to let the program create it, unveil %s with rwc\n", f, parentDir(f))
+				"w on it works while it exists; to let the program create it, unveil %s with rwc\n", safeprint.String(f), safeprint.String(parentDir(f)))
 		}
 	}
 	if len(l.probed) > 0 && !set.Has(promises.Unix) {
 		fmt.Fprintf(stderr, "unveil learn: no unix: the program only looked for sockets that do not exist (%s); "+
-			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", strings.Join(sortedKeys(l.probed), ", "))
+			"unveil answers that as the kernel does (under -q the socket call fails instead)\n", safeprint.String(strings.Join(sortedKeys(l.probed), ", ")))
+	}
+	if l.overflow {
+		fmt.Fprintf(stderr, "unveil learn: the program touched more than %d paths; only the first are in the suggestion\n", maxLearnedPaths)
 	}
 	if ws.Signaled() || ws.ExitStatus() != 0 {
 		fmt.Fprintf(stderr, "unveil learn: the program did not succeed (%v); the suggestion covers only what it did\n", waitText(ws))
@@ -117,9 +121,25 @@ func intList(v []int) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
+// shellQuote quotes s for a POSIX shell. A string with characters that
+// are not printable ASCII (the program chose the paths; they may hold
+// terminal escape sequences) is written in bash's $'...' form with those
+// bytes as \xHH, so nothing raw reaches the terminal.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
 		return s
+	}
+	if safeprint.String(s) != s {
+		var b strings.Builder
+		b.WriteString("$'")
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
+				fmt.Fprintf(&b, "\\x%02x", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String() + "'"
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
@@ -139,10 +159,11 @@ type learnedCall struct {
 }
 
 type learner struct {
-	p    *plan
-	arch string
-	mu   sync.Mutex
-	seen map[string]bool
+	p     *plan
+	creds *credStat
+	arch  string
+	mu    sync.Mutex
+	seen  map[string]bool
 	// calls need a promise; emulated are calls the supervisor answers
 	// itself where the promises allow no connect, bind, listen or accept
 	// (an AF_UNIX stream socket, a connect to a missing socket file: see
@@ -154,6 +175,27 @@ type learner struct {
 	reads, writes, creates, execs map[string]bool
 	sockets                       map[string]bool // existing socket files connected to
 	connect, bind                 map[int]bool
+	// paths counts the paths recorded in the maps above; past
+	// maxLearnedPaths the program's further paths are not recorded
+	// (this process runs unconfined) and overflow says so.
+	paths    int
+	overflow bool
+}
+
+// maxLearnedPaths bounds the paths learn remembers.
+const maxLearnedPaths = 1 << 16
+
+// mark records path in m, within maxLearnedPaths.
+func (l *learner) mark(m map[string]bool, path string) {
+	if m[path] {
+		return
+	}
+	if l.paths >= maxLearnedPaths {
+		l.overflow = true
+		return
+	}
+	l.paths++
+	m[path] = true
 }
 
 // makeRights are the Landlock rights that create or remove a name.
@@ -182,9 +224,9 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 	}
 	var execMissing unix.Errno
 	if (name == "execve" || name == "execveat") && len(ps) == 1 {
-		execMissing = missingExec(l.resolve(c.pid, c.paths[0]))
+		execMissing = l.creds.unreachable(c.paths[0])
 	}
-	probe := missingUnixPath(c)
+	probe := l.creds.missingUnixPath(c)
 	ln.Continue(n.ID)
 
 	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
@@ -206,7 +248,7 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 		emulated = true
 	case probe:
 		emulated = true
-		l.probed[c.unixPath] = true
+		l.mark(l.probed, c.unixPath)
 	}
 	key := fmt.Sprint(name, n.Args)
 	if !skip && !l.seen[key] && len(l.calls)+len(l.emulated) < 100000 {
@@ -225,26 +267,26 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 			// Nothing is created (the call opens the file, or fails
 			// with EEXIST before any permission check).
 			if need&llMakeReg != 0 && st.regular {
-				l.recreate[st.path] = true
+				l.mark(l.recreate, st.path)
 			}
 			need &^= makeRights
 		}
 		switch {
 		case name == "execve" || name == "execveat":
 			if st.existed && !l.p.chain[st.path] {
-				l.execs[st.path] = true
+				l.mark(l.execs, st.path)
 			}
 		case need&(makeRights|llRemoveFile|llRemoveDir) != 0:
-			l.creates[parentDir(st.path)] = true
+			l.mark(l.creates, parentDir(st.path))
 		case need&(llWriteFile|llTruncate) != 0 && st.existed:
-			l.writes[st.path] = true
+			l.mark(l.writes, st.path)
 		case need&llReadFile != 0 && st.existed:
-			l.reads[st.path] = true
+			l.mark(l.reads, st.path)
 		}
 	}
 	if c.fam == unix.AF_UNIX && c.unixPath != "" && !probe && (name == "connect" || name == "sendto") {
 		if rp := l.resolve(c.pid, c.unixPath); rp != "" {
-			l.sockets[rp] = true
+			l.mark(l.sockets, rp)
 		}
 	}
 	if c.port >= 0 && (c.fam == 2 || c.fam == 10) {
@@ -373,12 +415,12 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 func (l *learner) unveils(set promises.Set) []unveilArg {
 	auto := &llLayer{HandledFS: ^uint64(0)}
 	for f := range l.p.loader {
-		auto.addPath(f, permRights("rx"), "")
+		auto.unveil(f, "rx", "")
 	}
 	for _, pm := range set.Promises() {
 		for _, ip := range promImplied(pm) {
 			if rp, err := cleanAbs(ip.Path); err == nil {
-				auto.addPath(rp, permRights(ip.Perm), "")
+				auto.unveil(rp, ip.Perm, "")
 			}
 		}
 	}
@@ -394,7 +436,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 		addPerm(d, "rwc")
 	}
 	for f := range l.writes {
-		if !auto.allows(f, permRights("w")) {
+		if !auto.allows(f, llWriteFile) {
 			addPerm(f, "rw")
 		}
 	}
@@ -421,7 +463,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 	for path, perm := range perms {
 		covered := false
 		for other, operm := range perms {
-			if other != path && strings.HasPrefix(path, strings.TrimSuffix(other, "/")+"/") && permRights(perm)&^permRights(operm) == 0 {
+			if other != path && strings.HasPrefix(path, strings.TrimSuffix(other, "/")+"/") && dirPermRights(perm)&^dirPermRights(operm) == 0 {
 				covered = true
 			}
 		}

@@ -67,11 +67,22 @@ func flagsThen(flags []string, argv ...string) []string {
 	return append(append(append([]string(nil), flags...), "--"), argv...)
 }
 
-// wantClean: success, and unveil said nothing (no refusal, no warning).
+// wantClean: success, and unveil said nothing (no refusal, no warning)
+// but, since the command shows unveil's own report, what this kernel's
+// Landlock ABI cannot do ("unix sockets by path" below ABI 9) and the
+// learned rules' overlaps that Landlock adds up (a socket file's w inside
+// a directory unveiled r).
 func wantClean(t *testing.T, r result) {
 	t.Helper()
 	wantOK(t, r)
-	if strings.Contains(r.stderr, "unveil") {
+	stderr := r.stderr
+	if rest, ok := strings.CutPrefix(stderr, "unveil: sandbox degraded: "); ok && !strings.Contains(strings.TrimSuffix(rest, "\n"), "\n") {
+		item := `(\S+ "\w+" partial \(file; effective permissions "\w+": Landlock adds \S+ "\w+" \(OpenBSD would apply only "\w+" here\)\)|unix sockets by path partial \(needs Landlock ABI 9, this kernel has [1-8]: [^;]*\))`
+		if regexp.MustCompile(`^` + item + `(; ` + item + `)*$`).MatchString(strings.TrimSuffix(rest, "\n")) {
+			stderr = ""
+		}
+	}
+	if strings.Contains(stderr, "unveil") {
 		t.Errorf("refusals or warnings under the learned policy:\n%s", r.stderr)
 	}
 }

@@ -28,18 +28,23 @@ Usage:
 
 The program starts already restricted: a seccomp filter allows only the
 system calls its promises name (others fail with EPERM, or kill with -k), and
-once any path is unveiled (-v or --policy), Landlock hides every other file.
-The program itself, its ELF interpreter and shared libraries (read from the
-ELF file, recursively), a #! interpreter, and the files its promises imply
-(/dev/null for stdio, /etc/resolv.conf for dns, ...) are unveiled for you.
+Landlock hides every file that is not unveiled (-V turns that off). The
+program itself, its ELF interpreter and shared libraries (read from the ELF
+file, recursively), a #! interpreter, and the files its promises imply
+(/dev/null for stdio, /etc/resolv.conf for dns, ...) are unveiled for you;
+-v and --policy add paths. Under the veil the program cannot connect to
+abstract unix sockets or signal processes outside it (signals: unless
+proc is promised; --no-scope turns both off). LD_PRELOAD, LD_AUDIT and
+_PLEDGE are removed from its environment.
 By default unveil stays as the program's parent and prints one line per
 denied call, naming the promise that would allow it; -q (or --exec) execs the
 program directly instead, silently.
 
 Options (compatible with Cosmopolitan's pledge):
   -p PROMISES    promises, space separated; repeatable (default "stdio rpath")
-  -v [PERM:]PATH unveil PATH with PERM letters from rwxc (default r); repeatable
-  -V             do not unveil anything (seccomp only)
+  -v [PERM:]PATH unveil PATH with PERM letters from rwxc (default r), split at
+                 the first ':' (a path with ':' needs PERM); repeatable
+  -V             no veil: hide nothing (seccomp only)
   -k             kill the program on a denied call instead of failing it (EPERM)
   -q             quiet: no warnings, no denial messages (execs directly)
   -u UID|USER    switch user (after setgroups and setgid), verified afterwards
@@ -64,6 +69,8 @@ More options:
   --tcp-bind PORT     allow TCP bind to PORT only (repeatable, or a,b,c)
   --clearenv          start the program with an empty environment
   --env NAME[=VALUE]  set NAME, or keep NAME from our environment (repeatable)
+  --no-scope          under the veil, allow abstract unix sockets and signals
+                      towards processes outside it (as far as promises allow)
   --strict            refuse to run when anything asked cannot be enforced
   --trace             also show path calls Landlock will refuse, and execs
   --report            print what is enforced before running (--json: as JSON)
@@ -222,31 +229,20 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	p.rep.NoNewPrivs = true
 	p.rep.Seccomp = p.Filtered
 	p.rep.Landlock = len(p.Layers) > 0
-	if c.report {
-		if c.json {
-			stderr.Write(append(p.rep.JSON(), '\n'))
-		} else {
-			p.rep.WriteTable(stderr)
-		}
-	}
-	if s := p.rep.Summary(); s != "" {
-		if c.strict {
-			fmt.Fprintf(stderr, "unveil: --strict: refusing to run: %s\n", s)
-			return exitSandbox
-		}
-		if !c.quiet {
-			fmt.Fprintf(stderr, "unveil: %s\n", s)
-		}
-	}
+	// The process that enforces prints the report and the warning once
+	// Landlock took the layers (plan.announce).
+	p.Report = p.rep
+	p.Show = outputOpts{Report: c.report, JSON: c.json, Strict: c.strict, Quiet: c.quiet}
 	if m == modeDirect {
 		err := p.apply()
 		return reportErr(stderr, err)
 	}
-	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}}
+	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}, creds: newCredStat(p)}
 	ws, err := spawnStage(p, e)
 	if err != nil {
 		return reportErr(stderr, fail(exitInternal, "%v", err))
 	}
+	e.summary()
 	exitWith(ws)
 	return exitInternal
 }

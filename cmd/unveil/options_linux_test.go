@@ -120,7 +120,7 @@ func TestUserGroup(t *testing.T) {
 			if r.stdout != "65534\n" {
 				t.Errorf("id -u printed %q", r.stdout)
 			}
-			r = inMode(t, m.pre, "-u", "65534", "-g", "65534", "--", cat, "/proc/self/status")
+			r = inMode(t, m.pre, "-u", "65534", "-g", "65534", "-v", "/proc/self", "--", cat, "/proc/self/status")
 			wantOK(t, r)
 			st := procStatus(r.stdout)
 			for k, want := range map[string]string{
@@ -134,7 +134,7 @@ func TestUserGroup(t *testing.T) {
 			}
 			// Root without -u: still root, but with no capability left
 			// to use, none to regain, and no_new_privs.
-			r = inMode(t, m.pre, "--", cat, "/proc/self/status")
+			r = inMode(t, m.pre, "-v", "/proc/self", "--", cat, "/proc/self/status")
 			wantOK(t, r)
 			st = procStatus(r.stdout)
 			for k, want := range map[string]string{"Uid": "0\t0\t0\t0", "CapPrm": noCaps, "CapEff": noCaps,
@@ -145,7 +145,7 @@ func TestUserGroup(t *testing.T) {
 			}
 			// --keep-caps leaves the bounding set alone.
 			own, _ := os.ReadFile("/proc/self/status")
-			r = inMode(t, m.pre, "--keep-caps", "--", cat, "/proc/self/status")
+			r = inMode(t, m.pre, "--keep-caps", "-v", "/proc/self", "--", cat, "/proc/self/status")
 			wantOK(t, r)
 			if got, want := procStatus(r.stdout)["CapBnd"], procStatus(string(own))["CapBnd"]; got != want || got == noCaps {
 				t.Errorf("--keep-caps: CapBnd %q, want ours %q", got, want)
@@ -164,7 +164,7 @@ func TestUserGroup(t *testing.T) {
 		}
 	}
 	if uid > 0 {
-		r := unveil(t, "-u", "nobody", "--", cat, "/proc/self/status")
+		r := unveil(t, "-u", "nobody", "-v", "/proc/self", "--", cat, "/proc/self/status")
 		wantOK(t, r)
 		st := procStatus(r.stdout)
 		u, g := strconv.Itoa(uid), strconv.Itoa(gid)
@@ -196,7 +196,7 @@ func TestUserGroup(t *testing.T) {
 	}
 	// The switch cannot be undone, even with the id promise.
 	if py := need(t, "python3"); py != "" {
-		r := unveil(t, "-u", "65534", "-g", "65534", "-p", "stdio rpath id", "--", py, "-c", "import os; os.setuid(0); print('root again')")
+		r := unveil(t, "-u", "65534", "-g", "65534", "-p", "stdio rpath id", "-v", "/usr/lib", "--", py, "-c", "import os; os.setuid(0); print('root again')")
 		if r.code == 0 || strings.Contains(r.stdout, "root again") || !strings.Contains(r.stderr, "PermissionError") {
 			t.Errorf("setuid(0) after -u: %v", r)
 		}
@@ -214,7 +214,7 @@ func TestLimits(t *testing.T) {
 	as := strconv.FormatUint(max((uint64(si.Totalram)+uint64(si.Totalswap))*uint64(si.Unit), 4<<30), 10)
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			r := inMode(t, m.pre, "-C", "5", "-M", "1g", "-O", "32", "-P", "50", "-F", "1m", "--", cat, "/proc/self/limits")
+			r := inMode(t, m.pre, "-C", "5", "-M", "1g", "-O", "32", "-P", "50", "-F", "1m", "-v", "/proc/self", "--", cat, "/proc/self/limits")
 			wantOK(t, r)
 			lim := procLimits(t, r.stdout)
 			for k, want := range map[string][2]string{
@@ -229,7 +229,7 @@ func TestLimits(t *testing.T) {
 				}
 			}
 			// Defaults.
-			r = inMode(t, m.pre, "--", cat, "/proc/self/limits")
+			r = inMode(t, m.pre, "-v", "/proc/self", "--", cat, "/proc/self/limits")
 			wantOK(t, r)
 			lim = procLimits(t, r.stdout)
 			for k, want := range map[string][2]string{
@@ -254,7 +254,7 @@ func TestLimits(t *testing.T) {
 			}
 			// The limit binds the program, not unveil's own stage,
 			// which sets it just before the exec.
-			r = inMode(t, m.pre, "-M", "64m", "--", cat, "/proc/self/limits")
+			r = inMode(t, m.pre, "-M", "64m", "-v", "/proc/self", "--", cat, "/proc/self/limits")
 			wantOK(t, r)
 			if got := procLimits(t, r.stdout)["Max address space"]; got != [2]string{"67108864", "67108864"} {
 				t.Errorf("-M 64m: %v", got)
@@ -283,9 +283,9 @@ func TestLimits(t *testing.T) {
 	}
 	if py := need(t, "python3"); py != "" {
 		mmap := "import mmap; mmap.mmap(-1, 1 << 30)"
-		r = unveil(t, "-M", "4g", "--", py, "-c", mmap)
+		r = unveil(t, "-M", "4g", "-v", "/usr/lib", "--", py, "-c", mmap)
 		wantOK(t, r)
-		r = unveil(t, "-M", "256m", "--", py, "-c", mmap)
+		r = unveil(t, "-M", "256m", "-v", "/usr/lib", "--", py, "-c", mmap)
 		if r.code == 0 || !strings.Contains(r.stderr, "Cannot allocate memory") {
 			t.Errorf("-M 256m: a 1 GiB mapping: %v", r)
 		}
@@ -294,7 +294,7 @@ func TestLimits(t *testing.T) {
 	// under a fresh uid the program itself is the one process allowed.
 	if os.Geteuid() == 0 {
 		u := strconv.Itoa(freeID(t))
-		fork := []string{"-u", u, "-g", u, "-p", "stdio rpath proc exec", "--", sh, "-c", "/bin/true && echo forked"}
+		fork := []string{"-u", u, "-g", u, "-p", "stdio rpath proc exec", "-v", "rx:/bin/true", "--", sh, "-c", "/bin/true && echo forked"}
 		r = unveil(t, append([]string{"-P", "4"}, fork...)...)
 		wantOK(t, r)
 		r = unveil(t, append([]string{"-P", "1"}, fork...)...)
@@ -314,14 +314,14 @@ func TestNice(t *testing.T) {
 	ownF := statFields(t, string(own))
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			r := inMode(t, m.pre, "-n", "--", cat, "/proc/self/stat")
+			r := inMode(t, m.pre, "-n", "-v", "/proc/self", "--", cat, "/proc/self/stat")
 			wantOK(t, r)
 			f := statFields(t, r.stdout)
 			// proc(5): field 19 nice, field 41 policy (5 is SCHED_IDLE).
 			if f[19-3] != "19" || f[41-3] != "5" {
 				t.Errorf("-n: nice %s policy %s, want 19 and 5 (SCHED_IDLE)", f[19-3], f[41-3])
 			}
-			r = inMode(t, m.pre, "--", cat, "/proc/self/stat")
+			r = inMode(t, m.pre, "-v", "/proc/self", "--", cat, "/proc/self/stat")
 			wantOK(t, r)
 			f = statFields(t, r.stdout)
 			if f[19-3] != ownF[19-3] || f[41-3] != ownF[41-3] {
@@ -377,7 +377,7 @@ func TestDescriptors(t *testing.T) {
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			r := unveilWith(t, setup, append(append([]string(nil), m.pre...), "-N", "--", ls, "-l", "/proc/self/fd/")...)
+			r := unveilWith(t, setup, append(append([]string(nil), m.pre...), "-N", "-v", "/proc/self", "--", ls, "-l", "/proc/self/fd/")...)
 			wantOK(t, r)
 			got := fdLinks(r.stdout)
 			for fd, path := range want {
@@ -385,7 +385,7 @@ func TestDescriptors(t *testing.T) {
 					t.Errorf("-N: descriptor %d is %q, want %s", fd, got[fd], path)
 				}
 			}
-			r = unveilWith(t, setup, append(append([]string(nil), m.pre...), "--", ls, "-l", "/proc/self/fd/")...)
+			r = unveilWith(t, setup, append(append([]string(nil), m.pre...), "-v", "/proc/self", "--", ls, "-l", "/proc/self/fd/")...)
 			wantOK(t, r)
 			for fd, target := range fdLinks(r.stdout) {
 				if strings.HasPrefix(target, dir) {
@@ -395,7 +395,7 @@ func TestDescriptors(t *testing.T) {
 		})
 	}
 	// A closed standard descriptor is opened on /dev/null.
-	out, err := exec.Command(sh, "-c", fmt.Sprintf("exec <&-; exec %s -- %s -l /proc/self/fd/", unveilBin, ls)).Output()
+	out, err := exec.Command(sh, "-c", fmt.Sprintf("exec <&-; exec %s -v /proc/self -- %s -l /proc/self/fd/", unveilBin, ls)).Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -525,8 +525,9 @@ func TestReport(t *testing.T) {
 		t.Errorf("after the report: %q", rest)
 	}
 	// A degraded sandbox: the report says so, one warning line follows,
-	// and --strict refuses to run.
-	r = unveil(t, "--report", "--json", "-V", "-p", "stdio rpath", "--", cat, f)
+	// and --strict refuses to run. (-V without a supervisor: nothing
+	// refuses a second execve; with the supervisor, it does.)
+	r = unveil(t, "--report", "--json", "--exec", "-V", "-p", "stdio rpath", "--", cat, f)
 	wantOK(t, r)
 	rep, rest = decode(t, r.stderr)
 	if rep.Landlock || !rep.Seccomp || !has(rep, report.LayerPromise, "exec (absent)", report.Partial) {
@@ -535,7 +536,7 @@ func TestReport(t *testing.T) {
 	if strings.TrimSpace(rest) == "" || !strings.HasPrefix(strings.TrimSpace(rest), "unveil: sandbox degraded") || strings.Count(strings.TrimSpace(rest), "\n") != 0 {
 		t.Errorf("-V: want one warning line after the report, got %q", rest)
 	}
-	if r := unveil(t, "--strict", "-V", "-p", "stdio rpath", "--", cat, f); r.code != exitSandbox || r.stdout != "" {
+	if r := unveil(t, "--strict", "--exec", "-V", "-p", "stdio rpath", "--", cat, f); r.code != exitSandbox || r.stdout != "" {
 		t.Errorf("--strict -V: %v", r)
 	}
 }

@@ -65,19 +65,43 @@ type plan struct {
 	SockFd    int       `json:"sock_fd"` // supervised: where the listener goes (-1 none)
 	Landlock  bool      `json:"landlock"`
 	Filtered  bool      `json:"filtered"`
-	inherited []int     // descriptors above 2 unveil inherited (-N passes them on)
+	// Report is what the program runs under, as the parent knows it; the
+	// process that enforces adds unveil's report of each layer, then
+	// shows it (Show) and warns or refuses (Strict) as the command line
+	// asks. Nil in learn mode.
+	Report *report.Report `json:"report,omitempty"`
+	Show   outputOpts     `json:"show"`
+	// Moot: items of unveil's report that the seccomp filter settles,
+	// by What, with the reason (the layer does not know the promises).
+	Moot      map[string]string `json:"moot,omitempty"`
+	inherited []int             // descriptors above 2 unveil inherited (-N passes them on)
 	set       promises.Set
 	prog      *elfdeps.Program
 	rep       *report.Report
 	loader    map[string]bool // files the loader and kernel need (resolved)
 	chain     map[string]bool // files the kernel may execute without the exec promise
-	veil      *llLayer        // the user's veil (nil if none)
-	readLayer *llLayer        // the no-rpath read restriction (nil if none)
-	libcData  []string        // data files the C library reads by itself (locales, gconv)
-	unixEmu   bool            // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
+	// execNext: the files of the #! chain that a later execve runs (after
+	// a #!/usr/bin/env line, env executes the interpreter), resolved, in
+	// order. Without the exec promise the supervisor lets each run once,
+	// in this order, and refuses every other execve.
+	execNext  []string
+	elfInterp bool     // the kernel loads an ELF interpreter (PT_INTERP) for the program
+	veil      *llLayer // the user's veil (nil if none)
+	readLayer *llLayer // the no-rpath read restriction (nil if none)
+	libcData  []string // data files the C library reads by itself (locales, gconv)
+	unixEmu   bool     // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
 	kill      bool
 	trace     bool
 	quiet     bool
+}
+
+// outputOpts say what the enforcing process prints before it executes
+// the program.
+type outputOpts struct {
+	Report bool `json:"report"` // --report
+	JSON   bool `json:"json"`   // --report --json
+	Strict bool `json:"strict"` // --strict: refuse to run when degraded
+	Quiet  bool `json:"quiet"`  // -q: no warning
 }
 
 // Linux constants used in rules.
@@ -175,12 +199,32 @@ func allowingPromises(set promises.Set, arch, name string, args [6]uint64) []pro
 	return nil
 }
 
+// strippedEnv are the variables the program never gets, inherited or
+// set with --env: LD_PRELOAD and LD_AUDIT make the dynamic loader load
+// libraries into the program that its ELF file does not name (the veil
+// would not have them, or would, and they would run inside the sandbox
+// with the program's rights); _PLEDGE is how Cosmopolitan's pledge.com
+// talks to its own preloaded library; stageEnv is unveil's own. (pledge.com
+// removes LD_PRELOAD and _PLEDGE.) LD_LIBRARY_PATH is kept: the veil is
+// computed with it, so the libraries it selects are the ones unveiled.
+var strippedEnv = []string{"LD_PRELOAD", "LD_AUDIT", "_PLEDGE", stageEnv}
+
+func envStripped(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	for _, s := range strippedEnv {
+		if name == s {
+			return true
+		}
+	}
+	return false
+}
+
 // targetEnv builds the program's environment.
 func targetEnv(c *config) []string {
 	var env []string
 	if !c.clearEnv {
 		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, stageEnv+"=") {
+			if !envStripped(kv) {
 				env = append(env, kv)
 			}
 		}
@@ -195,6 +239,9 @@ func targetEnv(c *config) []string {
 		env = append(env, name+"="+val)
 	}
 	for _, e := range c.env {
+		if envStripped(e) {
+			continue
+		}
 		if name, val, ok := strings.Cut(e, "="); ok {
 			set(name, val)
 		} else if v, ok := os.LookupEnv(e); ok {
@@ -239,6 +286,37 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
 	}
 	return full, p, nil
+}
+
+// laterExecs returns the files of chain that are executed by an execve
+// of their own, resolved: the kernel runs a script's #! interpreters
+// within the first execve, up to the first file that is not a script;
+// what follows it in the chain (the interpreter a #!/usr/bin/env line
+// names) is executed by that file.
+func laterExecs(chain []string) []string {
+	for i, f := range chain {
+		if !isScript(f) {
+			var out []string
+			for _, g := range chain[i+1:] {
+				if rp, err := cleanAbs(g); err == nil {
+					out = append(out, rp)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func isScript(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 2)
+	n, _ := f.Read(b)
+	return n == 2 && string(b) == "#!"
 }
 
 // parseID reads -u (group false) or -g (group true): a number, or a name
@@ -329,6 +407,14 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, fail(exitUsage, "no program given; see unveil --help")
 	}
 
+	// -v permissions: a bad one is an error, as pledge.com's unveil
+	// refuses it, before anything else is looked at.
+	for _, u := range c.unveils {
+		if !validPerm(u.Perm) {
+			return nil, fail(exitPath, "-v %s:%s: permission %q is not made of the letters rwxc (a path that contains ':' is written with its permissions first: r:PATH)", u.Perm, u.Path, u.Perm)
+		}
+	}
+
 	// Policy files.
 	var pol *policy.Resolved
 	if len(c.policies) > 0 {
@@ -364,8 +450,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	// veil, the read emulation of a program without rpath, and learning.
 	// Otherwise only what the kernel executes is needed (the program
 	// chain and the ELF interpreter).
-	veiled := !c.noUnveil && (len(c.unveils) > 0 ||
-		pol != nil && (len(pol.Unveils) > 0 || len(pol.Paths) > 0 || pol.HandledFS != 0))
+	veiled := !c.noUnveil
 	execOnly := m != modeLearn && set.Has(promises.Rpath) && !veiled
 	full, prog, err := resolveProgram(c.argv[0], p.Env, execOnly)
 	if err != nil {
@@ -385,7 +470,9 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		if !f.Exec || f.Why == "ELF interpreter" {
 			dynamic = true
 		}
+		p.elfInterp = p.elfInterp || f.Exec && f.Why == "ELF interpreter"
 	}
+	p.execNext = laterExecs(prog.Chain)
 	if prog.Kind == elfdeps.Script {
 		// The interpreter reads the script.
 		p.loader[prog.Real] = true
@@ -432,6 +519,24 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, err
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
+	datagrams := promises.UnixDatagramsByPath(set, arch)
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil) {
+		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
+		if pr.LandlockABI >= 9 {
+			why = "-V: no veil restricts it"
+		}
+		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
+			"without unix, an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+why)
+	}
+	if p.Filtered {
+		p.Moot = map[string]string{}
+		if !set.Has(promises.Unix) && !datagrams {
+			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise (and without inet, dns, route or sendfd) it refuses unix sockets"
+		}
+		if !promises.Truncates(set, arch) {
+			p.Moot["truncate"] = fmt.Sprintf("left to the filter: the promises %q refuse truncate(2), O_TRUNC and opening files for writing", set.String())
+		}
+	}
 	return p, nil
 }
 
@@ -495,13 +600,11 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 
 	var veil *llLayer
+	unavailableSaid := false // the report already says why Landlock is missing
 	var userPaths []unveilArg
 	for _, u := range c.unveils {
 		if u.Path == "" {
 			return fail(exitPath, "-v %s:%s: empty path", u.Perm, u.Path)
-		}
-		if !validPerm(u.Perm) {
-			return fail(exitPath, "-v %s:%s: permission %q: use letters from rwxc", u.Perm, u.Path, u.Perm)
 		}
 		userPaths = append(userPaths, u)
 	}
@@ -510,26 +613,31 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			userPaths = append(userPaths, unveilArg{Path: u.Path, Perm: u.Perm})
 		}
 	}
-	hasPolicyLL := pol != nil && (len(pol.Paths) > 0 || pol.HandledFS != 0)
-	if !c.noUnveil && (len(userPaths) > 0 || hasPolicyLL) {
+	if !c.noUnveil {
+		// The veil, as pledge.com applies it: the program, its loader
+		// files, what the promises imply and the -v paths are unveiled,
+		// everything else is hidden, whether or not -v is given (-V
+		// turns it off). The -v letters are unveil's: the stage passes
+		// them to unveil.Ruleset.Unveil; the files unveil adds by itself
+		// get the rights unveil's table gives their letters (grant).
 		veil = &llLayer{Name: "veil", HandledFS: fsAll}
 		for _, f := range p.prog.Files {
-			acc := permRights("r")
+			perm := "r"
 			if f.Exec {
-				acc |= permRights("x")
+				perm = "rx"
 			}
-			veil.addPath(f.Path, acc, f.Why)
+			veil.grant(f.Path, perm, f.Why)
 		}
 		if p.prog.Kind == elfdeps.Script {
-			veil.addPath(p.prog.Real, permRights("rx"), "script")
+			veil.grant(p.prog.Real, "rx", "script")
 		}
 		for _, d := range p.libcData {
-			veil.addPath(d, permRights("r"), "C library data")
+			veil.grant(d, "r", "C library data")
 		}
 		for _, ip := range implied {
 			if rp, err := cleanAbs(ip.Path); err == nil {
 				if _, err := os.Stat(rp); err == nil {
-					veil.addPath(rp, permRights(ip.Perm), "implied by a promise")
+					veil.grant(rp, ip.Perm, "implied by a promise")
 				}
 			}
 		}
@@ -538,22 +646,23 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			if err != nil {
 				return fail(exitPath, "-v %s: %v", u.Path, err)
 			}
-			if _, err := os.Stat(rp); err != nil {
-				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
-				continue
-			}
 			perm := u.Perm
 			if strings.Contains(perm, "x") && !p.set.Has(promises.Exec) {
 				// As on OpenBSD, executing needs both the x permission and
 				// the exec promise.
 				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+" x", report.NoEffect, "x needs the exec promise")
 				perm = strings.ReplaceAll(perm, "x", "")
+				if perm == "" {
+					continue // x alone: nothing left to unveil
+				}
 			}
-			if perm == "" {
-				rep.Add(report.LayerLandlockFS, "unveil "+u.Path+` ""`, report.Partial, "Landlock cannot hide a path inside an unveiled tree; it is simply not unveiled")
+			if _, err := os.Stat(rp); err != nil {
+				// Skipped, as pledge.com does.
+				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
 				continue
 			}
-			veil.addPath(rp, permRights(perm), "-v")
+			// Permissions "" are unveil's to judge and report.
+			veil.unveil(rp, perm, "-v")
 		}
 		if pol != nil {
 			veil.HandledFS |= pol.HandledFS & fsAll
@@ -613,12 +722,29 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			rep.Add(report.LayerLandlockScope, "scopes", report.Dropped, fmt.Sprintf("Landlock ABI %d lacks some requested scopes", abi))
 		}
 	}
+	if veil != nil && veil.Name == "veil" && !c.noScope && abi > 0 {
+		// What is not unveiled must not be reachable: under a veil, the
+		// program may not connect to abstract unix sockets made outside
+		// it, nor signal processes outside it unless it has proc (as
+		// landrun does); --no-scope turns this off.
+		want := uint64(unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
+		what := "scopes abstract_unix_socket (default under a veil)"
+		if !p.set.Has(promises.Proc) {
+			want |= unix.LANDLOCK_SCOPE_SIGNAL
+			what = "scopes signal+abstract_unix_socket (default under a veil)"
+		}
+		if got := want & probe.LandlockScopes(abi); got != want {
+			rep.Add(report.LayerLandlockScope, what, report.Dropped, fmt.Sprintf("needs Landlock ABI 6, this kernel has %d: the program can connect to abstract unix sockets and signal processes outside the veil (as far as its promises allow); --no-scope silences this", abi))
+		} else {
+			veil.Scoped |= want
+		}
+	}
 	if veil != nil {
 		veil.HandledFS &= fsAll
 		veil.sort()
 		if abi == 0 {
 			rep.Add(report.LayerLandlockFS, "unveil", report.Dropped, "Landlock is unavailable: "+errText(pr.LandlockErr))
-			veil = nil
+			veil, unavailableSaid = nil, true
 		} else {
 			rep.Add(report.LayerLandlockFS, "unveil", report.Enforced, "")
 			p.Layers = append(p.Layers, *veil)
@@ -629,7 +755,11 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	// Promise emulation: what seccomp cannot tell apart by arguments.
 	if c.noUnveil {
 		if !p.set.Has(promises.Exec) {
-			rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "-V: the program may execute other programs under the same sandbox (execve must stay allowed for the first exec)")
+			if p.Mode == modeSupervised {
+				rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, execSupervised)
+			} else {
+				rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "-V and no supervisor (-q, --exec): the program may execute other programs under the same sandbox (execve must stay allowed for the first exec)")
+			}
 		}
 		if dynamic && !p.set.Has(promises.Rpath) {
 			rep.Add(report.LayerPromise, "rpath (absent)", report.Partial, "-V: read-only opens stay allowed for the dynamic loader")
@@ -659,12 +789,25 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	em.HandledFS &= fsAll
 	if em.HandledFS != 0 || (abi == 0 && (!p.set.Has(promises.Exec) || (dynamic && !p.set.Has(promises.Rpath)))) {
 		if abi == 0 {
-			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, "Landlock is unavailable: the program may execute other programs and, if dynamic, open any file read-only")
+			// The cause is said once, on the veil's item (or here when
+			// there is no veil): the one-line warning joins every item.
+			why := "without Landlock"
+			if !unavailableSaid {
+				why = "Landlock is unavailable: " + errText(pr.LandlockErr)
+			}
+			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, why+": the program may execute other programs and, if dynamic, open any file read-only")
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
 			if em.HandledFS&llExecute != 0 {
-				rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
+				switch {
+				case p.Mode == modeSupervised:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed; "+execSupervised)
+				case p.elfInterp:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Partial, "no supervisor (-q, --exec): the program can run any program it can read through its ELF interpreter (execve of the interpreter with that program as argument), because Landlock must let the kernel execute the interpreter; run without -q so the supervisor refuses the execve")
+				default:
+					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
+				}
 			}
 			if em.HandledFS&llReadFile != 0 {
 				rep.Add(report.LayerPromise, "rpath (absent)", report.Enforced, "Landlock: only the loader's files and the paths the promises imply can be read")
@@ -683,6 +826,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	p.Landlock = len(p.Layers) > 0
 	return nil
 }
+
+// execSupervised is the report's reason for exec (absent) under the
+// supervisor.
+const execSupervised = "the supervisor refuses every execve after the program's own (and its #! chain's)"
 
 // libcData lists the data the C library reads on its own behalf (setlocale,
 // iconv), resolved: a program's own promises never mention them.

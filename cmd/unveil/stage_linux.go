@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/report"
+	uv "github.com/pledgekit/pledgekit/unveil"
 )
 
 // stageEnv marks a re-executed unveil that must carry out a plan and exec
@@ -177,9 +180,22 @@ func (p *plan) apply() error {
 		return fail(exitSandbox, "prctl(PR_SET_NO_NEW_PRIVS): %v", err)
 	}
 	for i := range p.Layers {
-		if err := p.Layers[i].restrict(); err != nil {
-			return fail(exitSandbox, "applying Landlock: %v", err)
+		lrep, err := p.Layers[i].restrict()
+		if err != nil {
+			code := exitSandbox
+			if errors.Is(err, uv.ErrNotExpressible) {
+				code = exitPath // a -v path with permissions "" beneath an unveiled directory
+			}
+			return fail(code, "applying Landlock: %v", err)
 		}
+		if p.Report != nil && p.Layers[i].Name != "promises" {
+			// The promises layer is the command's own emulation, reported
+			// as such; the others are unveil's, and so is their report.
+			p.Report.Merge(p.settle(*lrep))
+		}
+	}
+	if err := p.announce(); err != nil {
+		return err
 	}
 	// 7. Address space and descriptor limits. The address space limit is
 	// the program's: set before, it bound this Go process too, whose
@@ -219,6 +235,46 @@ func (p *plan) apply() error {
 		code = exitNotFound
 	}
 	return fail(code, "%s: %v", p.Program, err)
+}
+
+// settle marks the items of unveil's report that the filter settles
+// (p.Moot) as having no effect, with the reason.
+func (p *plan) settle(r report.Report) report.Report {
+	items := make([]report.Item, len(r.Items))
+	for i, it := range r.Items {
+		if why, ok := p.Moot[it.What]; ok && (it.Status == report.Partial || it.Status == report.Dropped) {
+			it.Status, it.Reason, it.Gap = report.NoEffect, why, ""
+		}
+		items[i] = it
+	}
+	r.Items = items
+	return r
+}
+
+// announce prints the report (--report), then the one-line warning when
+// the sandbox is degraded, or refuses to run (--strict). It runs in the
+// process that enforces, once Landlock's layers are in place, so the
+// report is what the kernel took.
+func (p *plan) announce() error {
+	if p.Report == nil {
+		return nil
+	}
+	if p.Show.Report {
+		if p.Show.JSON {
+			os.Stderr.Write(append(p.Report.JSON(), '\n'))
+		} else {
+			p.Report.WriteTable(os.Stderr)
+		}
+	}
+	if s := p.Report.Summary(); s != "" {
+		if p.Show.Strict {
+			return fail(exitSandbox, "--strict: refusing to run: %s", s)
+		}
+		if !p.Show.Quiet {
+			fmt.Fprintf(os.Stderr, "unveil: %s\n", s)
+		}
+	}
+	return nil
 }
 
 func setLimit(r rlim) {

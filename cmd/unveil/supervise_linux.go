@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/syscalls"
 )
@@ -179,8 +180,22 @@ type enforcer struct {
 	out  io.Writer
 	mu   sync.Mutex
 	seen map[string]bool
+	// dropped counts messages not printed because seen was full.
+	dropped int
+	// chainPos is the next file of p.execNext an execve may run.
+	chainPos int
+	creds    *credStat // looks paths up as the program would
 }
 
+// maxSeen bounds the messages remembered to print each only once: the
+// program chooses the paths in them, and this process runs unconfined.
+// Past the bound, new messages are counted instead of printed (a program
+// that makes that many different denials is told about once in summary).
+const maxSeen = 4096
+
+// say prints one message about the program. Everything in it that the
+// program chose (its command name, paths, strings) is made printable
+// first: the whole line goes through safeprint.String.
 func (e *enforcer) say(key, format string, args ...any) {
 	if e.p.quiet {
 		return
@@ -191,17 +206,32 @@ func (e *enforcer) say(key, format string, args ...any) {
 		if e.seen[key] {
 			return
 		}
+		if len(e.seen) >= maxSeen {
+			e.dropped++
+			return
+		}
 		e.seen[key] = true
 	}
-	fmt.Fprintf(e.out, "unveil: "+format+"\n", args...)
+	fmt.Fprintf(e.out, "unveil: %s\n", safeprint.String(fmt.Sprintf(format, args...)))
 }
 
+// summary prints how many messages were left out, if any.
+func (e *enforcer) summary() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.dropped > 0 && !e.p.quiet {
+		fmt.Fprintf(e.out, "unveil: %d more denials not shown (only the first %d different messages are printed)\n", e.dropped, maxSeen)
+	}
+}
+
+// comm is the program's name for messages, made printable (a process
+// chooses its own name).
 func comm(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil {
 		return "?"
 	}
-	return strings.TrimSpace(string(b))
+	return safeprint.String(strings.TrimSuffix(string(b), "\n"))
 }
 
 func (e *enforcer) deny(l *notify.Listener, n *notify.Notif, errno unix.Errno) {
@@ -239,20 +269,28 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 		if len(c.paths) > 0 {
 			target, _ = cleanAbs(c.paths[0])
 		}
-		if set.Has(promises.Exec) || e.p.chain[target] {
-			// The exec promise allows it, or it is the program's own
-			// chain (a #!/usr/bin/env script); Landlock limits which files
-			// can be executed either way.
+		if set.Has(promises.Exec) || e.nextInChain(target) {
+			// The exec promise allows it, or it is the next file of the
+			// program's own #! chain (a #!/usr/bin/env script's
+			// interpreter); Landlock limits which files can be executed
+			// either way. Not the ELF interpreter: execve of ld.so with
+			// another program as argument runs that program.
 			if e.p.trace {
 				e.say("", "%s: %s", who, c.text)
 			}
 			l.Continue(n.ID)
 			return
 		}
-		if errno := missingExec(target); errno != 0 {
+		path := ""
+		if len(c.paths) > 0 {
+			path = c.paths[0]
+		}
+		if errno := e.creds.unreachable(path); errno != 0 {
 			// The kernel would fail it before anything runs (execvp,
 			// env and shells try each PATH directory in turn and stop
-			// at an error other than ENOENT, EACCES or ENOTDIR).
+			// at an error other than ENOENT, EACCES or ENOTDIR). Looked
+			// up as the program would, so that the answer is the
+			// kernel's (EACCES where the program may not look).
 			if e.p.trace {
 				e.say("", "%s: %s: %v", who, c.text, errno)
 			}
@@ -283,7 +321,7 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			}
 			return
 		}
-		if missingUnixPath(c) {
+		if e.creds.missingUnixPath(c) {
 			if e.p.trace {
 				e.say("", "%s: %s: no such file", who, c.text)
 			}
@@ -319,11 +357,11 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			for _, path := range c.paths {
 				need := needRights(name, n.Args)
 				rp, _ := cleanAbs(path)
-				if _, err := os.Stat(rp); err != nil && need&permRights("c") == 0 {
+				if _, err := os.Stat(rp); err != nil && need&createRights == 0 {
 					continue
 				}
 				target := rp
-				if need&permRights("c") != 0 {
+				if need&createRights != 0 {
 					target = parentDir(rp)
 				}
 				if !e.p.veil.allows(target, need) {
@@ -362,6 +400,25 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 	e.deny(l, n, unix.EPERM)
 }
 
+// nextInChain reports whether target is the next file of the program's #!
+// chain not yet executed, and if so takes it: each file of p.execNext
+// runs at most once, in order. The call is continued after its path was
+// read from the caller's memory, which another thread could change in
+// between; the caller is then the chain's own file (env, named by the
+// script's #! line, with LD_PRELOAD and LD_AUDIT removed), before any
+// code of the program's has run.
+func (e *enforcer) nextInChain(target string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := e.chainPos; i < len(e.p.execNext); i++ {
+		if target != "" && e.p.execNext[i] == target {
+			e.chainPos = i + 1
+			return true
+		}
+	}
+	return false
+}
+
 // withPromise keeps the alternatives that include p, if any does.
 func withPromise(alts []promises.Set, p promises.Promise) []promises.Set {
 	var out []promises.Set
@@ -374,20 +431,6 @@ func withPromise(alts []promises.Set, p promises.Promise) []promises.Set {
 		return alts
 	}
 	return out
-}
-
-// missingExec returns the error the kernel gives an execve of path that
-// names no file (ENOENT, ENOTDIR), or 0 if path exists. An empty path (the
-// call's path could not be read) counts as existing.
-func missingExec(path string) unix.Errno {
-	if path == "" {
-		return 0
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err == unix.ENOENT || err == unix.ENOTDIR {
-		return err.(unix.Errno)
-	}
-	return 0
 }
 
 // loaderProbes are files dynamic loaders test for at start-up; denying the

@@ -22,10 +22,6 @@ package main
 // which glibc takes as "no nscd" as well.
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
@@ -66,10 +62,10 @@ func giveUnixSocket(l *notify.Listener, n *notify.Notif) bool {
 
 // missingUnixPath reports whether a connect names a socket file that does
 // not exist (the kernel would answer ENOENT).
-func missingUnixPath(c *call) bool {
+func (cs *credStat) missingUnixPath(c *call) bool {
 	if c.name != "connect" || c.fam != unix.AF_UNIX || c.unixPath == "" {
 		return false
 	}
-	_, err := os.Lstat(c.unixPath)
-	return errors.Is(err, fs.ErrNotExist)
+	// Looked up as the program would (ascreds_linux.go).
+	return cs.stat(c.unixPath, false) == unix.ENOENT
 }

@@ -63,36 +63,36 @@ func TestUnixSocketWithoutPromise(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := unveil(t, "--", id, "-un")
+		r := unveil(t, "-v", "/etc", "--", id, "-un")
 		wantOK(t, r)
 		if r.stdout != string(want) || strings.Contains(r.stderr, "unix") {
 			t.Errorf("id -un: %v; want %q and no refusal", r, want)
 		}
 	}
 	// A socket file that does not exist: ENOENT, as without unveil.
-	r := unveil(t, "-p", "stdio rpath", "--", py, "-c", connect(filepath.Join(dir, "missing.sock")))
+	r := unveil(t, "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", connect(filepath.Join(dir, "missing.sock")))
 	if r.code == 0 || !strings.Contains(r.stderr, "FileNotFoundError") || strings.Contains(r.stderr, "unveil:") {
 		t.Errorf("connect to a missing socket: %v", r)
 	}
 	// The same, relative to the program's working directory.
-	r = unveil(t, "-p", "stdio rpath", "--", py, "-c", "import os\nos.chdir("+pyQuote(dir)+")\n"+connect("missing.sock"))
+	r = unveil(t, "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", "import os\nos.chdir("+pyQuote(dir)+")\n"+connect("missing.sock"))
 	if r.code == 0 || !strings.Contains(r.stderr, "FileNotFoundError") {
 		t.Errorf("connect to a missing relative socket: %v", r)
 	}
 	// An existing socket: refused, naming unix; nothing reaches it.
-	r = unveil(t, "-p", "stdio rpath", "--", py, "-c", connect(sock))
+	r = unveil(t, "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", connect(sock))
 	wantDenied(t, r, `connect(3, {AF_UNIX "`+sock+`"}) denied (EPERM): needs promise unix`)
 	if strings.Contains(r.stdout, "connected") || pending(t, l) {
 		t.Errorf("the program connected without unix: %v", r)
 	}
 	// ... also when it is relative (resolved from the program's cwd).
-	r = unveil(t, "-p", "stdio rpath", "--", py, "-c", "import os\nos.chdir("+pyQuote(dir)+")\n"+connect("s.sock"))
+	r = unveil(t, "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", "import os\nos.chdir("+pyQuote(dir)+")\n"+connect("s.sock"))
 	wantDenied(t, r, "needs promise unix")
 	if pending(t, l) {
 		t.Error("the program connected without unix (relative path)")
 	}
 	// -k: killed at the connect.
-	r = unveil(t, "-k", "-p", "stdio rpath", "--", py, "-c", connect(sock))
+	r = unveil(t, "-k", "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", connect(sock))
 	if r.code != 128+9 || pending(t, l) {
 		t.Errorf("-k: %v", r)
 	}
@@ -102,14 +102,14 @@ func TestUnixSocketWithoutPromise(t *testing.T) {
 		"import socket\nsocket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
 		"import socket\nsocket.socket(socket.AF_UNIX).sendto(b'x', " + pyQuote(sock) + ")",
 	} {
-		r = unveil(t, "-p", "stdio rpath", "--", py, "-c", code)
+		r = unveil(t, "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", code)
 		wantDenied(t, r, "needs promise unix")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "new.sock")); err == nil {
 		t.Error("bind created a socket file without unix")
 	}
 	// The socket itself can send nowhere (sendfd allows sendmsg).
-	r = unveil(t, "-p", "stdio rpath sendfd", "--", py, "-c", `import socket, errno
+	r = unveil(t, "-p", "stdio rpath sendfd", "-v", "/usr/lib", "--", py, "-c", `import socket, errno
 s = socket.socket(socket.AF_UNIX)
 for f in (lambda: s.sendmsg([b"x"], [], 0, `+pyQuote(sock)+`), lambda: s.send(b"x")):
     try:
@@ -124,19 +124,19 @@ for f in (lambda: s.sendmsg([b"x"], [], 0, `+pyQuote(sock)+`), lambda: s.send(b"
 	}
 	// With a promise that allows connect but not AF_UNIX sockets (inet),
 	// nothing is emulated: the socket call itself is refused.
-	r = unveil(t, "-p", "stdio rpath inet", "--", py, "-c", connect(sock))
+	r = unveil(t, "-p", "stdio rpath inet", "-v", "/usr/lib", "--", py, "-c", connect(sock))
 	wantDenied(t, r, "socket(AF_UNIX", "needs promise unix")
 	if pending(t, l) {
 		t.Error("the program connected with inet")
 	}
 	// With unix it connects.
-	r = unveil(t, "-p", "stdio rpath unix", "--", py, "-c", connect(sock))
+	r = unveil(t, "-p", "stdio rpath unix", "-v", "/usr/lib", "--", py, "-c", connect(sock))
 	wantOK(t, r)
 	if !pending(t, l) {
 		t.Error("no connection with unix")
 	}
 	// Direct mode: no supervisor, the socket call fails; id still works.
-	r = unveil(t, "-q", "-p", "stdio rpath", "--", py, "-c", connect(filepath.Join(dir, "missing.sock")))
+	r = unveil(t, "-q", "-p", "stdio rpath", "-v", "/usr/lib", "--", py, "-c", connect(filepath.Join(dir, "missing.sock")))
 	if r.code == 0 || !strings.Contains(r.stderr, "PermissionError") {
 		t.Errorf("-q: %v", r)
 	}
