@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,12 +33,19 @@ import (
 // run the whole parent as another user, or to signal it).
 const testCLIEnv = "PLEDGEKIT_DOWNLOADER_TEST_CLI"
 
+// testRacerEnv makes the test binary a racer: another process of the
+// download user, attacking the download dir while a run goes on.
+const testRacerEnv = "PLEDGEKIT_DOWNLOADER_TEST_RACER"
+
 func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		if strings.HasPrefix(role, "test-") {
 			os.Exit(evilChild(role))
 		}
 		os.Exit(childMain(role))
+	}
+	if mode := os.Getenv(testRacerEnv); mode != "" {
+		os.Exit(racer(mode, os.Args[1:]))
 	}
 	if os.Getenv(testCLIEnv) == "1" {
 		os.Exit(cliMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -134,6 +143,129 @@ func evilChild(role string) int {
 	// The parent must kill us; do not exit on our own.
 	time.Sleep(time.Minute)
 	return 0
+}
+
+// racer attacks a running download from outside the sandbox, as another
+// process of the download user; it prints what happened, one line a step.
+//
+//	hold-part CACHE NAME: open download-*/NAME.part for writing as soon as
+//	  it exists ("open" or "error ERRNO"), keep the descriptor until NAME
+//	  is installed in CACHE, then write "EVIL" at offset 0 through it.
+func racer(mode string, args []string) int {
+	deadline := time.Now().Add(time.Minute)
+	switch mode {
+	case "hold-part":
+		cache, name := args[0], args[1]
+		fd := -1
+		for fd < 0 {
+			if time.Now().After(deadline) {
+				fmt.Println("timeout")
+				return 1
+			}
+			dirs, _ := filepath.Glob(filepath.Join(cache, tempDirPrefix+"*"))
+			if len(dirs) == 0 {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			var err error
+			fd, err = unix.Open(filepath.Join(dirs[0], name+partSuffix), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			if errors.Is(err, unix.ENOENT) {
+				continue
+			}
+			if err != nil {
+				fmt.Println("error", errName(err))
+				return 0
+			}
+		}
+		fmt.Println("open")
+		for {
+			if _, err := os.Lstat(filepath.Join(cache, name)); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Println("timeout")
+				return 1
+			}
+			time.Sleep(time.Millisecond)
+		}
+		_, err := unix.Pwrite(fd, []byte("EVIL"), 0)
+		fmt.Println("wrote", errName(err))
+		return 0
+	}
+	return 2
+}
+
+// startRacer starts the test binary (exe: one the user can execute) as a
+// racer running as uid/gid; its stdout lines arrive on the channel.
+func startRacer(t *testing.T, exe string, uid uint32, mode string, args ...string) <-chan string {
+	t.Helper()
+	out, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := startRetrying(t, func() *exec.Cmd {
+		cmd := exec.Command(exe, args...)
+		cmd.Env = []string{testRacerEnv + "=" + mode}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}}
+		cmd.Stdout = pw
+		return cmd
+	})
+	pw.Close()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_ = cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return lines
+}
+
+// nextLine is the racer's next line, or "" after a minute.
+func nextLine(lines <-chan string) string {
+	select {
+	case l := <-lines:
+		return l
+	case <-time.After(time.Minute):
+		return ""
+	}
+}
+
+// userExe copies the test binary into dir so that other users can run it.
+func userExe(t *testing.T, dir string) string {
+	t.Helper()
+	self, _ := os.Executable()
+	exe := filepath.Join(dir, "downloader.test")
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// startRetrying starts the command mk makes. A parallel test that forks while a copy's
+// write descriptor is open hands that descriptor to its child until the
+// child's exec closes it (golang/go#22315): executing the copy then fails
+// with ETXTBSY for a moment. Try again, as the go command does.
+func startRetrying(t *testing.T, mk func() *exec.Cmd) *exec.Cmd {
+	t.Helper()
+	for try := 0; ; try++ {
+		cmd := mk()
+		err := cmd.Start()
+		if err == nil {
+			return cmd
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func testData(seed uint64, n int) []byte { return demoData(seed, n) }

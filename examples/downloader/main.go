@@ -92,7 +92,7 @@ func cliMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Cache, "cache", "", "the cache directory `DIR`; the temporary download directory is made inside it")
 	fs.StringVar(&opts.ListFile, "list", "", "download list `FILE` (TOML, see README.md)")
 	fs.Var(&mirrors, "mirror", "extra mirror base `URL` (repeatable); <URL>/<name> is fetched")
-	fs.StringVar(&opts.User, "user", "", "the unprivileged `user` (NAME or UID) the downloader runs as when started as root (default \""+defaultUser+"\")")
+	fs.StringVar(&opts.User, "user", "", "the unprivileged `user` (NAME or UID) the downloader runs as when started as root (default: an unused uid allocated for the run; a shared user such as nobody only when named here)")
 	fs.IntVar(&opts.Parallel, "parallel", 4, "parallel downloads `N`")
 	fs.StringVar(&opts.KeyFile, "key", "", "Ed25519 public key `FILE` (base64) for signed files")
 	fs.StringVar(&opts.CAFile, "ca", "", "trust only the CA certificates in this PEM `FILE` (default: system store)")

@@ -45,9 +45,11 @@ type plan struct {
 	switchTo bool
 	uid, gid int
 	userName string
-	ports    []uint16
-	eps      []string
-	readOnly []string
+	// releaseUID frees a dynamic download user at the end of the run.
+	releaseUID func()
+	ports      []uint16
+	eps        []string
+	readOnly   []string
 }
 
 func makePlan(opts Options) (*plan, error) {
@@ -165,9 +167,6 @@ func (p *plan) resolveUser() error {
 	euid := os.Geteuid()
 	name := p.opts.User
 	explicit := name != ""
-	if name == "" {
-		name = defaultUser
-	}
 	if euid != 0 {
 		if !explicit {
 			p.uid, p.gid = euid, os.Getegid()
@@ -181,6 +180,15 @@ func (p *plan) resolveUser() error {
 			return fmt.Errorf("%w: --user %s (uid %d) while running as uid %d; run as root or drop --user", ErrNeedRoot, name, uid, euid)
 		}
 		p.uid, p.gid = uid, gid
+		return nil
+	}
+	if !explicit {
+		uid, release, err := allocateUID()
+		if err != nil {
+			return err
+		}
+		p.uid, p.gid, p.userName, p.releaseUID = uid, uid, fmt.Sprintf("dynamic uid %d", uid), release
+		p.switchTo = true
 		return nil
 	}
 	uid, gid, err := lookupUser(name)
@@ -222,6 +230,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		res.Error = err.Error()
 		return res, err
+	}
+	if p.releaseUID != nil {
+		defer p.releaseUID()
 	}
 	// The children run as the same user when there is no user switch (not
 	// root, or --user root), and the download child handles network data.
@@ -854,16 +865,22 @@ func (r *runner) takeBack() error {
 	return nil
 }
 
-// checked is a finished download that passed the parent's checks.
+// checked is a finished download that passed the parent's checks, now a
+// private copy under its name in the temp dir.
 type checked struct {
-	fd  int
 	ino uint64
 	dev uint64
+	sum string // sha256 of the copy
 }
 
-// openFinished opens a file the child says is complete, refusing anything
+// installPrefix names the parent's private copy while it is written; list
+// names never start with a dot.
+const installPrefix = ".install-"
+
+// openFinished checks a file the child says is complete, refusing anything
 // but a plain file with one link, owned by the download user, of the
-// expected size (exact, or at most max when exact < 0).
+// expected size (exact, or at most max when exact < 0), and replaces it
+// with a private copy (see privateCopy).
 func (r *runner) openFinished(name string, exact, max int64) (checked, error) {
 	var lst unix.Stat_t
 	if err := unix.Fstatat(r.tmpfd, name, &lst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -876,53 +893,72 @@ func (r *runner) openFinished(name string, exact, max int64) (checked, error) {
 	if err != nil {
 		return checked{}, fmt.Errorf("opening %s: %w", name, err)
 	}
-	fail := func(err error) (checked, error) { unix.Close(fd); return checked{}, err }
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return fail(err)
+		return checked{}, err
 	}
 	switch {
 	case st.Ino != lst.Ino || st.Dev != lst.Dev || st.Mode&unix.S_IFMT != unix.S_IFREG:
-		return fail(fmt.Errorf("%w: %s changed while being checked", ErrNotRegular, name))
+		return checked{}, fmt.Errorf("%w: %s changed while being checked", ErrNotRegular, name)
 	case st.Nlink != 1:
-		return fail(fmt.Errorf("%w: %s has %d links", ErrNotRegular, name, st.Nlink))
+		return checked{}, fmt.Errorf("%w: %s has %d links", ErrNotRegular, name, st.Nlink)
 	case st.Uid != uint32(r.uid):
-		return fail(fmt.Errorf("%w: %s is owned by uid %d, not the download user %d", ErrNotRegular, name, st.Uid, r.uid))
+		return checked{}, fmt.Errorf("%w: %s is owned by uid %d, not the download user %d", ErrNotRegular, name, st.Uid, r.uid)
 	case exact >= 0 && st.Size != exact:
-		return fail(fmt.Errorf("%w: %s is %d bytes, the list says %d", ErrWrongSize, name, st.Size, exact))
+		return checked{}, fmt.Errorf("%w: %s is %d bytes, the list says %d", ErrWrongSize, name, st.Size, exact)
 	case exact < 0 && (st.Size > max || st.Size == 0):
-		return fail(fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrWrongSize, name, st.Size, max))
+		return checked{}, fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrWrongSize, name, st.Size, max)
 	}
-	if os.Geteuid() == 0 {
-		if err := unix.Fchown(fd, 0, 0); err != nil {
-			return fail(fmt.Errorf("chown %s: %w", name, err))
-		}
-	}
-	if err := unix.Fchmod(fd, 0o644); err != nil {
-		return fail(fmt.Errorf("chmod %s: %w", name, err))
-	}
-	return checked{fd: fd, ino: st.Ino, dev: st.Dev}, nil
+	return r.privateCopy(fd, name, st.Size)
 }
 
-func hashFD(fd int) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(fdReaderAt(fd), 0, 1<<62)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type fdReaderAt int
-
-func (f fdReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := unix.Pread(int(f), p, off)
+// privateCopy copies exactly size bytes of the child's file into a new
+// file this process creates (root's when root, mode 0644), hashing what it
+// writes, and renames the copy over the child's file. A process that still
+// holds the child's file open for writing (another process of a shared
+// download user, or one the child left behind) can change neither the copy
+// nor what was hashed, and appending to the original cannot stall the copy.
+// The copy's descriptor is closed before returning: none is held per file.
+func (r *runner) privateCopy(src int, name string, size int64) (checked, error) {
+	tmpName := installPrefix + name
+	_ = unix.Unlinkat(r.tmpfd, tmpName, 0) // planted by the child: never ours
+	dst, err := unix.Openat(r.tmpfd, tmpName, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return 0, err
+		return checked{}, fmt.Errorf("creating the copy of %s: %w", name, err)
 	}
-	if n == 0 && len(p) > 0 {
-		return 0, io.EOF
+	defer unix.Close(dst)
+	fail := func(err error) (checked, error) {
+		_ = unix.Unlinkat(r.tmpfd, tmpName, 0)
+		return checked{}, err
 	}
-	return n, nil
+	if err := unix.Fchmod(dst, 0o644); err != nil {
+		return fail(fmt.Errorf("chmod %s: %w", tmpName, err))
+	}
+	h := sha256.New()
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < size; {
+		n, err := unix.Pread(src, buf[:min(int64(len(buf)), size-off)], off)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: it shrank to %d bytes while being copied", ErrWrongSize, off)
+		}
+		if err != nil {
+			return fail(fmt.Errorf("reading %s: %w", name, err))
+		}
+		if _, err := unix.Write(dst, buf[:n]); err != nil {
+			return fail(fmt.Errorf("writing the copy of %s: %w", name, err))
+		}
+		h.Write(buf[:n])
+		off += int64(n)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(dst, &st); err != nil {
+		return fail(err)
+	}
+	if err := unix.Renameat(r.tmpfd, tmpName, r.tmpfd, name); err != nil {
+		return fail(fmt.Errorf("replacing %s with its copy: %w", name, err))
+	}
+	return checked{ino: st.Ino, dev: st.Dev, sum: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // finish checks, verifies and installs the finished files.
@@ -962,22 +998,16 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			continue
 		}
-		sum, err := hashFD(c.fd)
-		if err == nil && sum != f.SHA256 {
-			err = fmt.Errorf("%w: got %s, the list says %s", ErrBadChecksum, sum, f.SHA256)
-		}
-		if err != nil {
-			unix.Close(c.fd)
-			fr.Status, fr.Error = statusFailed, err.Error()
+		if c.sum != f.SHA256 {
+			fr.Status, fr.Error = statusFailed, fmt.Sprintf("%v: got %s, the list says %s", ErrBadChecksum, c.sum, f.SHA256)
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			continue
 		}
-		fr.SHA256 = sum
+		fr.SHA256 = c.sum
 		cd := cand{i: i, f: c}
 		if f.Signed {
 			s, err := r.openFinished(f.Name+sigSuffix, -1, maxSigSize)
 			if err != nil {
-				unix.Close(c.fd)
 				fr.Status, fr.Error, fr.Signature = statusFailed, err.Error(), "bad"
 				_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 				continue
@@ -986,15 +1016,6 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 		}
 		cands = append(cands, cd)
 	}
-	defer func() {
-		for _, c := range cands {
-			unix.Close(c.f.fd)
-			if c.sig.fd > 0 {
-				unix.Close(c.sig.fd)
-			}
-		}
-	}()
-
 	// Signatures, in their own network-less sandboxed child.
 	var want []verifyFile
 	for _, c := range cands {

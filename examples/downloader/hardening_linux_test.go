@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// gated serves data: the first 1000 bytes, then the rest once open is
+// closed (or after a minute), so that a racer can act mid-download.
+func gated(data []byte, open <-chan struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush()
+		select {
+		case <-open:
+		case <-time.After(time.Minute):
+		}
+		w.Write(data[1000:])
+	}
+}
+
+// TestCoTenant: another process of the download user opens the partial
+// for writing during the download and writes through that descriptor
+// after the file is installed (issue 16 item 1). With a shared user it
+// gets the descriptor, but the cache holds the parent's private copy; by
+// default the download user is a uid no one else has, and the racer
+// cannot even reach the file.
+func TestCoTenant(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	for _, user := range []string{"nobody", ""} {
+		t.Run("user="+user, func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t)
+			data := testData(40, 64<<10)
+			f := r.add("f", data, true)
+			open := make(chan struct{})
+			r.handle("f", gated(data, open))
+			cache := newCache(t)
+			lines := startRacer(t, userExe(t, filepath.Dir(cache)), 65534, "hold-part", cache, "f")
+			first := make(chan string, 1)
+			go func() { l := nextLine(lines); first <- l; close(open) }()
+			opts := testOptions(cache, r, f)
+			opts.User = user
+			res, err := run(t, opts)
+			if err != nil {
+				t.Fatalf("Run: %v (%+v)", err, res.Files)
+			}
+			got := <-first
+			if user == "nobody" {
+				if got != "open" {
+					t.Fatalf("the racer could not open the partial (%q): the attack was not tried", got)
+				}
+				if w := nextLine(lines); w != "wrote success" {
+					t.Fatalf("racer: %q", w)
+				}
+			} else {
+				if got != "error EACCES" {
+					t.Fatalf("racer as nobody: %q, want EACCES", got)
+				}
+				if id := res.Identity; id.UID < dynamicUIDMin || id.UID > dynamicUIDMax || id.GID != id.UID || !id.Switched {
+					t.Fatalf("identity %+v, want a dynamic uid", id)
+				}
+			}
+			assertCached(t, cache, "f", data)
+		})
+	}
+}
