@@ -281,6 +281,11 @@ func (f *fetcher) note(i int, part uint8, format string, args ...any) {
 func (f *fetcher) fetchPart(ctx context.Context, i int, part uint8) bool {
 	jf := &f.job.Files[i]
 	var last *fetchError
+	// Bytes one mirror wrote in this run are never continued on another:
+	// a mirror with an older, shorter file or garbage before a dropped
+	// connection would otherwise break the file on every mirror after it.
+	// A partial of an earlier run still resumes (its hash is checked).
+	wrote := false
 	for mi, raw := range jf.URLs {
 		if ctx.Err() != nil {
 			return false
@@ -288,7 +293,7 @@ func (f *fetcher) fetchPart(ctx context.Context, i int, part uint8) bool {
 		if part == partSig {
 			raw = sigURL(raw)
 		}
-		err := f.attempt(ctx, i, part, mi, raw)
+		err := f.attempt(ctx, i, part, mi, raw, &wrote)
 		if err == nil {
 			return true
 		}
@@ -348,8 +353,9 @@ func ferr(code uint8, format string, args ...any) error {
 var errStalled = errors.New("transfer stalled")
 
 // attempt downloads one part from one URL into <name>.part, resuming what
-// is there, and renames it to <name> when complete.
-func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, raw string) error {
+// is there (from 0 when *wrote: another mirror wrote it in this run), and
+// renames it to <name> when complete. It sets *wrote once it writes.
+func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, raw string, wrote *bool) error {
 	jf := &f.job.Files[i]
 	name := jf.Name
 	limit := jf.Size
@@ -374,8 +380,9 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 		return ferr(codeOther, "%s is not a plain file (mode %o, %d links)", partName, st.Mode, st.Nlink)
 	}
 	offset := st.Size
-	if offset > limit || (part == partSig && offset > 0) {
-		// Over-long leftovers are garbage; signatures are tiny, refetch.
+	if offset > limit || (part == partSig && offset > 0) || *wrote {
+		// Over-long leftovers are garbage; signatures are tiny, refetch;
+		// another mirror's bytes of this run are not trusted to continue.
 		if err := file.Truncate(0); err != nil {
 			return ferr(codeOther, "truncating %s: %w", partName, err)
 		}
@@ -491,6 +498,7 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 				_ = unix.Unlinkat(f.dirfd, partName, 0)
 				return ferr(codeSize, "server sent more than the expected %d bytes; partial discarded", limit)
 			}
+			*wrote = true
 			if _, err := file.Write(buf[:n]); err != nil {
 				return ferr(codeOther, "writing %s: %w", partName, err)
 			}

@@ -70,3 +70,26 @@ func TestCoTenant(t *testing.T) {
 		})
 	}
 }
+
+// TestBadMirrorPartialNotContinued: a mirror serves an older, shorter
+// file as a clean 200 (issue 16 item 2). The next, good mirror must send
+// the whole file, not continue the bad mirror's bytes with a range.
+func TestBadMirrorPartialNotContinued(t *testing.T) {
+	t.Parallel()
+	good := newRepo(t)
+	bad := newRepo(t)
+	data := testData(41, 80<<10)
+	f := good.add("f", data, false)
+	bad.add("f", testData(42, 30<<10), false) // an older release, shorter
+	cache := newCache(t)
+	opts := testOptions(cache, good, f)
+	opts.List.Mirrors = []string{bad.url(), good.url()}
+	res, err := run(t, opts)
+	if err != nil {
+		t.Fatalf("Run: %v (%+v)", err, res.Files)
+	}
+	assertCached(t, cache, "f", data)
+	if q := good.requests(); len(q) != 1 || q[0] != `f range=""` {
+		t.Errorf("the good mirror was asked %q, want one request without a range", q)
+	}
+}
