@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -91,5 +92,32 @@ func TestBadMirrorPartialNotContinued(t *testing.T) {
 	assertCached(t, cache, "f", data)
 	if q := good.requests(); len(q) != 1 || q[0] != `f range=""` {
 		t.Errorf("the good mirror was asked %q, want one request without a range", q)
+	}
+}
+
+// TestChildDeadlines: a downloader child that never writes, or ends its
+// stream and sleeps, is killed after its deadline instead of hanging the
+// run and holding the cache lock (issue 16 item 4).
+func TestChildDeadlines(t *testing.T) {
+	t.Parallel()
+	for _, role := range []string{"test-silent", "test-close-sleep"} {
+		t.Run(role, func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t)
+			cache := newCache(t)
+			opts := testOptions(cache, r, r.add("f", testData(43, 1000), false))
+			opts.fetchRole = role
+			opts.ConnectTimeout, opts.HeaderTimeout, opts.StallTimeout = time.Second, time.Second, time.Second
+			start := time.Now()
+			_, err := run(t, opts)
+			if took := time.Since(start); !errors.Is(err, ErrChild) || took > fetchIdle(opts)+30*time.Second {
+				t.Fatalf("err = %v after %v, want ErrChild within the deadline %v", err, took, fetchIdle(opts))
+			}
+			// The lock is free again.
+			_, err = run(t, testOptions(cache, r, r.add("f", testData(43, 1000), false)))
+			if err != nil {
+				t.Fatalf("the next run: %v", err)
+			}
+		})
 	}
 }

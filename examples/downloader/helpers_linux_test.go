@@ -66,6 +66,11 @@ func evilChild(role string) int {
 		_ = enc.Send(Message{Type: msgReady})
 	}
 	switch role {
+	case "test-silent":
+		// Never writes; sleeps below (issue 16 item 4).
+	case "test-close-sleep":
+		preamble()
+		out.Close() // end of stream, but no exit
 	case "test-garbage":
 		_, _ = out.Write([]byte("HTTP/1.1 200 OK\r\n\r\n"))
 	case "test-huge-length":

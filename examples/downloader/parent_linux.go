@@ -608,6 +608,7 @@ func (r *runner) spawn(role string, job any) (*childProc, error) {
 	cmd.Stderr = c.stderr
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = time.Second // a descendant holding stderr cannot block Wait
 	if err := cmd.Start(); err != nil {
 		pr.Close()
 		pw.Close()
@@ -621,11 +622,30 @@ func (r *runner) spawn(role string, job any) (*childProc, error) {
 	return c, nil
 }
 
+// Deadlines on a child: a child that sends nothing for its idle time, or
+// does not exit within childEndGrace after its stream ended, is killed.
+const childEndGrace = 5 * time.Second
+
+// fetchIdle is how long the downloader may legitimately stay silent: a
+// connect and a TLS handshake, the response headers, and one stall window
+// (a transfer moving at all reports progress at least that often). Zero
+// timeouts count as the command line's defaults.
+func fetchIdle(o Options) time.Duration {
+	or := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	return 2*or(o.ConnectTimeout, 15*time.Second) + or(o.HeaderTimeout, 30*time.Second) + or(o.StallTimeout, 30*time.Second) + 5*time.Second
+}
+
 // run reads the child's messages until EOF, applying each to sess and
 // handing it to onMsg. A signal on ctx is forwarded (SIGTERM, then
 // SIGKILL after a grace period); a protocol violation kills the child at
-// once. It returns after the child has exited.
-func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message)) error {
+// once, and so do idle time without a message and a child that does not
+// exit after its stream ended. It returns after the child has exited.
+func (c *childProc) run(ctx context.Context, sess *session, idle time.Duration, onMsg func(Message)) error {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -643,11 +663,17 @@ func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message))
 		case <-c.exited:
 		}
 	}()
-	var protoErr error
+	var protoErr, hangErr error
 	dec := NewDecoder(c.msgs)
 	for {
+		_ = c.msgs.SetReadDeadline(time.Now().Add(idle))
 		m, err := dec.Next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			hangErr = fmt.Errorf("%w: the child sent nothing for %v and was killed", ErrChild, idle)
+			_ = c.cmd.Process.Kill()
 			break
 		}
 		if err == nil {
@@ -661,13 +687,21 @@ func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message))
 		onMsg(m)
 	}
 	c.msgs.Close()
-	<-c.exited
+	select {
+	case <-c.exited:
+	case <-time.After(childEndGrace):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		if hangErr == nil && protoErr == nil {
+			hangErr = fmt.Errorf("%w: the child did not exit within %v after its messages ended and was killed", ErrChild, childEndGrace)
+		}
+	}
 	close(stop)
 	wg.Wait()
 	if protoErr != nil {
 		return fmt.Errorf("%w: %w", ErrCompromised, protoErr)
 	}
-	return nil
+	return hangErr
 }
 
 // exitError describes how the child ended, or nil for a clean exit.
@@ -757,7 +791,7 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 	}
 	sess := newSession(kindFetch, sf, r.opts.attack != nil, nil)
 	r.ui = newUI(r.opts, r.out, r.files, r.resumed)
-	runErr := child.run(ctx, sess, func(m Message) { r.onFetchMessage(sess, m) })
+	runErr := child.run(ctx, sess, fetchIdle(r.opts), func(m Message) { r.onFetchMessage(sess, m) })
 	r.ui.finish()
 	r.ui = nil
 	r.childExit = child.cmd.ProcessState.ExitCode()
@@ -1112,7 +1146,13 @@ func (r *runner) verify(ctx context.Context, files []verifyFile) (map[uint16]Mes
 		return nil, err
 	}
 	sess := newSession(kindVerify, sf, false, idx)
-	if err := child.run(ctx, sess, func(m Message) {
+	// Checking one file reads it once: allow 8 MiB/s for the largest.
+	var largest int64
+	for _, f := range files {
+		largest = max(largest, r.files[f.Index].Size)
+	}
+	idle := 30*time.Second + time.Duration(largest>>23)*time.Second
+	if err := child.run(ctx, sess, idle, func(m Message) {
 		if m.Type == msgReady {
 			rep := sess.report
 			r.res.Verifier = &rep
