@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // gated serves data: the first 1000 bytes, then the rest once open is
@@ -119,5 +124,48 @@ func TestChildDeadlines(t *testing.T) {
 				t.Fatalf("the next run: %v", err)
 			}
 		})
+	}
+}
+
+// TestRemoveDeepTree: a compromised child can leave a directory chain
+// deeper than the parent's descriptor limit; os.RemoveAll fails on it with
+// EMFILE on every run (issue 16 item 3). The leftover must go, under a
+// limit of 64 descriptors, and so must odd entries, without following a
+// symlink.
+func TestRemoveDeepTree(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	data := testData(44, 10<<10)
+	f := r.add("f", data, false)
+	cache := newCache(t)
+	dir := filepath.Dir(cache)
+	keep := filepath.Join(dir, "keep")
+	os.Mkdir(keep, 0o755)
+	os.WriteFile(filepath.Join(keep, "file"), []byte("x"), 0o644)
+	old := filepath.Join(cache, tempDirPrefix+"deep")
+	deep := old + strings.Repeat("/d", 300)
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(keep, filepath.Join(deep, "link"))
+	unix.Mkfifo(filepath.Join(deep, "fifo"), 0o600)
+	os.Mkdir(filepath.Join(deep, "locked"), 0o000)
+	os.WriteFile(filepath.Join(old, "d", "file"), []byte("x"), 0o000)
+	args := append(cliFiles(t, dir, r, f), "--cache", cache, "--json", "-q")
+	cmd := cli(t, "", nil, args...)
+	cmd.Env = append(cmd.Env, testNofileEnv+"=64")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	res := decodeResult(t, out.Bytes())
+	if len(res.Warnings) != nonRootWarnings() || len(res.Leftovers) != 1 {
+		t.Fatalf("warnings %q, leftovers %q", res.Warnings, res.Leftovers)
+	}
+	assertNoTempDirs(t, cache)
+	assertCached(t, cache, "f", data)
+	if _, err := os.Stat(filepath.Join(keep, "file")); err != nil {
+		t.Errorf("a symlink in the tree was followed: %v", err)
 	}
 }

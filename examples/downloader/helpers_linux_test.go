@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +34,9 @@ import (
 // run the whole parent as another user, or to signal it).
 const testCLIEnv = "PLEDGEKIT_DOWNLOADER_TEST_CLI"
 
+// testNofileEnv sets the descriptor limit of a CLI run of the test binary.
+const testNofileEnv = "PLEDGEKIT_DOWNLOADER_TEST_NOFILE"
+
 // testRacerEnv makes the test binary a racer: another process of the
 // download user, attacking the download dir while a run goes on.
 const testRacerEnv = "PLEDGEKIT_DOWNLOADER_TEST_RACER"
@@ -48,6 +52,12 @@ func TestMain(m *testing.M) {
 		os.Exit(racer(mode, os.Args[1:]))
 	}
 	if os.Getenv(testCLIEnv) == "1" {
+		if n, err := strconv.ParseUint(os.Getenv(testNofileEnv), 10, 64); err == nil {
+			// Soft and hard: the Go runtime raises the soft limit to the hard one.
+			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: n, Max: n}); err != nil {
+				panic(err)
+			}
+		}
 		os.Exit(cliMain(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

@@ -344,7 +344,7 @@ func (r *runner) run(ctx context.Context) (err error) {
 			r.salvage()
 		}
 		unix.Close(r.tmpfd)
-		if rerr := os.RemoveAll(r.tmp); rerr != nil {
+		if rerr := removeAt(r.cachefd, filepath.Base(r.tmp)); rerr != nil {
 			r.warn("could not remove %s: %v (it is removed on the next run)", r.tmp, rerr)
 		}
 	}()
@@ -448,7 +448,7 @@ func (r *runner) removeLeftovers() {
 			}
 			unix.Close(fd)
 		}
-		if err := os.RemoveAll(path); err != nil {
+		if err := removeAt(r.cachefd, n); err != nil {
 			r.warn("could not remove the leftover %s: %v", path, err)
 			continue
 		}
