@@ -146,12 +146,22 @@ func TestNonRoot(t *testing.T) {
 
 // TestSIGTERM interrupts a running download: the parent forwards the
 // signal, waits for the child, keeps the partial for a resume, removes
-// the temp dir and exits 143.
+// the temp dir and exits 128+signal (143 for SIGTERM). SIGHUP and SIGQUIT
+// terminate a run the same way (issue 16 item 5).
 func TestSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a separate parent process")
 	}
 	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			testSignal(t, sig)
+		})
+	}
+}
+
+func testSignal(t *testing.T, sig syscall.Signal) {
 	r := newRepo(t)
 	data := testData(32, 100<<10)
 	f := r.add("f", data, false)
@@ -185,13 +195,13 @@ func TestSIGTERM(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
-		t.Fatalf("exit: %v, want status 143\n%s", err, errb.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
+		t.Fatalf("exit: %v, want status %d\n%s", err, 128+int(sig), errb.String())
 	}
 	res := decodeResult(t, out.Bytes())
 	if res.Files[0].Status != statusInterrupted {

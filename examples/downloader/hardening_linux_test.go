@@ -169,3 +169,45 @@ func TestRemoveDeepTree(t *testing.T) {
 		t.Errorf("a symlink in the tree was followed: %v", err)
 	}
 }
+
+// TestLeftoverSwap: a process of the download user swaps a crashed run's
+// NAME.part with a directory it owns while the next run salvages it
+// (issue 16 item 5). The run takes the leftover back before looking into
+// it, so the swapping stops with EACCES and nothing of it reaches the
+// cache.
+func TestLeftoverSwap(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	r := newRepo(t)
+	data := testData(45, 30<<10)
+	f := r.add("f", data, false)
+	cache := newCache(t)
+	old := filepath.Join(cache, tempDirPrefix+"crashed")
+	evil := filepath.Join(old, "evil")
+	for _, p := range []string{old, evil} {
+		os.Mkdir(p, 0o700)
+	}
+	os.WriteFile(filepath.Join(evil, "marker"), nil, 0o644)
+	os.WriteFile(filepath.Join(old, "f.part"), data[:5000], 0o644)
+	for _, p := range []string{old, evil, filepath.Join(evil, "marker"), filepath.Join(old, "f.part")} {
+		os.Lchown(p, 65534, 65534)
+	}
+	lines := startRacer(t, userExe(t, filepath.Dir(cache)), 65534, "exchange", old, "f.part", "evil")
+	if l := nextLine(lines); l != "running" {
+		t.Fatalf("racer: %q", l)
+	}
+	res, err := run(t, testOptions(cache, r, f))
+	if err != nil {
+		t.Fatalf("Run: %v (%+v)", err, res.Files)
+	}
+	if l := nextLine(lines); l != "stopped EACCES" {
+		t.Errorf("racer %q: it could go on swapping inside the leftover while it was salvaged", l)
+	}
+	assertCached(t, cache, "f", data)
+	filepath.Walk(cache, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && (fi.Name() == "marker" || fi.IsDir() && p != cache) {
+			t.Errorf("%s of the racer's reached the cache", p)
+		}
+		return nil
+	})
+}

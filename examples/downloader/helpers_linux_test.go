@@ -166,9 +166,23 @@ func evilChild(role string) int {
 //	hold-part CACHE NAME: open download-*/NAME.part for writing as soon as
 //	  it exists ("open" or "error ERRNO"), keep the descriptor until NAME
 //	  is installed in CACHE, then write "EVIL" at offset 0 through it.
+//	exchange DIR A B: swap DIR/A and DIR/B (RENAME_EXCHANGE) in a loop;
+//	  "running" after the first swap, "stopped ERRNO" when one fails.
 func racer(mode string, args []string) int {
 	deadline := time.Now().Add(time.Minute)
 	switch mode {
+	case "exchange":
+		dir, a, b := args[0], args[1], args[2]
+		for n := 0; ; n++ {
+			err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(dir, a), unix.AT_FDCWD, filepath.Join(dir, b), unix.RENAME_EXCHANGE)
+			if err != nil || time.Now().After(deadline) {
+				fmt.Println("stopped", errName(err))
+				return 0
+			}
+			if n == 0 {
+				fmt.Println("running")
+			}
+		}
 	case "hold-part":
 		cache, name := args[0], args[1]
 		fd := -1

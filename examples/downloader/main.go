@@ -170,11 +170,12 @@ func exitCode(err error, stderr io.Writer, sig *atomic.Int32, quietErr bool) int
 	return exitFailed
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM and remembers which.
+// signalContext is cancelled by a terminating signal (SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT) and remembers which: the run then cleans up.
 func signalContext() (context.Context, *atomic.Int32, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	var which atomic.Int32
 	go func() {
 		select {

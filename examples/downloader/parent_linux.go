@@ -440,7 +440,9 @@ func (r *runner) removeLeftovers() {
 			continue
 		}
 		salvaged := 0
-		if fd, err := unix.Openat(r.cachefd, n, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err == nil {
+		if fd, err := r.takeLeftover(n); err != nil {
+			r.warn("not salvaging partial files from %s: %v", path, err)
+		} else {
 			for i := range r.files {
 				if r.movePartial(fd, r.cachefd, r.files[i].Name+partSuffix, r.files[i].Size, true) {
 					salvaged++
@@ -455,6 +457,29 @@ func (r *runner) removeLeftovers() {
 		r.res.Leftovers = append(r.res.Leftovers, path)
 		r.info("removed %s left by an earlier run (%d partial files kept for resume)", path, salvaged)
 	}
+}
+
+// takeLeftover opens a leftover download dir and makes it root's (ours
+// when not root), mode 0700, before anything in it is looked at: a process
+// of the download user, even one holding a descriptor of it, can then no
+// longer rename or swap its entries (RENAME_EXCHANGE) between the checks
+// and the move.
+func (r *runner) takeLeftover(name string) (int, error) {
+	fd, err := unix.Openat(r.cachefd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if os.Geteuid() == 0 {
+		err = unix.Fchown(fd, 0, 0)
+	}
+	if err == nil {
+		err = unix.Fchmod(fd, 0o700)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("taking it back: %w", err)
+	}
+	return fd, nil
 }
 
 // makeTempDir creates the private download dir inside the cache (same
