@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -210,4 +212,94 @@ func TestLeftoverSwap(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestVerifiedWorkKept: complete files survive interruptions (issue 16
+// item 6): a SIGTERM while signatures are checked, and a parent killed
+// with SIGKILL before it installed a complete file. The next run checks
+// them again without downloading them.
+func TestVerifiedWorkKept(t *testing.T) {
+	t.Parallel()
+	t.Run("interrupted signature check", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t)
+		data := testData(46, 40<<10)
+		f := r.add("f", data, true)
+		cache := newCache(t)
+		opts := testOptions(cache, r, f)
+		opts.verifyRole = "test-verify-hang"
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		go func() {
+			// Interrupt once the verifier runs.
+			for ctx.Err() == nil && !childRunning("pledgekit-downloader-test-verify-hang") {
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+		}()
+		res, err := Run(ctx, opts)
+		if !errors.Is(err, ErrInterrupted) || res.Files[0].Status != statusInterrupted {
+			t.Fatalf("err = %v, %+v", err, res.Files)
+		}
+		assertNoTempDirs(t, cache)
+		assertCached(t, cache, "f.part", data)
+		assertAbsent(t, cache, "f")
+		resumeWithoutTransfer(t, r, cache, f, data)
+	})
+	t.Run("parent killed before the install", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t)
+		data := testData(47, 40<<10)
+		f := r.add("f", data, true)
+		cache := newCache(t)
+		old := filepath.Join(cache, tempDirPrefix+"killed")
+		os.Mkdir(old, 0o700)
+		os.WriteFile(filepath.Join(old, "f"), data, 0o644)
+		resumeWithoutTransfer(t, r, cache, f, data)
+	})
+}
+
+// resumeWithoutTransfer runs again: f is complete in the cache as a
+// partial or in a leftover, so only its signature is fetched.
+func resumeWithoutTransfer(t *testing.T, r *repo, cache string, f FileSpec, data []byte) {
+	t.Helper()
+	before := len(r.requests())
+	res, err := run(t, testOptions(cache, r, f))
+	if err != nil {
+		t.Fatalf("the next run: %v (%+v)", err, res.Files)
+	}
+	assertCached(t, cache, f.Name, data)
+	if fr := fileResult(t, res, f.Name); fr.Resumed != f.Size || fr.Signature != "verified" {
+		t.Errorf("%+v, want it resumed complete and verified", fr)
+	}
+	for _, q := range r.requests()[before:] {
+		if strings.HasPrefix(q, f.Name+" ") {
+			t.Errorf("downloaded again: %s", q)
+		}
+	}
+}
+
+// childRunning reports whether a child of this process has argv[0] name.
+func childRunning(name string) bool {
+	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || i+2 > len(s) {
+			continue
+		}
+		f := strings.Fields(s[i+2:])
+		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		if cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "cmdline")); strings.HasPrefix(string(cmd), name+"\x00") {
+			return true
+		}
+	}
+	return false
 }

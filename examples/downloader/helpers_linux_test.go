@@ -76,6 +76,9 @@ func evilChild(role string) int {
 		_ = enc.Send(Message{Type: msgReady})
 	}
 	switch role {
+	case "test-verify-hang":
+		// A verifier that takes forever: the parent is interrupted meanwhile.
+		preamble()
 	case "test-silent":
 		// Never writes; sleeps below (issue 16 item 4).
 	case "test-close-sleep":

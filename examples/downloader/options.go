@@ -40,6 +40,7 @@ type Options struct {
 	simulateNoLandlock bool
 	exe                string // binary to re-execute; default /proc/self/exe
 	fetchRole          string // child role for the download (tests: misbehaving children)
+	verifyRole         string // child role for the signature check (tests)
 
 	Stderr io.Writer
 }

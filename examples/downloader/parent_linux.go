@@ -444,6 +444,9 @@ func (r *runner) removeLeftovers() {
 			r.warn("not salvaging partial files from %s: %v", path, err)
 		} else {
 			for i := range r.files {
+				// A complete file of a run killed before it installed
+				// it is kept too; the next transfer is then none.
+				_ = unix.Renameat2(fd, r.files[i].Name, fd, r.files[i].Name+partSuffix, unix.RENAME_NOREPLACE)
 				if r.movePartial(fd, r.cachefd, r.files[i].Name+partSuffix, r.files[i].Size, true) {
 					salvaged++
 				}
@@ -1097,6 +1100,11 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 				fr.Signature = "verified"
 			case ok:
 				fr.Signature, fr.Error = "bad", fmt.Sprintf("%v: %s", ErrBadSignature, m.Text)
+			case ctx.Err() != nil:
+				// Interrupted: the checked copy goes back to the cache
+				// as NAME.part (salvage), and the next run checks it
+				// again without a transfer.
+				fr.Status, fr.Signature, fr.Error = statusInterrupted, "unchecked", "interrupted during the signature check; kept for a resume"
 			default:
 				fr.Signature, fr.Error = "unchecked", "signature not checked"
 				if err != nil {
@@ -1110,6 +1118,9 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 		f := r.files[c.i]
 		fr := &r.res.Files[c.i]
 		if f.Signed && !good[c.i] {
+			if fr.Status == statusInterrupted {
+				continue
+			}
 			fr.Status = statusFailed
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			_ = unix.Unlinkat(r.tmpfd, f.Name+sigSuffix, 0)
@@ -1166,7 +1177,11 @@ func (r *runner) verify(ctx context.Context, files []verifyFile) (map[uint16]Mes
 	for i, f := range r.files {
 		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
 	}
-	child, err := r.spawn(roleVerify, job)
+	role := roleVerify
+	if r.opts.verifyRole != "" {
+		role = r.opts.verifyRole
+	}
+	child, err := r.spawn(role, job)
 	if err != nil {
 		return nil, err
 	}
