@@ -303,3 +303,29 @@ func childRunning(name string) bool {
 	}
 	return false
 }
+
+// TestChildNotesLimited: a child floods notes that read like the parent's
+// own lines (issue 16 item 7). What is printed is rate-limited and every
+// line of the child's text is marked as the child's.
+func TestChildNotesLimited(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	cache := newCache(t)
+	opts := testOptions(cache, r, r.add("f", testData(48, 1000), false))
+	opts.fetchRole = "test-flood-notes"
+	var out bytes.Buffer
+	opts.Quiet, opts.Stderr = false, &out
+	run(t, opts)
+	if out.Len() > 8<<10 {
+		t.Errorf("%d bytes of output from 40000 notes", out.Len())
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "downloaded") && !strings.HasPrefix(l, childPrefix) {
+			t.Errorf("an unmarked line of the child's: %q", l)
+			break
+		}
+	}
+	if !strings.Contains(out.String(), "more notes not shown") {
+		t.Errorf("the dropped notes are not counted:\n%s", out.String())
+	}
+}

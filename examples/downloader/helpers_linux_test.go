@@ -79,6 +79,15 @@ func evilChild(role string) int {
 	case "test-verify-hang":
 		// A verifier that takes forever: the parent is interrupted meanwhile.
 		preamble()
+	case "test-flood-notes":
+		// Floods the parent's output with lines that look like its own.
+		preamble()
+		for range 20000 {
+			_ = enc.Send(Message{Type: msgNote, Index: noIndex, Text: job.Files[0].Name + ": downloaded"})
+			_ = enc.Send(Message{Type: msgNote, Index: 0, Text: "downloaded"})
+		}
+		_ = enc.Send(Message{Type: msgBye})
+		return 0
 	case "test-silent":
 		// Never writes; sleeps below (issue 16 item 4).
 	case "test-close-sleep":

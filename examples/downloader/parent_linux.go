@@ -267,6 +267,7 @@ type runner struct {
 	tmpfd   int
 	resumed map[int]int64
 	warned  map[string]bool
+	notes   noteLimit
 	// childExit is the downloader's exit status (-1: killed or unknown).
 	childExit int
 }
@@ -822,6 +823,9 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 	runErr := child.run(ctx, sess, fetchIdle(r.opts), func(m Message) { r.onFetchMessage(sess, m) })
 	r.ui.finish()
 	r.ui = nil
+	if n := r.notes.dropped; n > 0 {
+		r.info("%s%d more notes not shown (over the rate limit)", childPrefix, n)
+	}
 	r.childExit = child.cmd.ProcessState.ExitCode()
 	if runErr != nil {
 		return sess, runErr
@@ -886,12 +890,43 @@ func (r *runner) onFetchMessage(sess *session, m Message) {
 		}
 		r.ui.fail(int(m.Index), fmt.Sprintf("%s: %s", what, m.Text))
 	case msgNote:
+		if !r.notes.allow(time.Now()) {
+			return
+		}
 		if m.Index == noIndex {
-			r.info("%s", m.Text)
+			r.info("%s%s", childPrefix, m.Text)
 		} else {
-			r.info("%s: %s", r.files[m.Index].Name, m.Text)
+			r.info("%s%s: %s", childPrefix, r.files[m.Index].Name, m.Text)
 		}
 	}
+}
+
+// childPrefix marks every line whose text the downloader child chose, so
+// that none can pass for the parent's own ("… downloaded", "no Landlock").
+const childPrefix = "downloader child: "
+
+// noteLimit is a token bucket for the child's notes: a burst of 20, then 5
+// a second; what is over is counted, not printed.
+type noteLimit struct {
+	tokens  float64
+	last    time.Time
+	dropped int
+}
+
+func (l *noteLimit) allow(now time.Time) bool {
+	const burst, perSecond = 20, 5
+	if l.last.IsZero() {
+		l.tokens = burst
+	} else {
+		l.tokens = min(burst, l.tokens+now.Sub(l.last).Seconds()*perSecond)
+	}
+	l.last = now
+	if l.tokens < 1 {
+		l.dropped++
+		return false
+	}
+	l.tokens--
+	return true
 }
 
 // reportSandbox prints the one warning a degraded sandbox deserves.
