@@ -470,6 +470,7 @@ func TestAttack(t *testing.T) {
 	want := map[int]string{
 		attackWriteOutside: "EACCES", attackReadSecret: "EACCES", attackExecShell: "EPERM",
 		attackConnectPort: "EACCES", attackSignalParent: "EPERM", attackRegainRoot: "EPERM", attackPlantSymlink: "",
+		attackFillDisk: "EFBIG",
 	}
 	if len(res.Attacks) != numAttacks {
 		t.Fatalf("%d attack results: %+v", len(res.Attacks), res.Attacks)

@@ -53,6 +53,9 @@ func fetchMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	if err := capFileSize(&job); err != nil {
+		return fatal(codeSetup, err)
+	}
 	if err := setNoNewPrivs(); err != nil {
 		return fatal(codeSandbox, err)
 	}
@@ -84,15 +87,7 @@ func fetchMain() int {
 	}
 	defer unix.Close(dirfd)
 
-	pen := job.Penalty == "errno"
-	rep, err := applySandbox(sandboxPolicy{
-		ReadOnly:     job.ReadOnly,
-		ReadWrite:    []string{job.Dir},
-		ConnectTCP:   job.Ports,
-		Promises:     "stdio rpath wpath cpath inet dns",
-		ErrnoPenalty: pen,
-		sandboxOpts:  job.Sandbox,
-	})
+	rep, err := applySandbox(fetchPolicy(&job))
 	if err != nil {
 		return fatal(codeSandbox, fmt.Errorf("applying the sandbox: %w", err))
 	}
@@ -116,6 +111,35 @@ func fetchMain() int {
 	}
 	_ = enc.Send(Message{Type: msgBye})
 	return 0
+}
+
+// fetchPolicy is the downloader child's sandbox.
+func fetchPolicy(job *fetchJob) sandboxPolicy {
+	return sandboxPolicy{
+		ReadOnly:     job.ReadOnly,
+		ReadWrite:    []string{job.Dir},
+		ConnectTCP:   job.Ports,
+		ConnectUDP:   job.UDPPorts,
+		Promises:     "stdio rpath wpath cpath inet dns",
+		ErrnoPenalty: job.Penalty == "errno",
+		sandboxOpts:  job.Sandbox,
+	}
+}
+
+// capFileSize makes the kernel refuse (EFBIG) any write or fallocate past
+// the largest size the list allows, in every file the child writes: the
+// parent's size checks come only after the child is done. Soft and hard
+// limit: without CAP_SYS_RESOURCE the child cannot raise it again. The
+// number of files is not capped (no kernel limit short of disk quotas).
+func capFileSize(job *fetchJob) error {
+	limit := uint64(maxSigSize)
+	for _, f := range job.Files {
+		limit = max(limit, uint64(f.Size))
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
+		return fmt.Errorf("setrlimit(RLIMIT_FSIZE, %d): %w", limit, err)
+	}
+	return nil
 }
 
 func sendReport(enc *Encoder, rep *report.Report) error {

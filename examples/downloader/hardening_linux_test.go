@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/report"
 )
 
 // gated serves data: the first 1000 bytes, then the rest once open is
@@ -327,5 +330,60 @@ func TestChildNotesLimited(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "more notes not shown") {
 		t.Errorf("the dropped notes are not counted:\n%s", out.String())
+	}
+}
+
+// TestUDP: the downloader child may send UDP only to DNS, where the kernel
+// can say so (Landlock ABI 10); below that the report has dropped UDP rows,
+// the sandbox line says so, and there is no warning (issue 16 item 8).
+func TestUDP(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	port := r.srv.Listener.Addr().(*net.TCPAddr).Port
+	pc, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Skipf("UDP port %d: %v", port, err)
+	}
+	defer pc.Close()
+	data := testData(49, 1000)
+	opts := testOptions(newCache(t), r, r.add("f", data, false))
+	opts.fetchRole = "test-udp"
+	_, err = run(t, opts)
+	pc.SetReadDeadline(time.Now().Add(time.Second))
+	_, _, rerr := pc.ReadFrom(make([]byte, 16))
+	arrived := rerr == nil
+	enforced := kernelABI() >= 10
+	if err == nil || !strings.Contains(err.Error(), "udp send: ") {
+		t.Fatalf("the UDP child: %v", err)
+	}
+	if enforced && (arrived || !strings.Contains(err.Error(), "udp send: EACCES")) {
+		t.Errorf("Landlock ABI %d: a datagram to a port that is not DNS: %v, arrived %v", kernelABI(), err, arrived)
+	}
+	if !enforced && kernelABI() > 0 && !arrived {
+		t.Errorf("Landlock ABI %d cannot restrict UDP, but the datagram did not arrive (%v): is the test wrong?", kernelABI(), err)
+	}
+
+	// What a normal run reports about UDP.
+	res, err := run(t, testOptions(newCache(t), r, r.add("g", data, false)))
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	rows := 0
+	for _, it := range res.Sandbox.Items {
+		if udpItem(it) {
+			rows++
+			if want := map[bool]report.Status{true: report.Enforced, false: report.Dropped}[enforced]; kernelABI() > 0 && it.Status != want {
+				t.Errorf("%+v, want %s", it, want)
+			}
+		}
+	}
+	if kernelABI() > 0 && rows != 2 {
+		t.Errorf("%d UDP rows in the report, want 2 (send, bind)", rows)
+	}
+	if line := sandboxLine(res); kernelABI() > 0 && strings.Contains(line, "UDP not restricted") == enforced {
+		t.Errorf("sandbox line %q (Landlock ABI %d)", line, kernelABI())
+	}
+	if countWarnings(res, "udp") != 0 {
+		t.Errorf("warnings %q", res.Warnings)
 	}
 }

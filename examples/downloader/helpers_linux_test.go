@@ -88,6 +88,22 @@ func evilChild(role string) int {
 		}
 		_ = enc.Send(Message{Type: msgBye})
 		return 0
+	case "test-udp":
+		// The real downloader sandbox, then a datagram to the mirror's
+		// port over UDP (not DNS): the result goes to stderr, exit 3.
+		if err := setNoNewPrivs(); err != nil {
+			return 9
+		}
+		if _, err := applySandbox(fetchPolicy(&job)); err != nil {
+			fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
+			return 9
+		}
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Sendto(fd, []byte("udp"), 0, &unix.SockaddrInet4{Port: int(job.Ports[0]), Addr: [4]byte{127, 0, 0, 1}})
+		}
+		fmt.Fprintf(os.Stderr, "udp send: %s\n", errName(err))
+		return 3
 	case "test-silent":
 		// Never writes; sleeps below (issue 16 item 4).
 	case "test-close-sleep":

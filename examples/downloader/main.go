@@ -239,6 +239,9 @@ func sandboxLine(res *Result) string {
 	} else {
 		parts = append(parts, "no Landlock")
 	}
+	if r.Landlock && udpUnrestricted(r) {
+		parts = append(parts, "UDP not restricted by port (needs Landlock ABI 10)")
+	}
 	if r.Seccomp {
 		parts = append(parts, "seccomp")
 	} else {

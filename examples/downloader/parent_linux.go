@@ -48,6 +48,7 @@ type plan struct {
 	// releaseUID frees a dynamic download user at the end of the run.
 	releaseUID func()
 	ports      []uint16
+	udpPorts   []uint16
 	eps        []string
 	readOnly   []string
 }
@@ -107,7 +108,8 @@ func makePlan(opts Options) (*plan, error) {
 		anySigned = anySigned || f.Signed
 	}
 	if needDNS {
-		ports[53] = true // DNS over TCP (UDP is not covered by Landlock ABI < 10)
+		ports[53] = true // DNS over TCP; over UDP: udpPorts
+		p.udpPorts = []uint16{53}
 		for _, f := range []string{"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf"} {
 			if _, err := os.Stat(f); err == nil {
 				p.readOnly = append(p.readOnly, f)
@@ -800,7 +802,7 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 	}
 	job := fetchJob{
 		ParentPID: os.Getpid(), Dir: r.tmp, Switch: r.switchTo, UID: r.uid, GID: r.gid,
-		CAPEM: r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, Endpoints: r.eps,
+		CAPEM: r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, UDPPorts: r.udpPorts, Endpoints: r.eps,
 		Sandbox: sandboxOpts{Disable: r.opts.DisableSandbox, Require: r.opts.RequireSandbox, SimulateNoLandlock: r.opts.simulateNoLandlock},
 		Penalty: penalty, ConnectTimeout: r.opts.ConnectTimeout, HeaderTimeout: r.opts.HeaderTimeout,
 		StallTimeout: r.opts.StallTimeout, FileTimeout: r.opts.FileTimeout, Attack: r.opts.attack,
