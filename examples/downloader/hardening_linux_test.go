@@ -387,3 +387,38 @@ func TestUDP(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// TestUnsafeCache: a cache another uid owns, or that others may write to
+// (1777 included), is refused with a clear error before anything is
+// locked or downloaded (issue 16 item 9).
+func TestUnsafeCache(t *testing.T) {
+	t.Parallel()
+	setups := map[string]func(string) error{
+		"mode 1777": func(c string) error { return os.Chmod(c, 0o1777) },
+		"mode 0775": func(c string) error { return os.Chmod(c, 0o775) },
+	}
+	if os.Geteuid() == 0 {
+		setups["owned by nobody"] = func(c string) error { return os.Chown(c, 65534, 65534) }
+	}
+	for name, setup := range setups {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := newRepo(t)
+			cache := newCache(t)
+			if err := setup(cache); err != nil {
+				t.Fatal(err)
+			}
+			_, err := run(t, testOptions(cache, r, r.add("f", testData(50, 100), false)))
+			if !errors.Is(err, ErrUnsafeCache) || !strings.Contains(err.Error(), "chmod go-w") {
+				t.Fatalf("err = %v, want ErrUnsafeCache saying what to do", err)
+			}
+			if len(r.requests()) != 0 {
+				t.Errorf("downloaded into an unsafe cache: %q", r.requests())
+			}
+			entries, _ := os.ReadDir(cache)
+			if len(entries) != 0 {
+				t.Errorf("the cache was touched: %v", entries)
+			}
+		})
+	}
+}

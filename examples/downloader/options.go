@@ -115,4 +115,5 @@ var (
 	ErrBadSignature  = errors.New("bad signature")
 	ErrWrongSize     = errors.New("wrong size")
 	ErrLeftoverState = errors.New("cannot clean up")
+	ErrUnsafeCache   = errors.New("the cache can be changed by another user")
 )

@@ -328,7 +328,9 @@ func (r *runner) run(ctx context.Context) (err error) {
 		return fmt.Errorf("opening the cache %s: %w", r.cache, err)
 	}
 	defer unix.Close(r.cachefd)
-	r.checkCacheOwner()
+	if err := r.checkCache(); err != nil {
+		return err
+	}
 	unlock, err := r.lock()
 	if err != nil {
 		return err
@@ -386,14 +388,21 @@ func (r *runner) run(ctx context.Context) (err error) {
 	return nil
 }
 
-func (r *runner) checkCacheOwner() {
+// checkCache refuses a cache another user could change: it must belong to
+// the user running the downloader (root when root) and be writable by no
+// one else, sticky bit or not. Its owner, or anyone who may write to it,
+// could otherwise hold the lock forever and replace installed files.
+func (r *runner) checkCache() error {
 	var st unix.Stat_t
-	if unix.Fstat(r.cachefd, &st) != nil || os.Geteuid() != 0 {
-		return
+	if err := unix.Fstat(r.cachefd, &st); err != nil {
+		return fmt.Errorf("checking the cache %s: %w", r.cache, err)
 	}
-	if r.switchTo && st.Uid == uint32(r.uid) || st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0 {
-		r.warn("the cache %s is writable by the download user or others (owner %d, mode %o): a compromised downloader could tamper with it", r.cache, st.Uid, st.Mode&0o7777)
+	euid := os.Geteuid()
+	if st.Uid != uint32(euid) || st.Mode&0o022 != 0 {
+		return fmt.Errorf("%w: %s is owned by uid %d with mode %04o; it must be owned by uid %d and writable by no one else (chown %d %s && chmod go-w %s)",
+			ErrUnsafeCache, r.cache, st.Uid, st.Mode&0o7777, euid, euid, r.cache, r.cache)
 	}
+	return nil
 }
 
 // lock takes an exclusive lock on the cache, so that temp dirs found at
