@@ -422,3 +422,28 @@ func TestUnsafeCache(t *testing.T) {
 		})
 	}
 }
+
+// TestDescriptorsPerFile: the parent holds no descriptor per finished file
+// (issue 16 item 10): 40 signed files under a limit of 48 descriptors.
+func TestDescriptorsPerFile(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	var files []FileSpec
+	for i := range 40 {
+		files = append(files, r.add(fmt.Sprintf("f%02d", i), testData(uint64(100+i), 100), true))
+	}
+	cache := newCache(t)
+	args := append(cliFiles(t, filepath.Dir(cache), r, files...), "--cache", cache, "--json", "-q")
+	cmd := cli(t, "", nil, args...)
+	cmd.Env = append(cmd.Env, testNofileEnv+"=48")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
+	}
+	for _, f := range decodeResult(t, out.Bytes()).Files {
+		if f.Status != statusOK || f.Signature != "verified" {
+			t.Errorf("%+v", f)
+		}
+	}
+}
