@@ -156,15 +156,7 @@ func TestRemoveDeepTree(t *testing.T) {
 	unix.Mkfifo(filepath.Join(deep, "fifo"), 0o600)
 	os.Mkdir(filepath.Join(deep, "locked"), 0o000)
 	os.WriteFile(filepath.Join(old, "d", "file"), []byte("x"), 0o000)
-	args := append(cliFiles(t, dir, r, f), "--cache", cache, "--json", "-q")
-	cmd := cli(t, "", nil, args...)
-	cmd.Env = append(cmd.Env, testNofileEnv+"=64")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v: %s", err, errb.String())
-	}
-	res := decodeResult(t, out.Bytes())
+	res := cliWithNofile(t, 64, append(cliFiles(t, dir, r, f), "--cache", cache)...)
 	if len(res.Warnings) != nonRootWarnings() || len(res.Leftovers) != 1 {
 		t.Fatalf("warnings %q, leftovers %q", res.Warnings, res.Leftovers)
 	}
@@ -433,17 +425,24 @@ func TestDescriptorsPerFile(t *testing.T) {
 		files = append(files, r.add(fmt.Sprintf("f%02d", i), testData(uint64(100+i), 100), true))
 	}
 	cache := newCache(t)
-	args := append(cliFiles(t, filepath.Dir(cache), r, files...), "--cache", cache, "--json", "-q")
-	cmd := cli(t, "", nil, args...)
-	cmd.Env = append(cmd.Env, testNofileEnv+"=48")
+	res := cliWithNofile(t, 48, append(cliFiles(t, filepath.Dir(cache), r, files...), "--cache", cache)...)
+	for _, f := range res.Files {
+		if f.Status != statusOK || f.Signature != "verified" {
+			t.Errorf("%+v", f)
+		}
+	}
+}
+
+// cliWithNofile runs the CLI (--json -q) under a descriptor limit of n and
+// wants it to succeed.
+func cliWithNofile(t *testing.T, n int, args ...string) *Result {
+	t.Helper()
+	cmd := cli(t, "", nil, append(args, "--json", "-q")...)
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", testNofileEnv, n))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
 	}
-	for _, f := range decodeResult(t, out.Bytes()).Files {
-		if f.Status != statusOK || f.Signature != "verified" {
-			t.Errorf("%+v", f)
-		}
-	}
+	return decodeResult(t, out.Bytes())
 }
