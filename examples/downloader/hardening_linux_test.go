@@ -109,6 +109,9 @@ func TestBadMirrorPartialNotContinued(t *testing.T) {
 // stream and sleeps, is killed after its deadline instead of hanging the
 // run and holding the cache lock (issue 16 item 4).
 func TestChildDeadlines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the deadlines (about 10 s)")
+	}
 	t.Parallel()
 	for _, role := range []string{"test-silent", "test-close-sleep"} {
 		t.Run(role, func(t *testing.T) {
