@@ -64,9 +64,16 @@ func emptyDir(top int) error {
 			}
 			inner, err := dirNames(sub)
 			for _, x := range inner {
-				for {
+				for retried := false; ; {
 					fresh++
 					err = unix.Renameat2(sub, x, top, fmt.Sprintf(".rm-%d", fresh), unix.RENAME_NOREPLACE)
+					if errors.Is(err, unix.EACCES) && !retried && os.Geteuid() != 0 {
+						// Moving a directory to another parent needs
+						// write permission on it (its ".." changes).
+						_ = unix.Fchmodat(sub, x, 0o700, 0)
+						retried = true
+						continue
+					}
 					if !errors.Is(err, unix.EEXIST) {
 						break
 					}
@@ -87,8 +94,9 @@ func emptyDir(top int) error {
 }
 
 // openSubdir opens a subdirectory to empty it. A directory of our own uid
-// that we may not read (mode 0000) gets mode 0700 first; as root nothing
-// is chmod'ed (it is not needed, and name may be swapped for a symlink).
+// that we may not read (mode 0000) gets mode 0700 first. As root nothing
+// is chmod'ed: it is not needed, and a name may be swapped for a symlink;
+// not root, the tree and anything a chmod could reach are our own.
 func openSubdir(top int, name string) (int, error) {
 	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	fd, err := unix.Openat(top, name, flags, 0)
