@@ -348,6 +348,9 @@ func (r *runner) run(ctx context.Context) (err error) {
 		if !compromised {
 			r.salvage()
 		}
+		// Root's again before it is emptied, on the compromised path too:
+		// no process of the download user can add or swap entries then.
+		_ = r.takeBack()
 		unix.Close(r.tmpfd)
 		if rerr := removeAt(r.cachefd, filepath.Base(r.tmp)); rerr != nil {
 			r.warn("could not remove %s: %v (it is removed on the next run)", r.tmp, rerr)
