@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -448,4 +449,30 @@ func cliWithNofile(t *testing.T, n int, args ...string) *Result {
 		t.Fatalf("%v: %s\n%s", err, errb.String(), out.String())
 	}
 	return decodeResult(t, out.Bytes())
+}
+
+// TestDynamicUIDsDistinct: a uid held by one run is not handed to a second
+// one, and none has a passwd entry or a running process (issue 16 item 1).
+func TestDynamicUIDsDistinct(t *testing.T) {
+	requireRoot(t)
+	t.Parallel()
+	seen := map[int]bool{}
+	for range 8 {
+		uid, release, err := allocateUID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		if seen[uid] || uid < dynamicUIDMin || uid > dynamicUIDMax {
+			t.Fatalf("uid %d handed out twice or out of range", uid)
+		}
+		seen[uid] = true
+		used, err := idsInUse()
+		if err != nil || used[uint32(uid)] {
+			t.Fatalf("uid %d is in use (%v)", uid, err)
+		}
+		if _, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+			t.Fatalf("uid %d has a passwd entry", uid)
+		}
+	}
 }
