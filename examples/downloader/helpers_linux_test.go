@@ -192,7 +192,8 @@ func evilChild(role string) int {
 // process of the download user; it prints what happened, one line a step.
 //
 //	hold-part CACHE NAME: open download-*/NAME.part for writing as soon as
-//	  it exists ("open" or "error ERRNO"), keep the descriptor until NAME
+//	  it exists ("open", or "error ERRNO" when still refused after 2 s:
+//	  the parent chowns the dir just after making it), keep it until NAME
 //	  is installed in CACHE, then write "EVIL" at offset 0 through it.
 //	exchange DIR A B: swap DIR/A and DIR/B (RENAME_EXCHANGE) in a loop;
 //	  "running" after the first swap, "stopped ERRNO" when one fails.
@@ -214,6 +215,7 @@ func racer(mode string, args []string) int {
 	case "hold-part":
 		cache, name := args[0], args[1]
 		fd := -1
+		var denied time.Time
 		for fd < 0 {
 			if time.Now().After(deadline) {
 				fmt.Println("timeout")
@@ -226,7 +228,10 @@ func racer(mode string, args []string) int {
 			}
 			var err error
 			fd, err = unix.Open(filepath.Join(dirs[0], name+partSuffix), unix.O_WRONLY|unix.O_CLOEXEC, 0)
-			if errors.Is(err, unix.ENOENT) {
+			if errors.Is(err, unix.EACCES) && denied.IsZero() {
+				denied = time.Now() // the dir may not be chown'ed yet: retry a while
+			}
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EACCES) && time.Since(denied) < 2*time.Second {
 				continue
 			}
 			if err != nil {
