@@ -85,7 +85,22 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 	}
 	send(attackRegainRoot, err, "setuid(0) succeeded")
 
-	// 6. Plant a symlink to the secret under the name of a download and
+	// 6. Fill the disk at once (the kernel caps every file the child
+	// writes at the largest listed size: RLIMIT_FSIZE).
+	fd, err = unix.Openat(f.dirfd, "fill", unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err == nil {
+		err = unix.Fallocate(fd, 0, 0, 2<<30)
+		unix.Close(fd)
+		_ = unix.Unlinkat(f.dirfd, "fill", 0)
+		if err != nil {
+			err = fmt.Errorf("fallocate 2 GiB: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("open fill: %w", err)
+	}
+	send(attackFillDisk, err, "allocated 2 GiB")
+
+	// 7. Plant a symlink to the secret under the name of a download and
 	// claim it is finished: only the parent's checks can stop this one.
 	err = unix.Symlinkat(a.Secret, f.dirfd, victim)
 	planted = err == nil
@@ -96,7 +111,7 @@ func (f *fetcher) simulateCompromise(victim string) (planted bool) {
 			Text: fmt.Sprintf("planted %s -> %s, to be claimed as downloaded", victim, a.Secret)})
 	}
 
-	// 7. Execute a shell. It comes last because on success the process is
+	// 8. Execute a shell. It comes last because on success the process is
 	// replaced (and exits with attackExitCode, which the parent recognises).
 	err = syscall.Exec("/bin/sh", []string{"sh", "-c", fmt.Sprintf("exit %d", attackExitCode)}, nil)
 	send(attackExecShell, wrapPath("execve", "/bin/sh", err), "executed /bin/sh")

@@ -98,37 +98,22 @@ func TestNonRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The test binary must be executable by nobody: copy it.
-	self, _ := os.Executable()
-	exe := filepath.Join(dir, "downloader.test")
-	b, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(exe, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := userExe(t, dir)
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}
 	args := append(cliFiles(t, dir, r, r.add("f", data, true)), "--cache", cache, "--json", "-q")
 	var errb bytes.Buffer
-	var out []byte
-	// A parallel test that forks while the copy's write descriptor is open
-	// hands that descriptor to its child until the child's exec closes it
-	// (golang/go#22315): executing the copy then fails with ETXTBSY for a
-	// moment. Try again, as the go command does.
-	for try := 0; ; try++ {
+	var out bytes.Buffer
+	cmd := startRetrying(t, func() *exec.Cmd {
 		cmd := cli(t, exe, nobody, args...)
+		out.Reset()
 		errb.Reset()
-		cmd.Stderr = &errb
-		out, err = cmd.Output()
-		if !errors.Is(err, syscall.ETXTBSY) || try == 50 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		return cmd
+	})
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("as nobody: %v\n%s\n%s", err, errb.String(), out.Bytes())
 	}
-	if err != nil {
-		t.Fatalf("as nobody: %v\n%s\n%s", err, errb.String(), out)
-	}
-	res := decodeResult(t, out)
+	res := decodeResult(t, out.Bytes())
 	if res.Files[0].Status != statusOK || res.Files[0].Signature != "verified" {
 		t.Fatalf("%+v", res.Files)
 	}
@@ -149,7 +134,7 @@ func TestNonRoot(t *testing.T) {
 	assertNoTempDirs(t, cache)
 
 	// Asking for another user without root is an error, not a silent no-op.
-	cmd := cli(t, exe, nobody, append(args, "--user", "root")...)
+	cmd = cli(t, exe, nobody, append(args, "--user", "root")...)
 	errb.Reset()
 	cmd.Stderr = &errb
 	err = cmd.Run()
@@ -161,12 +146,22 @@ func TestNonRoot(t *testing.T) {
 
 // TestSIGTERM interrupts a running download: the parent forwards the
 // signal, waits for the child, keeps the partial for a resume, removes
-// the temp dir and exits 143.
+// the temp dir and exits 128+signal (143 for SIGTERM). SIGHUP and SIGQUIT
+// terminate a run the same way (issue 16 item 5).
 func TestSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a separate parent process")
 	}
 	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			testSignal(t, sig)
+		})
+	}
+}
+
+func testSignal(t *testing.T, sig syscall.Signal) {
 	r := newRepo(t)
 	data := testData(32, 100<<10)
 	f := r.add("f", data, false)
@@ -200,13 +195,13 @@ func TestSIGTERM(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(syscall.SIGTERM) {
-		t.Fatalf("exit: %v, want status 143\n%s", err, errb.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
+		t.Fatalf("exit: %v, want status %d\n%s", err, 128+int(sig), errb.String())
 	}
 	res := decodeResult(t, out.Bytes())
 	if res.Files[0].Status != statusInterrupted {

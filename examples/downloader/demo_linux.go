@@ -365,9 +365,8 @@ func runDemo(ctx context.Context, opts Options, attack, jsonOut bool, stdout, st
 	if os.Geteuid() == 0 {
 		u := opts.User
 		if u == "" {
-			u = defaultUser
-		}
-		if uid, _, err := lookupUser(u); err == nil && uid == 0 {
+			say("  running as root: the downloader child switches to an unused uid allocated for this run")
+		} else if uid, _, err := lookupUser(u); err == nil && uid == 0 {
 			say("  running as root with --user %s: no user switch, the sandbox still applies", u)
 		} else {
 			say("  running as root: the downloader child switches to %q", u)

@@ -53,8 +53,9 @@ func TestDownload(t *testing.T) {
 		t.Fatalf("identity: %+v", id)
 	}
 	if os.Geteuid() == 0 {
-		if !id.Switched || id.UID != 65534 || id.GID != 65534 || len(id.Groups) != 0 || !id.NoCapabilities {
-			t.Fatalf("the child did not become nobody with no groups and no capabilities: %+v", id)
+		// By default a uid allocated for this run (issue 16 item 1).
+		if !id.Switched || id.UID < dynamicUIDMin || id.UID > dynamicUIDMax || id.UID == 65534 || id.GID != id.UID || len(id.Groups) != 0 || !id.NoCapabilities {
+			t.Fatalf("the child did not become a dynamic uid with no groups and no capabilities: %+v", id)
 		}
 	}
 	if fullSandbox() && len(res.Warnings) != nonRootWarnings() {
@@ -469,6 +470,7 @@ func TestAttack(t *testing.T) {
 	want := map[int]string{
 		attackWriteOutside: "EACCES", attackReadSecret: "EACCES", attackExecShell: "EPERM",
 		attackConnectPort: "EACCES", attackSignalParent: "EPERM", attackRegainRoot: "EPERM", attackPlantSymlink: "",
+		attackFillDisk: "EFBIG",
 	}
 	if len(res.Attacks) != numAttacks {
 		t.Fatalf("%d attack results: %+v", len(res.Attacks), res.Attacks)

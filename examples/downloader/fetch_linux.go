@@ -53,6 +53,9 @@ func fetchMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	if err := capFileSize(&job); err != nil {
+		return fatal(codeSetup, err)
+	}
 	if err := setNoNewPrivs(); err != nil {
 		return fatal(codeSandbox, err)
 	}
@@ -84,15 +87,7 @@ func fetchMain() int {
 	}
 	defer unix.Close(dirfd)
 
-	pen := job.Penalty == "errno"
-	rep, err := applySandbox(sandboxPolicy{
-		ReadOnly:     job.ReadOnly,
-		ReadWrite:    []string{job.Dir},
-		ConnectTCP:   job.Ports,
-		Promises:     "stdio rpath wpath cpath inet dns",
-		ErrnoPenalty: pen,
-		sandboxOpts:  job.Sandbox,
-	})
+	rep, err := applySandbox(fetchPolicy(&job))
 	if err != nil {
 		return fatal(codeSandbox, fmt.Errorf("applying the sandbox: %w", err))
 	}
@@ -116,6 +111,35 @@ func fetchMain() int {
 	}
 	_ = enc.Send(Message{Type: msgBye})
 	return 0
+}
+
+// fetchPolicy is the downloader child's sandbox.
+func fetchPolicy(job *fetchJob) sandboxPolicy {
+	return sandboxPolicy{
+		ReadOnly:     job.ReadOnly,
+		ReadWrite:    []string{job.Dir},
+		ConnectTCP:   job.Ports,
+		ConnectUDP:   job.UDPPorts,
+		Promises:     "stdio rpath wpath cpath inet dns",
+		ErrnoPenalty: job.Penalty == "errno",
+		sandboxOpts:  job.Sandbox,
+	}
+}
+
+// capFileSize makes the kernel refuse (EFBIG) any write or fallocate past
+// the largest size the list allows, in every file the child writes: the
+// parent's size checks come only after the child is done. Soft and hard
+// limit: without CAP_SYS_RESOURCE the child cannot raise it again. The
+// number of files is not capped (no kernel limit short of disk quotas).
+func capFileSize(job *fetchJob) error {
+	limit := uint64(maxSigSize)
+	for _, f := range job.Files {
+		limit = max(limit, uint64(f.Size))
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
+		return fmt.Errorf("setrlimit(RLIMIT_FSIZE, %d): %w", limit, err)
+	}
+	return nil
 }
 
 func sendReport(enc *Encoder, rep *report.Report) error {
@@ -281,6 +305,11 @@ func (f *fetcher) note(i int, part uint8, format string, args ...any) {
 func (f *fetcher) fetchPart(ctx context.Context, i int, part uint8) bool {
 	jf := &f.job.Files[i]
 	var last *fetchError
+	// Bytes one mirror wrote in this run are never continued on another:
+	// a mirror with an older, shorter file or garbage before a dropped
+	// connection would otherwise break the file on every mirror after it.
+	// A partial of an earlier run still resumes (its hash is checked).
+	wrote := false
 	for mi, raw := range jf.URLs {
 		if ctx.Err() != nil {
 			return false
@@ -288,7 +317,7 @@ func (f *fetcher) fetchPart(ctx context.Context, i int, part uint8) bool {
 		if part == partSig {
 			raw = sigURL(raw)
 		}
-		err := f.attempt(ctx, i, part, mi, raw)
+		err := f.attempt(ctx, i, part, mi, raw, &wrote)
 		if err == nil {
 			return true
 		}
@@ -348,8 +377,9 @@ func ferr(code uint8, format string, args ...any) error {
 var errStalled = errors.New("transfer stalled")
 
 // attempt downloads one part from one URL into <name>.part, resuming what
-// is there, and renames it to <name> when complete.
-func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, raw string) error {
+// is there (from 0 when *wrote: another mirror wrote it in this run), and
+// renames it to <name> when complete. It sets *wrote once it writes.
+func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, raw string, wrote *bool) error {
 	jf := &f.job.Files[i]
 	name := jf.Name
 	limit := jf.Size
@@ -374,8 +404,9 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 		return ferr(codeOther, "%s is not a plain file (mode %o, %d links)", partName, st.Mode, st.Nlink)
 	}
 	offset := st.Size
-	if offset > limit || (part == partSig && offset > 0) {
-		// Over-long leftovers are garbage; signatures are tiny, refetch.
+	if offset > limit || (part == partSig && offset > 0) || *wrote {
+		// Over-long leftovers are garbage; signatures are tiny, refetch;
+		// another mirror's bytes of this run are not trusted to continue.
 		if err := file.Truncate(0); err != nil {
 			return ferr(codeOther, "truncating %s: %w", partName, err)
 		}
@@ -491,6 +522,7 @@ func (f *fetcher) attempt(ctx context.Context, i int, part uint8, mirror int, ra
 				_ = unix.Unlinkat(f.dirfd, partName, 0)
 				return ferr(codeSize, "server sent more than the expected %d bytes; partial discarded", limit)
 			}
+			*wrote = true
 			if _, err := file.Write(buf[:n]); err != nil {
 				return ferr(codeOther, "writing %s: %w", partName, err)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -14,7 +15,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +34,13 @@ import (
 // run the whole parent as another user, or to signal it).
 const testCLIEnv = "PLEDGEKIT_DOWNLOADER_TEST_CLI"
 
+// testNofileEnv sets the descriptor limit of a CLI run of the test binary.
+const testNofileEnv = "PLEDGEKIT_DOWNLOADER_TEST_NOFILE"
+
+// testRacerEnv makes the test binary a racer: another process of the
+// download user, attacking the download dir while a run goes on.
+const testRacerEnv = "PLEDGEKIT_DOWNLOADER_TEST_RACER"
+
 func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		if strings.HasPrefix(role, "test-") {
@@ -38,7 +48,16 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(childMain(role))
 	}
+	if mode := os.Getenv(testRacerEnv); mode != "" {
+		os.Exit(racer(mode, os.Args[1:]))
+	}
 	if os.Getenv(testCLIEnv) == "1" {
+		if n, err := strconv.ParseUint(os.Getenv(testNofileEnv), 10, 64); err == nil {
+			// Soft and hard: the Go runtime raises the soft limit to the hard one.
+			if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: n, Max: n}); err != nil {
+				panic(err)
+			}
+		}
 		os.Exit(cliMain(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
@@ -57,6 +76,39 @@ func evilChild(role string) int {
 		_ = enc.Send(Message{Type: msgReady})
 	}
 	switch role {
+	case "test-verify-hang":
+		// A verifier that takes forever: the parent is interrupted meanwhile.
+		preamble()
+	case "test-flood-notes":
+		// Floods the parent's output with lines that look like its own.
+		preamble()
+		for range 20000 {
+			_ = enc.Send(Message{Type: msgNote, Index: noIndex, Text: job.Files[0].Name + ": downloaded"})
+			_ = enc.Send(Message{Type: msgNote, Index: 0, Text: "downloaded"})
+		}
+		_ = enc.Send(Message{Type: msgBye})
+		return 0
+	case "test-udp":
+		// The real downloader sandbox, then a datagram to the mirror's
+		// port over UDP (not DNS): the result goes to stderr, exit 3.
+		if err := setNoNewPrivs(); err != nil {
+			return 9
+		}
+		if _, err := applySandbox(fetchPolicy(&job)); err != nil {
+			fmt.Fprintf(os.Stderr, "sandbox: %v\n", err)
+			return 9
+		}
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Sendto(fd, []byte("udp"), 0, &unix.SockaddrInet4{Port: int(job.Ports[0]), Addr: [4]byte{127, 0, 0, 1}})
+		}
+		fmt.Fprintf(os.Stderr, "udp send: %s\n", errName(err))
+		return 3
+	case "test-silent":
+		// Never writes; sleeps below (issue 16 item 4).
+	case "test-close-sleep":
+		preamble()
+		out.Close() // end of stream, but no exit
 	case "test-garbage":
 		_, _ = out.Write([]byte("HTTP/1.1 200 OK\r\n\r\n"))
 	case "test-huge-length":
@@ -134,6 +186,148 @@ func evilChild(role string) int {
 	// The parent must kill us; do not exit on our own.
 	time.Sleep(time.Minute)
 	return 0
+}
+
+// racer attacks a running download from outside the sandbox, as another
+// process of the download user; it prints what happened, one line a step.
+//
+//	hold-part CACHE NAME: open download-*/NAME.part for writing as soon as
+//	  it exists ("open", or "error ERRNO" when still refused after 2 s:
+//	  the parent chowns the dir just after making it), keep it until NAME
+//	  is installed in CACHE, then write "EVIL" at offset 0 through it.
+//	exchange DIR A B: swap DIR/A and DIR/B (RENAME_EXCHANGE) in a loop;
+//	  "running" after the first swap, "stopped ERRNO" when one fails.
+func racer(mode string, args []string) int {
+	deadline := time.Now().Add(time.Minute)
+	switch mode {
+	case "exchange":
+		dir, a, b := args[0], args[1], args[2]
+		for n := 0; ; n++ {
+			err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(dir, a), unix.AT_FDCWD, filepath.Join(dir, b), unix.RENAME_EXCHANGE)
+			if err != nil || time.Now().After(deadline) {
+				fmt.Println("stopped", errName(err))
+				return 0
+			}
+			if n == 0 {
+				fmt.Println("running")
+			}
+		}
+	case "hold-part":
+		cache, name := args[0], args[1]
+		fd := -1
+		var denied time.Time
+		for fd < 0 {
+			if time.Now().After(deadline) {
+				fmt.Println("timeout")
+				return 1
+			}
+			dirs, _ := filepath.Glob(filepath.Join(cache, tempDirPrefix+"*"))
+			if len(dirs) == 0 {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			var err error
+			fd, err = unix.Open(filepath.Join(dirs[0], name+partSuffix), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			if errors.Is(err, unix.EACCES) && denied.IsZero() {
+				denied = time.Now() // the dir may not be chown'ed yet: retry a while
+			}
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EACCES) && time.Since(denied) < 2*time.Second {
+				continue
+			}
+			if err != nil {
+				fmt.Println("error", errName(err))
+				return 0
+			}
+		}
+		fmt.Println("open")
+		for {
+			if _, err := os.Lstat(filepath.Join(cache, name)); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Println("timeout")
+				return 1
+			}
+			time.Sleep(time.Millisecond)
+		}
+		_, err := unix.Pwrite(fd, []byte("EVIL"), 0)
+		fmt.Println("wrote", errName(err))
+		return 0
+	}
+	return 2
+}
+
+// startRacer starts the test binary (exe: one the user can execute) as a
+// racer running as uid/gid; its stdout lines arrive on the channel.
+func startRacer(t *testing.T, exe string, uid uint32, mode string, args ...string) <-chan string {
+	t.Helper()
+	out, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := startRetrying(t, func() *exec.Cmd {
+		cmd := exec.Command(exe, args...)
+		cmd.Env = []string{testRacerEnv + "=" + mode}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}}
+		cmd.Stdout = pw
+		return cmd
+	})
+	pw.Close()
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_ = cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return lines
+}
+
+// nextLine is the racer's next line, or "" after a minute.
+func nextLine(lines <-chan string) string {
+	select {
+	case l := <-lines:
+		return l
+	case <-time.After(time.Minute):
+		return ""
+	}
+}
+
+// userExe copies the test binary into dir so that other users can run it.
+func userExe(t *testing.T, dir string) string {
+	t.Helper()
+	self, _ := os.Executable()
+	exe := filepath.Join(dir, "downloader.test")
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// startRetrying starts the command mk makes. A parallel test that forks while a copy's
+// write descriptor is open hands that descriptor to its child until the
+// child's exec closes it (golang/go#22315): executing the copy then fails
+// with ETXTBSY for a moment. Try again, as the go command does.
+func startRetrying(t *testing.T, mk func() *exec.Cmd) *exec.Cmd {
+	t.Helper()
+	for try := 0; ; try++ {
+		cmd := mk()
+		err := cmd.Start()
+		if err == nil {
+			return cmd
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func testData(seed uint64, n int) []byte { return demoData(seed, n) }

@@ -34,6 +34,7 @@ type fetchJob struct {
 	Parallel  int         `json:"parallel"`
 	ReadOnly  []string    `json:"read_only,omitempty"`
 	Ports     []uint16    `json:"ports"`
+	UDPPorts  []uint16    `json:"udp_ports,omitempty"` // DNS: 53 when a mirror has a host name
 	Endpoints []string    `json:"endpoints"`
 	Sandbox   sandboxOpts `json:"sandbox"`
 	Penalty   string      `json:"penalty"` // "kill" or "errno"

@@ -92,7 +92,7 @@ func cliMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Cache, "cache", "", "the cache directory `DIR`; the temporary download directory is made inside it")
 	fs.StringVar(&opts.ListFile, "list", "", "download list `FILE` (TOML, see README.md)")
 	fs.Var(&mirrors, "mirror", "extra mirror base `URL` (repeatable); <URL>/<name> is fetched")
-	fs.StringVar(&opts.User, "user", "", "the unprivileged `user` (NAME or UID) the downloader runs as when started as root (default \""+defaultUser+"\")")
+	fs.StringVar(&opts.User, "user", "", "the unprivileged `user` (NAME or UID) the downloader runs as when started as root (default: an unused uid allocated for the run; a shared user such as nobody only when named here)")
 	fs.IntVar(&opts.Parallel, "parallel", 4, "parallel downloads `N`")
 	fs.StringVar(&opts.KeyFile, "key", "", "Ed25519 public key `FILE` (base64) for signed files")
 	fs.StringVar(&opts.CAFile, "ca", "", "trust only the CA certificates in this PEM `FILE` (default: system store)")
@@ -170,11 +170,12 @@ func exitCode(err error, stderr io.Writer, sig *atomic.Int32, quietErr bool) int
 	return exitFailed
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM and remembers which.
+// signalContext is cancelled by a terminating signal (SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT) and remembers which: the run then cleans up.
 func signalContext() (context.Context, *atomic.Int32, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	var which atomic.Int32
 	go func() {
 		select {
@@ -237,6 +238,9 @@ func sandboxLine(res *Result) string {
 		parts = append(parts, fmt.Sprintf("Landlock ABI %d", r.LandlockABI))
 	} else {
 		parts = append(parts, "no Landlock")
+	}
+	if r.Landlock && udpUnrestricted(r) {
+		parts = append(parts, "UDP not restricted by port (needs Landlock ABI 10)")
 	}
 	if r.Seccomp {
 		parts = append(parts, "seccomp")

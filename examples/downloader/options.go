@@ -14,7 +14,7 @@ type Options struct {
 	ListFile string   // download list (TOML); or List
 	List     *List    // an already parsed list (the demo, tests)
 	Mirrors  []string // extra mirror base URLs (--mirror)
-	User     string   // download user when root (--user); "" = default
+	User     string   // download user when root (--user); "": a dynamic uid per run
 	Parallel int      // parallel downloads
 
 	KeyFile   string // Ed25519 public key file (--key)
@@ -40,13 +40,10 @@ type Options struct {
 	simulateNoLandlock bool
 	exe                string // binary to re-execute; default /proc/self/exe
 	fetchRole          string // child role for the download (tests: misbehaving children)
+	verifyRole         string // child role for the signature check (tests)
 
 	Stderr io.Writer
 }
-
-// defaultUser is the download user when running as root and --user is
-// not given (pacman's DownloadUser; pacman ships "alpm").
-const defaultUser = "nobody"
 
 // Result is what a run did, for --json and for tests.
 type Result struct {
@@ -118,4 +115,5 @@ var (
 	ErrBadSignature  = errors.New("bad signature")
 	ErrWrongSize     = errors.New("wrong size")
 	ErrLeftoverState = errors.New("cannot clean up")
+	ErrUnsafeCache   = errors.New("the cache can be changed by another user")
 )

@@ -45,9 +45,12 @@ type plan struct {
 	switchTo bool
 	uid, gid int
 	userName string
-	ports    []uint16
-	eps      []string
-	readOnly []string
+	// releaseUID frees a dynamic download user at the end of the run.
+	releaseUID func()
+	ports      []uint16
+	udpPorts   []uint16
+	eps        []string
+	readOnly   []string
 }
 
 func makePlan(opts Options) (*plan, error) {
@@ -105,7 +108,8 @@ func makePlan(opts Options) (*plan, error) {
 		anySigned = anySigned || f.Signed
 	}
 	if needDNS {
-		ports[53] = true // DNS over TCP (UDP is not covered by Landlock ABI < 10)
+		ports[53] = true // DNS over TCP; over UDP: udpPorts
+		p.udpPorts = []uint16{53}
 		for _, f := range []string{"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf"} {
 			if _, err := os.Stat(f); err == nil {
 				p.readOnly = append(p.readOnly, f)
@@ -165,9 +169,6 @@ func (p *plan) resolveUser() error {
 	euid := os.Geteuid()
 	name := p.opts.User
 	explicit := name != ""
-	if name == "" {
-		name = defaultUser
-	}
 	if euid != 0 {
 		if !explicit {
 			p.uid, p.gid = euid, os.Getegid()
@@ -181,6 +182,15 @@ func (p *plan) resolveUser() error {
 			return fmt.Errorf("%w: --user %s (uid %d) while running as uid %d; run as root or drop --user", ErrNeedRoot, name, uid, euid)
 		}
 		p.uid, p.gid = uid, gid
+		return nil
+	}
+	if !explicit {
+		uid, release, err := allocateUID()
+		if err != nil {
+			return err
+		}
+		p.uid, p.gid, p.userName, p.releaseUID = uid, uid, fmt.Sprintf("dynamic uid %d", uid), release
+		p.switchTo = true
 		return nil
 	}
 	uid, gid, err := lookupUser(name)
@@ -223,6 +233,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Error = err.Error()
 		return res, err
 	}
+	if p.releaseUID != nil {
+		defer p.releaseUID()
+	}
 	// The children run as the same user when there is no user switch (not
 	// root, or --user root), and the download child handles network data.
 	// Where Landlock is missing (its domains refuse ptrace access outside
@@ -256,6 +269,7 @@ type runner struct {
 	tmpfd   int
 	resumed map[int]int64
 	warned  map[string]bool
+	notes   noteLimit
 	// childExit is the downloader's exit status (-1: killed or unknown).
 	childExit int
 }
@@ -314,7 +328,9 @@ func (r *runner) run(ctx context.Context) (err error) {
 		return fmt.Errorf("opening the cache %s: %w", r.cache, err)
 	}
 	defer unix.Close(r.cachefd)
-	r.checkCacheOwner()
+	if err := r.checkCache(); err != nil {
+		return err
+	}
 	unlock, err := r.lock()
 	if err != nil {
 		return err
@@ -332,8 +348,11 @@ func (r *runner) run(ctx context.Context) (err error) {
 		if !compromised {
 			r.salvage()
 		}
+		// Root's again before it is emptied, on the compromised path too:
+		// no process of the download user can add or swap entries then.
+		_ = r.takeBack()
 		unix.Close(r.tmpfd)
-		if rerr := os.RemoveAll(r.tmp); rerr != nil {
+		if rerr := removeAt(r.cachefd, filepath.Base(r.tmp)); rerr != nil {
 			r.warn("could not remove %s: %v (it is removed on the next run)", r.tmp, rerr)
 		}
 	}()
@@ -372,14 +391,21 @@ func (r *runner) run(ctx context.Context) (err error) {
 	return nil
 }
 
-func (r *runner) checkCacheOwner() {
+// checkCache refuses a cache another user could change: it must belong to
+// the user running the downloader (root when root) and be writable by no
+// one else, sticky bit or not. Its owner, or anyone who may write to it,
+// could otherwise hold the lock forever and replace installed files.
+func (r *runner) checkCache() error {
 	var st unix.Stat_t
-	if unix.Fstat(r.cachefd, &st) != nil || os.Geteuid() != 0 {
-		return
+	if err := unix.Fstat(r.cachefd, &st); err != nil {
+		return fmt.Errorf("checking the cache %s: %w", r.cache, err)
 	}
-	if r.switchTo && st.Uid == uint32(r.uid) || st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0 {
-		r.warn("the cache %s is writable by the download user or others (owner %d, mode %o): a compromised downloader could tamper with it", r.cache, st.Uid, st.Mode&0o7777)
+	euid := os.Geteuid()
+	if st.Uid != uint32(euid) || st.Mode&0o022 != 0 {
+		return fmt.Errorf("%w: %s is owned by uid %d with mode %04o; it must be owned by uid %d and writable by no one else (chown %d %s && chmod go-w %s)",
+			ErrUnsafeCache, r.cache, st.Uid, st.Mode&0o7777, euid, euid, r.cache, r.cache)
 	}
+	return nil
 }
 
 // lock takes an exclusive lock on the cache, so that temp dirs found at
@@ -429,21 +455,49 @@ func (r *runner) removeLeftovers() {
 			continue
 		}
 		salvaged := 0
-		if fd, err := unix.Openat(r.cachefd, n, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err == nil {
+		if fd, err := r.takeLeftover(n); err != nil {
+			r.warn("not salvaging partial files from %s: %v", path, err)
+		} else {
 			for i := range r.files {
+				// A complete file of a run killed before it installed
+				// it is kept too; the next transfer is then none.
+				_ = unix.Renameat2(fd, r.files[i].Name, fd, r.files[i].Name+partSuffix, unix.RENAME_NOREPLACE)
 				if r.movePartial(fd, r.cachefd, r.files[i].Name+partSuffix, r.files[i].Size, true) {
 					salvaged++
 				}
 			}
 			unix.Close(fd)
 		}
-		if err := os.RemoveAll(path); err != nil {
+		if err := removeAt(r.cachefd, n); err != nil {
 			r.warn("could not remove the leftover %s: %v", path, err)
 			continue
 		}
 		r.res.Leftovers = append(r.res.Leftovers, path)
 		r.info("removed %s left by an earlier run (%d partial files kept for resume)", path, salvaged)
 	}
+}
+
+// takeLeftover opens a leftover download dir and makes it root's (ours
+// when not root), mode 0700, before anything in it is looked at: a process
+// of the download user, even one holding a descriptor of it, can then no
+// longer rename or swap its entries (RENAME_EXCHANGE) between the checks
+// and the move.
+func (r *runner) takeLeftover(name string) (int, error) {
+	fd, err := unix.Openat(r.cachefd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if os.Geteuid() == 0 {
+		err = unix.Fchown(fd, 0, 0)
+	}
+	if err == nil {
+		err = unix.Fchmod(fd, 0o700)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("taking it back: %w", err)
+	}
+	return fd, nil
 }
 
 // makeTempDir creates the private download dir inside the cache (same
@@ -597,6 +651,7 @@ func (r *runner) spawn(role string, job any) (*childProc, error) {
 	cmd.Stderr = c.stderr
 	cmd.ExtraFiles = []*os.File{pw}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = time.Second // a descendant holding stderr cannot block Wait
 	if err := cmd.Start(); err != nil {
 		pr.Close()
 		pw.Close()
@@ -610,11 +665,30 @@ func (r *runner) spawn(role string, job any) (*childProc, error) {
 	return c, nil
 }
 
+// Deadlines on a child: a child that sends nothing for its idle time, or
+// does not exit within childEndGrace after its stream ended, is killed.
+const childEndGrace = 5 * time.Second
+
+// fetchIdle is how long the downloader may legitimately stay silent: a
+// connect and a TLS handshake, the response headers, and one stall window
+// (a transfer moving at all reports progress at least that often). Zero
+// timeouts count as the command line's defaults.
+func fetchIdle(o Options) time.Duration {
+	or := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	return 2*or(o.ConnectTimeout, 15*time.Second) + or(o.HeaderTimeout, 30*time.Second) + or(o.StallTimeout, 30*time.Second) + 5*time.Second
+}
+
 // run reads the child's messages until EOF, applying each to sess and
 // handing it to onMsg. A signal on ctx is forwarded (SIGTERM, then
 // SIGKILL after a grace period); a protocol violation kills the child at
-// once. It returns after the child has exited.
-func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message)) error {
+// once, and so do idle time without a message and a child that does not
+// exit after its stream ended. It returns after the child has exited.
+func (c *childProc) run(ctx context.Context, sess *session, idle time.Duration, onMsg func(Message)) error {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -632,11 +706,17 @@ func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message))
 		case <-c.exited:
 		}
 	}()
-	var protoErr error
+	var protoErr, hangErr error
 	dec := NewDecoder(c.msgs)
 	for {
+		_ = c.msgs.SetReadDeadline(time.Now().Add(idle))
 		m, err := dec.Next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			hangErr = fmt.Errorf("%w: the child sent nothing for %v and was killed", ErrChild, idle)
+			_ = c.cmd.Process.Kill()
 			break
 		}
 		if err == nil {
@@ -650,13 +730,21 @@ func (c *childProc) run(ctx context.Context, sess *session, onMsg func(Message))
 		onMsg(m)
 	}
 	c.msgs.Close()
-	<-c.exited
+	select {
+	case <-c.exited:
+	case <-time.After(childEndGrace):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		if hangErr == nil && protoErr == nil {
+			hangErr = fmt.Errorf("%w: the child did not exit within %v after its messages ended and was killed", ErrChild, childEndGrace)
+		}
+	}
 	close(stop)
 	wg.Wait()
 	if protoErr != nil {
 		return fmt.Errorf("%w: %w", ErrCompromised, protoErr)
 	}
-	return nil
+	return hangErr
 }
 
 // exitError describes how the child ended, or nil for a clean exit.
@@ -726,7 +814,7 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 	}
 	job := fetchJob{
 		ParentPID: os.Getpid(), Dir: r.tmp, Switch: r.switchTo, UID: r.uid, GID: r.gid,
-		CAPEM: r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, Endpoints: r.eps,
+		CAPEM: r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, UDPPorts: r.udpPorts, Endpoints: r.eps,
 		Sandbox: sandboxOpts{Disable: r.opts.DisableSandbox, Require: r.opts.RequireSandbox, SimulateNoLandlock: r.opts.simulateNoLandlock},
 		Penalty: penalty, ConnectTimeout: r.opts.ConnectTimeout, HeaderTimeout: r.opts.HeaderTimeout,
 		StallTimeout: r.opts.StallTimeout, FileTimeout: r.opts.FileTimeout, Attack: r.opts.attack,
@@ -746,9 +834,12 @@ func (r *runner) download(ctx context.Context) (*session, error) {
 	}
 	sess := newSession(kindFetch, sf, r.opts.attack != nil, nil)
 	r.ui = newUI(r.opts, r.out, r.files, r.resumed)
-	runErr := child.run(ctx, sess, func(m Message) { r.onFetchMessage(sess, m) })
+	runErr := child.run(ctx, sess, fetchIdle(r.opts), func(m Message) { r.onFetchMessage(sess, m) })
 	r.ui.finish()
 	r.ui = nil
+	if n := r.notes.dropped; n > 0 {
+		r.info("%s%d more notes not shown (over the rate limit)", childPrefix, n)
+	}
 	r.childExit = child.cmd.ProcessState.ExitCode()
 	if runErr != nil {
 		return sess, runErr
@@ -813,12 +904,43 @@ func (r *runner) onFetchMessage(sess *session, m Message) {
 		}
 		r.ui.fail(int(m.Index), fmt.Sprintf("%s: %s", what, m.Text))
 	case msgNote:
+		if !r.notes.allow(time.Now()) {
+			return
+		}
 		if m.Index == noIndex {
-			r.info("%s", m.Text)
+			r.info("%s%s", childPrefix, m.Text)
 		} else {
-			r.info("%s: %s", r.files[m.Index].Name, m.Text)
+			r.info("%s%s: %s", childPrefix, r.files[m.Index].Name, m.Text)
 		}
 	}
+}
+
+// childPrefix marks every line whose text the downloader child chose, so
+// that none can pass for the parent's own ("… downloaded", "no Landlock").
+const childPrefix = "downloader child: "
+
+// noteLimit is a token bucket for the child's notes: a burst of 20, then 5
+// a second; what is over is counted, not printed.
+type noteLimit struct {
+	tokens  float64
+	last    time.Time
+	dropped int
+}
+
+func (l *noteLimit) allow(now time.Time) bool {
+	const burst, perSecond = 20, 5
+	if l.last.IsZero() {
+		l.tokens = burst
+	} else {
+		l.tokens = min(burst, l.tokens+now.Sub(l.last).Seconds()*perSecond)
+	}
+	l.last = now
+	if l.tokens < 1 {
+		l.dropped++
+		return false
+	}
+	l.tokens--
+	return true
 }
 
 // reportSandbox prints the one warning a degraded sandbox deserves.
@@ -854,16 +976,22 @@ func (r *runner) takeBack() error {
 	return nil
 }
 
-// checked is a finished download that passed the parent's checks.
+// checked is a finished download that passed the parent's checks, now a
+// private copy under its name in the temp dir.
 type checked struct {
-	fd  int
 	ino uint64
 	dev uint64
+	sum string // sha256 of the copy
 }
 
-// openFinished opens a file the child says is complete, refusing anything
+// installPrefix names the parent's private copy while it is written; list
+// names never start with a dot.
+const installPrefix = ".install-"
+
+// openFinished checks a file the child says is complete, refusing anything
 // but a plain file with one link, owned by the download user, of the
-// expected size (exact, or at most max when exact < 0).
+// expected size (exact, or at most max when exact < 0), and replaces it
+// with a private copy (see privateCopy).
 func (r *runner) openFinished(name string, exact, max int64) (checked, error) {
 	var lst unix.Stat_t
 	if err := unix.Fstatat(r.tmpfd, name, &lst, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -876,53 +1004,72 @@ func (r *runner) openFinished(name string, exact, max int64) (checked, error) {
 	if err != nil {
 		return checked{}, fmt.Errorf("opening %s: %w", name, err)
 	}
-	fail := func(err error) (checked, error) { unix.Close(fd); return checked{}, err }
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return fail(err)
+		return checked{}, err
 	}
 	switch {
 	case st.Ino != lst.Ino || st.Dev != lst.Dev || st.Mode&unix.S_IFMT != unix.S_IFREG:
-		return fail(fmt.Errorf("%w: %s changed while being checked", ErrNotRegular, name))
+		return checked{}, fmt.Errorf("%w: %s changed while being checked", ErrNotRegular, name)
 	case st.Nlink != 1:
-		return fail(fmt.Errorf("%w: %s has %d links", ErrNotRegular, name, st.Nlink))
+		return checked{}, fmt.Errorf("%w: %s has %d links", ErrNotRegular, name, st.Nlink)
 	case st.Uid != uint32(r.uid):
-		return fail(fmt.Errorf("%w: %s is owned by uid %d, not the download user %d", ErrNotRegular, name, st.Uid, r.uid))
+		return checked{}, fmt.Errorf("%w: %s is owned by uid %d, not the download user %d", ErrNotRegular, name, st.Uid, r.uid)
 	case exact >= 0 && st.Size != exact:
-		return fail(fmt.Errorf("%w: %s is %d bytes, the list says %d", ErrWrongSize, name, st.Size, exact))
+		return checked{}, fmt.Errorf("%w: %s is %d bytes, the list says %d", ErrWrongSize, name, st.Size, exact)
 	case exact < 0 && (st.Size > max || st.Size == 0):
-		return fail(fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrWrongSize, name, st.Size, max))
+		return checked{}, fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrWrongSize, name, st.Size, max)
 	}
-	if os.Geteuid() == 0 {
-		if err := unix.Fchown(fd, 0, 0); err != nil {
-			return fail(fmt.Errorf("chown %s: %w", name, err))
-		}
-	}
-	if err := unix.Fchmod(fd, 0o644); err != nil {
-		return fail(fmt.Errorf("chmod %s: %w", name, err))
-	}
-	return checked{fd: fd, ino: st.Ino, dev: st.Dev}, nil
+	return r.privateCopy(fd, name, st.Size)
 }
 
-func hashFD(fd int) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(fdReaderAt(fd), 0, 1<<62)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type fdReaderAt int
-
-func (f fdReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := unix.Pread(int(f), p, off)
+// privateCopy copies exactly size bytes of the child's file into a new
+// file this process creates (root's when root, mode 0644), hashing what it
+// writes, and renames the copy over the child's file. A process that still
+// holds the child's file open for writing (another process of a shared
+// download user, or one the child left behind) can change neither the copy
+// nor what was hashed, and appending to the original cannot stall the copy.
+// The copy's descriptor is closed before returning: none is held per file.
+func (r *runner) privateCopy(src int, name string, size int64) (checked, error) {
+	tmpName := installPrefix + name
+	_ = unix.Unlinkat(r.tmpfd, tmpName, 0) // planted by the child: never ours
+	dst, err := unix.Openat(r.tmpfd, tmpName, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return 0, err
+		return checked{}, fmt.Errorf("creating the copy of %s: %w", name, err)
 	}
-	if n == 0 && len(p) > 0 {
-		return 0, io.EOF
+	defer unix.Close(dst)
+	fail := func(err error) (checked, error) {
+		_ = unix.Unlinkat(r.tmpfd, tmpName, 0)
+		return checked{}, err
 	}
-	return n, nil
+	if err := unix.Fchmod(dst, 0o644); err != nil {
+		return fail(fmt.Errorf("chmod %s: %w", tmpName, err))
+	}
+	h := sha256.New()
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < size; {
+		n, err := unix.Pread(src, buf[:min(int64(len(buf)), size-off)], off)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: it shrank to %d bytes while being copied", ErrWrongSize, off)
+		}
+		if err != nil {
+			return fail(fmt.Errorf("reading %s: %w", name, err))
+		}
+		if _, err := unix.Write(dst, buf[:n]); err != nil {
+			return fail(fmt.Errorf("writing the copy of %s: %w", name, err))
+		}
+		h.Write(buf[:n])
+		off += int64(n)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(dst, &st); err != nil {
+		return fail(err)
+	}
+	if err := unix.Renameat(r.tmpfd, tmpName, r.tmpfd, name); err != nil {
+		return fail(fmt.Errorf("replacing %s with its copy: %w", name, err))
+	}
+	return checked{ino: st.Ino, dev: st.Dev, sum: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // finish checks, verifies and installs the finished files.
@@ -962,22 +1109,16 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			continue
 		}
-		sum, err := hashFD(c.fd)
-		if err == nil && sum != f.SHA256 {
-			err = fmt.Errorf("%w: got %s, the list says %s", ErrBadChecksum, sum, f.SHA256)
-		}
-		if err != nil {
-			unix.Close(c.fd)
-			fr.Status, fr.Error = statusFailed, err.Error()
+		if c.sum != f.SHA256 {
+			fr.Status, fr.Error = statusFailed, fmt.Sprintf("%v: got %s, the list says %s", ErrBadChecksum, c.sum, f.SHA256)
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			continue
 		}
-		fr.SHA256 = sum
+		fr.SHA256 = c.sum
 		cd := cand{i: i, f: c}
 		if f.Signed {
 			s, err := r.openFinished(f.Name+sigSuffix, -1, maxSigSize)
 			if err != nil {
-				unix.Close(c.fd)
 				fr.Status, fr.Error, fr.Signature = statusFailed, err.Error(), "bad"
 				_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 				continue
@@ -986,15 +1127,6 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 		}
 		cands = append(cands, cd)
 	}
-	defer func() {
-		for _, c := range cands {
-			unix.Close(c.f.fd)
-			if c.sig.fd > 0 {
-				unix.Close(c.sig.fd)
-			}
-		}
-	}()
-
 	// Signatures, in their own network-less sandboxed child.
 	var want []verifyFile
 	for _, c := range cands {
@@ -1017,6 +1149,11 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 				fr.Signature = "verified"
 			case ok:
 				fr.Signature, fr.Error = "bad", fmt.Sprintf("%v: %s", ErrBadSignature, m.Text)
+			case ctx.Err() != nil:
+				// Interrupted: the checked copy goes back to the cache
+				// as NAME.part (salvage), and the next run checks it
+				// again without a transfer.
+				fr.Status, fr.Signature, fr.Error = statusInterrupted, "unchecked", "interrupted during the signature check; kept for a resume"
 			default:
 				fr.Signature, fr.Error = "unchecked", "signature not checked"
 				if err != nil {
@@ -1030,6 +1167,9 @@ func (r *runner) finish(ctx context.Context, sess *session, childErr error) {
 		f := r.files[c.i]
 		fr := &r.res.Files[c.i]
 		if f.Signed && !good[c.i] {
+			if fr.Status == statusInterrupted {
+				continue
+			}
 			fr.Status = statusFailed
 			_ = unix.Unlinkat(r.tmpfd, f.Name, 0)
 			_ = unix.Unlinkat(r.tmpfd, f.Name+sigSuffix, 0)
@@ -1086,12 +1226,22 @@ func (r *runner) verify(ctx context.Context, files []verifyFile) (map[uint16]Mes
 	for i, f := range r.files {
 		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
 	}
-	child, err := r.spawn(roleVerify, job)
+	role := roleVerify
+	if r.opts.verifyRole != "" {
+		role = r.opts.verifyRole
+	}
+	child, err := r.spawn(role, job)
 	if err != nil {
 		return nil, err
 	}
 	sess := newSession(kindVerify, sf, false, idx)
-	if err := child.run(ctx, sess, func(m Message) {
+	// Checking one file reads it once: allow 8 MiB/s for the largest.
+	var largest int64
+	for _, f := range files {
+		largest = max(largest, r.files[f.Index].Size)
+	}
+	idle := 30*time.Second + time.Duration(largest>>23)*time.Second
+	if err := child.run(ctx, sess, idle, func(m Message) {
 		if m.Type == msgReady {
 			rep := sess.report
 			r.res.Verifier = &rep

@@ -59,8 +59,9 @@ func applySandbox(p sandboxPolicy) (*report.Report, error) {
 }
 
 // unveilRuleset builds the one Landlock layer: the read-only and
-// read-write paths, TCP connect to the given ports only, no TCP bind at
-// all, and the signal and abstract-socket scopes.
+// read-write paths, TCP connect and UDP send to the given ports only, no
+// TCP bind and no UDP bind but the implicit one, and the signal and
+// abstract-socket scopes.
 func unveilRuleset(p sandboxPolicy) (*unveil.Ruleset, error) {
 	rs := unveil.New()
 	for _, path := range p.ReadOnly {
@@ -75,10 +76,17 @@ func unveilRuleset(p sandboxPolicy) (*unveil.Ruleset, error) {
 	}
 	if p.NoNetwork {
 		rs.ConnectTCP()
+		rs.ConnectUDP()
 	} else {
 		rs.ConnectTCP(p.ConnectTCP...)
+		rs.ConnectUDP(p.ConnectUDP...)
 	}
 	rs.BindTCP()
+	if len(p.ConnectUDP) > 0 && !p.NoNetwork {
+		rs.BindUDP(0) // the implicit bind of a first datagram
+	} else {
+		rs.BindUDP()
+	}
 	rs.Scope(unveil.ScopeSignal, unveil.ScopeAbstractUnix)
 	if p.Require {
 		// What this design relies on; unix-socket path rules (ABI 9) and

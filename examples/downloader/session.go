@@ -267,6 +267,7 @@ const (
 	attackSignalParent
 	attackRegainRoot
 	attackPlantSymlink
+	attackFillDisk
 	numAttacks
 )
 
@@ -278,6 +279,7 @@ var attackNames = [numAttacks]string{
 	attackSignalParent: "send SIGTERM to the privileged parent",
 	attackRegainRoot:   "regain root with setuid(0)",
 	attackPlantSymlink: "plant a symlink to the secret as a finished download",
+	attackFillDisk:     "fill the disk: fallocate 2 GiB in the download dir",
 }
 
 func (s *session) applyAttack(m Message) error {
