@@ -27,6 +27,10 @@ func eq(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W32, Value: v} 
 // eq64 is "argument == v" on all 64 bits (pointers).
 func eq64(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W64, Value: v} }
 
+// self is "argument == the caller's pid" (pid_t, low 32 bits), bound when
+// a filter is built (Cond.Self).
+func self(arg uint8) Cond { return Cond{Arg: arg, Width: W32, Self: true} }
+
 // masked is "argument & mask == v" on the low 32 bits.
 func masked(arg uint8, mask, v uint64) Cond {
 	return Cond{Arg: arg, Width: W32, Mask: mask, Value: v}
@@ -107,11 +111,16 @@ type sockopt struct {
 
 // sockopts allows setsockopt and getsockopt for each pair.
 func sockopts(list []sockopt) []Rule {
-	var out []Rule
-	for _, sys := range []string{"setsockopt", "getsockopt"} {
-		for _, o := range list {
-			out = append(out, rule(sys, eq(1, o.level), eq(2, o.opt)))
-		}
+	return append(optRules("setsockopt", list), optRules("getsockopt", list)...)
+}
+
+// getsockopts allows only reading each pair.
+func getsockopts(list []sockopt) []Rule { return optRules("getsockopt", list) }
+
+func optRules(sys string, list []sockopt) []Rule {
+	out := make([]Rule, len(list))
+	for i, o := range list {
+		out[i] = rule(sys, eq(1, o.level), eq(2, o.opt))
 	}
 	return out
 }
@@ -232,16 +241,19 @@ func openRules() map[Promise][]Rule {
 // ---------------------------------------------------------------------------
 // Socket options.
 
+// stdioSockopts work on sockets already held, as OpenBSD's stdio list
+// (SO_RCVBUF, SO_ERROR, TCP_NODELAY, IP_TOS, IPV6_TCLASS) does, plus what
+// only describes the socket or mirrors an entry of that list.
 var stdioSockopts = []sockopt{
-	{"SO_TYPE", solSocket, 3},
-	{"SO_ERROR", solSocket, 4},
-	{"SO_SNDBUF", solSocket, 7},
-	{"SO_RCVBUF", solSocket, 8},
-	{"SO_PROTOCOL", solSocket, 38},
-	{"SO_DOMAIN", solSocket, 39},
-	{"TCP_NODELAY", ipprotoTCP, 1},
-	{"IP_TOS", ipprotoIP, 1},
-	{"IPV6_TCLASS", ipprotoIPv6, 67},
+	{"SO_TYPE", solSocket, 3},        // read-only: what socket is this (Go's net.FileConn)
+	{"SO_ERROR", solSocket, 4},       // a non-blocking connect's result (OpenBSD: stdio)
+	{"SO_SNDBUF", solSocket, 7},      // SO_RCVBUF's twin, within the system's limits
+	{"SO_RCVBUF", solSocket, 8},      // OpenBSD: stdio
+	{"SO_PROTOCOL", solSocket, 38},   // read-only, as SO_TYPE
+	{"SO_DOMAIN", solSocket, 39},     // read-only, as SO_TYPE
+	{"TCP_NODELAY", ipprotoTCP, 1},   // OpenBSD: stdio; Go sets it on every TCP socket
+	{"IP_TOS", ipprotoIP, 1},         // OpenBSD: stdio
+	{"IPV6_TCLASS", ipprotoIPv6, 67}, // OpenBSD: stdio
 }
 
 // inetSockopts are the options inet, anet and dns add.
@@ -306,6 +318,20 @@ var inetSockopts = []sockopt{
 	{"UDP_CORK", ipprotoUDP, 1},
 	{"UDP_SEGMENT", ipprotoUDP, 103},
 	{"UDP_GRO", ipprotoUDP, 104},
+}
+
+// inetReadSockopts may be read, not set, under inet and anet:
+// OpenBSD lets inet read options it does not let it set. Reading them
+// shows the socket's own configuration only. IP_HDRINCL and IP_OPTIONS
+// (source routing) would change what is sent; SO_BINDTODEVICE and SO_MARK
+// need CAP_NET_RAW or CAP_NET_ADMIN to set and would escape routing
+// policy; SO_COOKIE has no setter.
+var inetReadSockopts = []sockopt{
+	{"IP_HDRINCL", ipprotoIP, 3},
+	{"IP_OPTIONS", ipprotoIP, 4},
+	{"SO_BINDTODEVICE", solSocket, 25},
+	{"SO_MARK", solSocket, 36},
+	{"SO_COOKIE", solSocket, 57},
 }
 
 // mcastSockopts are the multicast options mcast adds (with inet).
@@ -482,6 +508,12 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			// net.Listen tries first; failing it makes Go fall back to TCP.
 			errnoRule("socket", ePROTONOSUPPORT, eq(2, ipprotoMPTCP)),
 		},
+		// Landlock can only narrow what the process may do, as seccomp(2)
+		// (stdio) can: creating a ruleset and adding rules to it change
+		// nothing until landlock_restrict_self, which adds a domain. So a
+		// program's own Landlock use (go-landlock, a second pledgekit
+		// pledge, the probe's ABI question) works under every pledge.
+		calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
 	)
 
 	opens := openRules()
@@ -512,12 +544,22 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			"timer_create", "timer_settime", "timer_gettime",
 			"timer_getoverrun", "timer_delete", "timerfd_create",
 			"timerfd_settime", "timerfd_gettime"),
-		// Signals. kill only to the caller's own process group; tgkill and
-		// tkill to any thread (see doc.go for this hole).
+		// Signals, as on OpenBSD: to the caller itself and its own process
+		// group; any other process needs proc. The pid is bound when the
+		// filter is built (Cond.Self). tgkill(getpid(), tid) is how the Go
+		// runtime preempts its threads and glibc's raise and pthread_kill
+		// signal a thread; kill(getpid()) is Go's raiseproc and a shell's
+		// kill $$. tkill names a thread without its process, so only the
+		// main thread (tid == pid: musl's raise there) is provably ours.
 		calls("rt_sigaction", "rt_sigprocmask", "rt_sigsuspend",
 			"rt_sigpending", "rt_sigtimedwait", "sigaltstack", "signalfd",
-			"signalfd4", "tgkill", "tkill"),
-		[]Rule{rule("kill", eq(0, sigKillPgrp))},
+			"signalfd4"),
+		[]Rule{
+			rule("kill", eq(0, sigKillPgrp)),
+			rule("kill", self(0)),
+			rule("tgkill", self(0)),
+			rule("tkill", self(0)),
+		},
 		// I/O on descriptors the process already holds.
 		calls("read", "readv", "pread64", "preadv", "preadv2", "write",
 			"writev", "pwrite64", "pwritev", "pwritev2", "lseek", "close",
@@ -525,6 +567,17 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			"fdatasync", "ftruncate", "fallocate", "sync_file_range",
 			"fadvise64", "readahead", "sendfile", "splice", "tee",
 			"vmsplice", "copy_file_range", "fchdir", "getrandom"),
+		// fstat as C libraries make it: glibc 2.33+ and musl call
+		// newfstatat(fd, "", AT_EMPTY_PATH), and statx likewise. seccomp
+		// cannot see the path, so this requires AT_EMPTY_PATH and a
+		// descriptor (dirfd >= 0, never AT_FDCWD); a path relative to a
+		// directory descriptor, or an absolute one, still reaches metadata
+		// (never contents) of other files without rpath (StatByPath; see
+		// doc.go).
+		[]Rule{
+			rule("newfstatat", none(0, fdSignBit), masked(3, atEmptyPath, atEmptyPath)),
+			rule("statx", none(0, fdSignBit), masked(2, atEmptyPath, atEmptyPath)),
+		},
 		// Polling, pipes, events.
 		calls("poll", "ppoll", "select", "pselect6", "epoll_create",
 			"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
@@ -537,16 +590,42 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			rule("socketpair", eq(0, afUnix)),
 		},
 		sockopts(stdioSockopts),
+		// SO_SNDBUFFORCE/SO_RCVBUFFORCE exceed the system's buffer limits
+		// and need CAP_NET_ADMIN; OpenBSD has no such thing. They fail
+		// with EPERM, as for any unprivileged caller, so programs
+		// (wireguard-go) fall back to SO_SNDBUF/SO_RCVBUF.
+		[]Rule{
+			errnoRule("setsockopt", ePERM, eq(1, solSocket), eq(2, soSndbufforce)),
+			errnoRule("setsockopt", ePERM, eq(1, solSocket), eq(2, soRcvbufforce)),
+		},
 		// Children.
 		calls("wait4", "waitid"),
-		// fcntl without locks (flock) and without F_SETOWN (proc).
+		// fcntl as OpenBSD's stdio has it: everything but locks (flock) and
+		// F_SETOWN/F_SETSIG (proc, they aim signals). Each command:
+		// F_DUPFD, F_DUPFD_CLOEXEC: dup; F_GETFD/F_SETFD: close-on-exec;
+		// F_GETFL/F_SETFL: O_NONBLOCK and O_APPEND (Go's poller);
+		// F_GETOWN, F_GETOWN_EX, F_GETSIG: read where signals go;
+		// F_GETPIPE_SZ: read a pipe's size. F_SETPIPE_SZ, which OpenBSD
+		// has nothing like (it takes kernel memory up to
+		// /proc/sys/fs/pipe-max-size), fails with EPERM, what the kernel
+		// answers an unprivileged caller above its limits.
 		oneOf("fcntl", 1, []uint64{fDupfd, fGetfd, fSetfd, fGetfl, fSetfl,
-			fDupfdCloexec, fGetown, fGetownEx, fGetsig, fSetpipeSz, fGetpipeSz}),
+			fDupfdCloexec, fGetown, fGetownEx, fGetsig, fGetpipeSz}),
+		[]Rule{errnoRule("fcntl", ePERM, eq(1, fSetpipeSz))},
 		ioctls(stdioIoctls),
+		// prctl: PR_SET_VMA (naming anonymous memory; Go's runtime),
+		// PR_SET_NAME/PR_GET_NAME (thread names, OpenBSD's setthrname),
+		// PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAPBSET_DROP and
+		// PR_SET_DUMPABLE with 0 only give up rights (gpg-agent and
+		// ssh-agent make themselves undumpable; 1 would undo a 0 and
+		// needs proc or id on no system, so it is refused); the PR_GET_*
+		// and PR_CAPBSET_READ only read the caller's own state (pledging
+		// again asks PR_GET_SECCOMP and PR_GET_NO_NEW_PRIVS).
 		oneOf("prctl", 0, []uint64{prSetVMA, prSetName, prGetName,
 			prSetNoNewPrivs, prGetNoNewPrivs, prGetSeccomp, prSetSeccomp,
 			prCapbsetRead, prCapbsetDrop, prGetDumpable, prGetPdeathsig,
 			prGetSecurebits, prGetChildSubreaper}),
+		[]Rule{rule("prctl", eq(0, prSetDumpable), eq64(1, 0))},
 		// Further restricting oneself is always allowed (a new filter can
 		// only narrow what earlier filters allow), as pledge(2) is on OpenBSD.
 		calls("seccomp"),
@@ -570,9 +649,14 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 
 	table[Cpath] = join(
 		opens[Cpath],
-		calls("rename", "renameat", "renameat2", "link", "linkat",
+		calls("rename", "renameat", "link", "linkat",
 			"symlink", "symlinkat", "unlink", "unlinkat", "rmdir", "mkdir",
 			"mkdirat"),
+		// renameat2 without RENAME_WHITEOUT, which leaves a 0:0 character
+		// device (an overlayfs whiteout) in the old name's place: no
+		// promise makes device nodes. RENAME_NOREPLACE and
+		// RENAME_EXCHANGE only rename.
+		[]Rule{rule("renameat2", none(4, renameWhiteout))},
 	)
 
 	// dpath makes FIFOs (and sockets and regular files, which the kernel
@@ -590,6 +674,7 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 		calls("bind", "listen", "accept", "accept4", "getsockname",
 			"getpeername"),
 		sockopts(inetSockopts),
+		getsockopts(inetReadSockopts),
 		ioctls(inetIoctls),
 	)
 	table[Inet] = join(
@@ -658,7 +743,8 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 	)
 
 	table[Proc] = join(
-		calls("fork", "vfork", "kill", "rt_sigqueueinfo",
+		// Signals to any process (stdio has the caller's own).
+		calls("fork", "vfork", "kill", "tgkill", "tkill", "rt_sigqueueinfo",
 			"rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal",
 			"setpgid", "setsid", "getpriority", "setpriority", "setrlimit",
 			"prlimit64", "sched_getparam", "sched_setparam",
@@ -707,10 +793,9 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 		ioctls(routeIoctls),
 	)
 
-	table[Unveil] = calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")
-
 	// Promises with no system calls on Linux: error (a penalty, not a
 	// permission), getpw and vminfo (file access through rpath plus
-	// ImpliedPaths), and the OpenBSD-only ones (see linux in describe.go).
+	// ImpliedPaths), unveil (its Landlock calls are in the baseline), and
+	// the OpenBSD-only ones (see linux in describe.go).
 	return baseline, table
 }
