@@ -471,17 +471,17 @@ func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *repo
 func (st *process) program(ps promises.Set, eff Penalty) (*filter.Program, error) {
 	deny := denyAction(eff)
 	if !st.enforcing {
-		p, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: deny})
+		p, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: deny, Pid: unix.Getpid()})
 		if err != nil {
 			return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 		}
 		return p, nil
 	}
-	next, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: sentinelNext})
+	next, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: sentinelNext, Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 	}
-	prev, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: st.enforced, Deny: sentinelPrev})
+	prev, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: st.enforced, Deny: sentinelPrev, Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", st.enforced.String(), err)
 	}

@@ -25,7 +25,7 @@ func Program(promises, arch string, penalty Penalty) ([]unix.SockFilter, error) 
 	if penalty, err = resolvePenalty(ps, penalty); err != nil {
 		return nil, err
 	}
-	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty)})
+	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty), Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling %q for %s: %w", promises, arch, err)
 	}

@@ -86,7 +86,6 @@ const (
 	protWrite    = 0x2
 	protExec     = 0x4
 	mapAnonymous = 0x20
-	atEmptyPath  = 0x1000
 	sysSendmsg   = "sendmsg"
 )
 
@@ -746,12 +745,6 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
 			c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
 	}
-	if dynamic && !p.set.Has(promises.Rpath) {
-		// The loader (glibc 2.33+) stats its descriptors with
-		// newfstatat(fd, "", AT_EMPTY_PATH): metadata only.
-		extra = append(extra, promises.Rule{Syscall: "newfstatat", Args: []promises.Cond{c32(3, atEmptyPath, atEmptyPath)}},
-			promises.Rule{Syscall: "statx", Args: []promises.Cond{c32(2, atEmptyPath, atEmptyPath)}})
-	}
 	if dynamic && !p.set.Has(promises.Rpath) && p.Mode == modeDirect {
 		// The loader opens its files read-only; Landlock (the promises
 		// layer) limits which.
@@ -771,7 +764,14 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	case c.kill:
 		deny = filter.RetKillProcess
 	}
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra})
+	// The filter's "self" (stdio signals itself) is the process that
+	// applies the plan: this one in direct mode; the stage does not exist
+	// yet in supervised mode, so there the supervisor answers them.
+	pid := 0
+	if p.Mode == modeDirect {
+		pid = os.Getpid()
+	}
+	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
 	if err != nil {
 		return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 	}
