@@ -132,13 +132,13 @@ func (st *process) apply(o Options) (*report.Report, error) {
 		if st.execSet && !reqE.SubsetOf(st.exec) {
 			return nil, fmt.Errorf("%w: execpromises %q would add %q to the current execpromises %q", ErrWiden, o.Execpromises, (reqE &^ st.exec).String(), st.exec.String())
 		}
-		if bounded && !reqE.SubsetOf(newP) {
-			return nil, fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q; on Linux a program started by this process stays under its filter, so it can never have more", ErrExecWider, o.Execpromises, (reqE &^ newP).String(), newP.String())
+		if bounded && reqE.Beyond(newP) != 0 {
+			return nil, fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q; on Linux a program started by this process stays under its filter, so it can never have more", ErrExecWider, o.Execpromises, reqE.Beyond(newP).String(), newP.String())
 		}
 		newE, haveE = reqE, true
-	} else if haveE && bounded && !newE.SubsetOf(newP) {
-		rep.Add(report.LayerPromise, "execpromises "+(newE&^newP).String(), report.Dropped, "removed from the execpromises together with the promises")
-		newE &= newP
+	} else if haveE && bounded && newE.Beyond(newP) != 0 {
+		rep.Add(report.LayerPromise, "execpromises "+newE.Beyond(newP).String(), report.Dropped, "removed from the execpromises together with the promises")
+		newE &^= newE.Beyond(newP)
 	}
 
 	pen := o.Penalty
