@@ -351,14 +351,8 @@ func TestAbortSupervisorKilled(t *testing.T) {
 	r := testproc.Run(t, "supervisor", func() {
 		apply("stdio rpath proc", pledge.PenaltyAbort)
 		// The supervisor is a child of this process.
-		ents, err := os.ReadDir("/proc")
-		must("list /proc", err)
 		killed := 0
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || statusField("/proc/"+e.Name()+"/status", "PPid") != strconv.Itoa(os.Getpid()) {
-				continue
-			}
+		for _, pid := range abortSupervisors() {
 			must("kill supervisor", unix.Kill(pid, unix.SIGKILL))
 			var ws unix.WaitStatus
 			unix.Wait4(pid, &ws, 0, nil)
