@@ -196,7 +196,10 @@ const (
 )
 
 // Signals.
-const sigKillPgrp = 0 // kill(0, sig): the caller's own process group
+const (
+	sigKillPgrp = 0  // kill(0, sig): the caller's own process group
+	sigPsx      = 33 // SIGRTMIN+1: libpsx's (and glibc's setxid) all-threads signal
+)
 
 // *at(2) flags and descriptors.
 const (

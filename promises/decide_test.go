@@ -72,6 +72,9 @@ var allowedAndDenied = []example{
 	{set: "stdio", sys: "tgkill", args: a(1, 1, 15), pid: 1234},
 	{set: "stdio", sys: "tkill", args: a(1234, 6), pid: 1234, ok: true}, // musl's raise on the main thread
 	{set: "stdio", sys: "tkill", args: a(1235, 6), pid: 1234},
+	{set: "stdio", sys: "tkill", args: a(1235, 33), pid: 1234, ok: true}, // libpsx: the documented hole
+	{set: "stdio", sys: "tkill", args: a(1235, 33|1<<32), pid: 1234, ok: true},
+	{set: "stdio", sys: "tkill", args: a(1235, 34), pid: 1234},
 	{set: "stdio proc", sys: "tgkill", args: a(1, 1, 15), pid: 1234, ok: true},
 	{set: "stdio proc", sys: "tkill", args: a(1235, 6), pid: 1234, ok: true},
 	// fstat as C libraries make it: a descriptor with AT_EMPTY_PATH.

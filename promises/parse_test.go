@@ -26,9 +26,9 @@ func TestParse(t *testing.T) {
 		{in: "stdio   inet  dns", want: Of(Stdio, Inet, DNS)},
 		{in: "prot_exec anet error", want: Of(ProtExec, Anet, Error)},
 		{in: "stdio tmppath", err: ErrRemoved, word: "tmppath", wordOff: 6}, // OpenBSD 2026: EINVAL
-		{in: " stdio", err: ErrEmptyWord, wordOff: 0},  // leading space
-		{in: "  stdio", err: ErrEmptyWord, wordOff: 0}, // leading spaces
-		{in: " ", err: ErrEmptyWord, wordOff: 0},       // only a space
+		{in: " stdio", err: ErrEmptyWord, wordOff: 0},                       // leading space
+		{in: "  stdio", err: ErrEmptyWord, wordOff: 0},                      // leading spaces
+		{in: " ", err: ErrEmptyWord, wordOff: 0},                            // only a space
 		{in: "stdio\trpath", err: ErrUnknown, word: "stdio\trpath"},
 		{in: "stdio\t", err: ErrUnknown, word: "stdio\t"},
 		{in: "stdio rpath\n", err: ErrUnknown, word: "rpath\n", wordOff: 6},

@@ -523,3 +523,24 @@ func TestUnixDatagramsByPath(t *testing.T) {
 		}
 	}
 }
+
+// TestStatByPath: the sets whose fstat rule also stats paths without
+// rpath.
+func TestStatByPath(t *testing.T) {
+	for _, c := range []struct {
+		set  string
+		want bool
+	}{
+		{"stdio", true},
+		{"stdio inet proc exec", true},
+		{"stdio rpath", false},
+		{"inet", false},
+		{"", false},
+	} {
+		for _, arch := range []string{"amd64", "arm64"} {
+			if got := StatByPath(MustParse(c.set), arch); got != c.want {
+				t.Errorf("StatByPath(%q, %s) = %v, want %v", c.set, arch, got, c.want)
+			}
+		}
+	}
+}

@@ -97,6 +97,7 @@ var table = [numPromises][]Rule{
 		{Syscall: "kill", Args: []Cond{{Arg: 0, Width: W32, Self: true}}},
 		{Syscall: "tgkill", Args: []Cond{{Arg: 0, Width: W32, Self: true}}},
 		{Syscall: "tkill", Args: []Cond{{Arg: 0, Width: W32, Self: true}}},
+		{Syscall: "tkill", Args: []Cond{{Arg: 1, Width: W32, Value: 0x21}}},
 		{Syscall: "read"},
 		{Syscall: "readv"},
 		{Syscall: "pread64"},
