@@ -78,6 +78,10 @@ type plan struct {
 	kill      bool
 	trace     bool
 	quiet     bool
+	// forPid compiles Filter for the pid of the process that applies the
+	// plan (the filter's "self": stdio signals itself); spawnStage calls
+	// it once the stage exists.
+	forPid func(pid int) error
 }
 
 // Linux constants used in rules.
@@ -764,21 +768,19 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	case c.kill:
 		deny = filter.RetKillProcess
 	}
-	// The filter's "self" (stdio signals itself) is the process that
-	// applies the plan: this one in direct mode; the stage does not exist
-	// yet in supervised mode, so there the supervisor answers them.
-	pid := 0
-	if p.Mode == modeDirect {
-		pid = os.Getpid()
+	p.forPid = func(pid int) error {
+		prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
+		if err != nil {
+			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
+		}
+		p.setFilter(prog)
+		return nil
 	}
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
-	if err != nil {
-		return fail(exitSandbox, "compiling the seccomp filter: %v", err)
+	// Direct mode applies the plan in this process; spawnStage compiles
+	// again for the stage's pid.
+	if err := p.forPid(os.Getpid()); err != nil {
+		return err
 	}
-	for _, r := range prog.Raw {
-		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
-	}
-	p.Filtered = true
 	p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Enforced, "")
 	return nil
 }
@@ -804,15 +806,24 @@ func (p *plan) learnFilter(arch string) error {
 		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
 	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra})
-	if err != nil {
-		return fail(exitSandbox, "compiling the learning filter: %v", err)
+	p.forPid = func(pid int) error {
+		prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra, Pid: pid})
+		if err != nil {
+			return fail(exitSandbox, "compiling the learning filter: %v", err)
+		}
+		p.setFilter(prog)
+		return nil
 	}
+	return p.forPid(os.Getpid())
+}
+
+// setFilter makes prog the plan's filter.
+func (p *plan) setFilter(prog *filter.Program) {
+	p.Filter = p.Filter[:0]
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
 	}
 	p.Filtered = true
-	return nil
 }
 
 // traceDrop are the path calls --trace shows to the supervisor.

@@ -116,6 +116,49 @@ func TestShellKillsItself(t *testing.T) {
 	}
 }
 
+// The command builds its filter for the process that runs the program
+// (itself with -q, the stage it starts otherwise), so a Go program's
+// preemption signals and a shell's kill -TERM $$ work under stdio, and
+// signalling another process does not.
+func TestCLISignalsSelf(t *testing.T) {
+	helper := helperCopy(t)
+	sh, _ := exec.LookPath("sh")
+	terminated := func(err error) bool {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return false
+		}
+		ws, _ := ee.Sys().(syscall.WaitStatus)
+		return ee.ExitCode() == 128+int(syscall.SIGTERM) || ws.Signaled() && ws.Signal() == syscall.SIGTERM
+	}
+	for _, mode := range []string{"supervised", "direct"} {
+		t.Run(mode, func(t *testing.T) {
+			var flags []string
+			if mode == "direct" {
+				flags = []string{"-q"}
+			}
+			run := func(env []string, argv ...string) (string, error) {
+				return cliRun(t, false, env, append(append(flags, "-p", "stdio rpath", "--"), argv...)...)
+			}
+			out, err := run([]string{envHelper + "=spin"}, helper)
+			if !strings.Contains(out, "spun") || strings.Contains(out, "survived") || !terminated(err) {
+				t.Fatalf("a Go program under stdio: want it preempted and then ended by its own SIGTERM, got %v:\n%s", err, out)
+			}
+			if sh == "" {
+				return
+			}
+			out, err = run(nil, sh, "-c", "kill -TERM $$; echo survived")
+			if strings.Contains(out, "survived") || !terminated(err) {
+				t.Fatalf("kill -TERM $$: want exit 143, got %v:\n%s", err, out)
+			}
+			out, _ = run(nil, sh, "-c", "kill -0 1 && echo reached; echo done")
+			if strings.Contains(out, "reached") || !strings.Contains(out, "done") {
+				t.Fatalf("kill -0 1 under stdio: want it refused:\n%s", out)
+			}
+		})
+	}
+}
+
 // abortSupervisors returns the pids of this process's children: the abort
 // penalty's supervisor is one (reading /proc needs rpath).
 func abortSupervisors() []int {
