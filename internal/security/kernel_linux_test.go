@@ -203,9 +203,8 @@ var kernelAttempts = []kattempt{
 	{"prctl PR_SET_MM", "prctl", func(_ *kstate, nr uintptr) syscall.Errno {
 		return raw(nr, false, unix.PR_SET_MM, unix.PR_SET_MM_EXE_FILE, ^uintptr(0))
 	}},
-	{"landlock without unveil", "landlock_create_ruleset", func(_ *kstate, nr uintptr) syscall.Errno {
-		return raw(nr, true, 0, 0, 1 /* LANDLOCK_CREATE_RULESET_VERSION */)
-	}},
+	// The Landlock calls are not a surface: they only narrow, and every
+	// promise set has them (TestLandlockUnderPledge, issue #15).
 }
 
 // Kernel surfaces: under the widest sandbox there is (every Linux promise
