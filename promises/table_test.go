@@ -196,7 +196,11 @@ func TestOpenBSDOnlyPromises(t *testing.T) {
 		if Rules(p) != nil || Syscalls(p) != nil || ImpliedPaths(p) != nil {
 			t.Errorf("%v is OpenBSD-only but grants something", p)
 		}
-		if !strings.Contains(i.Summary, "ignored") {
+		if p == Tmppath {
+			if !strings.Contains(i.Summary, "refuses") {
+				t.Errorf("Describe(tmppath).Summary does not say Parse refuses it: %q", i.Summary)
+			}
+		} else if !strings.Contains(i.Summary, "ignored") {
 			t.Errorf("Describe(%v).Summary does not say it is ignored: %q", p, i.Summary)
 		}
 		// Adding it to a set changes no decision.
