@@ -412,7 +412,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
 	}
 	if promises.StatByPath(ps, runtime.GOARCH) {
-		rep.Add(report.LayerPromise, "stat without rpath", report.Partial, "fstat (AT_EMPTY_PATH on a descriptor) also reads the metadata, never the contents, of any file named by an absolute path: seccomp cannot see the path and Landlock does not govern stat")
+		rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
 	}
 	// Without "unix", unix sockets are refused, except that an AF_UNIX
 	// datagram socket from socketpair (stdio) takes addressed sends, which

@@ -46,3 +46,6 @@ func StatByPath(s Set, arch string) bool {
 	_, ok := Decide(s, arch, "newfstatat", [6]uint64{3, 1, 1, atEmptyPath})
 	return ok
 }
+
+// StatByPathReason is the one-line reason a report gives for StatByPath.
+const StatByPathReason = "fstat (AT_EMPTY_PATH on a descriptor) also reads the metadata, never the contents, of any file named by an absolute path: seccomp cannot see the path and Landlock does not govern stat"

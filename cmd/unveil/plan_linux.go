@@ -782,6 +782,9 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		return err
 	}
 	p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Enforced, "")
+	if promises.StatByPath(p.set, arch) {
+		p.rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
+	}
 	return nil
 }
 
