@@ -256,68 +256,74 @@ var stdioSockopts = []sockopt{
 	{"IPV6_TCLASS", ipprotoIPv6, 67}, // OpenBSD: stdio
 }
 
-// inetSockopts are the options inet, anet and dns add.
+// inetSockopts are the options inet, anet and dns add: each changes only
+// how this socket behaves (buffers, timeouts, keepalives, hop limits, path
+// MTU, timestamps, ancillary data), within limits the kernel enforces for
+// unprivileged users. Left out: what needs CAP_NET_ADMIN or CAP_NET_RAW or
+// escapes routing policy (SO_BINDTODEVICE, SO_MARK, IP_TRANSPARENT,
+// SO_DEBUG, TCP_REPAIR), source routing (IP_OPTIONS, IPV6_RTHDR), raw
+// headers (IP_HDRINCL), and filters (SO_ATTACH_FILTER and BPF).
 var inetSockopts = []sockopt{
-	{"SO_REUSEADDR", solSocket, 2},
-	{"SO_DONTROUTE", solSocket, 5},
-	{"SO_BROADCAST", solSocket, 6},
-	{"SO_KEEPALIVE", solSocket, 9},
-	{"SO_OOBINLINE", solSocket, 10},
-	{"SO_PRIORITY", solSocket, 12},
-	{"SO_LINGER", solSocket, 13},
-	{"SO_REUSEPORT", solSocket, 15},
-	{"SO_RCVLOWAT", solSocket, 18},
-	{"SO_SNDLOWAT", solSocket, 19},
-	{"SO_RCVTIMEO_OLD", solSocket, 20},
-	{"SO_SNDTIMEO_OLD", solSocket, 21},
-	{"SO_TIMESTAMP_OLD", solSocket, 29},
-	{"SO_ACCEPTCONN", solSocket, 30},
-	{"SO_TIMESTAMPNS_OLD", solSocket, 35},
-	{"SO_RXQ_OVFL", solSocket, 40},
-	{"SO_INCOMING_CPU", solSocket, 49},
-	{"SO_ZEROCOPY", solSocket, 60},
-	{"SO_TIMESTAMP_NEW", solSocket, 63},
-	{"SO_TIMESTAMPNS_NEW", solSocket, 64},
-	{"SO_RCVTIMEO_NEW", solSocket, 66},
-	{"SO_SNDTIMEO_NEW", solSocket, 67},
-	{"TCP_MAXSEG", ipprotoTCP, 2},
-	{"TCP_CORK", ipprotoTCP, 3},
-	{"TCP_KEEPIDLE", ipprotoTCP, 4},
-	{"TCP_KEEPINTVL", ipprotoTCP, 5},
-	{"TCP_KEEPCNT", ipprotoTCP, 6},
-	{"TCP_SYNCNT", ipprotoTCP, 7},
-	{"TCP_LINGER2", ipprotoTCP, 8},
-	{"TCP_DEFER_ACCEPT", ipprotoTCP, 9},
-	{"TCP_WINDOW_CLAMP", ipprotoTCP, 10},
-	{"TCP_INFO", ipprotoTCP, 11},
-	{"TCP_QUICKACK", ipprotoTCP, 12},
-	{"TCP_CONGESTION", ipprotoTCP, 13},
-	{"TCP_USER_TIMEOUT", ipprotoTCP, 18},
-	{"TCP_FASTOPEN", ipprotoTCP, 23},
-	{"TCP_NOTSENT_LOWAT", ipprotoTCP, 25},
-	{"TCP_FASTOPEN_CONNECT", ipprotoTCP, 30},
-	{"IP_TTL", ipprotoIP, 2},
-	{"IP_PKTINFO", ipprotoIP, 8},
-	{"IP_MTU_DISCOVER", ipprotoIP, 10},
-	{"IP_RECVERR", ipprotoIP, 11},
-	{"IP_RECVTTL", ipprotoIP, 12},
-	{"IP_RECVTOS", ipprotoIP, 13},
-	{"IP_MTU", ipprotoIP, 14},
-	{"IP_FREEBIND", ipprotoIP, 15},
-	{"IP_BIND_ADDRESS_NO_PORT", ipprotoIP, 24},
-	{"IPV6_UNICAST_HOPS", ipprotoIPv6, 16},
-	{"IPV6_MTU_DISCOVER", ipprotoIPv6, 23},
-	{"IPV6_MTU", ipprotoIPv6, 24},
-	{"IPV6_RECVERR", ipprotoIPv6, 25},
-	{"IPV6_V6ONLY", ipprotoIPv6, 26},
-	{"IPV6_RECVPKTINFO", ipprotoIPv6, 49},
-	{"IPV6_RECVHOPLIMIT", ipprotoIPv6, 51},
-	{"IPV6_DONTFRAG", ipprotoIPv6, 62},
-	{"IPV6_RECVTCLASS", ipprotoIPv6, 66},
-	{"IPV6_FREEBIND", ipprotoIPv6, 78},
-	{"UDP_CORK", ipprotoUDP, 1},
-	{"UDP_SEGMENT", ipprotoUDP, 103},
-	{"UDP_GRO", ipprotoUDP, 104},
+	{"SO_REUSEADDR", solSocket, 2},             // rebinding a port in TIME_WAIT (every server)
+	{"SO_DONTROUTE", solSocket, 5},             // bypass routing to a directly connected host only
+	{"SO_BROADCAST", solSocket, 6},             // send to a broadcast address (DHCP, discovery)
+	{"SO_KEEPALIVE", solSocket, 9},             // TCP keepalives (Go sets it on every TCP connection)
+	{"SO_OOBINLINE", solSocket, 10},            // urgent data inline
+	{"SO_PRIORITY", solSocket, 12},             // queueing priority; above 6 the kernel wants CAP_NET_ADMIN
+	{"SO_LINGER", solSocket, 13},               // how close waits for unsent data
+	{"SO_REUSEPORT", solSocket, 15},            // load-balanced listeners of the same user
+	{"SO_RCVLOWAT", solSocket, 18},             // wake-up threshold
+	{"SO_SNDLOWAT", solSocket, 19},             // wake-up threshold (read-only on Linux)
+	{"SO_RCVTIMEO_OLD", solSocket, 20},         // receive timeout
+	{"SO_SNDTIMEO_OLD", solSocket, 21},         // send timeout
+	{"SO_TIMESTAMP_OLD", solSocket, 29},        // receive timestamps
+	{"SO_ACCEPTCONN", solSocket, 30},           // read-only: is it listening
+	{"SO_TIMESTAMPNS_OLD", solSocket, 35},      // receive timestamps
+	{"SO_RXQ_OVFL", solSocket, 40},             // count of dropped datagrams
+	{"SO_INCOMING_CPU", solSocket, 49},         // CPU affinity of a socket
+	{"SO_ZEROCOPY", solSocket, 60},             // zero-copy sends of its own memory
+	{"SO_TIMESTAMP_NEW", solSocket, 63},        // receive timestamps
+	{"SO_TIMESTAMPNS_NEW", solSocket, 64},      // receive timestamps
+	{"SO_RCVTIMEO_NEW", solSocket, 66},         // receive timeout
+	{"SO_SNDTIMEO_NEW", solSocket, 67},         // send timeout
+	{"TCP_MAXSEG", ipprotoTCP, 2},              // segment size
+	{"TCP_CORK", ipprotoTCP, 3},                // batching
+	{"TCP_KEEPIDLE", ipprotoTCP, 4},            // keepalive timing (Go)
+	{"TCP_KEEPINTVL", ipprotoTCP, 5},           // keepalive timing (Go)
+	{"TCP_KEEPCNT", ipprotoTCP, 6},             // keepalive timing (Go)
+	{"TCP_SYNCNT", ipprotoTCP, 7},              // connect retries
+	{"TCP_LINGER2", ipprotoTCP, 8},             // FIN_WAIT2 time
+	{"TCP_DEFER_ACCEPT", ipprotoTCP, 9},        // accept only when data arrives
+	{"TCP_WINDOW_CLAMP", ipprotoTCP, 10},       // window size
+	{"TCP_INFO", ipprotoTCP, 11},               // read-only connection statistics
+	{"TCP_QUICKACK", ipprotoTCP, 12},           // ACK timing
+	{"TCP_CONGESTION", ipprotoTCP, 13},         // congestion control among those allowed to users (net.ipv4.tcp_allowed_congestion_control)
+	{"TCP_USER_TIMEOUT", ipprotoTCP, 18},       // retransmission timeout
+	{"TCP_FASTOPEN", ipprotoTCP, 23},           // fast open on a listener
+	{"TCP_NOTSENT_LOWAT", ipprotoTCP, 25},      // wake-up threshold
+	{"TCP_FASTOPEN_CONNECT", ipprotoTCP, 30},   // fast open on connect (connect is inet's)
+	{"IP_TTL", ipprotoIP, 2},                   // hop limit
+	{"IP_PKTINFO", ipprotoIP, 8},               // destination address of received datagrams (UDP servers)
+	{"IP_MTU_DISCOVER", ipprotoIP, 10},         // path MTU discovery mode
+	{"IP_RECVERR", ipprotoIP, 11},              // ICMP errors as messages (Go, QUIC)
+	{"IP_RECVTTL", ipprotoIP, 12},              // hop limit of received datagrams
+	{"IP_RECVTOS", ipprotoIP, 13},              // TOS of received datagrams
+	{"IP_MTU", ipprotoIP, 14},                  // read-only path MTU
+	{"IP_FREEBIND", ipprotoIP, 15},             // bind an address not (yet) configured: the socket's own address only
+	{"IP_BIND_ADDRESS_NO_PORT", ipprotoIP, 24}, // defer port choice to connect
+	{"IPV6_UNICAST_HOPS", ipprotoIPv6, 16},     // hop limit
+	{"IPV6_MTU_DISCOVER", ipprotoIPv6, 23},     // path MTU discovery mode
+	{"IPV6_MTU", ipprotoIPv6, 24},              // path MTU
+	{"IPV6_RECVERR", ipprotoIPv6, 25},          // ICMPv6 errors as messages
+	{"IPV6_V6ONLY", ipprotoIPv6, 26},           // dual-stack or not (Go sets it)
+	{"IPV6_RECVPKTINFO", ipprotoIPv6, 49},      // destination address of received datagrams
+	{"IPV6_RECVHOPLIMIT", ipprotoIPv6, 51},     // hop limit of received datagrams
+	{"IPV6_DONTFRAG", ipprotoIPv6, 62},         // no fragmentation (QUIC)
+	{"IPV6_RECVTCLASS", ipprotoIPv6, 66},       // traffic class of received datagrams
+	{"IPV6_FREEBIND", ipprotoIPv6, 78},         // as IP_FREEBIND
+	{"UDP_CORK", ipprotoUDP, 1},                // batching
+	{"UDP_SEGMENT", ipprotoUDP, 103},           // GSO sends (QUIC, wireguard-go)
+	{"UDP_GRO", ipprotoUDP, 104},               // GRO receives (QUIC, wireguard-go)
 }
 
 // inetReadSockopts may be read, not set, under inet and anet:
@@ -334,7 +340,9 @@ var inetReadSockopts = []sockopt{
 	{"SO_COOKIE", solSocket, 57},
 }
 
-// mcastSockopts are the multicast options mcast adds (with inet).
+// mcastSockopts are the multicast options mcast adds (with inet): joining
+// and leaving groups, source filters and the sending interface, hop limit
+// and loopback of multicast datagrams, as OpenBSD's mcast.
 var mcastSockopts = []sockopt{
 	{"IP_MULTICAST_IF", ipprotoIP, 32},
 	{"IP_MULTICAST_TTL", ipprotoIP, 33},
@@ -366,7 +374,10 @@ var mcastSockopts = []sockopt{
 	{"MCAST_LEAVE_SOURCE_GROUP", ipprotoIPv6, 47},
 }
 
-// unixSockopts are the options unix adds.
+// unixSockopts are the options unix adds: the peer's credentials, pidfd
+// and security label (read; SO_PASS* ask for them with each message),
+// wake-up thresholds, timeouts and whether it listens, as OpenBSD's unix
+// (SO_PEERCRED).
 var unixSockopts = []sockopt{
 	{"SO_PASSCRED", solSocket, 16},
 	{"SO_PEERCRED", solSocket, 17},
@@ -383,7 +394,9 @@ var unixSockopts = []sockopt{
 	{"SO_PEERPIDFD", solSocket, 77},
 }
 
-// routeSockopts are the netlink options route adds.
+// routeSockopts are the netlink options route adds: joining the route
+// change notification groups (reading, as OpenBSD's route socket does) and
+// how errors are acknowledged.
 var routeSockopts = []sockopt{
 	{"NETLINK_ADD_MEMBERSHIP", solNetlink, 1},
 	{"NETLINK_DROP_MEMBERSHIP", solNetlink, 2},
@@ -395,12 +408,14 @@ var routeSockopts = []sockopt{
 // ---------------------------------------------------------------------------
 // ioctl requests.
 
+// stdioIoctls work on any descriptor, as OpenBSD's stdio always allows
+// FIONREAD, FIONBIO, FIOCLEX and FIONCLEX.
 var stdioIoctls = []ioctlReq{
-	{"FIONREAD", fionread},
-	{"FIONBIO", fionbio},
-	{"FIOCLEX", fioclex},
-	{"FIONCLEX", fionclex},
-	{"TCGETS", tcgets}, // isatty(3) in glibc and golang.org/x/term
+	{"FIONREAD", fionread}, // bytes ready to read
+	{"FIONBIO", fionbio},   // non-blocking mode, as F_SETFL
+	{"FIOCLEX", fioclex},   // close-on-exec, as F_SETFD
+	{"FIONCLEX", fionclex}, // close-on-exec, as F_SETFD
+	{"TCGETS", tcgets},     // read-only: isatty(3) in glibc and golang.org/x/term (OpenBSD: fcntl F_ISATTY)
 }
 
 var ttyIoctls = []ioctlReq{
