@@ -108,8 +108,9 @@
 //     its parent's filter, built for the parent's pid; that is harmless
 //     because forking needs proc, which signals any pid, and a child that
 //     pledges gets a layer built for its own pid (pledge.Command's helper
-//     does). Two holes stay: tkill names a thread without its process, so
-//     tkill of another thread of the caller needs proc, except with signal
+//     does). Two differences stay: tkill names a thread without its
+//     process, so tkill of another thread of the caller needs proc (musl's
+//     raise and abort on a thread other than the main one), except signal
 //     33 (SIGRTMIN+1), which stdio allows to any thread because libpsx
 //     (go-landlock in cgo builds, and so a commit of unveils under a
 //     pledge) makes every thread run a system call that way: a process

@@ -2,6 +2,7 @@ package security
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/promises"
 )
 
 // Promise semantics on the real kernel, each both ways: what a promise
@@ -379,9 +381,12 @@ func TestExecpromisesError(t *testing.T) {
 	r := testproc.Run(t, "execerror", func() {
 		err := pledge.Pledge("stdio rpath proc exec", "stdio rpath inet error")
 		say("inet error: %v", errors.Is(err, pledge.ErrExecWider))
+		// tmppath: refused with what to use instead (OpenBSD 2026: EINVAL).
+		err = pledge.Pledge("stdio tmppath", "")
+		say("tmppath: %v %v %v", errors.Is(err, promises.ErrRemoved), errors.Is(err, syscall.EINVAL), strings.Contains(fmt.Sprint(err), "unveil"))
 		say("error: %v", pledge.Pledge("stdio rpath proc exec", "stdio rpath error"))
 		say("ok")
 	})
 	wantOK(t, r)
-	wantLines(t, r, "inet error: true", "error: <nil>")
+	wantLines(t, r, "inet error: true", "tmppath: true true true", "error: <nil>")
 }
