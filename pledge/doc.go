@@ -116,10 +116,9 @@
 //   - Penalty. OpenBSD sends an uncatchable SIGABRT and writes to the
 //     terminal; here the process is killed with SIGKILL and the message
 //     goes to standard error.
-//   - kill. "stdio" allows kill(2) only to the own process group (pid 0), as
-//     seccomp cannot compare an argument with the caller's pid: kill(getpid(),
-//     sig) needs "proc" (raise a signal with tgkill, as the Go runtime and
-//     os/signal do). tgkill and tkill are allowed to any thread.
+//   - kill. "stdio" signals the process itself and its process group, as on
+//     OpenBSD; the filter is built for the pid of the process that installs
+//     it. Other processes need "proc" (see package promises for tkill).
 //   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
 //     grant nothing; the report marks them no-effect.
 //

@@ -60,8 +60,8 @@ func Command(execpromises string, name string, arg ...string) *exec.Cmd {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	switch {
-	case proc.pledged && !e.SubsetOf(proc.promises):
-		err = fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q", ErrExecWider, execpromises, (e &^ proc.promises).String(), proc.promises.String())
+	case proc.pledged && e.Beyond(proc.promises) != 0:
+		err = fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q", ErrExecWider, execpromises, e.Beyond(proc.promises).String(), proc.promises.String())
 	case proc.execSet && !e.SubsetOf(proc.exec):
 		err = fmt.Errorf("%w: %q would add %q to the execpromises %q", ErrWiden, execpromises, (e &^ proc.exec).String(), proc.exec.String())
 	}

@@ -132,13 +132,13 @@ func (st *process) apply(o Options) (*report.Report, error) {
 		if st.execSet && !reqE.SubsetOf(st.exec) {
 			return nil, fmt.Errorf("%w: execpromises %q would add %q to the current execpromises %q", ErrWiden, o.Execpromises, (reqE &^ st.exec).String(), st.exec.String())
 		}
-		if bounded && !reqE.SubsetOf(newP) {
-			return nil, fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q; on Linux a program started by this process stays under its filter, so it can never have more", ErrExecWider, o.Execpromises, (reqE &^ newP).String(), newP.String())
+		if bounded && reqE.Beyond(newP) != 0 {
+			return nil, fmt.Errorf("%w: execpromises %q allow %q beyond the promises %q; on Linux a program started by this process stays under its filter, so it can never have more", ErrExecWider, o.Execpromises, reqE.Beyond(newP).String(), newP.String())
 		}
 		newE, haveE = reqE, true
-	} else if haveE && bounded && !newE.SubsetOf(newP) {
-		rep.Add(report.LayerPromise, "execpromises "+(newE&^newP).String(), report.Dropped, "removed from the execpromises together with the promises")
-		newE &= newP
+	} else if haveE && bounded && newE.Beyond(newP) != 0 {
+		rep.Add(report.LayerPromise, "execpromises "+newE.Beyond(newP).String(), report.Dropped, "removed from the execpromises together with the promises")
+		newE &^= newE.Beyond(newP)
 	}
 
 	pen := o.Penalty
@@ -411,6 +411,9 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	if len(prog.Skipped) > 0 {
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
 	}
+	if promises.StatByPath(ps, runtime.GOARCH) {
+		rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
+	}
 	// Without "unix", unix sockets are refused, except that an AF_UNIX
 	// datagram socket from socketpair (stdio) takes addressed sends, which
 	// seccomp cannot tell from inet's. Landlock ABI 9 closes it, and only
@@ -471,17 +474,17 @@ func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *repo
 func (st *process) program(ps promises.Set, eff Penalty) (*filter.Program, error) {
 	deny := denyAction(eff)
 	if !st.enforcing {
-		p, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: deny})
+		p, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: deny, Pid: unix.Getpid()})
 		if err != nil {
 			return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 		}
 		return p, nil
 	}
-	next, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: sentinelNext})
+	next, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: sentinelNext, Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 	}
-	prev, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: st.enforced, Deny: sentinelPrev})
+	prev, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: st.enforced, Deny: sentinelPrev, Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling the filter for %q: %w", st.enforced.String(), err)
 	}

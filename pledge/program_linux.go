@@ -12,7 +12,8 @@ import (
 
 // Program returns the seccomp filter Apply would install first for
 // promises on arch ("amd64", "arm64") with penalty, for inspection,
-// testing and benchmarks. It installs nothing. PenaltyDefault resolves as
+// testing and benchmarks, built for the calling process's pid (stdio's
+// signals to itself). It installs nothing. PenaltyDefault resolves as
 // in Apply, and "error" with another penalty is an error as there;
 // PenaltyAbort's program denies with SECCOMP_RET_USER_NOTIF.
 // Filters Apply stacks over earlier ones are layered (they defer to the
@@ -25,7 +26,7 @@ func Program(promises, arch string, penalty Penalty) ([]unix.SockFilter, error) 
 	if penalty, err = resolvePenalty(ps, penalty); err != nil {
 		return nil, err
 	}
-	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty)})
+	p, err := filter.Compile(filter.Spec{Arch: arch, Promises: ps, Deny: denyAction(penalty), Pid: unix.Getpid()})
 	if err != nil {
 		return nil, fmt.Errorf("pledge: compiling %q for %s: %w", promises, arch, err)
 	}

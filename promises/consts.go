@@ -138,6 +138,7 @@ const (
 	prSetPdeathsig      = 1
 	prGetPdeathsig      = 2
 	prGetDumpable       = 3
+	prSetDumpable       = 4
 	prSetKeepcaps       = 8
 	prSetName           = 15
 	prGetName           = 16
@@ -181,17 +182,35 @@ const (
 
 	solSocket  = 1
 	solNetlink = 270
+
+	soSndbufforce = 32
+	soRcvbufforce = 33
 )
 
 // errno values used by Errno rules.
 const (
+	ePERM           = 1
 	eNOSYS          = 38
 	ePROTONOSUPPORT = 93
 	eOPNOTSUPP      = 95
 )
 
 // Signals.
-const sigKillPgrp = 0 // kill(0, sig): the caller's own process group
+const (
+	sigKillPgrp = 0  // kill(0, sig): the caller's own process group
+	sigPsx      = 33 // SIGRTMIN+1: libpsx's (and glibc's setxid) all-threads signal
+)
+
+// *at(2) flags and descriptors.
+const (
+	atEmptyPath = 0x1000
+	// The sign bit of a 32-bit descriptor argument: set for AT_FDCWD
+	// (-100) and every other negative value, clear for a descriptor.
+	fdSignBit = 0x80000000
+)
+
+// renameat2(2) flags.
+const renameWhiteout = 0x4
 
 // getrlimit/prlimit64 resources (asm-generic/resource.h).
 const rlimitNofile = 7

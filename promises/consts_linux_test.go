@@ -53,3 +53,14 @@ func TestIoctlsOnKernel(t *testing.T) {
 		t.Errorf("FIONREAD = %d, want 5", n)
 	}
 }
+
+// TestAtConstants checks the *at(2) constants x/sys keeps outside its
+// zerrors files (ztypes_linux.go is the same for every arch).
+func TestAtConstants(t *testing.T) {
+	if atEmptyPath != unix.AT_EMPTY_PATH {
+		t.Errorf("atEmptyPath = %#x, want AT_EMPTY_PATH %#x", atEmptyPath, unix.AT_EMPTY_PATH)
+	}
+	if fdcwd := int32(unix.AT_FDCWD); uint32(fdcwd)&fdSignBit == 0 {
+		t.Errorf("AT_FDCWD %#x does not have the sign bit %#x the fstat rules refuse", fdcwd, fdSignBit)
+	}
+}

@@ -79,7 +79,9 @@ var namedConsts = map[string]uint64{
 	"IPPROTO_UDP": ipprotoUDP, "IPPROTO_IPV6": ipprotoIPv6, "IPPROTO_ICMPV6": ipprotoICMPv6,
 	"IPPROTO_MPTCP": ipprotoMPTCP, "NETLINK_ROUTE": netlinkRoute, "SOL_SOCKET": solSocket,
 	"SOL_NETLINK": solNetlink, "ENOSYS": eNOSYS, "EPROTONOSUPPORT": ePROTONOSUPPORT,
-	"EOPNOTSUPP": eOPNOTSUPP,
+	"EOPNOTSUPP": eOPNOTSUPP, "EPERM": ePERM,
+	"RENAME_WHITEOUT": renameWhiteout, "SO_SNDBUFFORCE": soSndbufforce, "SO_RCVBUFFORCE": soRcvbufforce,
+	"PR_SET_DUMPABLE": prSetDumpable,
 }
 
 // Names x/sys spells differently, or lacks.
@@ -126,7 +128,7 @@ func TestConstantsAgainstXSys(t *testing.T) {
 		if got := xs["O_TMPFILE"] &^ xs["O_DIRECTORY"]; got != oTmpfileB {
 			t.Errorf("%s: __O_TMPFILE = %#x, table has %#x", arch, got, oTmpfileB)
 		}
-		for _, list := range [][]sockopt{stdioSockopts, inetSockopts, mcastSockopts, unixSockopts, routeSockopts} {
+		for _, list := range [][]sockopt{stdioSockopts, inetSockopts, inetReadSockopts, mcastSockopts, unixSockopts, routeSockopts} {
 			for _, o := range list {
 				check(xs, arch, o.name, o.opt)
 			}

@@ -41,13 +41,22 @@ func Baseline() []Rule { return cloneRules(baseline) }
 // the call is denied and the caller's penalty applies.
 //
 // Decide does not know which syscalls exist on arch; a compiler resolves
-// names with package syscalls and skips those an arch lacks.
+// names with package syscalls and skips those an arch lacks. It does not
+// know the caller's pid either: rules about the caller itself (Cond.Self,
+// such as stdio's kill(getpid(), sig)) never match; DecideFor takes the pid.
 func Decide(s Set, arch, syscall string, args [6]uint64) (r Rule, ok bool) {
+	return DecideFor(s, 0, arch, syscall, args)
+}
+
+// DecideFor is Decide in the process whose pid is pid, the one the filter
+// is built for: Self conditions compare with pid (0 means unknown: they
+// never hold).
+func DecideFor(s Set, pid int, arch, syscall string, args [6]uint64) (r Rule, ok bool) {
 	var allow *Rule
 	try := func(rs []Rule) (Rule, bool) {
 		for i := range rs {
 			c := &rs[i]
-			if c.Syscall != syscall || !c.AppliesTo(arch) || !c.AppliesWith(s) || !c.Match(args) {
+			if c.Syscall != syscall || !c.AppliesTo(arch) || !c.AppliesWith(s) || !c.MatchFor(args, pid) {
 				continue
 			}
 			if c.Action == Errno {

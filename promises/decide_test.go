@@ -18,6 +18,7 @@ type example struct {
 	args  [6]uint64
 	ok    bool
 	errno uint16 // expected Errno answer, 0 for Allow
+	pid   int    // the caller's pid (DecideFor); 0: unknown
 }
 
 // allowedAndDenied has, for every promise that grants system calls, at
@@ -57,10 +58,44 @@ var allowedAndDenied = []example{
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 0, 0x1000), ok: true},
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 0x1000, 0)},
 	{set: "stdio", sys: "prlimit64", args: a(0, 7, 1<<32, 0)}, // W64: high bits count
+	// Signals: the caller itself and its process group under stdio (as on
+	// OpenBSD), any other process with proc.
 	{set: "stdio", sys: "kill", args: a(0, 15), ok: true},
-	{set: "stdio", sys: "kill", args: a(1234, 15)},
-	{set: "stdio", sys: "kill", args: a(^uint64(0), 9)}, // kill(-1): everyone
-	{set: "stdio", sys: "tgkill", args: a(1234, 1235, 23), ok: true},
+	{set: "stdio", sys: "kill", args: a(1234, 15)}, // pid unknown: never "self"
+	{set: "stdio", sys: "kill", args: a(1234, 15), pid: 1234, ok: true},
+	{set: "stdio", sys: "kill", args: a(1234|1<<32, 15), pid: 1234, ok: true}, // pid_t: the kernel reads 32 bits
+	{set: "stdio", sys: "kill", args: a(1235, 15), pid: 1234},
+	{set: "stdio", sys: "kill", args: a(^uint64(0), 9), pid: 1234},                      // kill(-1): everyone
+	{set: "stdio", sys: "kill", args: a(uint64(uint32(0xffffffff-1233)), 9), pid: 1234}, // kill(-1234): a process group
+	{set: "stdio", sys: "tgkill", args: a(1234, 1235, 23), pid: 1234, ok: true},
+	{set: "stdio", sys: "tgkill", args: a(1234, 1235, 23)},
+	{set: "stdio", sys: "tgkill", args: a(1, 1, 15), pid: 1234},
+	{set: "stdio", sys: "tkill", args: a(1234, 6), pid: 1234, ok: true}, // musl's raise on the main thread
+	{set: "stdio", sys: "tkill", args: a(1235, 6), pid: 1234},
+	{set: "stdio", sys: "tkill", args: a(1235, 33), pid: 1234, ok: true}, // libpsx: the documented hole
+	{set: "stdio", sys: "tkill", args: a(1235, 33|1<<32), pid: 1234, ok: true},
+	{set: "stdio", sys: "tkill", args: a(1235, 34), pid: 1234},
+	{set: "stdio proc", sys: "tgkill", args: a(1, 1, 15), pid: 1234, ok: true},
+	{set: "stdio proc", sys: "tkill", args: a(1235, 6), pid: 1234, ok: true},
+	// fstat as C libraries make it: a descriptor with AT_EMPTY_PATH.
+	{set: "stdio", sys: "newfstatat", args: a(3, 0, 0, atEmptyPath), ok: true},
+	{set: "stdio", sys: "newfstatat", args: a(3, 0, 0, atEmptyPath|0x100 /* AT_SYMLINK_NOFOLLOW */), ok: true},
+	{set: "stdio", sys: "newfstatat", args: a(0xffffff9c, 0, 0, atEmptyPath)},       // AT_FDCWD
+	{set: "stdio", sys: "newfstatat", args: a(1<<32|0xffffff9c, 0, 0, atEmptyPath)}, // int: 32 bits
+	{set: "stdio", sys: "newfstatat", args: a(3, 0, 0, 0)},                          // a path
+	{set: "stdio", sys: "statx", args: a(3, 0, atEmptyPath, 0x7ff), ok: true},
+	{set: "stdio", sys: "statx", args: a(0xffffff9c, 0, atEmptyPath, 0x7ff)},
+	{set: "stdio", sys: "statx", args: a(3, 0, 0, 0x7ff)},
+	// prctl(PR_SET_DUMPABLE): only giving it up.
+	{set: "stdio", sys: "prctl", args: a(prSetDumpable, 0), ok: true},
+	{set: "stdio", sys: "prctl", args: a(prSetDumpable, 1)},
+	{set: "stdio", sys: "prctl", args: a(prSetDumpable, 1<<32)}, // unsigned long: 64 bits
+	// F_SETPIPE_SZ and the FORCE buffer options answer EPERM.
+	{set: "stdio", sys: "fcntl", args: a(3, fSetpipeSz, 1<<20), ok: true, errno: ePERM},
+	{set: "stdio", sys: "fcntl", args: a(3, fGetpipeSz), ok: true},
+	{set: "stdio", sys: "setsockopt", args: a(3, solSocket, soRcvbufforce), ok: true, errno: ePERM},
+	{set: "stdio inet", sys: "setsockopt", args: a(3, solSocket, soSndbufforce), ok: true, errno: ePERM},
+	{set: "stdio", sys: "getsockopt", args: a(3, solSocket, soRcvbufforce)},
 	{set: "stdio", sys: "sendto", args: a(3, 0, 10, 0, 0, 0), ok: true},
 	{set: "stdio", sys: "sendto", args: a(3, 0, 10, 0, 0x7fff0000, 16)},
 	{set: "stdio", sys: "sendto", args: a(3, 0, 10, 0, 1<<32, 16)}, // W64: a pointer
@@ -84,7 +119,6 @@ var allowedAndDenied = []example{
 	{set: "stdio", sys: "setsockopt", args: a(3, solSocket, 2 /* SO_REUSEADDR */)},
 	{set: "stdio", sys: "getsockopt", args: a(3, solSocket, 3 /* SO_TYPE */), ok: true},
 	{set: "stdio", sys: "openat", args: a(0, 0, oRdonly)},
-	{set: "stdio", sys: "newfstatat", args: a(3, 0, 0, 0x1000)},
 	{set: "stdio", sys: "sendmsg"},
 	{set: "stdio", sys: "recvmsg"},
 	{set: "stdio", sys: "arch_prctl", arch: "amd64", args: a(0x1002, 0), ok: true},
@@ -148,6 +182,13 @@ var allowedAndDenied = []example{
 	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoTCP, 4 /* TCP_KEEPIDLE */), ok: true},
 	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoIPv6, 26 /* IPV6_V6ONLY */), ok: true},
 	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoTCP, 19 /* TCP_REPAIR */)},
+	{set: "stdio inet", sys: "getsockopt", args: a(3, ipprotoIP, 4 /* IP_OPTIONS */), ok: true}, // reading, as OpenBSD
+	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoIP, 4 /* IP_OPTIONS */)},
+	{set: "stdio", sys: "getsockopt", args: a(3, ipprotoIP, 4 /* IP_OPTIONS */)},
+	// renameat2 without RENAME_WHITEOUT (a 0:0 character device).
+	{set: "stdio cpath", sys: "renameat2", args: a(3, 0, 3, 0, 1 /* RENAME_NOREPLACE */), ok: true},
+	{set: "stdio cpath", sys: "renameat2", args: a(3, 0, 3, 0, renameWhiteout)},
+	{set: "stdio cpath", sys: "renameat2", args: a(3, 0, 3, 0, renameWhiteout|1)},
 	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoIP, 19 /* IP_TRANSPARENT */)},
 	{set: "stdio inet", sys: "setsockopt", args: a(3, solSocket, 26 /* SO_ATTACH_FILTER */)},
 	{set: "stdio inet", sys: "setsockopt", args: a(3, ipprotoIP, 3 /* IP_HDRINCL */)},
@@ -244,13 +285,15 @@ var allowedAndDenied = []example{
 	{set: "stdio id", sys: "setresuid", ok: true},
 	{set: "stdio id", sys: "prctl", args: a(prCapAmbient, 2), ok: true},
 	{set: "stdio id", sys: "clock_settime"},
-	{set: "stdio unveil", sys: "landlock_restrict_self", ok: true},
-	{set: "stdio", sys: "landlock_add_rule"},
+	// Landlock only narrows: every set, the empty one too, may use it.
+	{set: "", sys: "landlock_create_ruleset", args: a(0, 0, 1), ok: true},
+	{set: "", sys: "landlock_add_rule", ok: true},
+	{set: "stdio", sys: "landlock_restrict_self", ok: true},
 	{set: "stdio unveil", sys: "openat", args: a(0xffffff9c, 0, 0o10000000 /* O_PATH */)},
 
 	// Promises without system calls on Linux.
-	{set: "stdio error getpw vminfo ps audio tmppath", sys: "openat", args: a(0xffffff9c, 0, oRdonly)},
-	{set: "stdio error getpw vminfo ps audio tmppath", sys: "unlinkat"},
+	{set: "stdio error getpw vminfo ps audio", sys: "openat", args: a(0xffffff9c, 0, oRdonly)},
+	{set: "stdio error getpw vminfo ps audio", sys: "unlinkat"},
 }
 
 func TestDecideExamples(t *testing.T) {
@@ -261,7 +304,7 @@ func TestDecideExamples(t *testing.T) {
 			arches = []string{e.arch}
 		}
 		for _, arch := range arches {
-			r, ok := Decide(s, arch, e.sys, e.args)
+			r, ok := DecideFor(s, e.pid, arch, e.sys, e.args)
 			if ok != e.ok {
 				t.Errorf("Decide(%q, %s, %s%v) ok = %v, want %v (rule %+v)", e.set, arch, e.sys, e.args, ok, e.ok, r)
 				continue
@@ -272,7 +315,7 @@ func TestDecideExamples(t *testing.T) {
 				}
 				continue
 			}
-			if r.Syscall != e.sys || !r.Match(e.args) || !r.AppliesTo(arch) || !r.AppliesWith(s) {
+			if r.Syscall != e.sys || !r.MatchFor(e.args, e.pid) || !r.AppliesTo(arch) || !r.AppliesWith(s) {
 				t.Errorf("Decide(%q, %s, %s%v) returned a rule that does not fit: %+v", e.set, arch, e.sys, e.args, r)
 			}
 			switch {
@@ -308,7 +351,7 @@ func TestExamplesCoverPromises(t *testing.T) {
 				continue
 			}
 			if e.errno == 0 {
-				if _, ok := Decide(s.Without(p), arch, e.sys, e.args); !ok {
+				if _, ok := DecideFor(s.Without(p), e.pid, arch, e.sys, e.args); !ok {
 					allowed = true
 				}
 			}
@@ -396,7 +439,7 @@ func TestAllowing(t *testing.T) {
 		{"socket", a(afInet, sockStream, ipprotoMPTCP), ""}, // an Errno rule, not an Allow
 		{"clone3", a(), ""},
 		{"ptrace", a(), ""},
-		{"landlock_add_rule", a(), "unveil"},
+		{"landlock_add_rule", a(), ""}, // the baseline's, no promise's
 	}
 	for _, c := range cases {
 		for _, arch := range []string{"amd64", "arm64"} {

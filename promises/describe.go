@@ -13,9 +13,10 @@ type Info struct {
 
 var infos = [numPromises]Info{
 	Stdio: {Linux: true, Summary: "The basic runtime: memory without PROT_EXEC, threads, futexes, time, signals " +
-		"(kill only to the own process group; tgkill/tkill to any thread), I/O on descriptors already held, " +
-		"pipes, polling, socketpair(AF_UNIX), sendto without an address, wait, getrandom, and narrow " +
-		"fcntl/ioctl/prctl/sockopt subsets. Opening files is not part of it."},
+		"to the caller itself and its own process group (other processes need proc), I/O on descriptors " +
+		"already held, fstat (newfstatat/statx with AT_EMPTY_PATH on a descriptor, which also reaches the " +
+		"metadata of absolute paths), pipes, polling, socketpair(AF_UNIX), sendto without an address, wait, " +
+		"getrandom, and narrow fcntl/ioctl/prctl/sockopt subsets. Opening files is not part of it."},
 	Rpath: {Linux: true, Summary: "Read-only path operations: open for reading (O_RDONLY without O_TRUNC or " +
 		"O_CREAT), stat, access, readlink, getdents, getcwd, chdir, statfs, reading xattrs, inotify."},
 	Wpath: {Linux: true, Summary: "Open for writing (O_WRONLY; O_RDWR also needs rpath; O_TRUNC needs wpath) " +
@@ -25,8 +26,8 @@ var infos = [numPromises]Info{
 		"rename, link, symlink."},
 	Dpath: {Linux: true, Summary: "mknod/mknodat of FIFOs (and sockets and regular files), without " +
 		"setuid/setgid/sticky mode bits. Never device nodes (S_IFCHR, S_IFBLK), even for root."},
-	Tmppath: {Linux: false, Summary: "OpenBSD-only and removed from OpenBSD in 2026; accepted and ignored. " +
-		"Use \"rpath wpath cpath\" with unveil(\"/tmp\", \"rwc\") instead."},
+	Tmppath: {Linux: false, Summary: "Removed from OpenBSD in 2026 (EINVAL there); Parse refuses it. " +
+		"Use \"rpath wpath cpath\" with unveil(os.TempDir(), \"rwc\") instead."},
 	Inet: {Linux: true, Summary: "AF_INET/AF_INET6 TCP, UDP and ICMP-datagram sockets: socket, bind, listen, " +
 		"accept, connect, addressed sendto, sendmsg/recvmsg, a list of SOL_SOCKET/TCP/IP/IPv6/UDP options, " +
 		"SIOCATMARK. Addresses and ports cannot be restricted by seccomp (Landlock can restrict TCP ports)."},
@@ -57,7 +58,7 @@ var infos = [numPromises]Info{
 		"group (TIOCSPGRP also needs proc), controlling terminal, pty allocation ioctls. Never TIOCSTI or " +
 		"TIOCLINUX. Opening /dev/tty needs rpath/wpath (see ImpliedPaths)."},
 	Proc: {Linux: true, Summary: "Create and control processes: fork, vfork, clone without CLONE_THREAD (no " +
-		"namespaces, no tracing), kill and sigqueue to any process, pidfds, setsid/setpgid, priorities, " +
+		"namespaces, no tracing), kill, tgkill, tkill and sigqueue to any process, pidfds, setsid/setpgid, priorities, " +
 		"scheduler settings, setrlimit/prlimit64, F_SETOWN, PR_SET_PDEATHSIG. os/exec needs \"proc exec\"."},
 	Exec: {Linux: true, Summary: "execve/execveat, and file-backed PROT_EXEC mappings without PROT_WRITE so " +
 		"exec'd dynamically linked programs can load their libraries. Unlike OpenBSD, the new program " +
@@ -83,8 +84,9 @@ var infos = [numPromises]Info{
 		"ignored."},
 	BPF: {Linux: false, Summary: "OpenBSD-only (bpf(4) statistics ioctl, unrelated to Linux eBPF); accepted " +
 		"and ignored."},
-	Unveil: {Linux: true, Summary: "The Landlock system calls unveil needs to add restrictions " +
-		"(landlock_create_ruleset, landlock_add_rule, landlock_restrict_self)."},
+	Unveil: {Linux: true, Summary: "Allows unveil calls in package pledge. Grants no system calls: the " +
+		"Landlock calls (landlock_create_ruleset, landlock_add_rule, landlock_restrict_self) only narrow, " +
+		"so every promise set has them, as seccomp(2) is stdio's."},
 	Error: {Linux: true, Summary: "Grants no system calls: it changes the penalty, so that a call no promise " +
 		"allows fails with ENOSYS instead of killing the process."},
 	Disklabel: {Linux: false, Summary: "OpenBSD-only (disklabel ioctls); accepted and ignored."},

@@ -98,16 +98,47 @@
 //   - Landlock does not control metadata changes (chmod, chown, utimes)
 //     or stat, so fattr, chown and rpath's stat are limited by DAC
 //     only, even with unveil; nor inotify watches.
-//   - kill: stdio allows kill(0, sig), the caller's own process group (as on
-//     OpenBSD; without job control that includes the parent shell), but
-//     not kill(getpid(), sig), since the pid is not known when the table is
-//     written. tgkill and tkill are allowed to any thread, because the Go
-//     runtime preempts its threads with tgkill(getpid(), tid, SIGURG) and
-//     glibc's raise uses tgkill. That is a hole: a stdio process can signal
-//     any process it may signal under the kernel's own rules, by naming its
-//     main thread (tgkill(pid, pid, sig)). kill of another pid needs proc.
-//     A Go program crashing with GOTRACEBACK=crash relays SIGQUIT with
-//     kill(getpid()), which stdio denies.
+//   - Signals: stdio signals the caller itself and its own process group,
+//     as on OpenBSD: kill(0, sig), kill(getpid(), sig), tgkill(getpid(),
+//     any tid, sig) (the Go runtime's preemption, glibc's raise and
+//     pthread_kill) and tkill(getpid(), sig) (the main thread; musl's
+//     raise there). Another process needs proc. The pid is not in the
+//     table: the rules say "the caller's pid" (Cond.Self) and a filter is
+//     built for one pid (filter.Spec.Pid, DecideFor). A forked child keeps
+//     its parent's filter, built for the parent's pid; that is harmless
+//     because forking needs proc, which signals any pid, and a child that
+//     pledges gets a layer built for its own pid (pledge.Command's helper
+//     does). Two differences stay: tkill names a thread without its
+//     process, so tkill of another thread of the caller needs proc (musl's
+//     raise and abort on a thread other than the main one), except signal
+//     33 (SIGRTMIN+1), which stdio allows to any thread because libpsx
+//     (go-landlock in cgo builds, and so a commit of unveils under a
+//     pledge) makes every thread run a system call that way: a process
+//     that does not handle signal 33 (glibc and Go programs do) can be
+//     killed with it. Landlock's signal scope (ABI 6) closes both.
+//   - fstat: glibc 2.33+ and musl implement fstat as newfstatat(fd, "",
+//     AT_EMPTY_PATH), statx likewise, so stdio allows both with
+//     AT_EMPTY_PATH on a descriptor (dirfd >= 0; never AT_FDCWD). seccomp
+//     cannot see that the path is empty: with an absolute path, or one
+//     relative to a directory descriptor, the call reads the metadata
+//     (never the contents) of any file the kernel lets it look up, without
+//     rpath, and Landlock does not govern stat either. StatByPath names
+//     the sets; package pledge reports them as partial.
+//   - Landlock: landlock_create_ruleset, landlock_add_rule and
+//     landlock_restrict_self are in the baseline, under every promise set:
+//     like seccomp(2) they can only narrow what the process may do, and
+//     programs that use Landlock themselves (go-landlock) must keep
+//     working under a pledge. The unveil promise therefore adds no system
+//     call on Linux.
+//   - Device nodes: no promise makes them. renameat2 is cpath's only
+//     without RENAME_WHITEOUT, which leaves a 0:0 character device (an
+//     overlayfs whiteout, root only) in the old name's place.
+//   - Socket options and fcntl: setsockopt SO_SNDBUFFORCE/SO_RCVBUFFORCE
+//     (CAP_NET_ADMIN) and fcntl F_SETPIPE_SZ (no OpenBSD equivalent) fail
+//     with EPERM under stdio instead of ending the process, as they would
+//     for an unprivileged caller; inet and anet may read (not set)
+//     IP_OPTIONS, IP_HDRINCL, SO_BINDTODEVICE, SO_MARK and SO_COOKIE.
+//     prctl(PR_SET_DUMPABLE, 0) is stdio's (it only gives up rights).
 //   - sendmsg/recvmsg cannot be inspected, so descriptor passing cannot be
 //     told from ordinary messages. sendfd grants sendmsg/sendmmsg and recvfd
 //     grants recvmsg/recvmmsg; inet grants all four (for UDP ancillary data)
@@ -161,12 +192,17 @@
 //
 // # Promises that mean nothing on Linux
 //
-// audio, bpf, disklabel, drm, pf, ps, tape, tmppath, video, vmm and wroute
-// are accepted so that OpenBSD promise strings parse, grant nothing, and
+// audio, bpf, disklabel, drm, pf, ps, tape, video, vmm and wroute are
+// accepted so that OpenBSD promise strings parse, grant nothing, and
 // Describe reports Linux == false for them; a Report should list them as
-// having no effect. tmppath was removed from OpenBSD in 2026; use
-// "rpath wpath cpath" and unveil("/tmp", "rwc"). ps would need all of /proc,
+// having no effect. tmppath was removed from OpenBSD in 2026 (its pledge(2)
+// answers EINVAL) and Parse refuses it (ErrRemoved) with what to use
+// instead: "rpath wpath cpath" and an unveil of the temporary directory
+// with "rwc". Granting it silently would leave programs that rely on it
+// to die at their first temporary file. ps would need all of /proc,
 // including other processes' files, so it is not mapped. error grants no
 // system calls but changes the penalty: a call no promise allows fails with
 // ENOSYS instead of killing the process; the pledge package implements it.
+// Since it grants nothing, an execpromises with error is never wider than
+// promises without it (Set.Beyond).
 package promises

@@ -31,3 +31,21 @@ func UnixDatagramsByPath(s Set, arch string) bool {
 	}
 	return false
 }
+
+// StatByPath reports whether a process pledged to s on arch can read the
+// metadata (never the contents) of files it names by path although s
+// lacks "rpath": stdio's fstat rule, newfstatat and statx with
+// AT_EMPTY_PATH on a descriptor, is what glibc and musl make for fstat,
+// and seccomp cannot see that the path is empty; an absolute path (or one
+// relative to a directory descriptor) is then looked up. Landlock does not
+// govern stat, so unveil does not close it. With rpath, stat is promised.
+func StatByPath(s Set, arch string) bool {
+	if s.Has(Rpath) {
+		return false
+	}
+	_, ok := Decide(s, arch, "newfstatat", [6]uint64{3, 1, 1, atEmptyPath})
+	return ok
+}
+
+// StatByPathReason is the one-line reason a report gives for StatByPath.
+const StatByPathReason = "fstat (AT_EMPTY_PATH on a descriptor) also reads the metadata, never the contents, of any file named by an absolute path: seccomp cannot see the path and Landlock does not govern stat"

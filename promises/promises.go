@@ -112,6 +112,12 @@ func (s Set) With(p Promise) Set { return s | 1<<p }
 // Without returns s minus p.
 func (s Set) Without(p Promise) Set { return s &^ (1 << p) }
 
+// Beyond returns what s grants that t does not: the promises of s not in
+// t, except "error", which changes the penalty and grants nothing. An
+// execpromises with "error" is therefore never wider than promises
+// without it (OpenBSD's pattern pledge("stdio exec", "stdio error")).
+func (s Set) Beyond(t Set) Set { return (s &^ t).Without(Error) }
+
 // SubsetOf reports whether every promise in s is also in t.
 func (s Set) SubsetOf(t Set) bool { return s&^t == 0 }
 
@@ -144,6 +150,12 @@ func (s Set) String() string {
 // promise name (including words containing tabs or other whitespace).
 var ErrUnknown = errors.New("unknown promise")
 
+// ErrRemoved is wrapped by the error Parse returns for "tmppath": OpenBSD
+// removed it in 2026 (its pledge(2) answers EINVAL), and on Linux it could
+// only have granted path operations that the filter cannot limit to one
+// directory. The error says what to use instead.
+var ErrRemoved = errors.New("removed promise")
+
 // ErrEmptyWord is wrapped by the error Parse returns for an empty word,
 // which only a leading space produces (OpenBSD rejects it with EINVAL).
 var ErrEmptyWord = errors.New("empty promise word (leading space)")
@@ -160,7 +172,7 @@ type ParseError struct {
 	Input  string // the whole promise string
 	Word   string // the offending word
 	Offset int    // byte offset of Word in Input
-	Err    error  // ErrUnknown, ErrEmptyWord or ErrTooLong
+	Err    error  // ErrUnknown, ErrRemoved, ErrEmptyWord or ErrTooLong
 }
 
 func (e *ParseError) Error() string {
@@ -169,6 +181,10 @@ func (e *ParseError) Error() string {
 		return fmt.Sprintf("promises %q: %v at offset %d; separate promises with single spaces", e.Input, e.Err, e.Offset)
 	case ErrTooLong:
 		return fmt.Sprintf("promises: %v (%d bytes, limit %d)", e.Err, len(e.Input), MaxLen)
+	case ErrRemoved:
+		return fmt.Sprintf("promises %q: %v %q at offset %d: OpenBSD removed it in 2026 and so does pledgekit; "+
+			"for temporary files promise \"rpath wpath cpath\" and unveil the temporary directory (os.TempDir()) with \"rwc\"",
+			e.Input, e.Err, e.Word, e.Offset)
 	}
 	hint := ""
 	if strings.ContainsAny(e.Word, "\t\n\r\v\f") {
@@ -207,6 +223,9 @@ func Parse(s string) (Set, error) {
 			p, ok := Lookup(w)
 			if !ok {
 				return 0, &ParseError{Input: s, Word: w, Offset: i, Err: ErrUnknown}
+			}
+			if p == Tmppath {
+				return 0, &ParseError{Input: s, Word: w, Offset: i, Err: ErrRemoved}
 			}
 			set = set.With(p)
 		}

@@ -24,6 +24,26 @@ type Cond struct {
 	Width Width
 	Mask  uint64
 	Value uint64
+	// Self makes the condition "the argument is the pid of the process the
+	// filter is built for" (the table's kill(getpid(), sig)): Value is
+	// ignored and the pid, known only when a filter is built, takes its
+	// place (see For). Self conditions are W32 with a Mask of 0 (pid_t is
+	// an int). Where no pid is known they match nothing.
+	Self bool
+}
+
+// For returns c with a Self condition bound to pid: a plain comparison
+// with pid. ok is false when c is a Self condition and pid is not a
+// process id (pid <= 0, "unknown"): the condition can then never hold.
+// Other conditions are returned unchanged.
+func (c Cond) For(pid int) (Cond, bool) {
+	if !c.Self {
+		return c, true
+	}
+	if pid <= 0 {
+		return c, false
+	}
+	return Cond{Arg: c.Arg, Width: W32, Value: uint64(uint32(pid))}, true
 }
 
 // EffectiveMask returns the mask actually applied, limited to the width.
@@ -38,13 +58,24 @@ func (c Cond) EffectiveMask() uint64 {
 	return m
 }
 
-// Match reports whether the condition holds for the given arguments.
-func (c Cond) Match(args [6]uint64) bool {
+// Match reports whether the condition holds for the given arguments. A
+// Self condition never holds here (no pid is known): use MatchFor.
+func (c Cond) Match(args [6]uint64) bool { return c.MatchFor(args, 0) }
+
+// MatchFor is Match in a process whose pid is pid (0: unknown).
+func (c Cond) MatchFor(args [6]uint64, pid int) bool {
+	c, ok := c.For(pid)
+	if !ok {
+		return false
+	}
 	m := c.EffectiveMask()
 	return args[c.Arg]&m == c.Value&m
 }
 
 func (c Cond) String() string {
+	if c.Self {
+		return fmt.Sprintf("arg%d == pid", c.Arg)
+	}
 	m := c.EffectiveMask()
 	full := uint64(0xffffffff)
 	if c.Width == W64 {
@@ -90,10 +121,14 @@ type Rule struct {
 // AppliesWith reports whether the rule's Also requirement is met by s.
 func (r Rule) AppliesWith(s Set) bool { return r.Also.SubsetOf(s) }
 
-// Match reports whether the rule's conditions hold for args.
-func (r Rule) Match(args [6]uint64) bool {
+// Match reports whether the rule's conditions hold for args; a rule with
+// a Self condition never matches here (no pid is known): use MatchFor.
+func (r Rule) Match(args [6]uint64) bool { return r.MatchFor(args, 0) }
+
+// MatchFor is Match in a process whose pid is pid (0: unknown).
+func (r Rule) MatchFor(args [6]uint64, pid int) bool {
 	for _, c := range r.Args {
-		if !c.Match(args) {
+		if !c.MatchFor(args, pid) {
 			return false
 		}
 	}

@@ -27,6 +27,10 @@ func eq(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W32, Value: v} 
 // eq64 is "argument == v" on all 64 bits (pointers).
 func eq64(arg uint8, v uint64) Cond { return Cond{Arg: arg, Width: W64, Value: v} }
 
+// self is "argument == the caller's pid" (pid_t, low 32 bits), bound when
+// a filter is built (Cond.Self).
+func self(arg uint8) Cond { return Cond{Arg: arg, Width: W32, Self: true} }
+
 // masked is "argument & mask == v" on the low 32 bits.
 func masked(arg uint8, mask, v uint64) Cond {
 	return Cond{Arg: arg, Width: W32, Mask: mask, Value: v}
@@ -107,11 +111,16 @@ type sockopt struct {
 
 // sockopts allows setsockopt and getsockopt for each pair.
 func sockopts(list []sockopt) []Rule {
-	var out []Rule
-	for _, sys := range []string{"setsockopt", "getsockopt"} {
-		for _, o := range list {
-			out = append(out, rule(sys, eq(1, o.level), eq(2, o.opt)))
-		}
+	return append(optRules("setsockopt", list), optRules("getsockopt", list)...)
+}
+
+// getsockopts allows only reading each pair.
+func getsockopts(list []sockopt) []Rule { return optRules("getsockopt", list) }
+
+func optRules(sys string, list []sockopt) []Rule {
+	out := make([]Rule, len(list))
+	for i, o := range list {
+		out[i] = rule(sys, eq(1, o.level), eq(2, o.opt))
 	}
 	return out
 }
@@ -232,83 +241,108 @@ func openRules() map[Promise][]Rule {
 // ---------------------------------------------------------------------------
 // Socket options.
 
+// stdioSockopts work on sockets already held, as OpenBSD's stdio list
+// (SO_RCVBUF, SO_ERROR, TCP_NODELAY, IP_TOS, IPV6_TCLASS) does, plus what
+// only describes the socket or mirrors an entry of that list.
 var stdioSockopts = []sockopt{
-	{"SO_TYPE", solSocket, 3},
-	{"SO_ERROR", solSocket, 4},
-	{"SO_SNDBUF", solSocket, 7},
-	{"SO_RCVBUF", solSocket, 8},
-	{"SO_PROTOCOL", solSocket, 38},
-	{"SO_DOMAIN", solSocket, 39},
-	{"TCP_NODELAY", ipprotoTCP, 1},
-	{"IP_TOS", ipprotoIP, 1},
-	{"IPV6_TCLASS", ipprotoIPv6, 67},
+	{"SO_TYPE", solSocket, 3},        // read-only: what socket is this (Go's net.FileConn)
+	{"SO_ERROR", solSocket, 4},       // a non-blocking connect's result (OpenBSD: stdio)
+	{"SO_SNDBUF", solSocket, 7},      // SO_RCVBUF's twin, within the system's limits
+	{"SO_RCVBUF", solSocket, 8},      // OpenBSD: stdio
+	{"SO_PROTOCOL", solSocket, 38},   // read-only, as SO_TYPE
+	{"SO_DOMAIN", solSocket, 39},     // read-only, as SO_TYPE
+	{"TCP_NODELAY", ipprotoTCP, 1},   // OpenBSD: stdio; Go sets it on every TCP socket
+	{"IP_TOS", ipprotoIP, 1},         // OpenBSD: stdio
+	{"IPV6_TCLASS", ipprotoIPv6, 67}, // OpenBSD: stdio
 }
 
-// inetSockopts are the options inet, anet and dns add.
+// inetSockopts are the options inet, anet and dns add: each changes only
+// how this socket behaves (buffers, timeouts, keepalives, hop limits, path
+// MTU, timestamps, ancillary data), within limits the kernel enforces for
+// unprivileged users. Left out: what needs CAP_NET_ADMIN or CAP_NET_RAW or
+// escapes routing policy (SO_BINDTODEVICE, SO_MARK, IP_TRANSPARENT,
+// SO_DEBUG, TCP_REPAIR), source routing (IP_OPTIONS, IPV6_RTHDR), raw
+// headers (IP_HDRINCL), and filters (SO_ATTACH_FILTER and BPF).
 var inetSockopts = []sockopt{
-	{"SO_REUSEADDR", solSocket, 2},
-	{"SO_DONTROUTE", solSocket, 5},
-	{"SO_BROADCAST", solSocket, 6},
-	{"SO_KEEPALIVE", solSocket, 9},
-	{"SO_OOBINLINE", solSocket, 10},
-	{"SO_PRIORITY", solSocket, 12},
-	{"SO_LINGER", solSocket, 13},
-	{"SO_REUSEPORT", solSocket, 15},
-	{"SO_RCVLOWAT", solSocket, 18},
-	{"SO_SNDLOWAT", solSocket, 19},
-	{"SO_RCVTIMEO_OLD", solSocket, 20},
-	{"SO_SNDTIMEO_OLD", solSocket, 21},
-	{"SO_TIMESTAMP_OLD", solSocket, 29},
-	{"SO_ACCEPTCONN", solSocket, 30},
-	{"SO_TIMESTAMPNS_OLD", solSocket, 35},
-	{"SO_RXQ_OVFL", solSocket, 40},
-	{"SO_INCOMING_CPU", solSocket, 49},
-	{"SO_ZEROCOPY", solSocket, 60},
-	{"SO_TIMESTAMP_NEW", solSocket, 63},
-	{"SO_TIMESTAMPNS_NEW", solSocket, 64},
-	{"SO_RCVTIMEO_NEW", solSocket, 66},
-	{"SO_SNDTIMEO_NEW", solSocket, 67},
-	{"TCP_MAXSEG", ipprotoTCP, 2},
-	{"TCP_CORK", ipprotoTCP, 3},
-	{"TCP_KEEPIDLE", ipprotoTCP, 4},
-	{"TCP_KEEPINTVL", ipprotoTCP, 5},
-	{"TCP_KEEPCNT", ipprotoTCP, 6},
-	{"TCP_SYNCNT", ipprotoTCP, 7},
-	{"TCP_LINGER2", ipprotoTCP, 8},
-	{"TCP_DEFER_ACCEPT", ipprotoTCP, 9},
-	{"TCP_WINDOW_CLAMP", ipprotoTCP, 10},
-	{"TCP_INFO", ipprotoTCP, 11},
-	{"TCP_QUICKACK", ipprotoTCP, 12},
-	{"TCP_CONGESTION", ipprotoTCP, 13},
-	{"TCP_USER_TIMEOUT", ipprotoTCP, 18},
-	{"TCP_FASTOPEN", ipprotoTCP, 23},
-	{"TCP_NOTSENT_LOWAT", ipprotoTCP, 25},
-	{"TCP_FASTOPEN_CONNECT", ipprotoTCP, 30},
-	{"IP_TTL", ipprotoIP, 2},
-	{"IP_PKTINFO", ipprotoIP, 8},
-	{"IP_MTU_DISCOVER", ipprotoIP, 10},
-	{"IP_RECVERR", ipprotoIP, 11},
-	{"IP_RECVTTL", ipprotoIP, 12},
-	{"IP_RECVTOS", ipprotoIP, 13},
-	{"IP_MTU", ipprotoIP, 14},
-	{"IP_FREEBIND", ipprotoIP, 15},
-	{"IP_BIND_ADDRESS_NO_PORT", ipprotoIP, 24},
-	{"IPV6_UNICAST_HOPS", ipprotoIPv6, 16},
-	{"IPV6_MTU_DISCOVER", ipprotoIPv6, 23},
-	{"IPV6_MTU", ipprotoIPv6, 24},
-	{"IPV6_RECVERR", ipprotoIPv6, 25},
-	{"IPV6_V6ONLY", ipprotoIPv6, 26},
-	{"IPV6_RECVPKTINFO", ipprotoIPv6, 49},
-	{"IPV6_RECVHOPLIMIT", ipprotoIPv6, 51},
-	{"IPV6_DONTFRAG", ipprotoIPv6, 62},
-	{"IPV6_RECVTCLASS", ipprotoIPv6, 66},
-	{"IPV6_FREEBIND", ipprotoIPv6, 78},
-	{"UDP_CORK", ipprotoUDP, 1},
-	{"UDP_SEGMENT", ipprotoUDP, 103},
-	{"UDP_GRO", ipprotoUDP, 104},
+	{"SO_REUSEADDR", solSocket, 2},             // rebinding a port in TIME_WAIT (every server)
+	{"SO_DONTROUTE", solSocket, 5},             // bypass routing to a directly connected host only
+	{"SO_BROADCAST", solSocket, 6},             // send to a broadcast address (DHCP, discovery)
+	{"SO_KEEPALIVE", solSocket, 9},             // TCP keepalives (Go sets it on every TCP connection)
+	{"SO_OOBINLINE", solSocket, 10},            // urgent data inline
+	{"SO_PRIORITY", solSocket, 12},             // queueing priority; above 6 the kernel wants CAP_NET_ADMIN
+	{"SO_LINGER", solSocket, 13},               // how close waits for unsent data
+	{"SO_REUSEPORT", solSocket, 15},            // load-balanced listeners of the same user
+	{"SO_RCVLOWAT", solSocket, 18},             // wake-up threshold
+	{"SO_SNDLOWAT", solSocket, 19},             // wake-up threshold (read-only on Linux)
+	{"SO_RCVTIMEO_OLD", solSocket, 20},         // receive timeout
+	{"SO_SNDTIMEO_OLD", solSocket, 21},         // send timeout
+	{"SO_TIMESTAMP_OLD", solSocket, 29},        // receive timestamps
+	{"SO_ACCEPTCONN", solSocket, 30},           // read-only: is it listening
+	{"SO_TIMESTAMPNS_OLD", solSocket, 35},      // receive timestamps
+	{"SO_RXQ_OVFL", solSocket, 40},             // count of dropped datagrams
+	{"SO_INCOMING_CPU", solSocket, 49},         // CPU affinity of a socket
+	{"SO_ZEROCOPY", solSocket, 60},             // zero-copy sends of its own memory
+	{"SO_TIMESTAMP_NEW", solSocket, 63},        // receive timestamps
+	{"SO_TIMESTAMPNS_NEW", solSocket, 64},      // receive timestamps
+	{"SO_RCVTIMEO_NEW", solSocket, 66},         // receive timeout
+	{"SO_SNDTIMEO_NEW", solSocket, 67},         // send timeout
+	{"TCP_MAXSEG", ipprotoTCP, 2},              // segment size
+	{"TCP_CORK", ipprotoTCP, 3},                // batching
+	{"TCP_KEEPIDLE", ipprotoTCP, 4},            // keepalive timing (Go)
+	{"TCP_KEEPINTVL", ipprotoTCP, 5},           // keepalive timing (Go)
+	{"TCP_KEEPCNT", ipprotoTCP, 6},             // keepalive timing (Go)
+	{"TCP_SYNCNT", ipprotoTCP, 7},              // connect retries
+	{"TCP_LINGER2", ipprotoTCP, 8},             // FIN_WAIT2 time
+	{"TCP_DEFER_ACCEPT", ipprotoTCP, 9},        // accept only when data arrives
+	{"TCP_WINDOW_CLAMP", ipprotoTCP, 10},       // window size
+	{"TCP_INFO", ipprotoTCP, 11},               // read-only connection statistics
+	{"TCP_QUICKACK", ipprotoTCP, 12},           // ACK timing
+	{"TCP_CONGESTION", ipprotoTCP, 13},         // congestion control among those allowed to users (net.ipv4.tcp_allowed_congestion_control)
+	{"TCP_USER_TIMEOUT", ipprotoTCP, 18},       // retransmission timeout
+	{"TCP_FASTOPEN", ipprotoTCP, 23},           // fast open on a listener
+	{"TCP_NOTSENT_LOWAT", ipprotoTCP, 25},      // wake-up threshold
+	{"TCP_FASTOPEN_CONNECT", ipprotoTCP, 30},   // fast open on connect (connect is inet's)
+	{"IP_TTL", ipprotoIP, 2},                   // hop limit
+	{"IP_PKTINFO", ipprotoIP, 8},               // destination address of received datagrams (UDP servers)
+	{"IP_MTU_DISCOVER", ipprotoIP, 10},         // path MTU discovery mode
+	{"IP_RECVERR", ipprotoIP, 11},              // ICMP errors as messages (Go, QUIC)
+	{"IP_RECVTTL", ipprotoIP, 12},              // hop limit of received datagrams
+	{"IP_RECVTOS", ipprotoIP, 13},              // TOS of received datagrams
+	{"IP_MTU", ipprotoIP, 14},                  // read-only path MTU
+	{"IP_FREEBIND", ipprotoIP, 15},             // bind an address not (yet) configured: the socket's own address only
+	{"IP_BIND_ADDRESS_NO_PORT", ipprotoIP, 24}, // defer port choice to connect
+	{"IPV6_UNICAST_HOPS", ipprotoIPv6, 16},     // hop limit
+	{"IPV6_MTU_DISCOVER", ipprotoIPv6, 23},     // path MTU discovery mode
+	{"IPV6_MTU", ipprotoIPv6, 24},              // path MTU
+	{"IPV6_RECVERR", ipprotoIPv6, 25},          // ICMPv6 errors as messages
+	{"IPV6_V6ONLY", ipprotoIPv6, 26},           // dual-stack or not (Go sets it)
+	{"IPV6_RECVPKTINFO", ipprotoIPv6, 49},      // destination address of received datagrams
+	{"IPV6_RECVHOPLIMIT", ipprotoIPv6, 51},     // hop limit of received datagrams
+	{"IPV6_DONTFRAG", ipprotoIPv6, 62},         // no fragmentation (QUIC)
+	{"IPV6_RECVTCLASS", ipprotoIPv6, 66},       // traffic class of received datagrams
+	{"IPV6_FREEBIND", ipprotoIPv6, 78},         // as IP_FREEBIND
+	{"UDP_CORK", ipprotoUDP, 1},                // batching
+	{"UDP_SEGMENT", ipprotoUDP, 103},           // GSO sends (QUIC, wireguard-go)
+	{"UDP_GRO", ipprotoUDP, 104},               // GRO receives (QUIC, wireguard-go)
 }
 
-// mcastSockopts are the multicast options mcast adds (with inet).
+// inetReadSockopts may be read, not set, under inet and anet:
+// OpenBSD lets inet read options it does not let it set. Reading them
+// shows the socket's own configuration only. IP_HDRINCL and IP_OPTIONS
+// (source routing) would change what is sent; SO_BINDTODEVICE and SO_MARK
+// need CAP_NET_RAW or CAP_NET_ADMIN to set and would escape routing
+// policy; SO_COOKIE has no setter.
+var inetReadSockopts = []sockopt{
+	{"IP_HDRINCL", ipprotoIP, 3},
+	{"IP_OPTIONS", ipprotoIP, 4},
+	{"SO_BINDTODEVICE", solSocket, 25},
+	{"SO_MARK", solSocket, 36},
+	{"SO_COOKIE", solSocket, 57},
+}
+
+// mcastSockopts are the multicast options mcast adds (with inet): joining
+// and leaving groups, source filters and the sending interface, hop limit
+// and loopback of multicast datagrams, as OpenBSD's mcast.
 var mcastSockopts = []sockopt{
 	{"IP_MULTICAST_IF", ipprotoIP, 32},
 	{"IP_MULTICAST_TTL", ipprotoIP, 33},
@@ -340,7 +374,10 @@ var mcastSockopts = []sockopt{
 	{"MCAST_LEAVE_SOURCE_GROUP", ipprotoIPv6, 47},
 }
 
-// unixSockopts are the options unix adds.
+// unixSockopts are the options unix adds: the peer's credentials, pidfd
+// and security label (read; SO_PASS* ask for them with each message),
+// wake-up thresholds, timeouts and whether it listens, as OpenBSD's unix
+// (SO_PEERCRED).
 var unixSockopts = []sockopt{
 	{"SO_PASSCRED", solSocket, 16},
 	{"SO_PEERCRED", solSocket, 17},
@@ -357,7 +394,9 @@ var unixSockopts = []sockopt{
 	{"SO_PEERPIDFD", solSocket, 77},
 }
 
-// routeSockopts are the netlink options route adds.
+// routeSockopts are the netlink options route adds: joining the route
+// change notification groups (reading, as OpenBSD's route socket does) and
+// how errors are acknowledged.
 var routeSockopts = []sockopt{
 	{"NETLINK_ADD_MEMBERSHIP", solNetlink, 1},
 	{"NETLINK_DROP_MEMBERSHIP", solNetlink, 2},
@@ -369,12 +408,14 @@ var routeSockopts = []sockopt{
 // ---------------------------------------------------------------------------
 // ioctl requests.
 
+// stdioIoctls work on any descriptor, as OpenBSD's stdio always allows
+// FIONREAD, FIONBIO, FIOCLEX and FIONCLEX.
 var stdioIoctls = []ioctlReq{
-	{"FIONREAD", fionread},
-	{"FIONBIO", fionbio},
-	{"FIOCLEX", fioclex},
-	{"FIONCLEX", fionclex},
-	{"TCGETS", tcgets}, // isatty(3) in glibc and golang.org/x/term
+	{"FIONREAD", fionread}, // bytes ready to read
+	{"FIONBIO", fionbio},   // non-blocking mode, as F_SETFL
+	{"FIOCLEX", fioclex},   // close-on-exec, as F_SETFD
+	{"FIONCLEX", fionclex}, // close-on-exec, as F_SETFD
+	{"TCGETS", tcgets},     // read-only: isatty(3) in glibc and golang.org/x/term (OpenBSD: fcntl F_ISATTY)
 }
 
 var ttyIoctls = []ioctlReq{
@@ -482,6 +523,12 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			// net.Listen tries first; failing it makes Go fall back to TCP.
 			errnoRule("socket", ePROTONOSUPPORT, eq(2, ipprotoMPTCP)),
 		},
+		// Landlock can only narrow what the process may do, as seccomp(2)
+		// (stdio) can: creating a ruleset and adding rules to it change
+		// nothing until landlock_restrict_self, which adds a domain. So a
+		// program's own Landlock use (go-landlock, a second pledgekit
+		// pledge, the probe's ABI question) works under every pledge.
+		calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
 	)
 
 	opens := openRules()
@@ -512,12 +559,28 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			"timer_create", "timer_settime", "timer_gettime",
 			"timer_getoverrun", "timer_delete", "timerfd_create",
 			"timerfd_settime", "timerfd_gettime"),
-		// Signals. kill only to the caller's own process group; tgkill and
-		// tkill to any thread (see doc.go for this hole).
+		// Signals, as on OpenBSD: to the caller itself and its own process
+		// group; any other process needs proc. The pid is bound when the
+		// filter is built (Cond.Self). tgkill(getpid(), tid) is how the Go
+		// runtime preempts its threads and glibc's raise and pthread_kill
+		// signal a thread; kill(getpid()) is Go's raiseproc and a shell's
+		// kill $$. tkill names a thread without its process, so only the
+		// main thread (tid == pid: musl's raise there) is provably ours;
+		// tkill of any thread with signal 33 (SIGRTMIN+1) stays, because
+		// libpsx (go-landlock in cgo builds, so a commit of unveils under
+		// a pledge) makes every thread run a system call that way. That
+		// is a hole (doc.go, SECURITY.md): a process that does not handle
+		// signal 33 dies of it (glibc and Go programs handle it).
 		calls("rt_sigaction", "rt_sigprocmask", "rt_sigsuspend",
 			"rt_sigpending", "rt_sigtimedwait", "sigaltstack", "signalfd",
-			"signalfd4", "tgkill", "tkill"),
-		[]Rule{rule("kill", eq(0, sigKillPgrp))},
+			"signalfd4"),
+		[]Rule{
+			rule("kill", eq(0, sigKillPgrp)),
+			rule("kill", self(0)),
+			rule("tgkill", self(0)),
+			rule("tkill", self(0)),
+			rule("tkill", eq(1, sigPsx)),
+		},
 		// I/O on descriptors the process already holds.
 		calls("read", "readv", "pread64", "preadv", "preadv2", "write",
 			"writev", "pwrite64", "pwritev", "pwritev2", "lseek", "close",
@@ -525,6 +588,17 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			"fdatasync", "ftruncate", "fallocate", "sync_file_range",
 			"fadvise64", "readahead", "sendfile", "splice", "tee",
 			"vmsplice", "copy_file_range", "fchdir", "getrandom"),
+		// fstat as C libraries make it: glibc 2.33+ and musl call
+		// newfstatat(fd, "", AT_EMPTY_PATH), and statx likewise. seccomp
+		// cannot see the path, so this requires AT_EMPTY_PATH and a
+		// descriptor (dirfd >= 0, never AT_FDCWD); a path relative to a
+		// directory descriptor, or an absolute one, still reaches metadata
+		// (never contents) of other files without rpath (StatByPath; see
+		// doc.go).
+		[]Rule{
+			rule("newfstatat", none(0, fdSignBit), masked(3, atEmptyPath, atEmptyPath)),
+			rule("statx", none(0, fdSignBit), masked(2, atEmptyPath, atEmptyPath)),
+		},
 		// Polling, pipes, events.
 		calls("poll", "ppoll", "select", "pselect6", "epoll_create",
 			"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
@@ -537,16 +611,42 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 			rule("socketpair", eq(0, afUnix)),
 		},
 		sockopts(stdioSockopts),
+		// SO_SNDBUFFORCE/SO_RCVBUFFORCE exceed the system's buffer limits
+		// and need CAP_NET_ADMIN; OpenBSD has no such thing. They fail
+		// with EPERM, as for any unprivileged caller, so programs
+		// (wireguard-go) fall back to SO_SNDBUF/SO_RCVBUF.
+		[]Rule{
+			errnoRule("setsockopt", ePERM, eq(1, solSocket), eq(2, soSndbufforce)),
+			errnoRule("setsockopt", ePERM, eq(1, solSocket), eq(2, soRcvbufforce)),
+		},
 		// Children.
 		calls("wait4", "waitid"),
-		// fcntl without locks (flock) and without F_SETOWN (proc).
+		// fcntl as OpenBSD's stdio has it: everything but locks (flock) and
+		// F_SETOWN/F_SETSIG (proc, they aim signals). Each command:
+		// F_DUPFD, F_DUPFD_CLOEXEC: dup; F_GETFD/F_SETFD: close-on-exec;
+		// F_GETFL/F_SETFL: O_NONBLOCK and O_APPEND (Go's poller);
+		// F_GETOWN, F_GETOWN_EX, F_GETSIG: read where signals go;
+		// F_GETPIPE_SZ: read a pipe's size. F_SETPIPE_SZ, which OpenBSD
+		// has nothing like (it takes kernel memory up to
+		// /proc/sys/fs/pipe-max-size), fails with EPERM, what the kernel
+		// answers an unprivileged caller above its limits.
 		oneOf("fcntl", 1, []uint64{fDupfd, fGetfd, fSetfd, fGetfl, fSetfl,
-			fDupfdCloexec, fGetown, fGetownEx, fGetsig, fSetpipeSz, fGetpipeSz}),
+			fDupfdCloexec, fGetown, fGetownEx, fGetsig, fGetpipeSz}),
+		[]Rule{errnoRule("fcntl", ePERM, eq(1, fSetpipeSz))},
 		ioctls(stdioIoctls),
+		// prctl: PR_SET_VMA (naming anonymous memory; Go's runtime),
+		// PR_SET_NAME/PR_GET_NAME (thread names, OpenBSD's setthrname),
+		// PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAPBSET_DROP and
+		// PR_SET_DUMPABLE with 0 only give up rights (gpg-agent and
+		// ssh-agent make themselves undumpable; 1 would undo a 0 and
+		// needs proc or id on no system, so it is refused); the PR_GET_*
+		// and PR_CAPBSET_READ only read the caller's own state (pledging
+		// again asks PR_GET_SECCOMP and PR_GET_NO_NEW_PRIVS).
 		oneOf("prctl", 0, []uint64{prSetVMA, prSetName, prGetName,
 			prSetNoNewPrivs, prGetNoNewPrivs, prGetSeccomp, prSetSeccomp,
 			prCapbsetRead, prCapbsetDrop, prGetDumpable, prGetPdeathsig,
 			prGetSecurebits, prGetChildSubreaper}),
+		[]Rule{rule("prctl", eq(0, prSetDumpable), eq64(1, 0))},
 		// Further restricting oneself is always allowed (a new filter can
 		// only narrow what earlier filters allow), as pledge(2) is on OpenBSD.
 		calls("seccomp"),
@@ -570,9 +670,14 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 
 	table[Cpath] = join(
 		opens[Cpath],
-		calls("rename", "renameat", "renameat2", "link", "linkat",
+		calls("rename", "renameat", "link", "linkat",
 			"symlink", "symlinkat", "unlink", "unlinkat", "rmdir", "mkdir",
 			"mkdirat"),
+		// renameat2 without RENAME_WHITEOUT, which leaves a 0:0 character
+		// device (an overlayfs whiteout) in the old name's place: no
+		// promise makes device nodes. RENAME_NOREPLACE and
+		// RENAME_EXCHANGE only rename.
+		[]Rule{rule("renameat2", none(4, renameWhiteout))},
 	)
 
 	// dpath makes FIFOs (and sockets and regular files, which the kernel
@@ -590,6 +695,7 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 		calls("bind", "listen", "accept", "accept4", "getsockname",
 			"getpeername"),
 		sockopts(inetSockopts),
+		getsockopts(inetReadSockopts),
 		ioctls(inetIoctls),
 	)
 	table[Inet] = join(
@@ -658,7 +764,8 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 	)
 
 	table[Proc] = join(
-		calls("fork", "vfork", "kill", "rt_sigqueueinfo",
+		// Signals to any process (stdio has the caller's own).
+		calls("fork", "vfork", "kill", "tgkill", "tkill", "rt_sigqueueinfo",
 			"rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal",
 			"setpgid", "setsid", "getpriority", "setpriority", "setrlimit",
 			"prlimit64", "sched_getparam", "sched_setparam",
@@ -707,10 +814,9 @@ func buildTable() (baseline []Rule, table [numPromises][]Rule) {
 		ioctls(routeIoctls),
 	)
 
-	table[Unveil] = calls("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")
-
 	// Promises with no system calls on Linux: error (a penalty, not a
 	// permission), getpw and vminfo (file access through rpath plus
-	// ImpliedPaths), and the OpenBSD-only ones (see linux in describe.go).
+	// ImpliedPaths), unveil (its Landlock calls are in the baseline), and
+	// the OpenBSD-only ones (see linux in describe.go).
 	return baseline, table
 }

@@ -196,7 +196,11 @@ func TestOpenBSDOnlyPromises(t *testing.T) {
 		if Rules(p) != nil || Syscalls(p) != nil || ImpliedPaths(p) != nil {
 			t.Errorf("%v is OpenBSD-only but grants something", p)
 		}
-		if !strings.Contains(i.Summary, "ignored") {
+		if p == Tmppath {
+			if !strings.Contains(i.Summary, "refuses") {
+				t.Errorf("Describe(tmppath).Summary does not say Parse refuses it: %q", i.Summary)
+			}
+		} else if !strings.Contains(i.Summary, "ignored") {
 			t.Errorf("Describe(%v).Summary does not say it is ignored: %q", p, i.Summary)
 		}
 		// Adding it to a set changes no decision.
@@ -215,7 +219,7 @@ func TestOpenBSDOnlyPromises(t *testing.T) {
 	}
 	// Linux promises without system calls, by design.
 	for _, p := range All() {
-		if Describe(p).Linux && Rules(p) == nil && p != Error && p != Getpw && p != Vminfo {
+		if Describe(p).Linux && Rules(p) == nil && p != Error && p != Getpw && p != Vminfo && p != Unveil {
 			t.Errorf("%v means something on Linux but has no rules", p)
 		}
 	}
@@ -392,7 +396,7 @@ func TestStdioCoversGoRuntime(t *testing.T) {
 		{"mmap", a(0, 1<<20, protReadWrite, 0x22, ^uint64(0), 0)}, {"mincore", a()},
 		{"rt_sigaction", a()}, {"rt_sigprocmask", a()}, {"rt_sigreturn", a()}, {"sigaltstack", a()},
 		{"sched_yield", a()}, {"nanosleep", a()}, {"getpid", a()}, {"gettid", a()},
-		{"tgkill", a(100, 101, 23)}, {"futex", a()}, {"exit", a()}, {"exit_group", a()},
+		{"tgkill", a(100, 101, 23)}, {"kill", a(100, 3)}, {"futex", a()}, {"exit", a()}, {"exit_group", a()},
 		{"sched_getaffinity", a()}, {"pread64", a()}, {"fcntl", a(0, fGetfd)}, {"fcntl", a(3, fGetfl)},
 		{"epoll_create1", a(0x80000)}, {"epoll_ctl", a()}, {"epoll_pwait", a()}, {"eventfd2", a()},
 		{"pipe2", a()}, {"getrandom", a()}, {"clock_gettime", a()}, {"prctl", a(prSetVMA, 0)},
@@ -402,7 +406,7 @@ func TestStdioCoversGoRuntime(t *testing.T) {
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
 		for _, c := range runtimeCalls {
-			if _, ok := Decide(Of(Stdio), arch, c.sys, c.args); !ok {
+			if _, ok := DecideFor(Of(Stdio), 100, arch, c.sys, c.args); !ok {
 				t.Errorf("%s: stdio denies the runtime's %s%v", arch, c.sys, c.args)
 			}
 		}
@@ -520,6 +524,27 @@ func TestUnixDatagramsByPath(t *testing.T) {
 		want := p == Inet || p == DNS || p == Sendfd || p == Route
 		if got := UnixDatagramsByPath(s, "amd64"); got != want {
 			t.Errorf("stdio %s: %v, want %v", p, got, want)
+		}
+	}
+}
+
+// TestStatByPath: the sets whose fstat rule also stats paths without
+// rpath.
+func TestStatByPath(t *testing.T) {
+	for _, c := range []struct {
+		set  string
+		want bool
+	}{
+		{"stdio", true},
+		{"stdio inet proc exec", true},
+		{"stdio rpath", false},
+		{"inet", false},
+		{"", false},
+	} {
+		for _, arch := range []string{"amd64", "arm64"} {
+			if got := StatByPath(MustParse(c.set), arch); got != c.want {
+				t.Errorf("StatByPath(%q, %s) = %v, want %v", c.set, arch, got, c.want)
+			}
 		}
 	}
 }

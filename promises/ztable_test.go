@@ -243,5 +243,8 @@ func condLit(c Cond) string {
 	if c.Value != 0 {
 		f = append(f, fmt.Sprintf("Value: %#x", c.Value))
 	}
+	if c.Self {
+		f = append(f, "Self: true")
+	}
 	return "{" + strings.Join(f, ", ") + "}"
 }

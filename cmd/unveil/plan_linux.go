@@ -93,6 +93,10 @@ type plan struct {
 	kill      bool
 	trace     bool
 	quiet     bool
+	// forPid compiles Filter for the pid of the process that applies the
+	// plan (the filter's "self": stdio signals itself); spawnStage calls
+	// it once the stage exists.
+	forPid func(pid int) error
 }
 
 // outputOpts say what the enforcing process prints before it executes
@@ -110,7 +114,6 @@ const (
 	protWrite    = 0x2
 	protExec     = 0x4
 	mapAnonymous = 0x20
-	atEmptyPath  = 0x1000
 	sysSendmsg   = "sendmsg"
 )
 
@@ -893,12 +896,6 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
 			c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
 	}
-	if dynamic && !p.set.Has(promises.Rpath) {
-		// The loader (glibc 2.33+) stats its descriptors with
-		// newfstatat(fd, "", AT_EMPTY_PATH): metadata only.
-		extra = append(extra, promises.Rule{Syscall: "newfstatat", Args: []promises.Cond{c32(3, atEmptyPath, atEmptyPath)}},
-			promises.Rule{Syscall: "statx", Args: []promises.Cond{c32(2, atEmptyPath, atEmptyPath)}})
-	}
 	if dynamic && !p.set.Has(promises.Rpath) && p.Mode == modeDirect {
 		// The loader opens its files read-only; Landlock (the promises
 		// layer) limits which.
@@ -918,15 +915,23 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	case c.kill:
 		deny = filter.RetKillProcess
 	}
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra})
-	if err != nil {
-		return fail(exitSandbox, "compiling the seccomp filter: %v", err)
+	p.forPid = func(pid int) error {
+		prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
+		if err != nil {
+			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
+		}
+		p.setFilter(prog)
+		return nil
 	}
-	for _, r := range prog.Raw {
-		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
+	// Direct mode applies the plan in this process; spawnStage compiles
+	// again for the stage's pid.
+	if err := p.forPid(os.Getpid()); err != nil {
+		return err
 	}
-	p.Filtered = true
 	p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Enforced, "")
+	if promises.StatByPath(p.set, arch) {
+		p.rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
+	}
 	return nil
 }
 
@@ -951,15 +956,24 @@ func (p *plan) learnFilter(arch string) error {
 		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
 	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
-	prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra})
-	if err != nil {
-		return fail(exitSandbox, "compiling the learning filter: %v", err)
+	p.forPid = func(pid int) error {
+		prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra, Pid: pid})
+		if err != nil {
+			return fail(exitSandbox, "compiling the learning filter: %v", err)
+		}
+		p.setFilter(prog)
+		return nil
 	}
+	return p.forPid(os.Getpid())
+}
+
+// setFilter makes prog the plan's filter.
+func (p *plan) setFilter(prog *filter.Program) {
+	p.Filter = p.Filter[:0]
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
 	}
 	p.Filtered = true
-	return nil
 }
 
 // traceDrop are the path calls --trace shows to the supervisor.

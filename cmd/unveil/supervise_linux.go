@@ -87,6 +87,14 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 	}
 	pr.Close()
 	childSock.Close()
+	if p.forPid != nil {
+		// The filter's "self" is the stage, which execs the program.
+		if err := p.forPid(cmd.Process.Pid); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return 0, err
+		}
+	}
 	data, _ := json.Marshal(p)
 	go func() {
 		pw.Write(data)

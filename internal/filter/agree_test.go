@@ -37,7 +37,7 @@ func TestAgree(t *testing.T) {
 		tab := table(t, arch)
 		maxNr := tab.Max()
 		for _, c := range cases {
-			s := Spec{Arch: arch, Promises: c.set, Deny: c.deny}
+			s := Spec{Arch: arch, Promises: c.set, Deny: c.deny, Pid: testPid}
 			p := compileCached(t, arch, c.set, c.deny)
 			checkProgram(t, p)
 			if c.set.Len() == 1 && len(promises.Rules(c.set.Promises()[0])) == 0 {

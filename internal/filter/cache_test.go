@@ -92,7 +92,7 @@ func TestActionCacheShape(t *testing.T) {
 		for _, set := range sets {
 			for _, deny := range []uint32{RetErrno | EPERM, RetKillProcess, RetLog} {
 				p := compileCached(t, arch, set, deny)
-				s := Spec{Arch: arch, Promises: set, Deny: deny}
+				s := Spec{Arch: arch, Promises: set, Deny: deny, Pid: testPid}
 				nUncond := 0
 				for nr := uint32(0); nr <= tab.Max()+1; nr++ {
 					name, known := tab.Name(nr)

@@ -28,6 +28,8 @@ func TestCompileErrors(t *testing.T) {
 		{Spec{Arch: "amd64", Extra: []promises.Rule{{Syscall: "read", Action: promises.Errno, Errno: 5000}}}, ErrRule},
 		{Spec{Arch: "amd64", Extra: []promises.Rule{{Syscall: "read", Action: 7}}}, ErrRule},
 		{Spec{Arch: "amd64", Extra: []promises.Rule{{}}}, ErrRule},
+		{Spec{Arch: "amd64", Extra: []promises.Rule{{Syscall: "kill", Args: []promises.Cond{{Arg: 0, Width: promises.W64, Self: true}}}}}, ErrRule},
+		{Spec{Arch: "amd64", Extra: []promises.Rule{{Syscall: "kill", Args: []promises.Cond{{Arg: 0, Width: promises.W32, Value: 1, Self: true}}}}}, ErrRule},
 	} {
 		p, err := Compile(c.spec)
 		if !errors.Is(err, c.want) {
@@ -216,6 +218,60 @@ func TestArchAliases(t *testing.T) {
 		nr, _ := tab.Number("acct")
 		if got := Reference(Spec{Arch: alias, Extra: extra}, Data{Nr: int32(nr), Arch: tab.AuditArch}); got != RetAllow {
 			t.Errorf("%s: Reference(acct) = %s, want ALLOW", alias, ActionString(got))
+		}
+	}
+}
+
+// TestSelfPid: the rules about the caller's own pid (stdio's kill, tgkill
+// and tkill of itself) are compiled for Spec.Pid and nothing else, on both
+// arches, and agree with Reference for pids at the edges of pid_t; with
+// Pid 0 (unknown) they are dropped, so only proc signals a pid.
+func TestSelfPid(t *testing.T) {
+	const sigterm = 15
+	for _, arch := range arches {
+		tab := table(t, arch)
+		nr := func(name string) int32 {
+			n, ok := tab.Number(name)
+			if !ok {
+				t.Fatalf("%s: no %s", arch, name)
+			}
+			return int32(n)
+		}
+		for _, set := range []promises.Set{promises.MustParse("stdio"), promises.MustParse("stdio proc"), 0} {
+			for _, pid := range []int{0, 1, 4242, 1<<22 - 1, 1<<31 - 1} {
+				s := Spec{Arch: arch, Promises: set, Deny: RetErrno | EPERM, Pid: pid}
+				p, err := Compile(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				vm := newVM(t, p)
+				other := uint64(pid + 1)
+				for _, c := range []struct {
+					sys  string
+					args [6]uint64
+					self bool // allowed under stdio exactly when pid is known
+				}{
+					{"kill", [6]uint64{uint64(pid), sigterm}, true},
+					{"kill", [6]uint64{uint64(pid) | 1<<32, sigterm}, true},
+					{"kill", [6]uint64{other, sigterm}, false},
+					{"kill", [6]uint64{uint64(uint32(-pid)), sigterm}, false}, // its process group
+					{"tgkill", [6]uint64{uint64(pid), 77, sigterm}, true},
+					{"tgkill", [6]uint64{other, other, sigterm}, false},
+					{"tkill", [6]uint64{uint64(pid), sigterm}, true},
+					{"tkill", [6]uint64{other, sigterm}, false},
+				} {
+					d := Data{Nr: nr(c.sys), Arch: tab.AuditArch, Args: c.args}
+					agree(t, vm, p, s, d)
+					want := RetErrno | EPERM
+					pgrp := c.sys == "kill" && uint32(c.args[0]) == 0 // kill(0): stdio's own process group
+					if set.Has(promises.Proc) || (set.Has(promises.Stdio) && (c.self && pid > 0 || pgrp)) {
+						want = RetAllow
+					}
+					if got, _, _ := Run(p, d); got != want {
+						t.Errorf("%s %q pid %d: %s%v = %s, want %s", arch, set, pid, c.sys, c.args, ActionString(got), ActionString(want))
+					}
+				}
+			}
 		}
 	}
 }

@@ -12,9 +12,17 @@
 // pledged p (in pledgenames order) and Spec.Extra, each kept only if it is
 // for Spec.Arch and its Also set is pledged. For one syscall, the first
 // matching Errno rule wins; failing that, any matching Allow rule allows;
-// failing that, the call gets Spec.Deny. This is promises.Decide, extended
-// by the extra rules (Reference spells it out). Rules naming a syscall the
-// architecture lacks are dropped and listed in Program.Skipped.
+// failing that, the call gets Spec.Deny. This is promises.DecideFor with
+// Spec.Pid, extended by the extra rules (Reference spells it out). Rules
+// naming a syscall the architecture lacks are dropped and listed in
+// Program.Skipped.
+//
+// A condition on the caller's own pid (promises.Cond.Self: stdio's signals
+// to itself) becomes a 32-bit compare with Spec.Pid, a constant of the
+// program; with Spec.Pid 0 (unknown) its rule is dropped. The program is
+// therefore right for that process only: a forked child runs it with
+// another pid (forking needs proc, whose rules signal any pid), and a
+// process that pledges builds its own.
 //
 // A condition is masked equality, (arg & mask) == value. An int-typed
 // argument (promises.W32) is compared on its low 32 bits only: the program

@@ -32,10 +32,10 @@ func FuzzCompileAgree(f *testing.F) {
 			audit = tab.AuditArch // mostly native calls
 		}
 		d := Data{Nr: int32(nr), Arch: audit, Args: [6]uint64{a0, a1, a2, a0 ^ a1, a1 >> 32, a2 << 32}}
-		agree(t, newVM(t, p), p, Spec{Arch: arch, Promises: s, Deny: deny}, d)
+		agree(t, newVM(t, p), p, Spec{Arch: arch, Promises: s, Deny: deny, Pid: testPid}, d)
 		if n := uint32(nr) % (tab.Max() + 2); true {
 			d.Nr, d.Arch = int32(n), tab.AuditArch
-			agree(t, newVM(t, p), p, Spec{Arch: arch, Promises: s, Deny: deny}, d)
+			agree(t, newVM(t, p), p, Spec{Arch: arch, Promises: s, Deny: deny, Pid: testPid}, d)
 		}
 	})
 }

@@ -69,7 +69,7 @@ func specRules(s Spec, name string) []promises.Rule {
 var ruleMaps sync.Map // cacheKey -> map[string][]promises.Rule, for specs without Extra
 
 func specRuleMap(s Spec) map[string][]promises.Rule {
-	k := cacheKey{arch: s.Arch, set: s.Promises}
+	k := cacheKey{arch: s.Arch, set: s.Promises, pid: s.Pid}
 	if s.Extra == nil {
 		if m, ok := ruleMaps.Load(k); ok {
 			return m.(map[string][]promises.Rule)
@@ -77,10 +77,20 @@ func specRuleMap(s Spec) map[string][]promises.Rule {
 	}
 	m := map[string][]promises.Rule{}
 	add := func(rs []promises.Rule) {
+	rules:
 		for _, r := range rs {
-			if r.AppliesTo(s.Arch) && r.AppliesWith(s.Promises) {
-				m[r.Syscall] = append(m[r.Syscall], r)
+			if !r.AppliesTo(s.Arch) || !r.AppliesWith(s.Promises) {
+				continue
 			}
+			// Conditions on the caller's pid, bound as Compile binds them.
+			r.Args = slices.Clone(r.Args)
+			for i, c := range r.Args {
+				var ok bool
+				if r.Args[i], ok = c.For(s.Pid); !ok {
+					continue rules
+				}
+			}
+			m[r.Syscall] = append(m[r.Syscall], r)
 		}
 	}
 	add(promises.Baseline())
@@ -158,15 +168,20 @@ type cacheKey struct {
 	arch string
 	set  promises.Set
 	deny uint32
+	pid  int
 }
 
+// testPid is the pid the tests' programs are built for (Spec.Pid).
+const testPid = 4242
+
+// compileCached compiles for testPid.
 func compileCached(t testing.TB, arch string, set promises.Set, deny uint32) *Program {
 	t.Helper()
-	k := cacheKey{arch, set, deny}
+	k := cacheKey{arch, set, deny, testPid}
 	if p, ok := progCache.Load(k); ok {
 		return p.(*Program)
 	}
-	p, err := Compile(Spec{Arch: arch, Promises: set, Deny: deny})
+	p, err := Compile(Spec{Arch: arch, Promises: set, Deny: deny, Pid: testPid})
 	if err != nil {
 		t.Fatalf("Compile(%s, %q, %#x): %v", arch, set, deny, err)
 	}

@@ -32,13 +32,13 @@ func Reference(s Spec, d Data) uint32 {
 	if !ok {
 		return dn
 	}
-	r, ok := promises.Decide(s.Promises, s.Arch, name, d.Args)
+	r, ok := promises.DecideFor(s.Promises, s.Pid, s.Arch, name, d.Args)
 	if ok && r.Action == promises.Errno {
 		return retOf(r)
 	}
 	var extraAllow bool
 	for _, e := range s.Extra {
-		if e.Syscall != name || !e.AppliesTo(s.Arch) || !e.AppliesWith(s.Promises) || !e.Match(d.Args) {
+		if e.Syscall != name || !e.AppliesTo(s.Arch) || !e.AppliesWith(s.Promises) || !e.MatchFor(d.Args, s.Pid) {
 			continue
 		}
 		if e.Action == promises.Errno {

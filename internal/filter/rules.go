@@ -64,12 +64,16 @@ func addPart(ps []part, start int, off, mask, val uint32) ([]part, bool) {
 // reduce turns a rule into parts, appended to buf (an arena shared by the
 // rules of one compilation; the rule's parts are the new tail, with no room
 // to grow). ok is false if the rule can never match (two conditions on the
-// same word that contradict each other); buf is then returned unchanged.
-func reduce(r promises.Rule, buf []part) (c crule, out []part, ok bool) {
+// same word that contradict each other, or a condition on the caller's pid
+// when pid is unknown); buf is then returned unchanged.
+func reduce(r promises.Rule, pid int, buf []part) (c crule, out []part, ok bool) {
 	c = crule{ret: retOf(r)}
 	start := len(buf)
 	ps := buf
 	for _, cd := range r.Args {
+		if cd, ok = cd.For(pid); !ok {
+			return c, buf, false
+		}
 		m := cd.EffectiveMask()
 		v := cd.Value & m
 		off := offArgs + 8*uint32(cd.Arg)
@@ -256,7 +260,7 @@ func byNumber(s Spec, tab *syscalls.Table, maxNr, deny uint32) (per [][]crule, s
 			skipped = append(skipped, r.Syscall)
 			return
 		}
-		c, ps, ok := reduce(*r, parts)
+		c, ps, ok := reduce(*r, s.Pid, parts)
 		if !ok {
 			return
 		}

@@ -66,6 +66,15 @@ type Spec struct {
 	// needs), with the same semantics as promise rules; they are consulted
 	// after the promise rules of the same kind (Errno rules, then Allow).
 	Extra []promises.Rule
+	// Pid is the pid of the process that installs the filter: conditions
+	// about the caller itself (promises.Cond.Self, such as stdio's
+	// kill(getpid(), sig) and tgkill(getpid(), tid, sig)) compare with it.
+	// 0 means unknown: such rules are dropped, so signalling oneself needs
+	// proc as signalling others does. A filter keeps the pid it was built
+	// with: a forked child inherits its parent's, which is why it may only
+	// be forked with proc (which signals any pid) and builds its own
+	// layer for its own pid when it pledges.
+	Pid int
 }
 
 // Program is a compiled seccomp filter.
@@ -181,6 +190,9 @@ func validateRule(r promises.Rule) error {
 		}
 		if c.Width != promises.W32 && c.Width != promises.W64 {
 			return fmt.Errorf("filter: rule for %s: arg%d has width %d (want W32 or W64): %w", r.Syscall, c.Arg, c.Width, ErrRule)
+		}
+		if c.Self && (c.Width != promises.W32 || c.Mask != 0 || c.Value != 0) {
+			return fmt.Errorf("filter: rule for %s: arg%d compares with the pid and must be W32 without a mask or value: %w", r.Syscall, c.Arg, ErrRule)
 		}
 	}
 	return nil

@@ -159,7 +159,7 @@ func differential(set promises.Set) {
 	arch := runtime.GOARCH
 	tab, err := syscalls.Native()
 	must("syscall table", err)
-	spec := filter.Spec{Arch: arch, Promises: set, Deny: filter.RetErrno | filter.EPERM}
+	spec := filter.Spec{Arch: arch, Promises: set, Deny: filter.RetErrno | filter.EPERM, Pid: os.Getpid()}
 	prog, err := filter.Compile(spec)
 	must("compile", err)
 	// The program pledge installs is this one.
@@ -440,6 +440,11 @@ func randArgs(rng *rand.Rand) [6]uint64 {
 // upper halves on 32-bit conditions, and for each condition one vector
 // that misses it by one bit of its mask.
 func condVectors(conds []promises.Cond, rng *rand.Rand) [][6]uint64 {
+	// Conditions on the caller's pid, bound as the filter binds them.
+	conds = slices.Clone(conds)
+	for i, c := range conds {
+		conds[i], _ = c.For(os.Getpid())
+	}
 	base := randArgs(rng)
 	for i := range base {
 		base[i] &= 0xffff // small values: closer to real arguments

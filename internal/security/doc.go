@@ -28,6 +28,12 @@
 //	                           the CLI's supervisor out of the program's reach
 //	threads_linux_test.go      threads created before and after the pledge,
 //	                           SIGSYS handlers (Go and C)
+//	promises_linux_test.go     promise semantics both ways: signals to
+//	                           itself and to others (library, pledge.Command,
+//	                           the CLI), the abort supervisor out of a stdio
+//	                           tgkill's reach, fstat without rpath, Landlock
+//	                           under a pledge, socket options and prctl,
+//	                           RENAME_WHITEOUT, execpromises with error
 //	differential_linux_test.go every filter against the real kernel: the
 //	                           kernel's verdicts, the BPF interpreter and the
 //	                           reference model must agree on every syscall

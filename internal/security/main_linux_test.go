@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -100,6 +101,25 @@ func helperMain(mode, arg string) int {
 		return 1
 	case "executed":
 		fmt.Println("executed")
+		return 0
+	case "spin":
+		// Loops only asynchronous preemption (tgkill of its own threads)
+		// can stop, a collection that must stop them, then SIGTERM to
+		// itself (kill(getpid())).
+		var n atomic.Int64
+		for range 4 {
+			go func() {
+				for {
+					n.Add(1)
+				}
+			}()
+		}
+		time.Sleep(200 * time.Millisecond)
+		runtime.GC()
+		fmt.Println("spun")
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		time.Sleep(5 * time.Second)
+		fmt.Println("survived")
 		return 0
 	case "mknod":
 		// Make a character device (1,3, like /dev/null) at arg.
