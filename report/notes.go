@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// maxReason is the longest reason the text views (String, WriteTable,
-// Summary) print on an item's line. The rest of a longer reason, or an
-// item's Detail, becomes a numbered note printed once after the items.
+// maxReason is the longest reason the table (String, WriteTable) prints
+// on an item's line; the rest of a longer reason, like an item's Detail,
+// becomes a numbered note printed once after the items.
 const maxReason = 60
 
 // notes numbers the long explanations of one text view; items with the
@@ -16,12 +16,18 @@ const maxReason = 60
 type notes struct {
 	texts []string
 	index map[string]int
+	// whole: a reason with no Detail is shown whole, never cut (Summary:
+	// one line either way, in the form callers already match).
+	whole bool
 }
 
 // reason returns what an item's line shows: its short reason, followed by
 // the marker of its note ("[2]") when it has a long explanation.
 func (n *notes) reason(it Item) string {
-	short, detail := splitReason(it)
+	short, detail := it.Reason, it.Detail
+	if !n.whole {
+		short, detail = splitReason(it)
+	}
 	if detail == "" {
 		return short
 	}

@@ -201,14 +201,15 @@ func (r *Report) Degraded() []Item {
 }
 
 // Summary is a one-line description of the degradations, suitable for a
-// single warning on stderr, each long explanation once at its end (see
-// Item.Detail). It is empty when nothing was degraded.
+// single warning on stderr: each item with its reason, and each Detail
+// once, as a numbered note at the end. It is empty when nothing was
+// degraded.
 func (r *Report) Summary() string {
 	d := r.Degraded()
 	if len(d) == 0 {
 		return ""
 	}
-	var n notes
+	n := notes{whole: true}
 	parts := make([]string, 0, len(d))
 	for _, it := range d {
 		s := fmt.Sprintf("%s %s", it.What, it.Status)
