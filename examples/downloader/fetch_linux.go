@@ -169,7 +169,7 @@ func reportMessages(rep *report.Report) []Message {
 		if i == maxReportItems {
 			break
 		}
-		out = append(out, Message{Type: msgReportItem, Status: statusCode(it.Status), Layer: string(it.Layer), What: it.What, Reason: it.Reason})
+		out = append(out, Message{Type: msgReportItem, Status: statusCode(it.Status), Layer: string(it.Layer), What: it.What, Reason: it.Reason, Detail: it.Detail})
 	}
 	return out
 }
