@@ -35,6 +35,27 @@ func (r *runner) exe() string {
 	return exe
 }
 
+// childJob is the part of every child's job that this run decides alike.
+func (r *runner) childJob() childJob {
+	penalty := "kill"
+	if r.opts.errnoPenalty {
+		penalty = "errno"
+	}
+	return childJob{
+		ParentPID: os.Getpid(), Dir: r.tmp, Switch: r.switchTo, UID: r.uid, GID: r.gid, Penalty: penalty,
+		Sandbox: sandboxOpts{Disable: r.opts.DisableSandbox, Require: r.opts.RequireSandbox, SimulateNoLandlock: r.opts.simulateNoLandlock},
+	}
+}
+
+// sessFiles is what a child's session checks its messages against.
+func (r *runner) sessFiles() []sessFile {
+	sf := make([]sessFile, len(r.files))
+	for i, f := range r.files {
+		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
+	}
+	return sf
+}
+
 // spawn re-executes this binary in a child role with a clean environment,
 // its job on stdin and the message pipe as fd 3.
 func (r *runner) spawn(role string, job any) (*childProc, error) {

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -245,32 +245,16 @@ func (r *runner) install(name string, c checked) error {
 
 // verify runs the signature child.
 func (r *runner) verify(ctx context.Context, files []verifyFile) (map[uint16]Message, error) {
-	penalty := "kill"
-	if r.opts.errnoPenalty {
-		penalty = "errno"
-	}
-	job := verifyJob{
-		ParentPID: os.Getpid(), Dir: r.tmp, Switch: r.switchTo, UID: r.uid, GID: r.gid,
-		PublicKey: r.pubKey, Files: files, Penalty: penalty,
-		Sandbox: sandboxOpts{Disable: r.opts.DisableSandbox, Require: r.opts.RequireSandbox, SimulateNoLandlock: r.opts.simulateNoLandlock},
-	}
+	job := verifyJob{childJob: r.childJob(), PublicKey: r.pubKey, Files: files}
 	idx := make([]uint16, len(files))
 	for i, f := range files {
 		idx[i] = f.Index
 	}
-	sf := make([]sessFile, len(r.files))
-	for i, f := range r.files {
-		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
-	}
-	role := roleVerify
-	if r.opts.verifyRole != "" {
-		role = r.opts.verifyRole
-	}
-	child, err := r.spawn(role, job)
+	child, err := r.spawn(cmp.Or(r.opts.verifyRole, roleVerify), job)
 	if err != nil {
 		return nil, err
 	}
-	sess := newSession(kindVerify, sf, false, idx)
+	sess := newSession(kindVerify, r.sessFiles(), false, idx)
 	// Checking one file reads it once: allow 8 MiB/s for the largest.
 	var largest int64
 	for _, f := range files {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -198,31 +199,20 @@ func (r *runner) run(ctx context.Context) (err error) {
 
 // download runs the downloader child to completion.
 func (r *runner) download(ctx context.Context) (*session, error) {
-	penalty := "kill"
-	if r.opts.errnoPenalty {
-		penalty = "errno"
-	}
 	job := fetchJob{
-		ParentPID: os.Getpid(), Dir: r.tmp, Switch: r.switchTo, UID: r.uid, GID: r.gid,
-		CAPEM: r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, UDPPorts: r.udpPorts, Endpoints: r.eps,
-		Sandbox: sandboxOpts{Disable: r.opts.DisableSandbox, Require: r.opts.RequireSandbox, SimulateNoLandlock: r.opts.simulateNoLandlock},
-		Penalty: penalty, ConnectTimeout: r.opts.ConnectTimeout, HeaderTimeout: r.opts.HeaderTimeout,
+		childJob: r.childJob(),
+		CAPEM:    r.caPEM, Parallel: r.opts.Parallel, ReadOnly: r.readOnly, Ports: r.ports, UDPPorts: r.udpPorts, Endpoints: r.eps,
+		ConnectTimeout: r.opts.ConnectTimeout, HeaderTimeout: r.opts.HeaderTimeout,
 		StallTimeout: r.opts.StallTimeout, FileTimeout: r.opts.FileTimeout, Attack: r.opts.attack,
 	}
-	sf := make([]sessFile, len(r.files))
 	for i, f := range r.files {
 		job.Files = append(job.Files, jobFile{Name: f.Name, Size: f.Size, Signed: f.Signed, URLs: r.urls[i]})
-		sf[i] = sessFile{size: uint64(f.Size), signed: f.Signed, urls: len(r.urls[i])}
 	}
-	role := roleFetch
-	if r.opts.fetchRole != "" {
-		role = r.opts.fetchRole
-	}
-	child, err := r.spawn(role, job)
+	child, err := r.spawn(cmp.Or(r.opts.fetchRole, roleFetch), job)
 	if err != nil {
 		return nil, err
 	}
-	sess := newSession(kindFetch, sf, r.opts.attack != nil, nil)
+	sess := newSession(kindFetch, r.sessFiles(), r.opts.attack != nil, nil)
 	r.ui = newUI(r.opts, r.out, r.files, r.resumed)
 	runErr := child.run(ctx, sess, fetchIdle(r.opts), func(m Message) { r.onFetchMessage(sess, m) })
 	r.ui.finish()
