@@ -26,6 +26,13 @@ import (
 //	(signals: forward, wait) → take the temp dir back → check each file
 //	(lstat, O_NOFOLLOW, size, sha256) → signature child → chown root →
 //	rename into the cache → salvage partials → remove the temp dir
+//
+// This file is the session: Run, the run loop and the downloader child's
+// messages. The steps live by concept: plan_linux.go (the validated work
+// of one run), cache_linux.go (custody of the cache: lock, ownership,
+// leftovers, partial files, salvage), children_linux.go (starting a child,
+// its deadlines, reading its messages) and install_linux.go (checking,
+// hashing and installing finished files, the signature child).
 
 // Run downloads the files of the list into the cache. The returned Result
 // is always non-nil; err is non-nil if anything failed.
