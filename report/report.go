@@ -57,8 +57,9 @@ type Item struct {
 	Reason string `json:"reason,omitempty"`
 	// Detail is the long explanation behind Reason, when it needs one. The
 	// text views print it once, as a numbered note shared by the items with
-	// the same Detail; a reason too long for one line and with no Detail is
-	// cut there at a clause boundary. JSON keeps both fields whole.
+	// the same Detail. The table also cuts a reason too long for its line
+	// that has no Detail at a clause boundary, and prints the rest as a
+	// note. JSON keeps both fields whole.
 	Detail string `json:"detail,omitempty"`
 	// Gap names, on a Partial item, a known gap another layer can close
 	// (for example GapMPTCP); see Report.Close.
