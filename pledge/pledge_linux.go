@@ -423,8 +423,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 		if rep.LandlockABI >= 9 {
 			fix = "unveil (Landlock ABI 9) restricts it; no unveil was committed with this pledge"
 		}
-		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
-			"without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+fix)
+		rep.Items = append(rep.Items, report.Item{Layer: report.LayerPromise, What: "unix datagrams by path", Status: report.Partial, Reason: fix, Detail: "without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family)"})
 	}
 }
 

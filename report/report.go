@@ -5,6 +5,11 @@
 // and why. Libraries return it; commands print it once. A Report never
 // claims more than the kernel was told to enforce: when a protection is
 // missing on this kernel the matching Item says so with a reason.
+//
+// One report, two views. The text views (String, WriteTable, Summary) are
+// for people: one line per item with a short reason, and the long
+// explanations once each, as numbered notes shared by the items that need
+// them (see Item.Detail). JSON is for machines and keeps every text whole.
 package report
 
 import (
@@ -48,7 +53,14 @@ type Item struct {
 	Layer  Layer  `json:"layer"`
 	What   string `json:"what"`
 	Status Status `json:"status"`
+	// Reason says briefly why the status is what it is.
 	Reason string `json:"reason,omitempty"`
+	// Detail is the long explanation behind Reason, when it needs one. The
+	// text views print it once, as a numbered note shared by the items with
+	// the same Detail. The table also cuts a reason too long for its line
+	// that has no Detail at a clause boundary, and prints the rest as a
+	// note. JSON keeps both fields whole.
+	Detail string `json:"detail,omitempty"`
 	// Gap names, on a Partial item, a known gap another layer can close
 	// (for example GapMPTCP); see Report.Close.
 	Gap Gap `json:"gap,omitempty"`
@@ -190,24 +202,32 @@ func (r *Report) Degraded() []Item {
 }
 
 // Summary is a one-line description of the degradations, suitable for a
-// single warning on stderr. It is empty when nothing was degraded.
+// single warning on stderr: each item with its reason, and each Detail
+// once, as a numbered note at the end. It is empty when nothing was
+// degraded.
 func (r *Report) Summary() string {
 	d := r.Degraded()
 	if len(d) == 0 {
 		return ""
 	}
+	n := notes{whole: true}
 	parts := make([]string, 0, len(d))
 	for _, it := range d {
 		s := fmt.Sprintf("%s %s", it.What, it.Status)
-		if it.Reason != "" {
-			s += " (" + it.Reason + ")"
+		if reason := n.reason(it); reason != "" {
+			s += " (" + reason + ")"
 		}
 		parts = append(parts, s)
 	}
-	return "sandbox degraded: " + strings.Join(parts, "; ")
+	var b strings.Builder
+	b.WriteString("sandbox degraded: " + strings.Join(parts, "; "))
+	_ = n.write(&b, " ")
+	return b.String()
 }
 
-// WriteTable prints the report as an aligned table.
+// WriteTable prints the report as an aligned table: one line per item with
+// a short reason, then the long explanations once each, as numbered notes
+// (see Item.Detail).
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "arch\t%s\n", r.Arch)
@@ -222,15 +242,26 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "no_new_privs\t%v\n", r.NoNewPrivs)
 	fmt.Fprintf(tw, "seccomp filter\t%v\n", r.Seccomp)
 	fmt.Fprintf(tw, "landlock ruleset\t%v\n", r.Landlock)
+	var n notes
 	if len(r.Items) > 0 {
 		fmt.Fprintln(tw, "\nLAYER\tWHAT\tSTATUS\tREASON")
 		items := append([]Item(nil), r.Items...)
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Layer < items[j].Layer })
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Layer, it.What, it.Status, it.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Layer, it.What, it.Status, n.reason(it))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil || len(n.texts) == 0 {
+		return err
+	}
+	if _, err := io.WriteString(w, "\nnotes:"); err != nil {
+		return err
+	}
+	if err := n.write(w, "\n"); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // String returns the table form.

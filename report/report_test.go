@@ -114,3 +114,88 @@ func ExampleReport_Merge() {
 	}
 	// Output: enforced 0
 }
+
+// mptcpTail is a long explanation two items share after their own short
+// head, as unveil writes it for each TCP port rule.
+const mptcpTail = "but Landlock does not see MPTCP sockets (IPPROTO_MPTCP), which net.Listen uses by default: pledge, run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0"
+
+// longReport has the shapes a person reads badly in one table: two long
+// reasons with the same tail, two items with the same Detail, a long
+// reason with no boundary to cut at, and short reasons.
+func longReport() report.Report {
+	var r report.Report
+	r.Landlock, r.Seccomp, r.LandlockABI = true, true, 7
+	r.Add(report.LayerLandlockNet, "tcp connect ports 443", report.Partial, "only ports 443 allowed for TCP, "+mptcpTail)
+	r.Add(report.LayerLandlockNet, "tcp bind no port", report.Partial, "only no port allowed for TCP, "+mptcpTail)
+	r.Add(report.LayerLandlockNet, "udp bind no port", report.Dropped, "needs Landlock ABI 10, this kernel has 7; not restricted")
+	for _, what := range []string{"scope signal", "scope abstract_unix_socket"} {
+		r.Items = append(r.Items, report.Item{Layer: report.LayerLandlockScope, What: what, Status: report.Partial,
+			Reason: "denied outside this sandbox", Detail: "below Landlock ABI 8 each thread has a domain of its own; keep such pairs on one thread"})
+	}
+	r.Add(report.LayerLandlockFS, "/proc/1/task", report.Enforced, strings.Repeat("x", 90)+" (go-landlock issue 39)")
+	return r
+}
+
+func TestTextViewsPrintEachNoteOnce(t *testing.T) {
+	r := longReport()
+	table := r.String()
+	rows, notes, ok := strings.Cut(table, "\nnotes:\n")
+	if !ok {
+		t.Fatalf("no notes section:\n%s", table)
+	}
+	for _, want := range []string{
+		"only ports 443 allowed for TCP [1]\n",
+		"only no port allowed for TCP [1]\n",
+		"needs Landlock ABI 10, this kernel has 7; not restricted\n",
+		"denied outside this sandbox [2]\n",
+		strings.Repeat("x", 90) + " (go-landlock issue 39)\n", // nothing to cut at: kept whole
+	} {
+		if strings.Count(rows, want) != strings.Count(table, want) || !strings.Contains(rows, want) {
+			t.Errorf("the rows should show %q:\n%s", want, rows)
+		}
+	}
+	if strings.Contains(rows, "MPTCP") || strings.Contains(rows, "domain of its own") {
+		t.Errorf("a long explanation is on an item's line:\n%s", rows)
+	}
+	wantNotes := "[1] " + mptcpTail + "\n[2] below Landlock ABI 8 each thread has a domain of its own; keep such pairs on one thread\n"
+	if notes != wantNotes {
+		t.Errorf("notes:\n%s\nwant:\n%s", notes, wantNotes)
+	}
+
+	// The one-line summary: every degraded item with its reason whole,
+	// as callers match it, and each Detail once, as a note at the end.
+	s := r.Summary()
+	want := "sandbox degraded: tcp connect ports 443 partial (only ports 443 allowed for TCP, " + mptcpTail + "); " +
+		"tcp bind no port partial (only no port allowed for TCP, " + mptcpTail + "); " +
+		"udp bind no port dropped (needs Landlock ABI 10, this kernel has 7; not restricted); " +
+		"scope signal partial (denied outside this sandbox [1]); scope abstract_unix_socket partial (denied outside this sandbox [1])" +
+		" [1] below Landlock ABI 8 each thread has a domain of its own; keep such pairs on one thread"
+	if s != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", s, want)
+	}
+
+	// A report without long reasons has no notes section.
+	if u := unveilReport(); strings.Contains(u.String(), "notes:") || strings.Contains(u.Summary(), "[1]") {
+		t.Errorf("notes for short reasons:\n%s\n%s", u.String(), u.Summary())
+	}
+}
+
+// JSON is for machines: every item keeps its whole reason and detail.
+func TestJSONKeepsLongReasons(t *testing.T) {
+	r := longReport()
+	var back report.Report
+	if err := json.Unmarshal(r.JSON(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Items) != len(r.Items) {
+		t.Fatalf("JSON has %d items, want %d", len(back.Items), len(r.Items))
+	}
+	for i := range r.Items {
+		if back.Items[i] != r.Items[i] {
+			t.Errorf("item %d: JSON gives %+v, want %+v", i, back.Items[i], r.Items[i])
+		}
+	}
+	if !strings.Contains(string(r.JSON()), `"detail": "below Landlock ABI 8`) {
+		t.Errorf("JSON lacks the detail field:\n%s", r.JSON())
+	}
+}

@@ -144,7 +144,7 @@ func TestExecThroughInterpreter(t *testing.T) {
 		if !strings.Contains(r.stderr, "denied: needs promise exec") {
 			t.Errorf("%v: no denial message: %v", veil, r)
 		}
-		if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+enforced\s+.*the supervisor refuses every execve`).MatchString(r.stderr) {
+		if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+enforced\s+.*the supervisor refuses every execve`).MatchString(withNotes(r.stderr)) {
 			t.Errorf("%v: report: %v", veil, r)
 		}
 	}
@@ -157,7 +157,7 @@ func TestExecThroughInterpreter(t *testing.T) {
 	// Without a supervisor the kernel cannot refuse it, and the report
 	// says so instead of "enforced".
 	r = unveil(t, append([]string{"-q", "--report", "-p", "stdio rpath"}, attack...)...)
-	if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+partial\s+.*ELF interpreter`).MatchString(r.stderr) {
+	if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+partial\s+.*ELF interpreter`).MatchString(withNotes(r.stderr)) {
 		t.Errorf("-q: the report does not say exec is partial: %v", r)
 	}
 }

@@ -117,6 +117,19 @@ func needKernel(t *testing.T) {
 	}
 }
 
+// withNotes returns a printed report with each row's note marker ("[2]")
+// replaced by the note's text (package report prints long reasons once, as
+// numbered notes), so that a row can be matched with all it says.
+func withNotes(s string) string {
+	notes := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\[(\d+)\] (.*)$`).FindAllStringSubmatch(s, -1) {
+		notes[m[1]] = m[2]
+	}
+	return regexp.MustCompile(`(?m) \[\d+\]$`).ReplaceAllStringFunc(s, func(mark string) string {
+		return " " + notes[strings.Trim(mark, " []")]
+	})
+}
+
 func wantOK(t *testing.T, r result) {
 	t.Helper()
 	if r.code != 0 {

@@ -56,23 +56,9 @@ func fetchMain() int {
 	if err := capFileSize(&job); err != nil {
 		return fatal(codeSetup, err)
 	}
-	if err := setNoNewPrivs(); err != nil {
-		return fatal(codeSandbox, err)
-	}
-	id, err := becomeUser(job.Switch, job.UID, job.GID)
+	id, code, err := enterRole(&job.childJob, enc)
 	if err != nil {
-		return fatal(codePrivDrop, err)
-	}
-	if err := dieWithParent(job.ParentPID); err != nil {
-		return fatal(codeSetup, err)
-	}
-	id.noNewPrivs = noNewPrivsSet()
-	hello := Message{Type: msgHello, UID: id.uid, GID: id.gid, Groups: id.groups, PID: uint32(os.Getpid()), Flags: id.flags()}
-	if job.Sandbox.Disable {
-		hello.Flags |= helloSandboxOff
-	}
-	if err := enc.Send(hello); err != nil {
-		return exitChildFatal
+		return fatal(code, err)
 	}
 
 	// Everything that reads system files lazily is loaded now, before
@@ -87,20 +73,8 @@ func fetchMain() int {
 	}
 	defer unix.Close(dirfd)
 
-	rep, err := applySandbox(fetchPolicy(&job))
-	if err != nil {
-		return fatal(codeSandbox, fmt.Errorf("applying the sandbox: %w", err))
-	}
-	if err := sendReport(enc, rep); err != nil {
-		return exitChildFatal
-	}
-	if job.Sandbox.Require {
-		if why := sandboxFailures(rep); len(why) > 0 {
-			return fatal(codeSandbox, fmt.Errorf("--require-sandbox: refusing to download: %s", strings.Join(why, "; ")))
-		}
-	}
-	if err := enc.Send(Message{Type: msgReady}); err != nil {
-		return exitChildFatal
+	if code, err := confine(&job.childJob, enc, fetchPolicy(&job), "download"); err != nil {
+		return fatal(code, err)
 	}
 
 	f := newFetcher(&job, enc, dirfd, pool)
@@ -169,7 +143,7 @@ func reportMessages(rep *report.Report) []Message {
 		if i == maxReportItems {
 			break
 		}
-		out = append(out, Message{Type: msgReportItem, Status: statusCode(it.Status), Layer: string(it.Layer), What: it.What, Reason: it.Reason})
+		out = append(out, Message{Type: msgReportItem, Status: statusCode(it.Status), Layer: string(it.Layer), What: it.What, Reason: it.Reason, Detail: it.Detail})
 	}
 	return out
 }

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 )
 
@@ -102,7 +103,7 @@ func evilChild(role string) int {
 		if err == nil {
 			err = unix.Sendto(fd, []byte("udp"), 0, &unix.SockaddrInet4{Port: int(job.Ports[0]), Addr: [4]byte{127, 0, 0, 1}})
 		}
-		fmt.Fprintf(os.Stderr, "udp send: %s\n", errName(err))
+		fmt.Fprintf(os.Stderr, "udp send: %s\n", testproc.ErrnoName(err))
 		return 3
 	case "test-silent":
 		// Never writes; sleeps below (issue 16 item 4).
@@ -178,7 +179,7 @@ func evilChild(role string) int {
 			unix.Close(fd)
 		}
 		fmt.Fprintf(os.Stderr, "parent uid %d, child uid %d, parent /proc mem owner %d\n", puid, os.Getuid(), owner)
-		fmt.Fprintf(os.Stderr, "parent mem rdwr: %s\n", errName(err))
+		fmt.Fprintf(os.Stderr, "parent mem rdwr: %s\n", testproc.ErrnoName(err))
 		return 3
 	default:
 		return 2
@@ -205,7 +206,7 @@ func racer(mode string, args []string) int {
 		for n := 0; ; n++ {
 			err := unix.Renameat2(unix.AT_FDCWD, filepath.Join(dir, a), unix.AT_FDCWD, filepath.Join(dir, b), unix.RENAME_EXCHANGE)
 			if err != nil || time.Now().After(deadline) {
-				fmt.Println("stopped", errName(err))
+				fmt.Println("stopped", testproc.ErrnoName(err))
 				return 0
 			}
 			if n == 0 {
@@ -235,7 +236,7 @@ func racer(mode string, args []string) int {
 				continue
 			}
 			if err != nil {
-				fmt.Println("error", errName(err))
+				fmt.Println("error", testproc.ErrnoName(err))
 				return 0
 			}
 		}
@@ -251,7 +252,7 @@ func racer(mode string, args []string) int {
 			time.Sleep(time.Millisecond)
 		}
 		_, err := unix.Pwrite(fd, []byte("EVIL"), 0)
-		fmt.Println("wrote", errName(err))
+		fmt.Println("wrote", testproc.ErrnoName(err))
 		return 0
 	}
 	return 2
@@ -534,16 +535,4 @@ func requireFullSandbox(t *testing.T) {
 	if !fullSandbox() {
 		t.Skipf("this kernel cannot enforce the whole sandbox (Landlock ABI %d, seccomp %v); the degraded paths have their own tests", kernelABI(), kernelSeccomp())
 	}
-}
-
-// errName names the errno of err ("success" for nil).
-func errName(err error) string {
-	if err == nil {
-		return "success"
-	}
-	var e syscall.Errno
-	if errors.As(err, &e) {
-		return unix.ErrnoName(e)
-	}
-	return err.Error()
 }

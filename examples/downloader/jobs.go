@@ -23,21 +23,28 @@ const (
 // but only in a child whose job has Attack set (--demo-attack).
 const attackHeader = "X-Pledgekit-Demo-Attack"
 
-type fetchJob struct {
+// childJob is the part of the job every child role gets: whom to become,
+// its directory, and how to sandbox itself. Embedded, its fields are
+// top-level in the JSON.
+type childJob struct {
 	ParentPID int         `json:"parent_pid"`
 	Dir       string      `json:"dir"`
 	Switch    bool        `json:"switch"`
 	UID       int         `json:"uid"`
 	GID       int         `json:"gid"`
-	Files     []jobFile   `json:"files"`
-	CAPEM     []byte      `json:"ca_pem,omitempty"`
-	Parallel  int         `json:"parallel"`
-	ReadOnly  []string    `json:"read_only,omitempty"`
-	Ports     []uint16    `json:"ports"`
-	UDPPorts  []uint16    `json:"udp_ports,omitempty"` // DNS: 53 when a mirror has a host name
-	Endpoints []string    `json:"endpoints"`
 	Sandbox   sandboxOpts `json:"sandbox"`
 	Penalty   string      `json:"penalty"` // "kill" or "errno"
+}
+
+type fetchJob struct {
+	childJob
+	Files     []jobFile `json:"files"`
+	CAPEM     []byte    `json:"ca_pem,omitempty"`
+	Parallel  int       `json:"parallel"`
+	ReadOnly  []string  `json:"read_only,omitempty"`
+	Ports     []uint16  `json:"ports"`
+	UDPPorts  []uint16  `json:"udp_ports,omitempty"` // DNS: 53 when a mirror has a host name
+	Endpoints []string  `json:"endpoints"`
 
 	ConnectTimeout time.Duration `json:"connect_timeout"`
 	HeaderTimeout  time.Duration `json:"header_timeout"`
@@ -62,15 +69,9 @@ type attackJob struct {
 }
 
 type verifyJob struct {
-	ParentPID int          `json:"parent_pid"`
-	Dir       string       `json:"dir"`
-	Switch    bool         `json:"switch"`
-	UID       int          `json:"uid"`
-	GID       int          `json:"gid"`
+	childJob
 	PublicKey []byte       `json:"public_key"`
 	Files     []verifyFile `json:"files"`
-	Sandbox   sandboxOpts  `json:"sandbox"`
-	Penalty   string       `json:"penalty"`
 }
 
 type verifyFile struct {

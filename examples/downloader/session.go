@@ -124,7 +124,7 @@ func (s *session) Apply(m Message) error {
 			if s.items++; s.items > maxReportItems {
 				return s.bad(m, "more than %d report items", maxReportItems)
 			}
-			s.report.Add(report.Layer(m.Layer), m.What, statusCodes[m.Status], m.Reason)
+			s.report.Items = append(s.report.Items, report.Item{Layer: report.Layer(m.Layer), What: m.What, Status: statusCodes[m.Status], Reason: m.Reason, Detail: m.Detail})
 			return nil
 		case msgNote:
 			return s.checkIndex(m, true)

@@ -13,7 +13,7 @@ func runningSession(t *testing.T, attack bool) *session {
 	for _, m := range []Message{
 		{Type: msgHello, UID: 65534},
 		{Type: msgReportHeader, ABI: 7, Flags: repLandlock | repSeccomp | repNoNewPrivs, Arch: "amd64"},
-		{Type: msgReportItem, Status: 3, Layer: "landlock-net", What: "tcp", Reason: "old kernel"},
+		{Type: msgReportItem, Status: 3, Layer: "landlock-net", What: "tcp", Reason: "old kernel", Detail: "needs ABI 4"},
 		{Type: msgReady},
 	} {
 		if err := s.Apply(m); err != nil {
@@ -29,7 +29,7 @@ func TestSessionReport(t *testing.T) {
 	if !r.Landlock || !r.Seccomp || !r.NoNewPrivs || r.LandlockABI != 7 || r.Arch != "amd64" {
 		t.Fatalf("report %+v", r)
 	}
-	if len(r.Items) != 1 || r.Items[0].Status != report.Dropped || r.Items[0].Reason != "old kernel" {
+	if len(r.Items) != 1 || r.Items[0].Status != report.Dropped || r.Items[0].Reason != "old kernel" || r.Items[0].Detail != "needs ABI 4" {
 		t.Fatalf("items %+v", r.Items)
 	}
 }

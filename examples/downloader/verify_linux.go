@@ -26,49 +26,23 @@ func verifyMain() int {
 			return fatal(codeSetup, err)
 		}
 	}
-	if err := setNoNewPrivs(); err != nil {
-		return fatal(codeSandbox, err)
-	}
-	id, err := becomeUser(job.Switch, job.UID, job.GID)
-	if err != nil {
-		return fatal(codePrivDrop, err)
-	}
-	if err := dieWithParent(job.ParentPID); err != nil {
-		return fatal(codeSetup, err)
-	}
-	id.noNewPrivs = noNewPrivsSet()
-	hello := Message{Type: msgHello, UID: id.uid, GID: id.gid, Groups: id.groups, PID: uint32(os.Getpid()), Flags: id.flags()}
-	if job.Sandbox.Disable {
-		hello.Flags |= helloSandboxOff
-	}
-	if err := enc.Send(hello); err != nil {
-		return exitChildFatal
+	if _, code, err := enterRole(&job.childJob, enc); err != nil {
+		return fatal(code, err)
 	}
 	dirfd, err := unix.Open(job.Dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fatal(codeSetup, fmt.Errorf("opening %s: %w", job.Dir, err))
 	}
 	defer unix.Close(dirfd)
-	rep, err := applySandbox(sandboxPolicy{
+	policy := sandboxPolicy{
 		ReadOnly:     []string{job.Dir},
 		NoNetwork:    true,
 		Promises:     "stdio rpath",
 		ErrnoPenalty: job.Penalty == "errno",
 		sandboxOpts:  job.Sandbox,
-	})
-	if err != nil {
-		return fatal(codeSandbox, fmt.Errorf("applying the sandbox: %w", err))
 	}
-	if err := sendReport(enc, rep); err != nil {
-		return exitChildFatal
-	}
-	if job.Sandbox.Require {
-		if why := sandboxFailures(rep); len(why) > 0 {
-			return fatal(codeSandbox, fmt.Errorf("--require-sandbox: refusing to verify: %v", why))
-		}
-	}
-	if err := enc.Send(Message{Type: msgReady}); err != nil {
-		return exitChildFatal
+	if code, err := confine(&job.childJob, enc, policy, "verify"); err != nil {
+		return fatal(code, err)
 	}
 	for _, f := range job.Files {
 		m := Message{Type: msgVerify, Index: f.Index, Code: 1, Text: "good signature"}

@@ -141,6 +141,7 @@ type Message struct {
 	Layer  string
 	What   string
 	Reason string
+	Detail string
 	Arch   string
 	Kernel string
 
@@ -161,7 +162,7 @@ type Message struct {
 var layout = [...]struct{ fixed, strs int }{
 	msgHello:        {4 + 4 + 4 + 1 + 1, 0}, // + 4*ngroups
 	msgReportHeader: {1 + 1, 2},
-	msgReportItem:   {1, 3},
+	msgReportItem:   {1, 4}, // layer, what, reason, detail
 	msgReady:        {0, 0},
 	msgStart:        {2 + 1 + 1 + 8 + 8, 0},
 	msgProgress:     {2 + 1 + 8, 0},
@@ -215,6 +216,7 @@ func (m *Message) Encode(dst []byte) ([]byte, error) {
 		dst = appendString(dst, m.Layer)
 		dst = appendString(dst, m.What)
 		dst = appendString(dst, m.Reason)
+		dst = appendString(dst, m.Detail)
 	case msgReady, msgBye:
 	case msgStart:
 		dst = b.AppendUint16(dst, m.Index)
@@ -464,7 +466,7 @@ func decodePayload(t msgType, p []byte) (Message, error) {
 		}
 	case msgReportItem:
 		m.Status = r.u8()
-		m.Layer, m.What, m.Reason = r.str(), r.str(), r.str()
+		m.Layer, m.What, m.Reason, m.Detail = r.str(), r.str(), r.str(), r.str()
 		if r.err == nil && (m.Status < 1 || int(m.Status) >= len(statusCodes)) {
 			r.err = fmt.Errorf("unknown report status %d", m.Status)
 		}

@@ -2,7 +2,6 @@ package security
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -277,17 +276,8 @@ func wantOK(t *testing.T, r *testproc.Result) {
 	}
 }
 
-// errnoOf returns the errno of err ("0" for nil) as a stable string.
-func errnoOf(err error) string {
-	if err == nil {
-		return "success"
-	}
-	var e syscall.Errno
-	if errors.As(err, &e) {
-		return unix.ErrnoName(e)
-	}
-	return err.Error()
-}
+// errnoOf names the errno of err ("success" for nil).
+var errnoOf = testproc.ErrnoName
 
 // errnoName names a raw errno ("success" for 0).
 func errnoName(e syscall.Errno) string {
