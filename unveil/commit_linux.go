@@ -59,7 +59,7 @@ func (r *Ruleset) CommitThread() (*report.Report, error) {
 // (truncation when ps lacks "wpath"; unix sockets by path when ps lacks
 // "unix"), and the report says so. Call Commit otherwise.
 func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
-	return r.commit(planOptions{promises: ps, promisesKnown: true})
+	return r.commit(planOptions{promises: ps, promisesKnown: true, declared: true})
 }
 
 func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {

@@ -71,7 +71,7 @@
 // Every implied path is listed in the report, so nothing is granted
 // silently; one that does not exist is listed as having no effect.
 //
-// # Network and scopes (Ruleset only)
+// # Network and scopes
 //
 // ConnectTCP and BindTCP (Landlock ABI 4) allow the listed ports and deny
 // the rest; ConnectUDP and BindUDP need ABI 10. Landlock does not see MPTCP
@@ -82,7 +82,14 @@
 // rules partial while MPTCP is enabled in the kernel.
 //
 // Scope (ABI 6) denies signals to, and abstract unix socket connections
-// towards, processes outside the sandbox. Below ABI 8 there is no way to
+// towards, processes outside the sandbox. A veil (Unveil rules, through
+// UnveilBlock, a pledge's commit or a Ruleset) has both by default, so
+// that what is not unveiled is not reachable through an X11 or D-Bus
+// abstract socket or a signal either; signals are left open when the
+// promises pledged with the commit include "proc" (UnveilBlock before any
+// pledge does not know the promises and scopes signals too).
+// Ruleset.Unscope opts out. Below ABI 6 the default scopes are reported
+// dropped (Require(Scopes) fails only for scopes asked with Scope). Below ABI 8 there is no way to
 // give every thread the same Landlock domain: each thread restricts itself
 // and gets a domain of its own, with the same rules. A signal to a process
 // the program started, or a connection to an abstract socket it created

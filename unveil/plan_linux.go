@@ -167,9 +167,13 @@ func beneath(path, dir string) bool {
 // planOptions carry what the caller of commit knows.
 type planOptions struct {
 	// promises pledged with this commit, when known (CommitPending);
-	// used to word the unix-socket item.
+	// used to word the unix-socket item. promisesKnown: a filter that
+	// enforces them follows at once, so the layer may leave things to it.
 	promises      promises.Set
 	promisesKnown bool
+	// declared: promises are the ones pledged with this commit, enforced
+	// or not (they decide the default signal scope).
+	declared bool
 	// thread: the layer is for the calling thread alone (CommitThread).
 	thread bool
 }
@@ -203,32 +207,70 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 	r.planPaths(p, res, need, unavailable, opt)
 	r.planRaw(p, res, need, unavailable, opt)
 	r.planNet(p, res, need, unavailable)
-	if r.scopes != 0 {
-		what := "scopes " + r.scopes.String()
-		if need(Scopes) {
-			if r.scopes&ScopeSignal != 0 {
-				p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
-			}
-			if r.scopes&ScopeAbstractUnix != 0 {
-				p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-			}
-			if opt.thread {
-				p.add(report.LayerLandlockScope, what, report.Enforced,
-					"denied towards processes outside this sandbox: the calling thread and what it starts or executes afterwards; the process's other threads are outside")
-			} else if abi < 8 {
-				// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
-				// landlock_restrict_self itself and gets a domain of its
-				// own, with the same rules; scopes compare domains.
-				p.add(report.LayerLandlockScope, what, report.Partial,
-					"denied towards processes outside this sandbox; below Landlock ABI 8 each thread has a domain of its own, so a signal to a process this program started, or a connection to an abstract socket it created, can be refused when another thread started or created it; keep such pairs on one thread (runtime.LockOSThread)")
-			} else {
-				p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox")
-			}
-		} else {
-			p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted", unavailable(Scopes))
+	r.planScopes(p, abi, need, unavailable, opt)
+	return p
+}
+
+// defaultScopes are the scopes a veil (a ruleset with Unveil rules) gets
+// unless Ruleset.Unscope opts out: what is not unveiled must not be
+// reachable through an abstract unix socket (X11, D-Bus) or a signal to an
+// outside process. Signals stay open when the promises pledged with the
+// commit include "proc", which allows signalling other processes.
+func (r *Ruleset) defaultScopes(opt planOptions) Scope {
+	if len(r.paths) == 0 {
+		return 0
+	}
+	s := ScopeAbstractUnix | ScopeSignal
+	if opt.declared && opt.promises.Has(promises.Proc) {
+		s &^= ScopeSignal
+	}
+	return s &^ r.unscoped
+}
+
+// planScopes adds the scopes asked with Scope and those a veil gets by
+// default. A default scope the kernel lacks is reported, never an error:
+// Require names only what the caller asked for.
+func (r *Ruleset) planScopes(p *plan, abi int, need func(Protection) bool, unavailable func(Protection) string, opt planOptions) {
+	defaults := r.defaultScopes(opt) &^ r.scopes
+	scopes := r.scopes | defaults
+	if scopes == 0 {
+		return
+	}
+	what := "scopes " + scopes.String()
+	var note string
+	if defaults != 0 {
+		note = fmt.Sprintf("; %s by default under a veil (opt out with Ruleset.Unscope)", defaults)
+		if opt.declared && opt.promises.Has(promises.Proc) && r.scopes&ScopeSignal == 0 {
+			note += "; signals not scoped: the promises include \"proc\""
 		}
 	}
-	return p
+	available := abi >= Scopes.ABI()
+	if r.scopes != 0 {
+		available = need(Scopes)
+	}
+	if !available {
+		p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted%s", unavailable(Scopes), note)
+		return
+	}
+	if scopes&ScopeSignal != 0 {
+		p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
+	}
+	if scopes&ScopeAbstractUnix != 0 {
+		p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+	}
+	switch {
+	case opt.thread:
+		p.add(report.LayerLandlockScope, what, report.Enforced,
+			"denied towards processes outside this sandbox: the calling thread and what it starts or executes afterwards; the process's other threads are outside%s", note)
+	case abi < 8:
+		// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
+		// landlock_restrict_self itself and gets a domain of its own, with
+		// the same rules; scopes compare domains.
+		p.add(report.LayerLandlockScope, what, report.Partial,
+			"denied towards processes outside this sandbox; below Landlock ABI 8 each thread has a domain of its own, so a signal to a process this program started, or a connection to an abstract socket it created, can be refused when another thread started or created it; keep such pairs on one thread (runtime.LockOSThread)%s", note)
+	default:
+		p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox%s", note)
+	}
 }
 
 func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string, opt planOptions) {

@@ -175,6 +175,7 @@ type Ruleset struct {
 	bindUDP    portSet
 	sendUDP    portSet
 	scopes     Scope
+	unscoped   Scope // default scopes opted out of (Unscope)
 	require    uint16 // bit per Protection
 	implied    promises.Set
 	hasImplied bool
@@ -258,6 +259,19 @@ func (r *Ruleset) ConnectUDP(ports ...uint16) *Ruleset { r.sendUDP.add(ports); r
 func (r *Ruleset) Scope(s ...Scope) *Ruleset {
 	for _, x := range s {
 		r.scopes |= x
+	}
+	return r
+}
+
+// Unscope opts out of scopes a veil gets by default. A ruleset with Unveil
+// rules denies, from Landlock ABI 6 on, connections to abstract unix
+// sockets created outside the sandbox and signals to processes outside it
+// (not signals when the promises pledged with the commit include "proc");
+// Unscope(ScopeSignal) keeps signals open, Unscope(ScopeAbstractUnix)
+// abstract sockets. It does not undo Scope.
+func (r *Ruleset) Unscope(s ...Scope) *Ruleset {
+	for _, x := range s {
+		r.unscoped |= x
 	}
 	return r
 }

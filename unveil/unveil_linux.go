@@ -105,7 +105,7 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(ps)
-	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced})
+	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true})
 	if rep == nil {
 		return report.Report{}, err
 	}
