@@ -175,7 +175,7 @@ type Ruleset struct {
 	bindUDP    portSet
 	sendUDP    portSet
 	scopes     Scope
-	unscoped   Scope // default scopes opted out of (Unscope)
+	unscoped   Scope  // default scopes opted out of (Unscope)
 	require    uint16 // bit per Protection
 	implied    promises.Set
 	hasImplied bool
