@@ -113,11 +113,16 @@
 // The internal probe verifies the Landlock ABI by creating a ruleset with
 // every right of that ABI (some kernels report an ABI whose rights they
 // reject). Whatever the kernel lacks is dropped and listed in the report.
-// Without Landlock at all (not built in, ENOSYS, or not enabled at boot,
-// EOPNOTSUPP), Unveil and UnveilBlock still succeed, so OpenBSD programs
-// keep running, and Block's report says plainly that no path is
-// restricted. A Ruleset with Require fails instead, with an error wrapping
-// ErrLandlockUnavailable, and enforces nothing.
+// Without Landlock at all (not built in, ENOSYS; not enabled at boot,
+// EOPNOTSUPP; or refused by a seccomp filter the process inherited, which
+// the probe tells apart from a missing feature: probe.ErrLandlockRefused),
+// UnveilBlock, and a pledge that commits pending unveils, fail with an
+// error wrapping ErrLandlockUnavailable and the reason: a program that
+// asked to hide the filesystem is told that it is not hidden, never left
+// to run believing it is. A Ruleset keeps the best-effort contract: Commit
+// succeeds with a report whose Landlock field is false and whose items say
+// that nothing is restricted and why; with Require it fails instead,
+// enforcing nothing.
 //
 // # Where Linux differs from OpenBSD
 //

@@ -49,9 +49,13 @@ func Unveil(path, permissions string) error {
 // NULL): from now on only the unveiled paths are accessible, to every
 // thread of the process and to processes it starts. It adds the paths the
 // stdio, dns and inet promises imply (read-only, plus /dev/null
-// read-write). Without pending unveils it does nothing. On a kernel
-// without Landlock it succeeds and restricts nothing; use Block for the
-// report, or a Ruleset with Require to fail instead.
+// read-write). Without pending unveils it does nothing. When no path can
+// be restricted (a kernel without Landlock, or a seccomp filter inherited
+// from the parent that refuses the Landlock calls) it fails with an error
+// wrapping ErrLandlockUnavailable and the probe's reason
+// (probe.ErrLandlockRefused, ...), and the unveils are dropped: the caller
+// asked for a protection it does not get. Use a Ruleset to run on
+// regardless, with a report of what was enforced.
 func UnveilBlock() error {
 	_, err := Block()
 	return err
@@ -68,6 +72,9 @@ func Block() (*report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(blockImplied)
+	// Never silently unenforced: unveils asked through the OpenBSD-style
+	// functions fail when no path can be restricted.
+	r.Require(Paths)
 	return r.commit(planOptions{})
 }
 
@@ -82,7 +89,8 @@ func Pending() bool {
 // filter. When ps lacks the "unveil" promise it commits the pending
 // unveils, if any, adding the paths promises.ImpliedPaths implies for ps,
 // and locks Unveil (later calls fail with ErrLocked, as pledge would
-// forbid them on OpenBSD). When ps has "unveil" it commits nothing: the
+// forbid them on OpenBSD). When no path can be restricted it fails as
+// UnveilBlock does. When ps has "unveil" it commits nothing: the
 // program may still unveil, and UnveilBlock or a later pledge commits.
 // With nothing to commit it returns an empty report.
 func CommitPending(ps promises.Set) (report.Report, error) { return commitPending(ps, true) }
@@ -105,6 +113,7 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(ps)
+	r.Require(Paths) // as in Block
 	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true})
 	if rep == nil {
 		return report.Report{}, err

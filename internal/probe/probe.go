@@ -66,6 +66,16 @@ var ErrLandlockNotBuilt = errors.New("landlock is not built into this kernel")
 // Landlock but did not enable it at boot (EOPNOTSUPP).
 var ErrLandlockDisabled = errors.New("landlock is built into this kernel but not enabled")
 
+// ErrLandlockRefused is wrapped by Result.LandlockErr when a seccomp
+// filter in force, not the kernel, refused the Landlock system calls: they
+// failed with an errno Landlock itself never gives them (EPERM, EACCES),
+// or with ENOSYS while a filter is in force and the kernel lists Landlock
+// as enabled. A program started by a pledged process, or in a container
+// whose profile denies landlock_*, sees this: Landlock may be there, but
+// this process cannot use it. It is not a missing feature, and callers
+// that were asked to restrict paths must say so.
+var ErrLandlockRefused = errors.New("a seccomp filter refuses the Landlock system calls")
+
 // MaxKnownLandlockABI is the newest Landlock ABI whose access rights this
 // probe (and go-landlock v0.11.2) knows. A kernel reporting a newer ABI is
 // used at this level.
@@ -119,8 +129,9 @@ type Result struct {
 	// (LANDLOCK_CREATE_RULESET_ERRATA); 0 on kernels that predate it.
 	LandlockErrata uint32 `json:"landlock_errata"`
 	// LandlockErr says why LandlockABI is 0. It wraps ErrLandlockNotBuilt
-	// (ENOSYS), ErrLandlockDisabled (EOPNOTSUPP), ErrUnsupportedOS, or the
-	// raw errno, and says what to do.
+	// (ENOSYS), ErrLandlockDisabled (EOPNOTSUPP), ErrLandlockRefused (a
+	// seccomp filter refused the calls), ErrUnsupportedOS, or the raw
+	// errno, and says what to do.
 	LandlockErr error `json:"-"`
 
 	// NoNewPrivs is true when no_new_privs is already set on the calling

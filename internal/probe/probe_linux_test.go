@@ -357,8 +357,9 @@ func TestProbeLandlockDeniedBySeccomp(t *testing.T) {
 			childFail("install: %v", err)
 		}
 		r := Fresh()
-		if r.LandlockABI != 0 || !errors.Is(r.LandlockErr, unix.EPERM) {
-			childFail("ABI %d err %v, want 0 and EPERM", r.LandlockABI, r.LandlockErr)
+		if r.LandlockABI != 0 || !errors.Is(r.LandlockErr, unix.EPERM) || !errors.Is(r.LandlockErr, ErrLandlockRefused) ||
+			errors.Is(r.LandlockErr, ErrLandlockNotBuilt) || errors.Is(r.LandlockErr, ErrLandlockDisabled) {
+			childFail("ABI %d err %v, want 0 and EPERM, refused by a filter", r.LandlockABI, r.LandlockErr)
 		}
 	})
 }
@@ -373,8 +374,17 @@ func TestLandlockErrMessages(t *testing.T) {
 		t.Errorf("EOPNOTSUPP: %v", e)
 	}
 	e = landlockErr(unix.EPERM)
-	if errors.Is(e, ErrLandlockDisabled) || errors.Is(e, ErrLandlockNotBuilt) || !errors.Is(e, unix.EPERM) {
+	if errors.Is(e, ErrLandlockDisabled) || errors.Is(e, ErrLandlockNotBuilt) || !errors.Is(e, unix.EPERM) || !errors.Is(e, ErrLandlockRefused) {
 		t.Errorf("EPERM: %v", e)
+	}
+	// ENOSYS under a filter is refused where the kernel lists Landlock as
+	// enabled, missing otherwise.
+	e = landlockErrIn(unix.ENOSYS, true)
+	if lsmEnabled("landlock") != errors.Is(e, ErrLandlockRefused) || errors.Is(e, ErrLandlockRefused) == errors.Is(e, ErrLandlockNotBuilt) {
+		t.Errorf("ENOSYS under a filter (lsm lists landlock: %v): %v", lsmEnabled("landlock"), e)
+	}
+	if e = landlockErrIn(unix.ENOSYS, false); !errors.Is(e, ErrLandlockNotBuilt) {
+		t.Errorf("ENOSYS without a filter: %v", e)
 	}
 }
 
@@ -505,6 +515,8 @@ func TestLandlockStepDown(t *testing.T) {
 		{"ENOSYS", fakeKernel{versionE: unix.ENOSYS}, 0, ErrLandlockNotBuilt, ""},
 		{"EOPNOTSUPP", fakeKernel{versionE: unix.EOPNOTSUPP}, 0, ErrLandlockDisabled, ""},
 		{"rejects all", fakeKernel{abi: 2, fs: 0}, 0, unix.EINVAL, "rejects the rights of ABI 1"},
+		{"EPERM", fakeKernel{versionE: unix.EPERM}, 0, ErrLandlockRefused, ""},
+		{"create EPERM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.EPERM}, 0, ErrLandlockRefused, ""},
 		{"ENOMEM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.ENOMEM}, 0, unix.ENOMEM, ""},
 	}
 	for _, c := range cases {

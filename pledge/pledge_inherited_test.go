@@ -1,0 +1,75 @@
+//go:build linux
+
+package pledge_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/testproc"
+	"github.com/pledgekit/pledgekit/pledge"
+	"github.com/pledgekit/pledgekit/unveil"
+)
+
+// phaseEnv marks the program a scenario executed after pledging: the
+// test binary again, under the filter it inherited.
+const phaseEnv = "PLEDGEKIT_PLEDGE_TEST_EXECUTED"
+
+// inherited runs first in a fresh process, then executes the test binary
+// again (the same scenario, under the filter first installed), which runs
+// then: a program started by a pledged program.
+func inherited(first, then func()) func() {
+	return func() {
+		if os.Getenv(phaseEnv) != "" {
+			then()
+			return
+		}
+		first()
+		exe, err := os.Executable()
+		if err != nil {
+			testproc.Fatalf("executable: %v", err)
+		}
+		err = syscall.Exec(exe, os.Args, append(os.Environ(), phaseEnv+"=1"))
+		testproc.Fatalf("exec: %v", err)
+	}
+}
+
+// A program started by a pledged program unveils and pledges: its
+// inherited filter refuses the Landlock calls, so nothing can be unveiled.
+// UnveilBlock and Pledge must say so instead of returning nil (issue #15).
+func TestInheritedFilterRefusesLandlock(t *testing.T) {
+	if os.Getenv(phaseEnv) == "" && probe.Get().LandlockABI == 0 {
+		t.Skipf("needs Landlock, to tell a refused probe from a missing one (%v)", probe.Get().LandlockErr)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o600)
+	r := testproc.Run(t, "refused", inherited(func() {
+		// Without "unveil": the Landlock calls are refused with EPERM.
+		mustApply(pledge.Options{Promises: "stdio rpath wpath cpath proc exec", Penalty: pledge.PenaltyEPERM})
+	}, func() {
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("Unveil: %v", err)
+		}
+		err := unveil.UnveilBlock()
+		if !errors.Is(err, probe.ErrLandlockRefused) || !errors.Is(err, unveil.ErrLandlockUnavailable) {
+			testproc.Fatalf("UnveilBlock under a filter refusing Landlock: want ErrLandlockRefused, got %v", err)
+		}
+		report("block: refused")
+		if err := unveil.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("Unveil: %v", err)
+		}
+		err = pledge.Pledge("stdio rpath", "")
+		if !errors.Is(err, probe.ErrLandlockRefused) {
+			testproc.Fatalf("Pledge committing unveils under a filter refusing Landlock: want ErrLandlockRefused, got %v", err)
+		}
+		report("pledge: refused")
+	}))
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "block: refused", "pledge: refused")
+}
