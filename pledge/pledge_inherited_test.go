@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -72,4 +73,34 @@ func TestInheritedFilterRefusesLandlock(t *testing.T) {
 		t.Fatal(r)
 	}
 	wantStdout(t, r, "block: refused", "pledge: refused")
+}
+
+// A Go program started by a pledged program narrows the pledge it
+// inherited (OpenBSD's execpromises pattern): its own probe must not be
+// killed by the inherited filter, and a violation of the narrowed
+// promises still stops the process (issue #15).
+func TestPledgeInsideInheritedPledge(t *testing.T) {
+	r := testproc.Run(t, "second", inherited(func() {
+		if err := pledge.Pledge("stdio rpath inet exec", "stdio rpath inet"); err != nil {
+			testproc.Fatalf("first pledge: %v", err)
+		}
+	}, func() {
+		if err := pledge.Pledge("stdio rpath", ""); err != nil {
+			testproc.Fatalf("second pledge: %v", err)
+		}
+		report("pledged again")
+		if _, err := os.ReadFile("/proc/version"); err != nil {
+			testproc.Fatalf("rpath lost: %v", err)
+		}
+		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		report("socket without inet: not stopped")
+	}))
+	wantStdout(t, r, "pledged again")
+	// PenaltyTrap (the inherited filter holds the listener): Go's SIGSYS
+	// crash at the socket call; PenaltyAbort elsewhere: the message.
+	trapped := r.Exited(2) && strings.Contains(r.Stderr, "SIGSYS") && strings.Contains(r.Stderr, "syscall.Socket")
+	aborted := r.Signaled(syscall.SIGKILL) && strings.Contains(r.Stderr, "socket")
+	if !trapped && !aborted || strings.Contains(r.Stdout, "not stopped") {
+		t.Fatalf("want death at the socket call\n%s", r)
+	}
 }

@@ -74,7 +74,7 @@ var proc process
 
 // kernel returns what this kernel can do; tests replace it to exercise the
 // fallbacks of kernels they do not run on.
-var kernel = probe.Get
+var kernel = probe.Seccomp
 
 func parseSet(what, s string) (promises.Set, error) {
 	set, err := promises.Parse(s)
@@ -229,6 +229,10 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 			return PenaltyTrap, "the kernel allows one notification listener per process, which an earlier filter holds: calls outside the earlier promises are still reported, calls only this narrowing removed get SIGSYS"
 		case st.filters > 0:
 			return PenaltyTrap, "the supervisor can only be started before the first filter"
+		case st.filters == 0 && pr.SeccompFilterInstalled && inheritedSupervisor():
+			// Starting another would fork and execute under a filter
+			// that may end the process for it, to no avail.
+			return PenaltyTrap, "this program was executed by a pledged one, whose filter holds the process's one notification listener: calls outside the earlier promises are still reported by its supervisor, calls only this pledge removed get SIGSYS"
 		}
 	case PenaltyKill:
 		if !pr.SeccompActions[probe.ActionKillProcess] {

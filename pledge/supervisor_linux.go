@@ -342,6 +342,32 @@ func supervisorMain(args []string) {
 	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
 }
 
+// inheritedSupervisor reports whether a supervisor of this process runs
+// already: the process executed this program after pledging, and the
+// supervisor (its child, which survives the exec) serves the filter it
+// inherited. It reads the children of each thread (CONFIG_PROC_CHILDREN);
+// false when it cannot tell.
+func inheritedSupervisor() bool {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return false
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, child := range strings.Fields(string(b)) {
+			cmd, err := os.ReadFile("/proc/" + child + "/cmdline")
+			if err == nil && strings.HasPrefix(string(cmd), roleSupervisor+"\x00"+self+"\x00") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // listenerFDs returns the descriptors of process pid that are seccomp
 // notification listeners.
 func listenerFDs(pid int) map[int]bool {

@@ -14,6 +14,25 @@ import (
 )
 
 func fresh() *Result {
+	r := freshBase()
+	probeLandlock(r)
+	return r
+}
+
+// freshSeccomp is fresh without the Landlock questions when a filter is
+// in force (see Seccomp).
+func freshSeccomp() *Result {
+	r := freshBase()
+	if r.SeccompFilterInstalled {
+		r.LandlockDeferred = true
+		return r
+	}
+	probeLandlock(r)
+	return r
+}
+
+// freshBase asks everything but Landlock.
+func freshBase() *Result {
 	r := &Result{
 		OS:             runtime.GOOS,
 		Arch:           runtime.GOARCH,
@@ -28,7 +47,6 @@ func fresh() *Result {
 	}
 	probeState(r)
 	probeSeccomp(r)
-	probeLandlock(r)
 	return r
 }
 
@@ -201,12 +219,19 @@ func probeSeccomp(r *Result) {
 
 	fromProc := map[string]bool{}
 	procOK := false
-	var buf [256]byte
-	if b, err := rawio.ReadFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
-		procOK = true
-		for _, f := range bytes.Fields(b) {
-			fromProc[string(f)] = true
+	readProc := func() {
+		var buf [256]byte
+		if b, err := rawio.ReadFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
+			procOK = true
+			for _, f := range bytes.Fields(b) {
+				fromProc[string(f)] = true
+			}
 		}
+	}
+	// Under a filter already in force, which may end the process for
+	// opening a file, the file is read only when it is the sole answer.
+	if !r.SeccompFilterInstalled {
+		readProc()
 	}
 	getAvail := true
 	for i, name := range ActionNames {
@@ -226,6 +251,9 @@ func probeSeccomp(r *Result) {
 			r.SeccompActions[name] = false
 			r.Notes = append(r.Notes, fmt.Sprintf("seccomp action %s: unexpected answer %v", name, e))
 		}
+	}
+	if !getAvail && r.SeccompFilterInstalled {
+		readProc()
 	}
 	switch {
 	case !getAvail && procOK:

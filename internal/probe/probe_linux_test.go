@@ -364,6 +364,37 @@ func TestProbeLandlockDeniedBySeccomp(t *testing.T) {
 	})
 }
 
+// Seccomp asks no Landlock question under a filter already in force (it
+// could end the process for it), and everything without one.
+func TestSeccompDefersLandlockUnderAFilter(t *testing.T) {
+	if r := freshSeccomp(); r.LandlockDeferred || r.LandlockABI != Fresh().LandlockABI {
+		t.Fatalf("without a filter: deferred %v, ABI %d, want %d", r.LandlockDeferred, r.LandlockABI, Fresh().LandlockABI)
+	}
+	runChild(t, "killlandlock", func() {
+		runtime.LockOSThread()
+		prog := []unix.SockFilter{
+			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0},
+			{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: uint32(unix.SYS_LANDLOCK_CREATE_RULESET), Jt: 0, Jf: 1},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_KILL_PROCESS},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+		}
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			childFail("no_new_privs: %v", err)
+		}
+		fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+		if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+			childFail("install: %v", e)
+		}
+		r := Seccomp() // would be killed if it asked Landlock
+		if !r.LandlockDeferred || r.LandlockABI != 0 || r.LandlockErr != nil || !r.Seccomp || !r.SeccompFilterInstalled {
+			childFail("under a filter: %+v", r)
+		}
+		if !strings.Contains(r.String(), "not asked") {
+			childFail("table:\n%s", r)
+		}
+	})
+}
+
 func TestLandlockErrMessages(t *testing.T) {
 	e := landlockErr(unix.ENOSYS)
 	if !errors.Is(e, ErrLandlockNotBuilt) || !errors.Is(e, unix.ENOSYS) || !strings.Contains(e.Error(), "CONFIG_SECURITY_LANDLOCK") {
