@@ -120,6 +120,12 @@
 //     seccomp cannot compare an argument with the caller's pid: kill(getpid(),
 //     sig) needs "proc" (raise a signal with tgkill, as the Go runtime and
 //     os/signal do). tgkill and tkill are allowed to any thread.
+//   - Promises without "stdio" are refused with ErrNoStdio (unless the
+//     penalty is PenaltyLog): OpenBSD's pledge("", NULL) returns and the
+//     next system call ends the process, but a Go program makes system
+//     calls of its own (the runtime's futex and nanosleep, the hand-over
+//     of the filter) before the caller's next one, so it would die inside
+//     Pledge. "stdio" is the smallest set that works.
 //   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
 //     grant nothing; the report marks them no-effect.
 //

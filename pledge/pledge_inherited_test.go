@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
@@ -102,5 +103,44 @@ func TestPledgeInsideInheritedPledge(t *testing.T) {
 	aborted := r.Signaled(syscall.SIGKILL) && strings.Contains(r.Stderr, "socket")
 	if !trapped && !aborted || strings.Contains(r.Stdout, "not stopped") {
 		t.Fatalf("want death at the socket call\n%s", r)
+	}
+}
+
+// Promises without "stdio" would end a Go program inside Pledge (the
+// runtime's futex, the supervisor hand-over's read): they are refused and
+// nothing is installed; "stdio" alone returns, and the next forbidden call
+// (not one the library makes) ends the process (issue #15).
+func TestPledgeReturnsOrRefusesTinyPromises(t *testing.T) {
+	for _, ps := range []string{"", "inet", "fattr", "stdio"} {
+		t.Run("promises="+ps, func(t *testing.T) {
+			r := testproc.Run(t, "tiny", func() {
+				err := pledge.Pledge(ps, "")
+				if ps != "stdio" {
+					if !errors.Is(err, pledge.ErrNoStdio) || !errors.Is(err, syscall.EINVAL) {
+						testproc.Fatalf("Pledge(%q): want ErrNoStdio, got %v", ps, err)
+					}
+					if m, _ := seccompStatus("/proc/self/status"); m != "0" {
+						testproc.Fatalf("a refused pledge installed a filter (Seccomp %s)", m)
+					}
+					report("refused")
+					return
+				}
+				report("returned: %v", err)
+				// mkdirat is not in stdio: the message must name it.
+				syscall.Mkdirat(-100, "/nonexistent/pledgekit", 0o700)
+				testproc.Fatalf("mkdirat allowed")
+			}, testproc.WithTimeout(20*time.Second))
+			if ps != "stdio" {
+				if !r.Exited(0) {
+					t.Fatal(r)
+				}
+				wantStdout(t, r, "refused")
+				return
+			}
+			wantStdout(t, r, "returned: <nil>")
+			if !strings.Contains(r.Stderr, "mkdirat") || r.Exited(0) || r.Exited(1) {
+				t.Fatalf("want death at mkdirat\n%s", r)
+			}
+		})
 	}
 }

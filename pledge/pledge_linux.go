@@ -146,6 +146,9 @@ func (st *process) apply(o Options) (*report.Report, error) {
 		if pen, err = resolvePenalty(newP, pen); err != nil {
 			return nil, err
 		}
+		if pen.Enforces() && !newP.Has(promises.Stdio) {
+			return nil, fmt.Errorf("%w (asked: %q); add \"stdio\", or exit instead of pledging nothing", ErrNoStdio, newP.String())
+		}
 	}
 
 	// The same promises again need no filter, unless the filters so far
