@@ -62,7 +62,12 @@
 // non-dumpable), and it takes the filter's listener from the process with
 // pidfd_getfd(2): the pledged process keeps no listener, whose "continue"
 // answer could otherwise run any denied call. The supervisor exits when no
-// process uses the filter any more. Where it cannot run (a kernel before
+// process uses the filter any more. It has a process group of its own and
+// ignores every catchable signal; a pledged process that ends it anyway
+// (SIGKILL, with "proc") is ended right after it with a message, because
+// the kernel fails calls nobody listens to with ENOSYS and the process
+// would otherwise go on (a refused call in that moment fails with ENOSYS
+// and does not run). Where it cannot run (a kernel before
 // 5.7, no ptrace access for pidfd_getfd, a notification listener already
 // held by a container runtime's filter), Pledge uses PenaltyTrap instead;
 // Apply does so only with FallbackPenalty, and the report says which and

@@ -3,6 +3,7 @@
 package pledge
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -196,13 +197,41 @@ func (s *supervisor) abort() {
 func (s *supervisor) handOver() error { return s.send("I") }
 
 // finish waits until the supervisor holds the listener, then closes this
-// process's copy of it. The control pipe stays open for narrowing updates.
+// process's copy of it. The control pipe stays open for narrowing updates,
+// and the response pipe for watch.
 func (s *supervisor) finish(listener int) error {
 	err := s.expect("A")
 	unix.Close(listener)
-	s.resp.Close()
 	_ = s.cmd.Process.Release()
-	return err
+	if err != nil {
+		s.resp.Close()
+		return err
+	}
+	_ = s.resp.SetReadDeadline(time.Time{})
+	go watch(s.resp)
+	return nil
+}
+
+// watch ends this process when its supervisor ends while the process
+// lives. The supervisor holds the write end of resp for its whole life and
+// never writes after "A", so a read returns only when it is gone: killed
+// (SIGKILL cannot be ignored; a process with "proc" may send it) or
+// failed. Without a listener the kernel fails every refused call with
+// ENOSYS and the process would go on: a violation must end it, so it ends
+// now. Refused calls made in the moment between the two deaths fail with
+// ENOSYS without running.
+func watch(resp *os.File) {
+	var b [64]byte
+	for {
+		if _, err := resp.Read(b[:]); err != nil {
+			break
+		}
+	}
+	_, _ = os.Stderr.WriteString("pledge: the supervisor of this pledge has ended; ending the process, whose violations would otherwise go unpunished\n")
+	// SIGKILL to the calling thread ends the whole process, as the abort
+	// penalty does; exit_group if the filter refused tgkill.
+	_ = unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGKILL)
+	os.Exit(137)
 }
 
 // update tells the supervisor the promises were narrowed, for its
@@ -214,18 +243,26 @@ func (s *supervisor) update(ps promises.Set) {
 // ---- the supervisor process ----
 
 // ctlReader reads the lines the pledged process sends, with timeouts.
+// The pledged process may be hostile: a line longer than maxCtlLine is
+// dropped as it arrives, so the buffer never holds more than that.
 type ctlReader struct {
 	fd  int
 	buf []byte
 	eof bool
+	// skipping: a line grew past maxCtlLine; drop bytes up to its newline.
+	skipping bool
 }
+
+// maxCtlLine bounds one control line ("S " and a promise string: every
+// promise name once is under 512 bytes).
+const maxCtlLine = 4096
 
 // next returns the next line, waiting at most timeout (negative: no
 // limit). ok is false on timeout or end of file (then eof is set).
 func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
 	deadline := time.Now().Add(timeout)
 	for {
-		if i := strings.IndexByte(string(c.buf), '\n'); i >= 0 {
+		if i := bytes.IndexByte(c.buf, '\n'); i >= 0 {
 			line, c.buf = string(c.buf[:i]), c.buf[i+1:]
 			return line, true
 		}
@@ -259,9 +296,47 @@ func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
 			c.eof = true
 			continue
 		}
-		c.buf = append(c.buf, b[:m]...)
+		c.add(b[:m])
 	}
 }
+
+// add appends data read from the pipe, dropping what belongs to a line
+// longer than maxCtlLine.
+func (c *ctlReader) add(data []byte) {
+	for len(data) > 0 {
+		if c.skipping {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				return
+			}
+			c.skipping, data = false, data[i+1:]
+			continue
+		}
+		c.buf = append(c.buf, data...)
+		data = nil
+		last := bytes.LastIndexByte(c.buf, '\n')
+		if len(c.buf)-(last+1) > maxCtlLine {
+			// The unfinished line is too long: keep the complete lines,
+			// skip the rest of this one.
+			c.buf, c.skipping = c.buf[:last+1], true
+		}
+	}
+}
+
+// lifeline is the supervisor's write end of the response pipe, kept
+// referenced (an unreferenced *os.File is closed when collected).
+var lifeline *os.File
+
+// ignoredSignals are the catchable signals whose default action ends a
+// process: the supervisor ignores them all, so that the pledged process,
+// which may signal it (kill with "proc", tgkill under "stdio" where the
+// filter allows any thread), can only end it with SIGKILL, which its
+// watch answers. Terminal signals go to the pledged process's group; the
+// supervisor has a group of its own.
+var ignoredSignals = []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
+	syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM,
+	syscall.SIGVTALRM, syscall.SIGPROF, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGIO, syscall.SIGPWR,
+	syscall.SIGSTKFLT, syscall.SIGABRT, syscall.SIGTRAP}
 
 // supervisorMain runs the supervisor role; it never returns.
 // args: role, target pid, probe fd, promises.
@@ -271,8 +346,10 @@ func supervisorMain(args []string) {
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	// Terminal signals go to the pledged process; the supervisor lives
 	// until no process uses the filter.
-	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
-		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	signal.Ignore(ignoredSignals...)
+	for sig := 34; sig <= 64; sig++ { // SIGRTMIN+2 to SIGRTMAX (Go keeps 32 and 33)
+		signal.Ignore(syscall.Signal(sig))
+	}
 	ctl := &ctlReader{fd: 3}
 	resp := os.NewFile(4, "pledge-resp")
 	fail := func(format string, a ...any) {
@@ -338,7 +415,9 @@ func supervisorMain(args []string) {
 		}
 	}
 	fmt.Fprint(resp, "A\n")
-	resp.Close()
+	// resp stays open, unwritten, until this process ends: the pledged
+	// process's watch reads end of file then.
+	lifeline = resp
 	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
 }
 
