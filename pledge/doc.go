@@ -125,6 +125,19 @@
 //     seccomp cannot compare an argument with the caller's pid: kill(getpid(),
 //     sig) needs "proc" (raise a signal with tgkill, as the Go runtime and
 //     os/signal do). tgkill and tkill are allowed to any thread.
+//   - Files every pledged process may open. OpenBSD answers opens of
+//     /dev/null (read and write), /etc/localtime and /usr/share/zoneinfo
+//     without rpath, /dev/tty with "tty", and the resolver and password
+//     files with "dns" and "getpw". A seccomp filter sees no paths, so here
+//     they need rpath (wpath to write) like any file. Pledge loads Go's
+//     local time zone (time.Local) before installing the filter, so a
+//     timestamp after it needs nothing. os/exec opens /dev/null for every
+//     standard stream a Cmd leaves unset, for reading or writing: under
+//     promises without rpath or wpath, set the Cmd's Stdin, Stdout and
+//     Stderr (for example to a /dev/null file opened before pledging). The
+//     resolver's files need rpath with "dns" (Go reads them lazily). Under
+//     unveil the paths promises.ImpliedPaths lists for these promises are
+//     added to the veil (/dev/null read-write with "stdio").
 //   - Promises without "stdio" are refused with ErrNoStdio (unless the
 //     penalty is PenaltyLog): OpenBSD's pledge("", NULL) returns and the
 //     next system call ends the process, but a Go program makes system

@@ -144,3 +144,18 @@ func TestPledgeReturnsOrRefusesTinyPromises(t *testing.T) {
 		})
 	}
 }
+
+// Go loads the local time zone at its first use: under a pledge without
+// rpath that open would end the process (a timestamped log line, issue
+// #15). Pledge loads it first.
+func TestLocalTimeAfterPledge(t *testing.T) {
+	r := testproc.Run(t, "localtime", func() {
+		if err := pledge.Pledge("stdio", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		report("zone %s", time.Now().Format("MST"))
+	}, testproc.WithEnv("TZ=Europe/Paris"))
+	if !r.Exited(0) || !strings.Contains(r.Stdout, "zone CE") && !strings.Contains(r.Stdout, "zone UTC") {
+		t.Fatalf("want the local zone after the pledge\n%s", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -297,6 +298,11 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
+	// Go loads the local time zone lazily, from /etc/localtime or zoneinfo
+	// (the first timestamped log line): OpenBSD lets every pledged process
+	// read those files, a filter cannot tell them from others, so load it
+	// now, while the process may still open files.
+	_ = time.Local.String()
 	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()

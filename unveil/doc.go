@@ -20,8 +20,12 @@
 //	w  write files; truncate them (Landlock ABI 3); connect to unix
 //	   sockets by path (ABI 9)
 //	x  execute files; this also allows reading them, because Linux's
-//	   execve opens the binary for reading and Landlock checks that
-//	   (reported as partial when x comes without r)
+//	   execve opens the binary for reading and Landlock checks that (said
+//	   in the report item of every x rule; partial when x comes without
+//	   r). A dynamically linked program unveiled x brings its ELF
+//	   interpreter (PT_INTERP, as the kernel reads it) with x, listed in
+//	   the report, since the kernel executes it too; an interpreter that
+//	   is not an ELF file is not added
 //	c  create and remove files, directories, symlinks, sockets and FIFOs;
 //	   rename and hard-link across directories when both the source and
 //	   the target directory have c (ABI 2). Not device nodes: a root

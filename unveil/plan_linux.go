@@ -3,6 +3,7 @@
 package unveil
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -315,6 +317,8 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		}
 	}
 
+	entries = addInterpreters(entries, skip)
+
 	if !need(Paths) {
 		p.add(report.LayerLandlockFS, "paths", report.Dropped, "%s; no path is restricted", unavailable(Paths))
 		for i := range entries {
@@ -394,8 +398,11 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				notes = append(notes, "c dropped: creating and removing are rights of the directory under Landlock; unveil the directory with c")
 			}
 		}
-		if e.perm&PermExec != 0 && e.perm&PermRead == 0 {
-			st = report.Partial
+		if e.perm&PermExec != 0 {
+			// Every x rule says so; without r it grants more than asked.
+			if e.perm&PermRead == 0 {
+				st = report.Partial
+			}
 			notes = append(notes, "x also allows reading files: Linux's execve opens the binary for reading and Landlock checks that")
 		}
 		if e.real != e.path {
@@ -451,6 +458,59 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
 			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
 	}
+}
+
+// addInterpreters adds, with x, the ELF interpreter (PT_INTERP) of every
+// dynamically linked program unveiled with x: the kernel executes it too,
+// and without it executing the program fails with EACCES where OpenBSD
+// runs it. Only what the kernel itself executes is taken (internal/elfdeps
+// in exec-only mode), and only an ELF file: a program's header cannot
+// make an arbitrary file readable. An interpreter unveiled explicitly
+// keeps its own permissions.
+func addInterpreters(entries []entry, skip func(what, format string, args ...any)) []entry {
+	n := len(entries)
+	for i := 0; i < n; i++ {
+		e := entries[i]
+		if e.perm&PermExec == 0 || !e.exists || e.isDir || !e.mode.IsRegular() {
+			continue
+		}
+		prog, err := elfdeps.Resolve(e.real, elfdeps.Options{ExecOnly: true})
+		if err != nil || prog.Kind != elfdeps.Dynamic {
+			continue
+		}
+		for _, f := range prog.Files {
+			if f.Why != "ELF interpreter" {
+				continue
+			}
+			from := "ELF interpreter of " + e.path
+			if j := slices.IndexFunc(entries, func(o entry) bool { return o.path == f.Path || o.real == f.Path }); j >= 0 {
+				if entries[j].from == "" && entries[j].perm&PermExec == 0 {
+					skip(fmt.Sprintf("%s %q (%s)", f.Path, "x", from), "not added: unveiled explicitly as %q", entries[j].perm.String())
+				}
+				continue
+			}
+			if !isELF(f.Path) {
+				skip(fmt.Sprintf("%s %q (%s)", f.Path, "x", from), "not added: not an ELF file, so the kernel cannot execute it")
+				continue
+			}
+			ie := resolve(pathRule{path: f.Path, perm: PermExec})
+			ie.from = from
+			if ie.exists {
+				entries = append(entries, ie)
+			}
+		}
+	}
+	return entries
+}
+
+// isELF reports whether path is an ELF executable or shared object.
+func isELF(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.Type == elf.ET_DYN || f.Type == elf.ET_EXEC
 }
 
 func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string) {
