@@ -97,8 +97,9 @@ func fileRights(p Perm, mode fs.FileMode) uint64 {
 }
 
 type fsGrant struct {
-	path   string // resolved path handed to go-landlock
+	path   string // resolved path
 	rights uint64
+	file   *os.File // O_PATH descriptor opened by Prepare, or nil: opened at commit
 }
 
 type netGrant struct {
@@ -279,7 +280,6 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	if len(r.paths) == 0 {
 		return
 	}
-	abi := res.LandlockABI
 	entries := make([]entry, 0, len(r.paths))
 	for _, pr := range r.paths {
 		entries = append(entries, resolve(pr))
@@ -454,10 +454,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	} else {
 		need(UnixSockets)
 	}
-	if !opt.thread && res.Cgo && abi < 8 && p.handledFS&accList != 0 {
-		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
-			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
-	}
+	p.libpsxTask(res, opt)
 }
 
 // addInterpreters adds, with x, the ELF interpreter (PT_INTERP) of every
@@ -511,6 +508,20 @@ func isELF(path string) bool {
 	}
 	defer f.Close()
 	return f.Type == elf.ET_DYN || f.Type == elf.ET_EXEC
+}
+
+// libpsxTask grants listing /proc/PID/task in cgo builds below ABI 8:
+// libpsx, which go-landlock uses to restrict every thread there, lists it
+// right after restricting (go-landlock issue 39). Once per layer.
+func (p *plan) libpsxTask(res *probe.Result, opt planOptions) {
+	task := fmt.Sprintf("/proc/%d/task", os.Getpid())
+	if opt.thread || !res.Cgo || res.LandlockABI >= 8 || p.handledFS&accList == 0 ||
+		slices.ContainsFunc(p.fs, func(g fsGrant) bool { return g.path == task }) {
+		return
+	}
+	p.add(report.LayerLandlockFS, task+" (list only)", report.Enforced,
+		"granted in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
+	p.fs = append(p.fs, fsGrant{path: task, rights: accList})
 }
 
 func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string) {
