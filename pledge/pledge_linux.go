@@ -309,6 +309,11 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
+	if eff.Enforces() && ps.Has(promises.Unveil) && !examinesPaths(ps) {
+		// Unveils will be committed under this filter, which would end
+		// the process for the stat(2) and O_PATH opens a commit makes.
+		unveil.Prepare(ps)
+	}
 
 	if sup != nil {
 		err := st.installSupervised(sup, ps, pen, fb, prog, esrch, rep)
@@ -377,6 +382,26 @@ func refusesMPTCP(ps promises.Set, eff Penalty) bool {
 	for _, family := range []uint64{unix.AF_INET, unix.AF_INET6} {
 		r, ok := promises.Decide(ps, runtime.GOARCH, "socket", [6]uint64{family, unix.SOCK_STREAM, unix.IPPROTO_MPTCP})
 		if ok && r.Action != promises.Errno || !ok && !eff.Enforces() {
+			return false
+		}
+	}
+	return true
+}
+
+// examinesPaths reports whether a filter for ps lets a commit of package
+// unveil examine and open paths: stat(2), readlinkat(2) (resolving
+// symlinks) and O_PATH opens.
+func examinesPaths(ps promises.Set) bool {
+	const atFDCWD = ^uint64(99) // -100
+	for _, c := range []struct {
+		sys  string
+		args [6]uint64
+	}{
+		{"newfstatat", [6]uint64{atFDCWD, 0, 0, 0}},
+		{"readlinkat", [6]uint64{atFDCWD, 0, 0, 0}},
+		{"openat", [6]uint64{atFDCWD, 0, unix.O_PATH | unix.O_CLOEXEC}},
+	} {
+		if _, ok := promises.Decide(ps, runtime.GOARCH, c.sys, c.args); !ok {
 			return false
 		}
 	}

@@ -5,6 +5,7 @@ package unveil
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -93,6 +94,16 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 			netRules = append(netRules, landlock.BindUDP(g.port))
 		case unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP:
 			netRules = append(netRules, landlock.ConnectSendUDP(g.port))
+		}
+	}
+
+	if r.pre != nil {
+		if res.Cgo && res.LandlockABI < 8 && !opt.thread {
+			return rep, fmt.Errorf("unveil: %w: in a cgo build below Landlock ABI 8 every thread is restricted through libpsx, which lists /proc/%d/task, and the pledge in force forbids opening it; nothing was restricted. Unveil before such a pledge, keep \"rpath\" until the last commit, or build with CGO_ENABLED=0",
+				syscall.EPERM, os.Getpid())
+		}
+		for i := range p.fs {
+			p.fs[i].file = r.pre.files[p.fs[i].path]
 		}
 	}
 

@@ -60,6 +60,13 @@
 // needs); a later pledge without "unveil" commits what is pending and locks
 // Unveil (ErrLocked).
 //
+// A commit examines and opens the paths it names (stat(2), O_PATH), which
+// a pledge with "unveil" but without "rpath" forbids: such a pledge has
+// them examined and opened before its filter is installed (Prepare), and
+// the commit under it uses that; Unveil after it fails with EPERM instead.
+// In cgo builds below Landlock ABI 8, libpsx must list /proc/PID/task to
+// restrict every thread, so such a commit fails with an error there.
+//
 // Commit sets no_new_privs on every thread before landlock_restrict_self,
 // so no privilege (CAP_SYS_ADMIN) is needed: an unprivileged user, or root
 // that already dropped to one, can unveil.

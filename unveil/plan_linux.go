@@ -124,12 +124,13 @@ func (p *plan) add(layer report.Layer, what string, st report.Status, format str
 // entry is one path rule with what stat(2) found.
 type entry struct {
 	pathRule
-	from   string // "" for the caller's rules; "implied by <promise>" otherwise
-	real   string // symlinks resolved; for a missing path, its resolved parent + name
-	exists bool
-	isDir  bool
-	mode   fs.FileMode
-	err    error // stat error other than "does not exist"
+	from     string // "" for the caller's rules; "implied by <promise>" otherwise
+	real     string // symlinks resolved; for a missing path, its resolved parent + name
+	exists   bool
+	isDir    bool
+	mode     fs.FileMode
+	dangling bool  // a symlink to a missing target
+	err      error // stat error other than "does not exist"
 }
 
 func (e *entry) what() string {
@@ -152,6 +153,9 @@ func resolve(r pathRule) entry {
 	case errors.Is(err, fs.ErrNotExist):
 		if dir, err := filepath.EvalSymlinks(filepath.Dir(r.path)); err == nil {
 			e.real = filepath.Join(dir, filepath.Base(r.path))
+		}
+		if fi, err := os.Lstat(r.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			e.dangling = true
 		}
 	default:
 		e.err = err
@@ -282,7 +286,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	}
 	entries := make([]entry, 0, len(r.paths))
 	for _, pr := range r.paths {
-		entries = append(entries, resolve(pr))
+		entries = append(entries, r.resolve(pr))
 	}
 	// Implied paths that add nothing are listed after the rules.
 	var skipped []report.Item
@@ -307,7 +311,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				}
 				continue
 			}
-			e := resolve(pathRule{path: abs, perm: perm})
+			e := r.resolve(pathRule{path: abs, perm: perm})
 			e.from = from
 			if !e.exists {
 				skip(e.what(), "does not exist here; not added")
@@ -317,7 +321,11 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		}
 	}
 
-	entries = addInterpreters(entries, skip)
+	if r.pre != nil {
+		entries = r.pre.interpreters(entries)
+	} else {
+		entries = addInterpreters(entries, skip)
+	}
 
 	if !need(Paths) {
 		p.add(report.LayerLandlockFS, "paths", report.Dropped, "%s; no path is restricted", unavailable(Paths))
@@ -376,7 +384,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		}
 		if !e.exists {
 			reason := "does not exist: Landlock can only name existing files, so nothing is granted for it; unveil its directory to create it"
-			if fi, err := os.Lstat(e.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if e.dangling {
 				reason = "symlink to a missing target: nothing is granted for it"
 			}
 			if widened {

@@ -102,7 +102,7 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 	// Unveil rules beneath a directory an AllowFS rule grants rights get
 	// those rights too.
 	for _, pr := range r.paths {
-		u := resolve(pr)
+		u := r.resolve(pr)
 		for _, d := range dirs {
 			if !beneath(u.real, d.real) {
 				continue

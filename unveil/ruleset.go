@@ -184,6 +184,8 @@ type Ruleset struct {
 
 	// probe replaces probe.Get() (tests play other kernels with it).
 	probe *probe.Result
+	// pre is what Prepare examined and opened (linux), or nil.
+	pre *prepared
 }
 
 // New returns an empty Ruleset.

@@ -3,7 +3,9 @@
 package unveil
 
 import (
+	"fmt"
 	"sync"
+	"syscall"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
@@ -24,6 +26,9 @@ var proc struct {
 	pending *Ruleset
 	// locked is set by a pledge without "unveil".
 	locked bool
+	// sealed is set by Prepare: paths can no longer be examined.
+	sealed   promises.Set
+	isSealed bool
 	// probe replaces probe.Get() in tests.
 	probe *probe.Result
 }
@@ -38,6 +43,10 @@ func Unveil(path, permissions string) error {
 	defer proc.mu.Unlock()
 	if proc.locked {
 		return lockedError{}
+	}
+	if proc.isSealed {
+		return fmt.Errorf("unveil %q: %w: the pledge in force (%q) forbids examining paths, which Landlock needs to name them; unveil before that pledge, or keep \"rpath\" in the promises until the last unveil",
+			path, syscall.EPERM, proc.sealed.String())
 	}
 	if proc.pending == nil {
 		proc.pending = &Ruleset{probe: proc.probe}
@@ -75,7 +84,30 @@ func Block() (*report.Report, error) {
 	// Never silently unenforced: unveils asked through the OpenBSD-style
 	// functions fail when no path can be restricted.
 	r.Require(Paths)
+	defer r.release()
 	return r.commit(planOptions{})
+}
+
+// Prepare is pledge's hook, called right before it installs a filter
+// that enforces ps, when ps keeps "unveil" but forbids examining paths
+// (stat(2), O_PATH opens: no "rpath"). The pending unveils are then
+// committed under that filter (by UnveilBlock or a later pledge), and a
+// commit examines and opens every path it names: Prepare does it now,
+// while it still can, for the pending unveils, the paths the promises
+// (and UnveilBlock) imply, and the ELF interpreters of x rules. Later
+// Unveil calls fail with an error (EPERM) instead of being ended by the
+// filter. A path that changes between Prepare and the commit is taken as
+// Prepare found it.
+func Prepare(ps promises.Set) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	proc.sealed, proc.isSealed = ps, true
+	if proc.probe == nil {
+		probe.Get() // the commit's probe, answered now
+	}
+	if proc.pending != nil {
+		proc.pending.prepare(ps | blockImplied)
+	}
 }
 
 // Pending reports whether Unveil was called since the last commit.
@@ -114,6 +146,7 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	proc.pending = nil
 	r.Implied(ps)
 	r.Require(Paths) // as in Block
+	defer r.release()
 	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true})
 	if rep == nil {
 		return report.Report{}, err
