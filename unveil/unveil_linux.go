@@ -102,12 +102,13 @@ func Prepare(ps promises.Set) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	proc.sealed, proc.isSealed = ps, true
+	if proc.pending == nil {
+		return // later Unveil calls fail: nothing will be committed
+	}
 	if proc.probe == nil {
 		probe.Get() // the commit's probe, answered now
 	}
-	if proc.pending != nil {
-		proc.pending.prepare(ps | blockImplied)
-	}
+	proc.pending.prepare(ps | blockImplied)
 }
 
 // Pending reports whether Unveil was called since the last commit.
