@@ -96,10 +96,16 @@
 //
 // A filter installed over earlier ones is layered: its penalty applies to
 // what its narrowing removed, and calls the earlier promises already
-// denied are left to the earlier filters. The kernel allows one
-// notification listener per process, so after a first PenaltyAbort pledge,
-// calls outside its promises are still reported by the supervisor, while
-// calls only a later narrowing removed get PenaltyTrap.
+// denied are left to the earlier filters. A PenaltyAbort narrowing of a
+// PenaltyAbort pledge is not layered: the kernel allows one notification
+// listener per filter stack, so the supervisor closes the earlier filter's
+// listener and takes the new filter's, which refuses every call outside
+// the narrowed promises itself; every violation is then reported with its
+// call and missing promise. While the listener moves, calls the earlier
+// filters refuse fail with ENOSYS without running. A process executed
+// after pledging inherits a listener it cannot move: its own pledges get
+// PenaltyTrap (the inherited supervisor still reports calls outside the
+// earlier promises).
 //
 // # Differences from OpenBSD
 //

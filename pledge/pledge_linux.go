@@ -229,6 +229,8 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 			return PenaltyTrap, "the kernel lacks seccomp user notification (Linux 5.0)"
 		case !esrch:
 			return PenaltyTrap, "the kernel lacks SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7), without which a listener cannot cover every thread"
+		case st.sup != nil:
+			return pen, "" // this package's supervisor hands its listener over (narrowSupervised)
 		case st.listener:
 			return PenaltyTrap, "the kernel allows one notification listener per process, which an earlier filter holds: calls outside the earlier promises are still reported, calls only this narrowing removed get SIGSYS"
 		case st.filters > 0:
@@ -261,6 +263,9 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 	}
 	esrch := pr.SeccompFlags[probe.FlagTSyncESRCH]
 	eff, why := st.effectivePenalty(pen, pr, esrch)
+	if eff == PenaltyAbort && st.sup != nil {
+		return st.narrowSupervised(ps, pen, rs, esrch, rep)
+	}
 	sup, prestarted := takePrestarted(), false
 	if sup != nil && eff != PenaltyAbort {
 		sup.discard()
@@ -373,6 +378,33 @@ func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penal
 		return fmt.Errorf("pledge: the filter for %q is installed, but its supervisor failed (%w): violations now fail with ENOSYS instead of ending the process", ps.String(), err)
 	}
 	st.sup = sup
+	return nil
+}
+
+// narrowSupervised installs a PenaltyAbort filter for ps over an earlier
+// one whose listener this package's supervisor holds: the filter is not
+// layered (it refuses every call outside ps itself, with a notification)
+// and the supervisor moves to its listener, so a violation of the narrowed
+// promises is reported with the call and the promise as the first was.
+func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Ruleset, esrch bool, rep *report.Report) error {
+	prog, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: denyAction(PenaltyAbort)})
+	if err != nil {
+		return fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
+	}
+	if err := st.commitUnveil(ps, true, rs, rep); err != nil {
+		return err
+	}
+	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
+		unveil.Prepare(ps)
+	}
+	_ = time.Local.String() // see install
+	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
+		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
+	}
+	st.installed(ps, PenaltyAbort, prog, rep)
+	if writeAllowed(ps) {
+		st.sup.update(ps)
+	}
 	return nil
 }
 

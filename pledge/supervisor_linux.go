@@ -234,6 +234,40 @@ func watch(resp *os.File) {
 	os.Exit(137)
 }
 
+// narrow installs prog, a filter that hands the calls it refuses to a
+// listener, over a stack whose listener this supervisor holds: the
+// supervisor closes the old listener, the filter is installed with a new
+// one, and the supervisor takes that (see swap). Calls the old filter
+// refuses fail with ENOSYS without running in between. An error before
+// the install leaves the old listener closed: the supervisor then exits
+// and watch ends the process.
+func (s *supervisor) narrow(prog []unix.SockFilter, esrch bool) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("pledge: narrowing: pipe: %w", err)
+	}
+	defer r.Close()
+	defer w.Close()
+	s.resp = r // expect reads the reply pipe
+	if err := s.send("N " + strconv.Itoa(int(w.Fd()))); err != nil {
+		return err
+	}
+	if err := s.expect("C"); err != nil {
+		return err
+	}
+	if err := s.handOver(); err != nil {
+		return err
+	}
+	fd, err := install(prog, esrch, true)
+	if err != nil {
+		_ = s.send("X")
+		return err
+	}
+	err = s.expect("A")
+	unix.Close(fd)
+	return err
+}
+
 // update tells the supervisor the promises were narrowed, for its
 // messages. It is best effort; callers check that write is still allowed.
 func (s *supervisor) update(ps promises.Set) {
@@ -388,31 +422,12 @@ func supervisorMain(args []string) {
 	if l, _ := ctl.next(-1); l != "I" {
 		os.Exit(0) // "X" or closed: the filter is not being installed
 	}
-	listener := -1
-	deadline := time.Now().Add(handshakeTimeout)
-	for wait := 100 * time.Microsecond; listener < 0; wait = min(2*wait, 10*time.Millisecond) {
-		for n := range listenerFDs(target) {
-			if before[n] {
-				continue
-			}
-			l, err := unix.PidfdGetfd(pidfd, n, 0)
-			if err == nil && isListener(l) {
-				listener = l
-				break
-			}
-			if err == nil {
-				unix.Close(l)
-			}
-		}
-		if listener >= 0 {
-			break
-		}
-		if l, ok := ctl.next(wait); ok && l == "X" || !ok && ctl.eof {
-			os.Exit(0)
-		}
-		if time.Now().After(deadline) {
-			fail("no seccomp listener appeared in process %d", target)
-		}
+	listener, err := takeListener(pidfd, target, before, ctl)
+	if err != nil {
+		fail("%v", err)
+	}
+	if listener < 0 {
+		os.Exit(0) // "X" or closed: the filter is not being installed
 	}
 	fmt.Fprint(resp, "A\n")
 	// resp stays open, unwritten, until this process ends: the pledged
@@ -447,6 +462,33 @@ func inheritedSupervisor() bool {
 	return false
 }
 
+// takeListener waits for a new seccomp listener to appear among the
+// descriptors of process target (not one of before) and takes it. It
+// returns -1 without error when the process gives up ("X" or closes ctl).
+func takeListener(pidfd, target int, before map[int]bool, ctl *ctlReader) (int, error) {
+	deadline := time.Now().Add(handshakeTimeout)
+	for wait := 100 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
+		for n := range listenerFDs(target) {
+			if before[n] {
+				continue
+			}
+			l, err := unix.PidfdGetfd(pidfd, n, 0)
+			if err == nil && isListener(l) {
+				return l, nil
+			}
+			if err == nil {
+				unix.Close(l)
+			}
+		}
+		if l, ok := ctl.next(wait); ok && l == "X" || !ok && ctl.eof {
+			return -1, nil
+		}
+		if time.Now().After(deadline) {
+			return -1, fmt.Errorf("no seccomp listener appeared in process %d", target)
+		}
+	}
+}
+
 // listenerFDs returns the descriptors of process pid that are seccomp
 // notification listeners.
 func listenerFDs(pid int) map[int]bool {
@@ -471,13 +513,41 @@ func isListener(fd int) bool {
 	return err == nil && l == notifyLink
 }
 
-// serve answers notifications until no process uses the filter. Updates
-// of the promises arrive on ctl; they are read before each notification is
-// answered, since the process sends them before it makes further calls.
+// serve answers notifications until no process uses the filter. It also
+// reads the control pipe: "S <promises>" updates the promises named in
+// messages (the process sends it before further calls), "N <fd>" hands the
+// listener over to a narrowing filter (swap).
 func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
 	killed := false
 	for {
+		fds := []unix.PollFd{{Fd: int32(l.Fd()), Events: unix.POLLIN}, {Fd: int32(ctl.fd), Events: unix.POLLIN}}
+		if ctl.eof {
+			fds[1].Fd = -1
+		}
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			fmt.Fprintf(os.Stderr, "pledge: supervisor: poll: %v\n", err)
+			os.Exit(1)
+		}
+		if fds[1].Revents != 0 {
+			for !ctl.eof {
+				line, ok := ctl.next(0)
+				if !ok {
+					break
+				}
+				if s, ok := strings.CutPrefix(line, "S "); ok {
+					if set, err := promises.Parse(s); err == nil {
+						ps = set
+					}
+				}
+				if s, ok := strings.CutPrefix(line, "N "); ok {
+					l = swap(l, pidfd, target, s, ctl)
+				}
+			}
+		}
+		if fds[0].Revents == 0 {
+			continue
+		}
 		n, err := l.Recv()
 		if errors.Is(err, notify.ErrDone) {
 			os.Exit(0) // every process using the filter has exited
@@ -485,17 +555,6 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "pledge: supervisor: %v\n", err)
 			os.Exit(1)
-		}
-		for !ctl.eof {
-			line, ok := ctl.next(0)
-			if !ok {
-				break
-			}
-			if s, ok := strings.CutPrefix(line, "S "); ok {
-				if set, err := promises.Parse(s); err == nil {
-					ps = set
-				}
-			}
 		}
 		tgid := tgidOf(int(n.Pid))
 		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
@@ -519,6 +578,42 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 		}
 		_ = l.Errno(n.ID, unix.EPERM)
 	}
+}
+
+// swap hands the listener over to the filter a narrowing pledge installs
+// (the kernel allows one listener per filter stack, so the old one must be
+// closed first): it takes the reply pipe the process names (fdArg), closes
+// the old listener and says "C", waits for "I" and the new listener, takes
+// it and says "A". Meanwhile calls the old filter refuses fail with ENOSYS
+// without running. On any failure the supervisor exits: the process's
+// watch then ends the process.
+func swap(old *notify.Listener, pidfd, target int, fdArg string, ctl *ctlReader) *notify.Listener {
+	fail := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "pledge: supervisor: narrowing: "+format+"\n", a...)
+		os.Exit(1)
+	}
+	n, err := strconv.Atoi(fdArg)
+	if err != nil {
+		fail("malformed request %q", fdArg)
+	}
+	w, err := unix.PidfdGetfd(pidfd, n, 0)
+	if err != nil {
+		fail("taking the reply pipe: %v", err)
+	}
+	reply := os.NewFile(uintptr(w), "pledge-narrow")
+	defer reply.Close()
+	old.Close()
+	before := listenerFDs(target)
+	fmt.Fprint(reply, "C\n")
+	if l, ok := ctl.next(handshakeTimeout); !ok || l != "I" {
+		fail("the process did not install its filter (%q)", l)
+	}
+	l, err := takeListener(pidfd, target, before, ctl)
+	if err != nil || l < 0 {
+		fail("%v", err)
+	}
+	fmt.Fprint(reply, "A\n")
+	return notify.NewListener(l)
 }
 
 // tgidOf returns the process (thread group) of thread tid, or -1.
