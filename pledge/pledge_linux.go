@@ -303,11 +303,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
-	// Go loads the local time zone lazily, from /etc/localtime or zoneinfo
-	// (the first timestamped log line): OpenBSD lets every pledged process
-	// read those files, a filter cannot tell them from others, so load it
-	// now, while the process may still open files.
-	_ = time.Local.String()
+	loadLocalTime()
 	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
@@ -397,7 +393,7 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
 		unveil.Prepare(ps)
 	}
-	_ = time.Local.String() // see install
+	loadLocalTime()
 	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
 		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
 	}
@@ -419,6 +415,13 @@ func refusesMPTCP(ps promises.Set, eff Penalty) bool {
 	}
 	return true
 }
+
+// loadLocalTime loads Go's local time zone, which Go reads lazily from
+// /etc/localtime or zoneinfo (at the first timestamped log line): OpenBSD
+// lets every pledged process read those files, a filter cannot tell them
+// from others, so a pledge loads it while the process may still open
+// files.
+func loadLocalTime() { _ = time.Local.String() }
 
 // examinesPaths reports whether a filter for ps lets a commit of package
 // unveil examine and open paths: stat(2), readlinkat(2) (resolving
