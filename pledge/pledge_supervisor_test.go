@@ -86,11 +86,7 @@ func TestSupervisorExits(t *testing.T) {
 // send it, nor by a signal to the process group (issue #13 item 5).
 func TestSupervisorIgnoresSignals(t *testing.T) {
 	r := testproc.Run(t, "signals", func() {
-		mustApply(pledge.Options{Promises: "stdio rpath proc"})
-		pid := supervisorPid()
-		if pid == 0 {
-			testproc.Fatalf("no supervisor found")
-		}
+		pid := pledgeSupervised("stdio rpath proc")
 		if sup, self := pgrpOf(pid), pgrpOf(os.Getpid()); sup == self || sup == "" {
 			testproc.Fatalf("supervisor in process group %q, this process in %q: want its own", sup, self)
 		}
@@ -114,11 +110,7 @@ func TestSupervisorIgnoresSignals(t *testing.T) {
 // (issue #13 item 5).
 func TestSupervisorKilledEndsProcess(t *testing.T) {
 	r := testproc.Run(t, "killed", func() {
-		mustApply(pledge.Options{Promises: "stdio rpath proc"})
-		pid := supervisorPid()
-		if pid == 0 {
-			testproc.Fatalf("no supervisor found")
-		}
+		pid := pledgeSupervised("stdio rpath proc")
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			testproc.Fatalf("kill: %v", err)
 		}
@@ -134,6 +126,17 @@ func TestSupervisorKilledEndsProcess(t *testing.T) {
 	if !r.Signaled(syscall.SIGKILL) || strings.Contains(r.Stdout, "still alive") || !strings.Contains(r.Stderr, "supervisor of this pledge has ended") {
 		t.Fatalf("want the process killed after its supervisor\n%s", r)
 	}
+}
+
+// pledgeSupervised pledges ps with the abort penalty in a scenario and
+// returns its supervisor's pid.
+func pledgeSupervised(ps string) int {
+	mustApply(pledge.Options{Promises: ps})
+	pid := supervisorPid()
+	if pid == 0 {
+		testproc.Fatalf("no supervisor found")
+	}
+	return pid
 }
 
 // pgrpOf returns the process group of pid ("" if unknown).

@@ -104,16 +104,23 @@ func TestScopesBelowABI6(t *testing.T) {
 	})
 }
 
+// outsiders starts a process and listens on an abstract socket, both
+// outside the sandbox to come.
+func outsiders() (*exec.Cmd, net.Listener) {
+	outside, _ := startBlocker()
+	l, err := net.Listen("unix", abstractName("out"))
+	ok(err, "listen abstract (before the veil)")
+	return outside, l
+}
+
 // A veil scopes abstract unix sockets and signals by default (issue #13):
 // what is not unveiled is not reachable through them either.
 func TestVeilScopesByDefault(t *testing.T) {
 	needLandlock(t, 6)
 	t.Run("UnveilBlock", func(t *testing.T) {
 		scenario(t, func(base string) {
-			runtime.LockOSThread()
-			outside, _ := startBlocker()
-			lOut, err := net.Listen("unix", abstractName("out"))
-			ok(err, "listen abstract (before the veil)")
+			runtime.LockOSThread() // pairs inside on one thread (below ABI 8)
+			outside, lOut := outsiders()
 			defer lOut.Close()
 			ok(Unveil(base, "r"), "Unveil")
 			rep, err := Block()
@@ -131,9 +138,7 @@ func TestVeilScopesByDefault(t *testing.T) {
 	})
 	t.Run("Unscope", func(t *testing.T) {
 		scenario(t, func(base string) {
-			outside, _ := startBlocker()
-			lOut, err := net.Listen("unix", abstractName("out"))
-			ok(err, "listen abstract (before the veil)")
+			outside, lOut := outsiders()
 			defer lOut.Close()
 			r := New().Unscope(ScopeSignal, ScopeAbstractUnix)
 			ok(r.Unveil(base, "r"), "Unveil")
@@ -149,10 +154,8 @@ func TestVeilScopesByDefault(t *testing.T) {
 	})
 	t.Run("proc promised", func(t *testing.T) {
 		scenario(t, func(base string) {
-			runtime.LockOSThread()
-			outside, _ := startBlocker()
-			lOut, err := net.Listen("unix", abstractName("out"))
-			ok(err, "listen abstract (before the veil)")
+			runtime.LockOSThread() // pairs inside on one thread (below ABI 8)
+			outside, lOut := outsiders()
 			defer lOut.Close()
 			ok(Unveil(base, "r"), "Unveil")
 			rep, err := CommitPending(promises.Of(promises.Stdio, promises.Proc, promises.Unix))
