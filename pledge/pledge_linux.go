@@ -490,8 +490,11 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	// in a domain this call committed (unveil) is it known to be in force.
 	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && (rep.LandlockABI < 9 || !rep.Landlock) {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
-		if rep.LandlockABI >= 9 {
+		switch {
+		case rep.LandlockABI >= 9:
 			fix = "unveil (Landlock ABI 9) restricts it; no unveil was committed with this pledge"
+		case !rep.Landlock && kernel().LandlockDeferred:
+			fix = "unveil (Landlock ABI 9) would restrict it; Landlock was not asked, because a seccomp filter was already in force"
 		}
 		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
 			"without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+fix)
