@@ -49,3 +49,42 @@ func TestCtlReaderBounded(t *testing.T) {
 		t.Fatalf("short lines: %q", ok2.buf)
 	}
 }
+
+// Whatever the pledged process writes, in whatever pieces, the buffer
+// stays bounded and every line of at most maxCtlLine bytes arrives whole
+// and in order; longer lines are dropped.
+func FuzzCtlReaderAdd(f *testing.F) {
+	f.Add([]byte("P\nI\nS stdio rpath\n"), uint8(3))
+	f.Add([]byte(strings.Repeat("x", 5000)+"\nS stdio\n"), uint8(200))
+	f.Add([]byte(strings.Repeat("x", 4000)+strings.Repeat("y", 200)+"\nI\n"), uint8(255)) // the newline arrives past the bound
+	f.Add([]byte(strings.Repeat("z", 4096)+"\n"), uint8(7))                               // exactly the bound
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		n := int(chunk)%256 + 1
+		c := &ctlReader{}
+		var got []string
+		for i := 0; i < len(data); i += n {
+			c.add(data[i:min(i+n, len(data))])
+			if len(c.buf) > maxCtlLine+n {
+				t.Fatalf("buffer %d bytes", len(c.buf))
+			}
+			for {
+				j := strings.IndexByte(string(c.buf), '\n')
+				if j < 0 {
+					break
+				}
+				got = append(got, string(c.buf[:j]))
+				c.buf = c.buf[j+1:]
+			}
+		}
+		var want []string
+		lines := strings.Split(string(data), "\n")
+		for _, l := range lines[:len(lines)-1] { // the last has no newline yet
+			if len(l) <= maxCtlLine {
+				want = append(want, l)
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != len(want) {
+			t.Fatalf("lines %q, want %q", got, want)
+		}
+	})
+}

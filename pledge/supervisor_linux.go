@@ -334,26 +334,26 @@ func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
 	}
 }
 
-// add appends data read from the pipe, dropping what belongs to a line
-// longer than maxCtlLine.
+// add appends data read from the pipe, dropping every line longer than
+// maxCtlLine as it arrives.
 func (c *ctlReader) add(data []byte) {
 	for len(data) > 0 {
+		seg, complete := data, false
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			seg, complete = data[:i+1], true
+		}
+		data = data[len(seg):]
 		if c.skipping {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				return
-			}
-			c.skipping, data = false, data[i+1:]
+			c.skipping = !complete
 			continue
 		}
-		c.buf = append(c.buf, data...)
-		data = nil
-		last := bytes.LastIndexByte(c.buf, '\n')
-		if len(c.buf)-(last+1) > maxCtlLine {
-			// The unfinished line is too long: keep the complete lines,
-			// skip the rest of this one.
-			c.buf, c.skipping = c.buf[:last+1], true
+		// The line being received starts after the buffer's last newline.
+		start := bytes.LastIndexByte(c.buf, '\n') + 1
+		if n := len(c.buf) - start + len(bytes.TrimSuffix(seg, []byte("\n"))); n > maxCtlLine {
+			c.buf, c.skipping = c.buf[:start], !complete
+			continue
 		}
+		c.buf = append(c.buf, seg...)
 	}
 }
 
