@@ -113,7 +113,9 @@ type Options struct {
 	// It is committed even when Apply installs no filter (KeepPromises,
 	// unchanged promises). After a pledge without "unveil", whose filter
 	// denies the Landlock system calls, Apply fails with an error wrapping
-	// unveil.ErrLocked and changes nothing.
+	// unveil.ErrLocked and changes nothing; after one without "rpath",
+	// whose filter forbids the stat(2) and O_PATH opens a commit makes,
+	// with an error matching syscall.EPERM.
 	//
 	// Prefer it to calling Commit before Apply when the penalty is not
 	// PenaltyAbort: a Commit before the first pledge cannot know the

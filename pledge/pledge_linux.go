@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -106,6 +107,9 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	defer st.mu.Unlock()
 	if o.Unveil != nil && st.pledged && !st.promises.Has(promises.Unveil) {
 		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises %q lack \"unveil\", so the filter denies the Landlock system calls a commit needs; pass the layer to the first pledge, or keep \"unveil\" in the promises until the last layer is committed", unveil.ErrLocked, st.promises.String())
+	}
+	if o.Unveil != nil && st.enforcing && !examinesPaths(st.enforced) {
+		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises in force (%q) forbid examining paths (no \"rpath\"), which committing a ruleset needs; pass the layer to a pledge that still has \"rpath\"", syscall.EPERM, st.enforced.String())
 	}
 	pr := kernel()
 	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}

@@ -127,3 +127,28 @@ func TestUnveilBlockUnderPledgeWithoutRpath(t *testing.T) {
 	}
 	wantStdout(t, r, "committed")
 }
+
+// A ruleset passed to Apply under a pledge that forbids examining paths
+// is refused with an error instead of the commit being ended by the
+// filter.
+func TestApplyUnveilUnderPledgeWithoutRpath(t *testing.T) {
+	dir := t.TempDir()
+	r := testproc.Run(t, "refused", func() {
+		rs := unveil.New()
+		if err := rs.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		if err := pledge.Pledge("unveil stdio", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		_, err := pledge.Apply(pledge.Options{Promises: "unveil stdio", Unveil: rs})
+		if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "rpath") {
+			testproc.Fatalf("want an EPERM error naming rpath, got %v", err)
+		}
+		report("refused")
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "refused")
+}
