@@ -58,9 +58,10 @@ func (r *Ruleset) CommitThread() (*report.Report, error) {
 // before installing a filter that enforces ps (pledge.Options.Unveil):
 // knowing ps, the layer leaves to that filter what it refuses anyway
 // (truncation when ps lacks "wpath"; unix sockets by path when ps lacks
-// "unix"), and the report says so. Call Commit otherwise.
+// "unix"), and the report says so. As a pledge's commit it has the
+// default scopes of a veil (see Unscope). Call Commit otherwise.
 func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
-	return r.commit(planOptions{promises: ps, promisesKnown: true, declared: true})
+	return r.commit(planOptions{promises: ps, promisesKnown: true, declared: true, veil: true})
 }
 
 func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {

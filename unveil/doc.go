@@ -93,14 +93,16 @@
 // rules partial while MPTCP is enabled in the kernel.
 //
 // Scope (ABI 6) denies signals to, and abstract unix socket connections
-// towards, processes outside the sandbox. A veil (Unveil rules, through
-// UnveilBlock, a pledge's commit or a Ruleset) has both by default, so
-// that what is not unveiled is not reachable through an X11 or D-Bus
-// abstract socket or a signal either; signals are left open when the
-// promises pledged with the commit include "proc" (UnveilBlock before any
-// pledge does not know the promises and scopes signals too).
-// Ruleset.Unscope opts out. Below ABI 6 the default scopes are reported
-// dropped (Require(Scopes) fails only for scopes asked with Scope). Below ABI 8 there is no way to
+// towards, processes outside the sandbox. A veil committed by UnveilBlock
+// or by a pledge (pending unveils, pledge.Options.Unveil) has both by
+// default, so that what is not unveiled is not reachable through an X11
+// or D-Bus abstract socket or a signal either; signals are left open when
+// the promises pledged with the commit include "proc" (UnveilBlock before
+// any pledge does not know the promises and scopes signals too).
+// Ruleset.Unscope opts out of them for pledge.Options.Unveil; a Ruleset
+// committed with Commit or CommitThread has exactly the scopes asked with
+// Scope. Below ABI 6 the default scopes are reported dropped
+// (Require(Scopes) fails only for scopes asked with Scope). Below ABI 8 there is no way to
 // give every thread the same Landlock domain: each thread restricts itself
 // and gets a domain of its own, with the same rules. A signal to a process
 // the program started, or a connection to an abstract socket it created

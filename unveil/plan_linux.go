@@ -181,6 +181,10 @@ type planOptions struct {
 	// declared: promises are the ones pledged with this commit, enforced
 	// or not (they decide the default signal scope).
 	declared bool
+	// veil: the commit of the OpenBSD-style functions or of a pledge,
+	// which scopes by default (defaultScopes); a Ruleset committed by its
+	// caller has the scopes asked with Scope, no others.
+	veil bool
 	// thread: the layer is for the calling thread alone (CommitThread).
 	thread bool
 }
@@ -218,13 +222,14 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 	return p
 }
 
-// defaultScopes are the scopes a veil (a ruleset with Unveil rules) gets
-// unless Ruleset.Unscope opts out: what is not unveiled must not be
-// reachable through an abstract unix socket (X11, D-Bus) or a signal to an
-// outside process. Signals stay open when the promises pledged with the
-// commit include "proc", which allows signalling other processes.
+// defaultScopes are the scopes a veil gets (Unveil rules committed by
+// UnveilBlock, by a pledge, or as pledge.Options.Unveil) unless
+// Ruleset.Unscope opts out: what is not unveiled must not be reachable
+// through an abstract unix socket (X11, D-Bus) or a signal to an outside
+// process. Signals stay open when the promises pledged with the commit
+// include "proc", which allows signalling other processes.
 func (r *Ruleset) defaultScopes(opt planOptions) Scope {
-	if len(r.paths) == 0 {
+	if !opt.veil || len(r.paths) == 0 {
 		return 0
 	}
 	s := ScopeAbstractUnix | ScopeSignal

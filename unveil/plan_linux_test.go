@@ -331,8 +331,8 @@ func TestPlanTruncateBeforeABI3(t *testing.T) {
 }
 
 // A veil's default scopes on every ABI: both from 6 (abstract only with
-// "proc" promised), reported dropped below, none after Unscope, and none
-// for a ruleset without Unveil rules.
+// "proc" promised), reported dropped below, none after Unscope, none for
+// a ruleset without Unveil rules, none for Ruleset.Commit.
 func TestPlanDefaultScopes(t *testing.T) {
 	dir := t.TempDir()
 	for abi := 0; abi <= probe.MaxKnownLandlockABI; abi++ {
@@ -343,10 +343,11 @@ func TestPlanDefaultScopes(t *testing.T) {
 			opt  planOptions
 			want uint64 // scoped, from ABI 6
 		}{
-			{"veil", func() *Ruleset { return New() }, planOptions{}, unix.LANDLOCK_SCOPE_SIGNAL | unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
-			{"proc", func() *Ruleset { return New() }, planOptions{declared: true, promises: promises.Of(promises.Stdio, promises.Proc)}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
-			{"unscoped", func() *Ruleset { return New().Unscope(ScopeSignal, ScopeAbstractUnix) }, planOptions{}, 0},
-			{"unscoped signal", func() *Ruleset { return New().Unscope(ScopeSignal) }, planOptions{}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"veil", func() *Ruleset { return New() }, planOptions{veil: true}, unix.LANDLOCK_SCOPE_SIGNAL | unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"proc", func() *Ruleset { return New() }, planOptions{veil: true, declared: true, promises: promises.Of(promises.Stdio, promises.Proc)}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"unscoped", func() *Ruleset { return New().Unscope(ScopeSignal, ScopeAbstractUnix) }, planOptions{veil: true}, 0},
+			{"unscoped signal", func() *Ruleset { return New().Unscope(ScopeSignal) }, planOptions{veil: true}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"Commit", func() *Ruleset { return New() }, planOptions{}, 0},
 		} {
 			r := c.r()
 			if err := r.Unveil(dir, "r"); err != nil {
@@ -375,7 +376,7 @@ func TestPlanDefaultScopes(t *testing.T) {
 			}
 		}
 		// No Unveil rules, no veil: no default scopes.
-		if p := New().ConnectTCP(443).plan(res, planOptions{}); p.scoped != 0 {
+		if p := New().ConnectTCP(443).plan(res, planOptions{veil: true}); p.scoped != 0 {
 			t.Errorf("ABI %d: scopes %#x without a veil", abi, p.scoped)
 		}
 	}

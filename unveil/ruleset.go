@@ -265,12 +265,14 @@ func (r *Ruleset) Scope(s ...Scope) *Ruleset {
 	return r
 }
 
-// Unscope opts out of scopes a veil gets by default. A ruleset with Unveil
-// rules denies, from Landlock ABI 6 on, connections to abstract unix
-// sockets created outside the sandbox and signals to processes outside it
-// (not signals when the promises pledged with the commit include "proc");
-// Unscope(ScopeSignal) keeps signals open, Unscope(ScopeAbstractUnix)
-// abstract sockets. It does not undo Scope.
+// Unscope opts out of scopes a veil gets by default. Unveil rules
+// committed by a pledge (pledge.Options.Unveil, CommitPledged) deny, from
+// Landlock ABI 6 on, connections to abstract unix sockets created outside
+// the sandbox and signals to processes outside it (not signals when the
+// promises include "proc"), as UnveilBlock's do; Unscope(ScopeSignal)
+// keeps signals open, Unscope(ScopeAbstractUnix) abstract sockets. It
+// does not undo Scope. Commit and CommitThread have only the scopes
+// asked with Scope.
 func (r *Ruleset) Unscope(s ...Scope) *Ruleset {
 	for _, x := range s {
 		r.unscoped |= x

@@ -85,7 +85,7 @@ func Block() (*report.Report, error) {
 	// functions fail when no path can be restricted.
 	r.Require(Paths)
 	defer r.release()
-	return r.commit(planOptions{})
+	return r.commit(planOptions{veil: true})
 }
 
 // Prepare is pledge's hook, called right before it installs a filter
@@ -148,7 +148,7 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	r.Implied(ps)
 	r.Require(Paths) // as in Block
 	defer r.release()
-	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true})
+	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true, veil: true})
 	if rep == nil {
 		return report.Report{}, err
 	}

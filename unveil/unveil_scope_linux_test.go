@@ -140,11 +140,14 @@ func TestVeilScopesByDefault(t *testing.T) {
 		scenario(t, func(base string) {
 			outside, lOut := outsiders()
 			defer lOut.Close()
+			// As pledge.Options.Unveil commits it (the default scopes
+			// apply), opted out.
 			r := New().Unscope(ScopeSignal, ScopeAbstractUnix)
 			ok(r.Unveil(base, "r"), "Unveil")
-			rep := commitOK(r)
-			if it, found := item(rep, "scopes "); found {
-				fatalf("scopes opted out, but reported: %+v", it)
+			rep, err := r.CommitPledged(promises.Of(promises.Stdio, promises.Unix))
+			ok(err, "CommitPledged")
+			if it, found := item(rep, "scopes "); found || !rep.Landlock {
+				fatalf("scopes opted out, but reported: %+v\n%s", it, rep)
 			}
 			ok(syscall.Kill(outside.Process.Pid, 0), "signal outside after Unscope")
 			c, err := net.Dial("unix", abstractName("out"))
@@ -180,7 +183,8 @@ func TestVeilScopesBelowABI6(t *testing.T) {
 		ok(r.Unveil(base, "r"), "Unveil")
 		r.probe = fake(min(probeABI(), 5)) // this kernel's ABI where it has no scopes
 		abi := r.probe.LandlockABI
-		rep := commitOK(r)
+		rep, err := r.CommitPledged(promises.Of(promises.Stdio)) // a pledge's commit: the default scopes
+		ok(err, "CommitPledged")
 		it, _ := item(rep, "scopes ")
 		if it.Status != report.Dropped || !strings.Contains(it.Reason, "ABI 6") || !strings.Contains(it.Reason, "by default") {
 			fatalf("default scopes on ABI %d: %+v\n%s", abi, it, rep)
