@@ -131,6 +131,8 @@
 //     seccomp cannot compare an argument with the caller's pid: kill(getpid(),
 //     sig) needs "proc" (raise a signal with tgkill, as the Go runtime and
 //     os/signal do). tgkill and tkill are allowed to any thread.
+//   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
+//     grant nothing; the report marks them no-effect.
 //   - Files every pledged process may open. OpenBSD answers opens of
 //     /dev/null (read and write), /etc/localtime and /usr/share/zoneinfo
 //     without rpath, /dev/tty with "tty", and the resolver and password
@@ -150,8 +152,6 @@
 //     calls of its own (the runtime's futex and nanosleep, the hand-over
 //     of the filter) before the caller's next one, so it would die inside
 //     Pledge. "stdio" is the smallest set that works.
-//   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
-//     grant nothing; the report marks them no-effect.
 //
 // # Not covered
 //
