@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -230,12 +231,15 @@ func (r *resolver) exe(path string, depth int) error {
 		return err
 	}
 	defer f.Close()
-	_, regular, err := f.size()
+	regular, executable, err := f.kind()
 	if err != nil {
 		return err
 	}
 	if !regular {
 		return fmt.Errorf("%s: %w (not a regular file)", path, ErrNotExecutable)
+	}
+	if !executable {
+		return fmt.Errorf("%s: %w (no execute permission)", path, ErrNotExecutable)
 	}
 	r.prog.Chain = append(r.prog.Chain, path)
 	why := "program"
@@ -285,6 +289,9 @@ func (r *resolver) exe(path string, depth int) error {
 		return fmt.Errorf("%s: %w: ELF type %v", path, ErrNotExecutable, ef.Type)
 	}
 	r.prog.Machine = ef.Machine
+	if ef.BadInterp != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, ef.BadInterp)
+	}
 	interp := ef.Interp
 	if interp == "" {
 		if depth == 0 {
@@ -303,8 +310,15 @@ func (r *resolver) exe(path string, depth int) error {
 	if r.prog.Libc == "" || depth > 0 {
 		r.prog.Libc = libc
 	}
-	if !exists(r.host(interp)) {
-		return fmt.Errorf("%s: %w: its ELF interpreter %s does not exist", path, ErrNotExecutable, interp)
+	if !filepath.IsAbs(interp) {
+		// The kernel opens it relative to the working directory, which
+		// the caller shares with the program.
+		if abs, err := filepath.Abs(interp); err == nil {
+			interp = abs
+		}
+	}
+	if err := r.checkInterp(interp, ef); err != nil {
+		return fmt.Errorf("%s: %w: its ELF interpreter %s: %v", path, ErrNotExecutable, Printable(interp), err)
 	}
 	// The kernel opens the interpreter for execution.
 	r.add(interp, true, "ELF interpreter")
@@ -316,8 +330,10 @@ func (r *resolver) exe(path string, depth int) error {
 		const preload = "/etc/ld.so.preload"
 		if b, err := readFile(r.host(preload)); err == nil {
 			r.add(preload, false, "loader preload list")
-			for _, name := range strings.Fields(string(b)) {
-				if filepath.IsAbs(name) && exists(r.host(name)) {
+			// The loader splits it at blanks and colons; a name without a
+			// slash it would search for is left out (not granted).
+			for _, name := range strings.FieldsFunc(string(b), func(c rune) bool { return strings.ContainsRune(" \t\n:", c) }) {
+				if filepath.IsAbs(name) && exists(r.host(name)) && r.compatible(name, ef) {
 					r.add(name, false, "preloaded library")
 				}
 			}
@@ -325,6 +341,34 @@ func (r *resolver) exe(path string, depth int) error {
 	}
 	origin := filepath.Dir(r.real(path))
 	return r.object(ef, origin, nil, libc, interp)
+}
+
+// checkInterp checks that the kernel would execute interp as the ELF
+// interpreter of ef (load_elf_binary): a regular file with an execute bit,
+// an ELF executable or shared object of ef's class, byte order and
+// machine. A program naming anything else as its interpreter cannot run,
+// and nothing is granted for it.
+func (r *resolver) checkInterp(interp string, ef *elfInfo) error {
+	f, err := openFile(r.host(interp))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	regular, executable, err := f.kind()
+	if err != nil {
+		return err
+	}
+	if !regular || !executable {
+		return errors.New("not an executable regular file")
+	}
+	ie, err := readELF(f, false)
+	if err != nil {
+		return err
+	}
+	if ie.Class != ef.Class || ie.Data != ef.Data || ie.Machine != ef.Machine || (ie.Type != elf.ET_EXEC && ie.Type != elf.ET_DYN) {
+		return fmt.Errorf("a %v %v %v file, not an interpreter for a %v %v program", ie.Class, ie.Machine, ie.Type, ef.Class, ef.Machine)
+	}
+	return nil
 }
 
 // dyn is what the loader reads from one object's dynamic section.
@@ -336,13 +380,27 @@ type dyn struct {
 	origin   string
 }
 
-func readDyn(ef *elfInfo, origin string) dyn {
+// readDyn takes one DT_RPATH and one DT_RUNPATH as the loader does where a
+// file has several: glibc keeps the last of each and ignores DT_RPATH when
+// there is a DT_RUNPATH; musl uses the first DT_RUNPATH, else the last
+// DT_RPATH (kept here as runpath, which musl treats alike).
+func readDyn(ef *elfInfo, origin string, libc Libc) dyn {
 	d := dyn{needed: ef.Needed, nodeflib: ef.NoDefLib, origin: origin}
-	for _, s := range ef.RPath {
-		d.rpath = append(d.rpath, strings.Split(s, ":")...)
+	last := func(l []string) []string {
+		if len(l) == 0 {
+			return nil
+		}
+		return strings.Split(l[len(l)-1], ":")
 	}
-	for _, s := range ef.RunPath {
-		d.runpath = append(d.runpath, strings.Split(s, ":")...)
+	switch {
+	case libc == Musl && len(ef.RunPath) > 0:
+		d.runpath = strings.Split(ef.RunPath[0], ":")
+	case libc == Musl:
+		d.runpath = last(ef.RPath)
+	case len(ef.RunPath) > 0:
+		d.runpath = last(ef.RunPath)
+	default:
+		d.rpath = last(ef.RPath)
 	}
 	return d
 }
@@ -350,17 +408,17 @@ func readDyn(ef *elfInfo, origin string) dyn {
 // object walks one ELF object's DT_NEEDED. loaders holds the dynamic data of
 // the objects that caused this one to be loaded (for inherited DT_RPATH).
 func (r *resolver) object(ef *elfInfo, origin string, loaders []dyn, libc Libc, interp string) error {
-	d := readDyn(ef, origin)
+	d := readDyn(ef, origin, libc)
 	chain := append(append([]dyn(nil), loaders...), d)
 	for _, name := range d.needed {
 		cands := r.find(name, ef, chain, libc, interp)
 		if len(cands) == 0 {
-			r.prog.Missing = append(r.prog.Missing, name)
+			r.prog.Missing = append(r.prog.Missing, Printable(name))
 			continue
 		}
 		for _, c := range cands {
 			rp := r.real(c)
-			r.add(c, false, "library "+name)
+			r.add(c, false, "library "+Printable(name))
 			if r.seen[rp] {
 				continue
 			}
@@ -377,8 +435,10 @@ func (r *resolver) object(ef *elfInfo, origin string, loaders []dyn, libc Libc, 
 	return nil
 }
 
-// compatible reports whether the library at p can be loaded into an object
-// like ef (same class, machine and byte order).
+// compatible reports whether the file at p is a library the loader can
+// load into an object like ef: an ELF shared object (ET_DYN) of the same
+// class, machine and byte order. Nothing else is ever granted as a
+// library, whatever a DT_NEEDED entry names.
 func (r *resolver) compatible(p string, ef *elfInfo) bool {
 	// Read with the dynamic section (walking the library needs it next);
 	// a library whose dynamic section is unreadable is judged by its
@@ -439,7 +499,9 @@ func (r *resolver) find(name string, ef *elfInfo, chain []dyn, libc Libc, interp
 				p = abs
 			}
 		}
-		if exists(r.host(p)) {
+		// The loader opens the path and refuses what is not a library
+		// of the program's kind; only a library is granted.
+		if exists(r.host(p)) && r.compatible(p, ef) {
 			return []string{p}
 		}
 		return nil
@@ -527,13 +589,18 @@ func hwcapsSubdirs(ef *elfInfo) []string {
 	return nil
 }
 
-func (r *resolver) search(name string, ef *elfInfo, dirs []string, hwcaps bool) []string {
+// search looks for name in dirs as the loader does. glibc tries a
+// directory's glibc-hwcaps subdirectories first (every existing one is
+// returned: which the loader uses depends on the CPU), skips a file of
+// another class or machine and stops at any other existing file; musl
+// stops at the first existing file. Only a compatible library is returned.
+func (r *resolver) search(name string, ef *elfInfo, dirs []string, glibc bool) []string {
 	var out []string
 	for _, d := range dirs {
 		if d == "" {
 			continue
 		}
-		if hwcaps {
+		if glibc {
 			for _, sub := range hwcapsSubdirs(ef) {
 				p := filepath.Join(d, sub, name)
 				if exists(r.host(p)) && r.compatible(p, ef) {
@@ -542,12 +609,25 @@ func (r *resolver) search(name string, ef *elfInfo, dirs []string, hwcaps bool) 
 			}
 		}
 		p := filepath.Join(d, name)
-		if exists(r.host(p)) && r.compatible(p, ef) {
-			out = append(out, p)
+		if !exists(r.host(p)) {
+			continue
+		}
+		if r.compatible(p, ef) {
+			return append(out, p)
+		}
+		if !glibc || !r.otherKind(p, ef) {
 			return out
 		}
 	}
 	return out
+}
+
+// otherKind reports whether p is an ELF file of another class or machine
+// than ef, which glibc's loader skips while searching (any other file
+// that is not a library stops the search with an error).
+func (r *resolver) otherKind(p string, ef *elfInfo) bool {
+	lf, err := r.readELF(p, false)
+	return err == nil && (lf.Class != ef.Class || lf.Machine != ef.Machine)
 }
 
 func splitPath(s string) []string {
@@ -640,6 +720,18 @@ func defaultDirs(ef *elfInfo) []string {
 	return append(out, "/lib", "/usr/lib")
 }
 
+// Printable returns s as it is when every character of it is printable,
+// else quoted with Go escapes: names read from a program (DT_NEEDED
+// entries, PT_INTERP) are the program's choice and must not reach a
+// terminal raw.
+func Printable(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	if q[1:len(q)-1] == s {
+		return s
+	}
+	return q
+}
+
 // isMuslLibcName reports the names musl's loader answers with itself.
 func isMuslLibcName(name string) bool {
 	base := name
@@ -653,14 +745,14 @@ func isMuslLibcName(name string) bool {
 	return strings.HasPrefix(name, "libc.musl-")
 }
 
-// muslDirs is musl's search order: LD_LIBRARY_PATH, then RPATH/RUNPATH of
-// the loading object (musl treats both alike), then the path file next to
+// muslDirs is musl's search order: LD_LIBRARY_PATH, then the RPATH or
+// RUNPATH of the loading object (musl treats both alike; see readDyn), then the path file next to
 // the loader's name (/etc/ld-musl-ARCH.path) or the default list.
 func (r *resolver) muslDirs(chain []dyn, interp string) []string {
 	var dirs []string
 	dirs = append(dirs, splitPath(r.opt.LibraryPath)...)
 	self := chain[len(chain)-1]
-	for _, d := range append(append([]string(nil), self.rpath...), self.runpath...) {
+	for _, d := range self.runpath {
 		dirs = append(dirs, replaceToken(d, "ORIGIN", self.origin))
 	}
 	base := strings.TrimSuffix(filepath.Base(interp), ".so.1")

@@ -17,12 +17,12 @@ func openFile(path string) (*rfile, error) {
 	return &rfile{f}, nil
 }
 
-func (f *rfile) size() (int64, bool, error) {
+func (f *rfile) kind() (regular, executable bool, err error) {
 	st, err := f.Stat()
 	if err != nil {
-		return 0, false, err
+		return false, false, err
 	}
-	return st.Size(), st.Mode().IsRegular(), nil
+	return st.Mode().IsRegular(), st.Mode()&0o111 != 0, nil
 }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -54,8 +54,10 @@ func (f *rfile) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// size returns the file's size and whether it is a regular file.
-func (f *rfile) size() (int64, bool, error) {
+// kind reports whether the file is a regular file and whether any of its
+// execute bits is set (the kernel executes no file without one, not even
+// for root).
+func (f *rfile) kind() (regular, executable bool, err error) {
 	var st syscall.Stat_t
 	for {
 		err := syscall.Fstat(f.fd, &st)
@@ -63,9 +65,9 @@ func (f *rfile) size() (int64, bool, error) {
 			continue
 		}
 		if err != nil {
-			return 0, false, &fs.PathError{Op: "stat", Path: f.path, Err: err}
+			return false, false, &fs.PathError{Op: "stat", Path: f.path, Err: err}
 		}
-		return st.Size, uint32(st.Mode)&syscall.S_IFMT == syscall.S_IFREG, nil
+		return uint32(st.Mode)&syscall.S_IFMT == syscall.S_IFREG, st.Mode&0o111 != 0, nil
 	}
 }
 
