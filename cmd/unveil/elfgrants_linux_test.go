@@ -146,6 +146,7 @@ func (l *elfLab) confined(prog string, show bool, args ...string) {
 		{"-q", "-p", "stdio rpath", "-v", "rwc:" + l.jail},
 		{"-p", "stdio"},
 		{"-q", "-p", "stdio"},
+		{"-p", "stdio exec"},
 	} {
 		a := append(append(append([]string(nil), pre...), "--", prog), args...)
 		r := unveil(l.t, a...)
