@@ -339,8 +339,8 @@ func (r *resolver) exe(path string, depth int) error {
 			}
 		}
 	}
-	origin := filepath.Dir(r.real(path))
-	return r.object(ef, origin, nil, libc, interp)
+	r.objects(ef, filepath.Dir(r.real(path)), libc, interp)
+	return nil
 }
 
 // checkInterp checks that the kernel would execute interp as the ELF
@@ -405,34 +405,57 @@ func readDyn(ef *elfInfo, origin string, libc Libc) dyn {
 	return d
 }
 
-// object walks one ELF object's DT_NEEDED. loaders holds the dynamic data of
-// the objects that caused this one to be loaded (for inherited DT_RPATH).
-func (r *resolver) object(ef *elfInfo, origin string, loaders []dyn, libc Libc, interp string) error {
-	d := readDyn(ef, origin, libc)
-	chain := append(append([]dyn(nil), loaders...), d)
-	for _, name := range d.needed {
-		cands := r.find(name, ef, chain, libc, interp)
-		if len(cands) == 0 {
-			r.prog.Missing = append(r.prog.Missing, Printable(name))
-			continue
+// objects walks the DT_NEEDED entries of the program ef and of every
+// library they bring in, breadth first as the loader maps them: a library
+// is searched for with the DT_RPATH of the objects that first needed it,
+// and a name the loader already has (requested before, the DT_SONAME of a
+// library it mapped, or the interpreter's own name) is not searched for
+// again, as glibc's loader answers it with the object it has.
+func (r *resolver) objects(ef *elfInfo, origin string, libc Libc, interp string) {
+	type node struct {
+		ef     *elfInfo
+		origin string
+		chain  []dyn // the objects that caused this one to be loaded
+	}
+	have := map[string]bool{interp: true}
+	if libc == Glibc {
+		if ie, err := r.readELF(interp, true); err == nil && ie.SoName != "" {
+			have[ie.SoName] = true
 		}
-		for _, c := range cands {
-			rp := r.real(c)
-			r.add(c, false, "library "+Printable(name))
-			if r.seen[rp] {
+	}
+	queue := []node{{ef, origin, nil}}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		chain := append(append([]dyn(nil), n.chain...), readDyn(n.ef, n.origin, libc))
+		for _, name := range chain[len(chain)-1].needed {
+			if have[name] {
 				continue
 			}
-			r.seen[rp] = true
-			lf, err := r.readELF(c, true)
-			if err != nil {
+			have[name] = true
+			cands := r.find(name, n.ef, chain, libc, interp)
+			if len(cands) == 0 {
+				r.prog.Missing = append(r.prog.Missing, Printable(name))
 				continue
 			}
-			if err := r.object(lf, filepath.Dir(c), chain, libc, interp); err != nil {
-				return err
+			for _, c := range cands {
+				rp := r.real(c)
+				r.add(c, false, "library "+Printable(name))
+				if r.seen[rp] {
+					continue
+				}
+				r.seen[rp] = true
+				lf, err := r.readELF(c, true)
+				if err != nil {
+					continue
+				}
+				if libc == Glibc && lf.SoName != "" {
+					have[lf.SoName] = true
+				}
+				queue = append(queue, node{lf, filepath.Dir(c), chain})
 			}
 		}
 	}
-	return nil
 }
 
 // compatible reports whether the file at p is a library the loader can

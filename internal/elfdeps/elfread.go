@@ -35,6 +35,7 @@ type elfInfo struct {
 	// whether the last DT_FLAGS_1 has DF_1_NODEFLIB.
 	Needed, RPath, RunPath []string
 	NoDefLib               bool
+	SoName                 string // the last DT_SONAME
 }
 
 // errELF is wrapped by readELF's errors.
@@ -232,7 +233,7 @@ func readELF(r io.ReaderAt, dyn bool) (*elfInfo, error) {
 		switch tag {
 		case elf.DT_NULL:
 			terminated = true
-		case elf.DT_NEEDED, elf.DT_RPATH, elf.DT_RUNPATH:
+		case elf.DT_NEEDED, elf.DT_RPATH, elf.DT_RUNPATH, elf.DT_SONAME:
 			strs = append(strs, ent{tag, val})
 		case elf.DT_STRTAB:
 			strtab, haveStrtab = val, true
@@ -278,6 +279,8 @@ func readELF(r io.ReaderAt, dyn bool) (*elfInfo, error) {
 			e.RPath = append(e.RPath, s)
 		case elf.DT_RUNPATH:
 			e.RunPath = append(e.RunPath, s)
+		case elf.DT_SONAME:
+			e.SoName = s
 		}
 	}
 	return e, nil

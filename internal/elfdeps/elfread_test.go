@@ -85,6 +85,9 @@ func compareELF(t *testing.T, name string, data []byte) {
 			t.Fatalf("%s: %v = %q, debug/elf %q", name, c.tag, c.got, want)
 		}
 	}
+	if sonames, _ := ef.DynString(elf.DT_SONAME); len(sonames) > 0 && ours.SoName != sonames[len(sonames)-1] || len(sonames) == 0 && ours.SoName != "" {
+		t.Fatalf("%s: DT_SONAME %q, debug/elf %q", name, ours.SoName, sonames)
+	}
 }
 
 // FuzzReadELF: readELF never panics, and where debug/elf also reads the

@@ -25,6 +25,7 @@ type mkELF struct {
 	needed  []string
 	rpath   []string // DT_RPATH entries, in order
 	runpath []string // DT_RUNPATH entries, in order
+	soname  string
 	// fake is a second dynamic section naming these libraries, where
 	// PT_DYNAMIC's p_offset points (p_vaddr keeps the real one).
 	fake []string
@@ -52,7 +53,7 @@ func (m mkELF) bytes() []byte {
 	if m.machine == 0 {
 		m.machine = hostMachine()
 	}
-	dynamic := len(m.needed)+len(m.rpath)+len(m.runpath)+len(m.fake) > 0
+	dynamic := len(m.needed)+len(m.rpath)+len(m.runpath)+len(m.fake) > 0 || m.soname != ""
 	nph := len(m.interps) + 1
 	if dynamic {
 		nph++
@@ -87,6 +88,9 @@ func (m mkELF) bytes() []byte {
 	}
 	for _, n := range m.runpath {
 		real = append(real, ent{elf.DT_RUNPATH, str(n)})
+	}
+	if m.soname != "" {
+		real = append(real, ent{elf.DT_SONAME, str(m.soname)})
 	}
 	for _, n := range m.fake {
 		fake = append(fake, ent{elf.DT_NEEDED, str(n)})
@@ -286,6 +290,19 @@ func TestResolveGrantsOnlyWhatTheLoaderOpens(t *testing.T) {
 	p, err = Resolve(l.prog(t, "useslib", mkELF{interps: [][]byte{interp}, needed: []string{l.libc, evil}}), Options{})
 	if err != nil || !granted(p, evil) || granted(p, l.secret) {
 		t.Errorf("library naming the secret: err %v, files %+v", err, p.Files)
+	}
+	// A name the loader already has is not searched for: here the first
+	// library's DT_SONAME is the second DT_NEEDED, so the library of that
+	// name in the DT_RUNPATH is never opened. (Nor is anything opened for
+	// a DT_NEEDED naming the interpreter.)
+	sub := filepath.Join(l.dir, "sub")
+	os.Mkdir(sub, 0o755)
+	os.WriteFile(filepath.Join(sub, "libtaken.so"), mkELF{}.bytes(), 0o644)
+	first := filepath.Join(l.dir, "libfirst.so")
+	os.WriteFile(first, mkELF{soname: "libtaken.so"}.bytes(), 0o644)
+	p, err = Resolve(l.prog(t, "taken", mkELF{interps: [][]byte{interp}, needed: []string{first, "libtaken.so", l.interp}, runpath: []string{sub}}), Options{})
+	if err != nil || !granted(p, first) || granted(p, filepath.Join(sub, "libtaken.so")) || len(p.Missing) != 0 {
+		t.Errorf("DT_NEEDED answered by a DT_SONAME: err %v, files %+v, missing %v", err, p.Files, p.Missing)
 	}
 	// A program without an execute bit is not run by the kernel.
 	np := l.prog(t, "nox", mkELF{interps: [][]byte{interp}})
