@@ -10,6 +10,21 @@
 // cache entries), every existing candidate is returned, so the set is a
 // superset of what one run opens. Libraries opened later with dlopen are not
 // covered (they are not in DT_NEEDED).
+//
+// The program is not trusted: its headers are read as the kernel and the
+// loader read them, never as they merely claim to be, and nothing is
+// returned that they would not open for it. The dynamic section is read at
+// PT_DYNAMIC's address through the PT_LOAD segment mapping it (p_offset is
+// ignored, as ld.so ignores it); the first PT_INTERP is the interpreter, and
+// it must be an executable ELF file of the program's class and machine; a
+// library, whether a DT_NEEDED path, found in a search directory or listed
+// in /etc/ld.so.preload, must be an ELF shared object of the program's
+// class, byte order and machine; one DT_RPATH and DT_RUNPATH are used as
+// the loader picks them; a name the loader already has (asked for before,
+// a mapped library's DT_SONAME, the interpreter) is not searched for.
+// Headers that could be read two ways are refused (an error for the
+// program, a library that is not walked). Names read from the program are
+// escaped (Printable) wherever they end up in a message.
 package elfdeps
 
 import (
