@@ -832,14 +832,40 @@ func ParseShebang(head []byte) (interp, arg string, err error) {
 	return string(line[:i]), string(bytes.TrimLeft(line[i:], " \t")), nil
 }
 
-// envTarget returns the program "#!/usr/bin/env ARG" runs: the first word of
-// ARG that is not an option or an assignment (handles "env -S cmd args").
+// envTarget returns the program "#!/usr/bin/env ARG" runs ("" if none).
+// The kernel passes ARG as one argument. Without -S (--split-string) env
+// takes it as one word: a program name, unless it is an option or an
+// assignment. With -S env splits it, and the program is the first word
+// that is neither an option (nor the argument of -u, -C, -a or their long
+// forms) nor an assignment; a word env would still unquote or expand is
+// returned as it is, so it is found nowhere and granted nothing.
 func envTarget(arg string) string {
-	for _, w := range strings.Fields(arg) {
-		if strings.HasPrefix(w, "-") || strings.Contains(w, "=") {
-			continue
+	var words []string
+	switch {
+	case strings.HasPrefix(arg, "--split-string="):
+		words = strings.Fields(strings.TrimPrefix(arg, "--split-string="))
+	case strings.HasPrefix(arg, "-S"):
+		words = strings.Fields(strings.TrimPrefix(arg, "-S"))
+	case strings.HasPrefix(arg, "--split-string"):
+		words = strings.Fields(strings.TrimPrefix(arg, "--split-string"))
+	case strings.HasPrefix(arg, "-") || strings.Contains(arg, "="):
+		return ""
+	default:
+		return arg
+	}
+	for i := 0; i < len(words); i++ {
+		switch w := words[i]; {
+		case w == "--":
+			if i+1 < len(words) {
+				return words[i+1]
+			}
+			return ""
+		case w == "-u" || w == "-C" || w == "-a" || w == "--unset" || w == "--chdir" || w == "--argv0":
+			i++
+		case strings.HasPrefix(w, "-") || strings.Contains(w, "="):
+		default:
+			return w
 		}
-		return w
 	}
 	return ""
 }

@@ -275,8 +275,22 @@ func TestParseShebang(t *testing.T) {
 			t.Errorf("ParseShebang(%q) accepted", bad)
 		}
 	}
-	if got := envTarget("-S python3 -u"); got != "python3" {
-		t.Errorf("envTarget = %q", got)
+	for arg, want := range map[string]string{
+		"-S python3 -u":            "python3",
+		"python3":                  "python3",
+		"python3 -u":               "python3 -u", // one word without -S: env finds no such program
+		"-i":                       "",
+		"A=1":                      "",
+		"-S -u /x/evil.so python3": "python3",
+		"-S -C /tmp -a name prog":  "prog",
+		"-S A=1 -- -prog":          "-prog",
+		"--split-string=py -x":     "py",
+		"-Spy -x":                  "py",
+		"-S -i":                    "",
+	} {
+		if got := envTarget(arg); got != want {
+			t.Errorf("envTarget(%q) = %q, want %q", arg, got, want)
+		}
 	}
 }
 
