@@ -239,23 +239,38 @@ func (r *resolver) add(p string, exec bool, why string) {
 	r.files[rp] = &File{Path: rp, Exec: exec, Why: why}
 }
 
+// openExec opens a file the kernel is to execute: a regular file with an
+// execute bit (the kernel executes nothing else, not even for root).
+func (r *resolver) openExec(path string) (*rfile, error) {
+	f, err := openFile(r.host(path))
+	if err != nil {
+		return nil, err
+	}
+	regular, executable, err := f.kind()
+	switch {
+	case err != nil:
+	case !regular:
+		err = fmt.Errorf("%w (not a regular file)", ErrNotExecutable)
+	case !executable:
+		err = fmt.Errorf("%w (no execute permission)", ErrNotExecutable)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // exe handles one file the kernel executes.
 func (r *resolver) exe(path string, depth int) error {
-	f, err := openFile(r.host(path))
+	f, err := r.openExec(path)
+	if errors.Is(err, ErrNotExecutable) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	regular, executable, err := f.kind()
-	if err != nil {
-		return err
-	}
-	if !regular {
-		return fmt.Errorf("%s: %w (not a regular file)", path, ErrNotExecutable)
-	}
-	if !executable {
-		return fmt.Errorf("%s: %w (no execute permission)", path, ErrNotExecutable)
-	}
 	r.prog.Chain = append(r.prog.Chain, path)
 	why := "program"
 	if depth > 0 {
@@ -364,18 +379,11 @@ func (r *resolver) exe(path string, depth int) error {
 // machine. A program naming anything else as its interpreter cannot run,
 // and nothing is granted for it.
 func (r *resolver) checkInterp(interp string, ef *elfInfo) error {
-	f, err := openFile(r.host(interp))
+	f, err := r.openExec(interp)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	regular, executable, err := f.kind()
-	if err != nil {
-		return err
-	}
-	if !regular || !executable {
-		return errors.New("not an executable regular file")
-	}
 	ie, err := readELF(f, false)
 	if err != nil {
 		return err
