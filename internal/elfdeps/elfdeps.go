@@ -33,6 +33,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -239,6 +240,14 @@ func (r *resolver) add(p string, exec bool, why string) {
 	r.files[rp] = &File{Path: rp, Exec: exec, Why: why}
 }
 
+// escapePath escapes the path in err (an *fs.PathError) with Printable.
+func escapePath(err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		pe.Path = Printable(pe.Path)
+	}
+	return err
+}
+
 // openExec opens a file the kernel is to execute: a regular file with an
 // execute bit (the kernel executes nothing else, not even for root).
 func (r *resolver) openExec(path string) (*rfile, error) {
@@ -263,12 +272,14 @@ func (r *resolver) openExec(path string) (*rfile, error) {
 
 // exe handles one file the kernel executes.
 func (r *resolver) exe(path string, depth int) error {
+	// Below the program, paths come from #! lines: the program's choice.
+	name := Printable(path)
 	f, err := r.openExec(path)
 	if errors.Is(err, ErrNotExecutable) {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if err != nil {
-		return err
+		return escapePath(err)
 	}
 	defer f.Close()
 	r.prog.Chain = append(r.prog.Chain, path)
@@ -282,11 +293,11 @@ func (r *resolver) exe(path string, depth int) error {
 	head = head[:n]
 	if bytes.HasPrefix(head, []byte("#!")) {
 		if depth >= maxScriptDepth {
-			return fmt.Errorf("%s: %w: #! interpreters nest deeper than %d", path, ErrNotExecutable, maxScriptDepth)
+			return fmt.Errorf("%s: %w: #! interpreters nest deeper than %d", name, ErrNotExecutable, maxScriptDepth)
 		}
 		interp, arg, err := ParseShebang(head)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if depth == 0 {
 			r.prog.Kind = Script
@@ -294,14 +305,14 @@ func (r *resolver) exe(path string, depth int) error {
 			r.prog.ScriptArg = arg
 		}
 		if err := r.exe(interp, depth+1); err != nil {
-			return fmt.Errorf("%s: interpreter: %w", path, err)
+			return fmt.Errorf("%s: interpreter: %w", name, err)
 		}
 		// "#!/usr/bin/env NAME": env will exec NAME found on PATH.
 		if filepath.Base(interp) == "env" && arg != "" {
-			if name := envTarget(arg); name != "" {
-				if full := lookPath(name, r.opt.PathEnv, r.host); full != "" {
+			if target := envTarget(arg); target != "" {
+				if full := lookPath(target, r.opt.PathEnv, r.host); full != "" {
 					if err := r.exe(full, depth+1); err != nil {
-						return fmt.Errorf("%s: env target %s: %w", path, name, err)
+						return fmt.Errorf("%s: env target %s: %w", name, Printable(target), err)
 					}
 				}
 			}
@@ -309,18 +320,18 @@ func (r *resolver) exe(path string, depth int) error {
 		return nil
 	}
 	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
-		return fmt.Errorf("%s: %w", path, ErrNotExecutable)
+		return fmt.Errorf("%s: %w", name, ErrNotExecutable)
 	}
 	ef, err := readELF(f, true)
 	if err != nil {
-		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, err)
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, err)
 	}
 	if ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
-		return fmt.Errorf("%s: %w: ELF type %v", path, ErrNotExecutable, ef.Type)
+		return fmt.Errorf("%s: %w: ELF type %v", name, ErrNotExecutable, ef.Type)
 	}
 	r.prog.Machine = ef.Machine
 	if ef.BadInterp != nil {
-		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, ef.BadInterp)
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, ef.BadInterp)
 	}
 	interp := ef.Interp
 	if interp == "" {
@@ -347,8 +358,8 @@ func (r *resolver) exe(path string, depth int) error {
 			interp = abs
 		}
 	}
-	if err := r.checkInterp(interp, ef); err != nil {
-		return fmt.Errorf("%s: %w: its ELF interpreter %s: %v", path, ErrNotExecutable, Printable(interp), err)
+	if err := escapePath(r.checkInterp(interp, ef)); err != nil {
+		return fmt.Errorf("%s: %w: its ELF interpreter %s: %v", name, ErrNotExecutable, Printable(interp), err)
 	}
 	// The kernel opens the interpreter for execution.
 	r.add(interp, true, "ELF interpreter")

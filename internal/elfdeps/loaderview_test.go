@@ -403,3 +403,36 @@ func FuzzResolveGrants(f *testing.F) {
 		checkGrants(t, l, prog, data, p)
 	})
 }
+
+// Names the program chooses never reach a message raw: a #! interpreter, a
+// PT_INTERP and a DT_NEEDED entry with a terminal escape sequence.
+func TestResolveEscapesNames(t *testing.T) {
+	l := newLoaderLab(t, t.TempDir())
+	const esc = "\x1b]0;pwned\x07"
+	script := filepath.Join(l.dir, "script")
+	os.WriteFile(script, []byte("#!"+l.dir+"/"+esc+"\n"), 0o755)
+	prog := l.prog(t, "badinterp", mkELF{interps: [][]byte{[]byte(l.dir + "/" + esc + "\x00")}})
+	for _, p := range []string{script, prog} {
+		_, err := Resolve(p, Options{})
+		if err == nil || strings.ContainsAny(err.Error(), "\x1b\x07") {
+			t.Errorf("%s: error %q", p, err)
+		}
+	}
+	p, err := Resolve(l.prog(t, "needs", mkELF{interps: [][]byte{[]byte(l.interp + "\x00")}, needed: []string{l.libc, esc}}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range p.Missing {
+		if strings.ContainsAny(m, "\x1b\x07") {
+			t.Errorf("missing %q", m)
+		}
+	}
+	for _, f := range p.Files {
+		if strings.ContainsAny(f.Why, "\x1b\x07") {
+			t.Errorf("why %q", f.Why)
+		}
+	}
+	if len(p.Missing) != 1 {
+		t.Errorf("missing %q, want the escaped name", p.Missing)
+	}
+}
