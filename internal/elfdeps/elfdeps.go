@@ -334,6 +334,9 @@ func (r *resolver) exe(path string, depth int) error {
 		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, ef.BadInterp)
 	}
 	interp := ef.Interp
+	if interp != "" && ef.PhdrView != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, ef.PhdrView)
+	}
 	if interp == "" {
 		if depth == 0 {
 			r.prog.Kind = Static

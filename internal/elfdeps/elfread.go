@@ -29,6 +29,10 @@ type elfInfo struct {
 	// refuses to execute (empty, longer than PATH_MAX, not NUL-terminated).
 	Interp    string
 	BadInterp error
+	// PhdrView is set when the loader, reading this file as the program
+	// it was started for, could see other program headers or another
+	// load address than the file says (see segments.phdrView).
+	PhdrView error
 	// From the dynamic section (when asked for): DT_NEEDED, DT_RPATH and
 	// DT_RUNPATH strings in the order they appear (the loaders take every
 	// DT_NEEDED but only one DT_RPATH and DT_RUNPATH: see readDyn), and
@@ -96,6 +100,52 @@ func (ss segments) fileOffset(addr, n uint64) (off, avail uint64, err error) {
 	return addr - win.vaddr + win.off, win.filesz - (addr - win.vaddr), nil
 }
 
+// phdrView checks the program headers ld.so reads for the program the
+// kernel started: not the file's bytes at e_phoff but the memory at
+// AT_PHDR, where the PT_LOAD segment holding e_phoff maps it, and it takes
+// the load address from PT_PHDR (AT_PHDR minus PT_PHDR's p_vaddr) when it
+// meets one, before or after PT_DYNAMIC. A file where any of that could
+// differ from the reading here (headers outside every PT_LOAD, mapped over
+// by another segment, placed elsewhere by older kernels, a PT_PHDR at
+// another address or after PT_DYNAMIC) is refused as a program.
+func (ss segments) phdrView(phoff, size uint64) error {
+	var first, holder *segment
+	for i := range ss {
+		s := &ss[i]
+		if elf.ProgType(s.typ) != elf.PT_LOAD {
+			continue
+		}
+		if first == nil {
+			first = s
+		}
+		if holder == nil && phoff >= s.off && phoff-s.off < s.filesz {
+			holder = s
+		}
+	}
+	if holder == nil {
+		return fmt.Errorf("%w: the program headers are in no PT_LOAD segment", errELF)
+	}
+	if holder.vaddr-holder.off != first.vaddr-first.off {
+		return fmt.Errorf("%w: the program headers are mapped at different addresses by different kernels", errELF)
+	}
+	at := phoff - holder.off + holder.vaddr
+	if off, _, err := ss.fileOffset(at, size); err != nil || off != phoff {
+		return fmt.Errorf("%w: other bytes are mapped over the program headers", errELF)
+	}
+	dynamic := false
+	for _, s := range ss {
+		switch elf.ProgType(s.typ) {
+		case elf.PT_DYNAMIC:
+			dynamic = true
+		case elf.PT_PHDR:
+			if s.vaddr != at || dynamic {
+				return fmt.Errorf("%w: PT_PHDR at %#x gives another load address (the headers are mapped at %#x, PT_PHDR must come before PT_DYNAMIC)", errELF, s.vaddr, at)
+			}
+		}
+	}
+	return nil
+}
+
 // readELF reads the header and program headers of the ELF file r, and with
 // dyn its dynamic section's library names and search paths.
 func readELF(r io.ReaderAt, dyn bool) (*elfInfo, error) {
@@ -158,6 +208,7 @@ func readELF(r io.ReaderAt, dyn bool) (*elfInfo, error) {
 			s.off, s.vaddr, s.filesz, s.memsz = uint64(bo.Uint32(p[4:])), uint64(bo.Uint32(p[8:])), uint64(bo.Uint32(p[16:])), uint64(bo.Uint32(p[20:]))
 		}
 	}
+	e.PhdrView = segs.phdrView(phoff, uint64(len(ph)))
 	var dynSeg *segment
 	haveInterp := false
 	for i := range segs {

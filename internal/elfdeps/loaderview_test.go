@@ -31,6 +31,10 @@ type mkELF struct {
 	fake []string
 	// overlap adds a PT_LOAD mapping other file bytes over the first.
 	overlap bool
+	// phdr adds a PT_PHDR, first, whose p_vaddr is phdrShift bytes off
+	// where the program headers are mapped.
+	phdr      bool
+	phdrShift uint64
 }
 
 const mkBase = 0x10000 // vaddr of file offset 0
@@ -55,6 +59,9 @@ func (m mkELF) bytes() []byte {
 	}
 	dynamic := len(m.needed)+len(m.rpath)+len(m.runpath)+len(m.fake) > 0 || m.soname != ""
 	nph := len(m.interps) + 1
+	if m.phdr {
+		nph++
+	}
 	if dynamic {
 		nph++
 	}
@@ -134,6 +141,9 @@ func (m mkELF) bytes() []byte {
 		le.PutUint64(p[40:], filesz)
 		le.PutUint64(p[48:], 8)
 		b = append(b, p...)
+	}
+	if m.phdr {
+		ph(elf.PT_PHDR, 64, mkBase+64+m.phdrShift, uint64(56*nph))
 	}
 	for i, in := range m.interps {
 		ph(elf.PT_INTERP, uint64(interpOff[i]), uint64(mkBase+interpOff[i]), uint64(len(in)))
@@ -304,6 +314,16 @@ func TestResolveGrantsOnlyWhatTheLoaderOpens(t *testing.T) {
 	if err != nil || !granted(p, first) || granted(p, filepath.Join(sub, "libtaken.so")) || len(p.Missing) != 0 {
 		t.Errorf("DT_NEEDED answered by a DT_SONAME: err %v, files %+v, missing %v", err, p.Files, p.Missing)
 	}
+	// PT_PHDR sets the load address ld.so adds to PT_DYNAMIC's address:
+	// one that disagrees with where the headers are mapped makes it read
+	// another dynamic section (the program is refused); one that agrees is
+	// fine.
+	if _, err := Resolve(l.prog(t, "phdrshift", mkELF{interps: [][]byte{interp}, needed: []string{l.libc}, phdr: true, phdrShift: 0x1000}), Options{}); !errors.Is(err, ErrNotExecutable) {
+		t.Errorf("PT_PHDR at another address: %v, want ErrNotExecutable", err)
+	}
+	if p, err := Resolve(l.prog(t, "phdrok", mkELF{interps: [][]byte{interp}, needed: []string{l.libc}, phdr: true}), Options{}); err != nil || !granted(p, l.libc) {
+		t.Errorf("PT_PHDR where the headers are: %v", err)
+	}
 	// A program without an execute bit is not run by the kernel.
 	np := l.prog(t, "nox", mkELF{interps: [][]byte{interp}})
 	os.Chmod(np, 0o644)
@@ -387,6 +407,7 @@ func FuzzResolveGrants(f *testing.F) {
 		{interps: [][]byte{in}, needed: []string{"secret.txt", "libok.so"}, runpath: []string{".", "/nonexistent"}, rpath: []string{"$ORIGIN"}},
 		{interps: [][]byte{[]byte("./xsecret\x00")}},
 		{interps: [][]byte{in}, needed: []string{"./libok.so"}, overlap: true},
+		{interps: [][]byte{in}, needed: []string{"./libok.so"}, phdr: true, phdrShift: 0x1000},
 	} {
 		f.Add(m.bytes())
 	}
