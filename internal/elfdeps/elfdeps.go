@@ -23,7 +23,9 @@
 // the loader picks them; a name the loader already has (asked for before,
 // a mapped library's DT_SONAME, the interpreter) is not searched for.
 // Headers that could be read two ways are refused (an error for the
-// program, a library that is not walked). Names read from the program are
+// program, a library that is not walked), among them a program whose
+// headers ld.so would find elsewhere in memory or whose PT_PHDR would give
+// it another load address. Names read from the program are
 // escaped (Printable) wherever they end up in a message.
 package elfdeps
 
