@@ -64,11 +64,13 @@ type segments []segment
 var pageSize = uint64(os.Getpagesize())
 
 // fileOffset finds the file bytes the loader sees at [addr, addr+n): the
-// PT_LOAD segment mapping that range (segments are mapped in order, a
-// later one over an earlier one, a page at a time), and how many bytes of
-// that segment's file contents follow addr. The range must lie in the
-// file-backed part of the segment; two segments whose pages cover the
-// range must map it from the same file bytes.
+// PT_LOAD segment mapping that range, and how many bytes of that
+// segment's file contents follow addr. The range must lie in the
+// file-backed part of the segment, and in the pages of no other PT_LOAD:
+// segments are mapped a page at a time, a later one over an earlier one,
+// and the loader zeroes the rest of a segment's last page, so bytes
+// another segment's pages cover may not be the file's (linkers never put
+// two segments in one page).
 func (ss segments) fileOffset(addr, n uint64) (off, avail uint64, err error) {
 	end := addr + n
 	if end < addr {
@@ -89,8 +91,8 @@ func (ss segments) fileOffset(addr, n uint64) (off, avail uint64, err error) {
 		if end <= lo || addr >= hi {
 			continue
 		}
-		if win != nil && win.vaddr-win.off != s.vaddr-s.off {
-			return 0, 0, fmt.Errorf("%w: overlapping PT_LOAD segments map different bytes at %#x", errELF, addr)
+		if win != nil {
+			return 0, 0, fmt.Errorf("%w: two PT_LOAD segments map the page of %#x", errELF, addr)
 		}
 		win = s
 	}
