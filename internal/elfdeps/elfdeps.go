@@ -125,6 +125,9 @@ type Options struct {
 	ExecOnly bool
 }
 
+// errNotRegular is openFile's answer for anything but a regular file.
+var errNotRegular = errors.New("not a regular file")
+
 // ErrNotExecutable is wrapped when the file is neither ELF nor a #! script,
 // or is an ELF file of a kind that cannot be executed.
 var ErrNotExecutable = errors.New("not an executable ELF file or #! script")
@@ -250,19 +253,18 @@ func escapePath(err error) error {
 	return err
 }
 
-// openExec opens a file the kernel is to execute: a regular file with an
-// execute bit (the kernel executes nothing else, not even for root).
+// openExec opens a file the kernel is to execute: a regular file (see
+// openFile) with an execute bit.
 func (r *resolver) openExec(path string) (*rfile, error) {
 	f, err := openFile(r.host(path))
+	if errors.Is(err, errNotRegular) {
+		return nil, fmt.Errorf("%w (not a regular file)", ErrNotExecutable)
+	}
 	if err != nil {
 		return nil, err
 	}
-	regular, executable, err := f.kind()
-	switch {
-	case err != nil:
-	case !regular:
-		err = fmt.Errorf("%w (not a regular file)", ErrNotExecutable)
-	case !executable:
+	x, err := f.executable()
+	if err == nil && !x {
 		err = fmt.Errorf("%w (no execute permission)", ErrNotExecutable)
 	}
 	if err != nil {

@@ -10,7 +10,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // What elfdeps grants must be what the kernel and the loader open for the
@@ -455,5 +457,40 @@ func TestResolveEscapesNames(t *testing.T) {
 	}
 	if len(p.Missing) != 1 {
 		t.Errorf("missing %q, want the escaped name", p.Missing)
+	}
+}
+
+// A FIFO or a device named by a #! line or PT_INTERP is refused without
+// being opened: opening a FIFO blocks (the command hung), opening some
+// devices acts.
+func TestResolveOpensOnlyRegularFiles(t *testing.T) {
+	l := newLoaderLab(t, t.TempDir())
+	fifo := filepath.Join(l.dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o755); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	script := filepath.Join(l.dir, "script")
+	os.WriteFile(script, []byte("#!"+fifo+"\n"), 0o755)
+	for _, p := range []string{
+		script,
+		l.prog(t, "fifointerp", mkELF{interps: [][]byte{[]byte(fifo + "\x00")}}),
+		l.prog(t, "fifoneeded", mkELF{interps: [][]byte{[]byte(l.interp + "\x00")}, needed: []string{fifo}}),
+	} {
+		done := make(chan error, 1)
+		go func() {
+			p, err := Resolve(p, Options{})
+			if err == nil && len(p.Missing) == 0 {
+				err = errors.New("accepted")
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if errors.Is(err, os.ErrNotExist) || err != nil && err.Error() == "accepted" {
+				t.Errorf("%s: %v", p, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Resolve blocks on the FIFO", p)
+		}
 	}
 }
