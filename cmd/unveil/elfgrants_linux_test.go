@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -387,5 +388,22 @@ func TestELFRealProgramUnderVeil(t *testing.T) {
 	r = unveil(t, "-p", "stdio rpath", "-v", "r:"+dir, "--", cat, "/etc/passwd")
 	if r.code == 0 || r.stdout != "" {
 		t.Errorf("cat read /etc/passwd under a veil: %v", r)
+	}
+	// python3 with its standard library unveiled: the interpreter, its
+	// libraries and its extension modules load.
+	py := need(t, "python3")
+	out, err := exec.Command(py, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])").Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	stdlib := strings.TrimSpace(string(out))
+	script := "import zlib, json; print(open(" + strconv.Quote(ok) + ").read().strip(), zlib.crc32(b'x'))"
+	r = unveil(t, "-p", "stdio rpath", "-v", "r:"+dir, "-v", "r:"+stdlib, "--", py, "-I", "-c", script)
+	if r.code != 0 || r.stdout != "fine 2363233923\n" {
+		t.Errorf("python3 under a veil: %v", r)
+	}
+	r = unveil(t, "-p", "stdio rpath", "-v", "r:"+dir, "-v", "r:"+stdlib, "--", py, "-I", "-c", "print(open('/etc/passwd').read())")
+	if r.code == 0 || strings.Contains(r.stdout, "root:") {
+		t.Errorf("python3 read /etc/passwd under a veil: %v", r)
 	}
 }
