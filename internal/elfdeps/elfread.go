@@ -17,8 +17,8 @@ import (
 // first PT_INTERP, as the kernel takes it, and the dynamic section at the
 // address PT_DYNAMIC gives (p_vaddr), found in the file through the PT_LOAD
 // segment that maps it, as the loader sees it in memory. A file whose
-// headers could be read two ways (overlapping segments that map different
-// bytes at one address, PT_DYNAMIC segments that disagree) is refused.
+// headers could be read two ways (two segments in the pages read,
+// PT_DYNAMIC segments that disagree) is refused.
 type elfInfo struct {
 	Class   elf.Class
 	Data    elf.Data
