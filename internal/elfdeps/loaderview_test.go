@@ -398,13 +398,12 @@ func checkGrants(t *testing.T, l *loaderLab, prog string, data []byte, p *Progra
 
 // FuzzResolveGrants resolves made-up programs in a directory holding
 // secrets, real libraries and a real interpreter (named relative to it:
-// seeds in testdata/fuzz/FuzzResolveGrants), and checks checkGrants. The
-// target runs in that directory: a failing input is written under it, so
-// copy it from the message before the directory goes.
+// seeds in testdata/fuzz/FuzzResolveGrants), and checks checkGrants. Each
+// input runs in that directory (t.Chdir: the fuzzing engine itself stays
+// in the package's, where it writes failing inputs).
 func FuzzResolveGrants(f *testing.F) {
 	dir := f.TempDir()
 	l := newLoaderLab(f, dir)
-	f.Chdir(dir)
 	in := []byte("./ld\x00")
 	for _, m := range []mkELF{
 		{interps: [][]byte{in}, needed: []string{"./libok.so", "./secret.txt", "./notlib.so"}},
@@ -421,6 +420,7 @@ func FuzzResolveGrants(f *testing.F) {
 	f.Add([]byte("#!./ld ./secret.txt\n"))
 	prog := filepath.Join(dir, "prog")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		t.Chdir(dir)
 		if err := os.WriteFile(prog, data, 0o755); err != nil {
 			t.Fatal(err)
 		}
