@@ -71,7 +71,7 @@ func newElfLab(t *testing.T) *elfLab {
 	if err != nil {
 		t.Skip("gcc is not installed: the malicious programs are built with it (apt-get install gcc)")
 	}
-	if runtimeByteOrder() == nil {
+	if !hostLE64() {
 		t.Skip("the header patches are written for 64-bit little-endian ELF")
 	}
 	dir := t.TempDir()
@@ -89,14 +89,15 @@ func newElfLab(t *testing.T) *elfLab {
 	return l
 }
 
-// runtimeByteOrder is little endian on the 64-bit targets the tests patch
-// (amd64, arm64), nil elsewhere.
-func runtimeByteOrder() binary.ByteOrder {
-	b, err := os.ReadFile("/proc/self/exe")
-	if err != nil || len(b) < 6 || b[elf.EI_CLASS] != byte(elf.ELFCLASS64) || b[elf.EI_DATA] != byte(elf.ELFDATA2LSB) {
-		return nil
+// hostLE64 reports whether this machine's programs are 64-bit
+// little-endian ELF files (amd64, arm64), which the tests patch.
+func hostLE64() bool {
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		return false
 	}
-	return binary.LittleEndian
+	defer f.Close()
+	return f.Class == elf.ELFCLASS64 && f.Data == elf.ELFDATA2LSB
 }
 
 func (l *elfLab) cc1(args ...string) {
@@ -164,8 +165,8 @@ func (l *elfLab) confined(prog string, show bool, args ...string) {
 	}
 }
 
-// le64 reads and patches the program headers of a 64-bit little-endian
-// ELF file in place.
+// phdr is one program header of a 64-bit little-endian ELF file, and
+// where it is in the file (phdrs reads them, setPhdr patches one).
 type phdr struct {
 	at                 int // file offset of the header
 	typ                elf.ProgType
