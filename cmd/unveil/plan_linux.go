@@ -826,6 +826,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			}
 		}
 	}
+	if (p.veil != nil && p.veil.HandledFS != 0) || p.readLayer != nil {
+		// The files the program's ELF metadata made readable: the veil
+		// and the read restriction allow them whatever was unveiled.
+		for _, f := range p.prog.Files {
+			rep.Add(report.LayerLandlockFS, "loader file "+elfdeps.Printable(f.Path), report.Enforced, "readable for the program's loader: "+f.Why)
+		}
+	}
 	p.Landlock = len(p.Layers) > 0
 	return nil
 }

@@ -10,6 +10,23 @@
 // cache entries), every existing candidate is returned, so the set is a
 // superset of what one run opens. Libraries opened later with dlopen are not
 // covered (they are not in DT_NEEDED).
+//
+// The program is not trusted: its headers are read as the kernel and the
+// loader read them, never as they merely claim to be, and nothing is
+// returned that they would not open for it. The dynamic section is read at
+// PT_DYNAMIC's address through the PT_LOAD segment mapping it (p_offset is
+// ignored, as ld.so ignores it); the first PT_INTERP is the interpreter, and
+// it must be an executable ELF file of the program's class and machine; a
+// library, whether a DT_NEEDED path, found in a search directory or listed
+// in /etc/ld.so.preload, must be an ELF shared object of the program's
+// class, byte order and machine; one DT_RPATH and DT_RUNPATH are used as
+// the loader picks them; a name the loader already has (asked for before,
+// a mapped library's DT_SONAME, the interpreter) is not searched for.
+// Headers that could be read two ways are refused (an error for the
+// program, a library that is not walked), among them a program whose
+// headers ld.so would find elsewhere in memory or whose PT_PHDR would give
+// it another load address. Names read from the program are
+// escaped (Printable) wherever they end up in a message.
 package elfdeps
 
 import (
@@ -18,9 +35,11 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -105,6 +124,9 @@ type Options struct {
 	// loader cache and every library's headers.
 	ExecOnly bool
 }
+
+// errNotRegular is openFile's answer for anything but a regular file.
+var errNotRegular = errors.New("not a regular file")
 
 // ErrNotExecutable is wrapped when the file is neither ELF nor a #! script,
 // or is an ELF file of a kind that cannot be executed.
@@ -223,20 +245,47 @@ func (r *resolver) add(p string, exec bool, why string) {
 	r.files[rp] = &File{Path: rp, Exec: exec, Why: why}
 }
 
+// escapePath escapes the path in err (an *fs.PathError) with Printable.
+func escapePath(err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		pe.Path = Printable(pe.Path)
+	}
+	return err
+}
+
+// openExec opens a file the kernel is to execute: a regular file (see
+// openFile) with an execute bit.
+func (r *resolver) openExec(path string) (*rfile, error) {
+	f, err := openFile(r.host(path))
+	if errors.Is(err, errNotRegular) {
+		return nil, fmt.Errorf("%w (not a regular file)", ErrNotExecutable)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x, err := f.executable()
+	if err == nil && !x {
+		err = fmt.Errorf("%w (no execute permission)", ErrNotExecutable)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // exe handles one file the kernel executes.
 func (r *resolver) exe(path string, depth int) error {
-	f, err := openFile(r.host(path))
+	// Below the program, paths come from #! lines: the program's choice.
+	name := Printable(path)
+	f, err := r.openExec(path)
+	if errors.Is(err, ErrNotExecutable) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
 	if err != nil {
-		return err
+		return escapePath(err)
 	}
 	defer f.Close()
-	_, regular, err := f.size()
-	if err != nil {
-		return err
-	}
-	if !regular {
-		return fmt.Errorf("%s: %w (not a regular file)", path, ErrNotExecutable)
-	}
 	r.prog.Chain = append(r.prog.Chain, path)
 	why := "program"
 	if depth > 0 {
@@ -248,11 +297,11 @@ func (r *resolver) exe(path string, depth int) error {
 	head = head[:n]
 	if bytes.HasPrefix(head, []byte("#!")) {
 		if depth >= maxScriptDepth {
-			return fmt.Errorf("%s: %w: #! interpreters nest deeper than %d", path, ErrNotExecutable, maxScriptDepth)
+			return fmt.Errorf("%s: %w: #! interpreters nest deeper than %d", name, ErrNotExecutable, maxScriptDepth)
 		}
 		interp, arg, err := ParseShebang(head)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if depth == 0 {
 			r.prog.Kind = Script
@@ -260,14 +309,14 @@ func (r *resolver) exe(path string, depth int) error {
 			r.prog.ScriptArg = arg
 		}
 		if err := r.exe(interp, depth+1); err != nil {
-			return fmt.Errorf("%s: interpreter: %w", path, err)
+			return fmt.Errorf("%s: interpreter: %w", name, err)
 		}
 		// "#!/usr/bin/env NAME": env will exec NAME found on PATH.
 		if filepath.Base(interp) == "env" && arg != "" {
-			if name := envTarget(arg); name != "" {
-				if full := lookPath(name, r.opt.PathEnv, r.host); full != "" {
+			if target := envTarget(arg); target != "" {
+				if full := lookPath(target, r.opt.PathEnv, r.host); full != "" {
 					if err := r.exe(full, depth+1); err != nil {
-						return fmt.Errorf("%s: env target %s: %w", path, name, err)
+						return fmt.Errorf("%s: env target %s: %w", name, Printable(target), err)
 					}
 				}
 			}
@@ -275,17 +324,23 @@ func (r *resolver) exe(path string, depth int) error {
 		return nil
 	}
 	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
-		return fmt.Errorf("%s: %w", path, ErrNotExecutable)
+		return fmt.Errorf("%s: %w", name, ErrNotExecutable)
 	}
 	ef, err := readELF(f, true)
 	if err != nil {
-		return fmt.Errorf("%s: %w: %v", path, ErrNotExecutable, err)
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, err)
 	}
 	if ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN {
-		return fmt.Errorf("%s: %w: ELF type %v", path, ErrNotExecutable, ef.Type)
+		return fmt.Errorf("%s: %w: ELF type %v", name, ErrNotExecutable, ef.Type)
 	}
 	r.prog.Machine = ef.Machine
+	if ef.BadInterp != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, ef.BadInterp)
+	}
 	interp := ef.Interp
+	if interp != "" && ef.PhdrView != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrNotExecutable, ef.PhdrView)
+	}
 	if interp == "" {
 		if depth == 0 {
 			r.prog.Kind = Static
@@ -303,8 +358,15 @@ func (r *resolver) exe(path string, depth int) error {
 	if r.prog.Libc == "" || depth > 0 {
 		r.prog.Libc = libc
 	}
-	if !exists(r.host(interp)) {
-		return fmt.Errorf("%s: %w: its ELF interpreter %s does not exist", path, ErrNotExecutable, interp)
+	if !filepath.IsAbs(interp) {
+		// The kernel opens it relative to the working directory, which
+		// the caller shares with the program.
+		if abs, err := filepath.Abs(interp); err == nil {
+			interp = abs
+		}
+	}
+	if err := escapePath(r.checkInterp(interp, ef)); err != nil {
+		return fmt.Errorf("%s: %w: its ELF interpreter %s: %v", name, ErrNotExecutable, Printable(interp), err)
 	}
 	// The kernel opens the interpreter for execution.
 	r.add(interp, true, "ELF interpreter")
@@ -316,15 +378,38 @@ func (r *resolver) exe(path string, depth int) error {
 		const preload = "/etc/ld.so.preload"
 		if b, err := readFile(r.host(preload)); err == nil {
 			r.add(preload, false, "loader preload list")
-			for _, name := range strings.Fields(string(b)) {
-				if filepath.IsAbs(name) && exists(r.host(name)) {
+			// The loader splits it at blanks and colons; a name without a
+			// slash it would search for is left out (not granted).
+			for _, name := range strings.FieldsFunc(string(b), func(c rune) bool { return strings.ContainsRune(" \t\n:", c) }) {
+				if filepath.IsAbs(name) && exists(r.host(name)) && r.compatible(name, ef) {
 					r.add(name, false, "preloaded library")
 				}
 			}
 		}
 	}
-	origin := filepath.Dir(r.real(path))
-	return r.object(ef, origin, nil, libc, interp)
+	r.objects(ef, filepath.Dir(r.real(path)), libc, interp)
+	return nil
+}
+
+// checkInterp checks that the kernel would execute interp as the ELF
+// interpreter of ef (load_elf_binary): a regular file with an execute bit,
+// an ELF executable or shared object of ef's class, byte order and
+// machine. A program naming anything else as its interpreter cannot run,
+// and nothing is granted for it.
+func (r *resolver) checkInterp(interp string, ef *elfInfo) error {
+	f, err := r.openExec(interp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ie, err := readELF(f, false)
+	if err != nil {
+		return err
+	}
+	if ie.Class != ef.Class || ie.Data != ef.Data || ie.Machine != ef.Machine || (ie.Type != elf.ET_EXEC && ie.Type != elf.ET_DYN) {
+		return fmt.Errorf("a %v %v %v file, not an interpreter for a %v %v program", ie.Class, ie.Machine, ie.Type, ef.Class, ef.Machine)
+	}
+	return nil
 }
 
 // dyn is what the loader reads from one object's dynamic section.
@@ -336,49 +421,88 @@ type dyn struct {
 	origin   string
 }
 
-func readDyn(ef *elfInfo, origin string) dyn {
+// readDyn takes one DT_RPATH and one DT_RUNPATH as the loader does where a
+// file has several: glibc keeps the last of each and ignores DT_RPATH when
+// there is a DT_RUNPATH; musl uses the first DT_RUNPATH, else the last
+// DT_RPATH (kept here as runpath, which musl treats alike).
+func readDyn(ef *elfInfo, origin string, libc Libc) dyn {
 	d := dyn{needed: ef.Needed, nodeflib: ef.NoDefLib, origin: origin}
-	for _, s := range ef.RPath {
-		d.rpath = append(d.rpath, strings.Split(s, ":")...)
+	last := func(l []string) []string {
+		if len(l) == 0 {
+			return nil
+		}
+		return strings.Split(l[len(l)-1], ":")
 	}
-	for _, s := range ef.RunPath {
-		d.runpath = append(d.runpath, strings.Split(s, ":")...)
+	switch {
+	case libc == Musl && len(ef.RunPath) > 0:
+		d.runpath = strings.Split(ef.RunPath[0], ":")
+	case libc == Musl:
+		d.runpath = last(ef.RPath)
+	case len(ef.RunPath) > 0:
+		d.runpath = last(ef.RunPath)
+	default:
+		d.rpath = last(ef.RPath)
 	}
 	return d
 }
 
-// object walks one ELF object's DT_NEEDED. loaders holds the dynamic data of
-// the objects that caused this one to be loaded (for inherited DT_RPATH).
-func (r *resolver) object(ef *elfInfo, origin string, loaders []dyn, libc Libc, interp string) error {
-	d := readDyn(ef, origin)
-	chain := append(append([]dyn(nil), loaders...), d)
-	for _, name := range d.needed {
-		cands := r.find(name, ef, chain, libc, interp)
-		if len(cands) == 0 {
-			r.prog.Missing = append(r.prog.Missing, name)
-			continue
+// objects walks the DT_NEEDED entries of the program ef and of every
+// library they bring in, breadth first as the loader maps them: a library
+// is searched for with the DT_RPATH of the objects that first needed it,
+// and a name the loader already has (requested before, the DT_SONAME of a
+// library it mapped, or the interpreter's own name) is not searched for
+// again, as glibc's loader answers it with the object it has.
+func (r *resolver) objects(ef *elfInfo, origin string, libc Libc, interp string) {
+	type node struct {
+		ef     *elfInfo
+		origin string
+		chain  []dyn // the objects that caused this one to be loaded
+	}
+	have := map[string]bool{interp: true}
+	if libc == Glibc {
+		if ie, err := r.readELF(interp, true); err == nil && ie.SoName != "" {
+			have[ie.SoName] = true
 		}
-		for _, c := range cands {
-			rp := r.real(c)
-			r.add(c, false, "library "+name)
-			if r.seen[rp] {
+	}
+	queue := []node{{ef, origin, nil}}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		chain := append(append([]dyn(nil), n.chain...), readDyn(n.ef, n.origin, libc))
+		for _, name := range chain[len(chain)-1].needed {
+			if have[name] {
 				continue
 			}
-			r.seen[rp] = true
-			lf, err := r.readELF(c, true)
-			if err != nil {
+			have[name] = true
+			cands := r.find(name, n.ef, chain, libc, interp)
+			if len(cands) == 0 {
+				r.prog.Missing = append(r.prog.Missing, Printable(name))
 				continue
 			}
-			if err := r.object(lf, filepath.Dir(c), chain, libc, interp); err != nil {
-				return err
+			for _, c := range cands {
+				rp := r.real(c)
+				r.add(c, false, "library "+Printable(name))
+				if r.seen[rp] {
+					continue
+				}
+				r.seen[rp] = true
+				lf, err := r.readELF(c, true)
+				if err != nil {
+					continue
+				}
+				if libc == Glibc && lf.SoName != "" {
+					have[lf.SoName] = true
+				}
+				queue = append(queue, node{lf, filepath.Dir(c), chain})
 			}
 		}
 	}
-	return nil
 }
 
-// compatible reports whether the library at p can be loaded into an object
-// like ef (same class, machine and byte order).
+// compatible reports whether the file at p is a library the loader can
+// load into an object like ef: an ELF shared object (ET_DYN) of the same
+// class, machine and byte order. Nothing else is ever granted as a
+// library, whatever a DT_NEEDED entry names.
 func (r *resolver) compatible(p string, ef *elfInfo) bool {
 	// Read with the dynamic section (walking the library needs it next);
 	// a library whose dynamic section is unreadable is judged by its
@@ -439,7 +563,9 @@ func (r *resolver) find(name string, ef *elfInfo, chain []dyn, libc Libc, interp
 				p = abs
 			}
 		}
-		if exists(r.host(p)) {
+		// The loader opens the path and refuses what is not a library
+		// of the program's kind; only a library is granted.
+		if exists(r.host(p)) && r.compatible(p, ef) {
 			return []string{p}
 		}
 		return nil
@@ -527,13 +653,18 @@ func hwcapsSubdirs(ef *elfInfo) []string {
 	return nil
 }
 
-func (r *resolver) search(name string, ef *elfInfo, dirs []string, hwcaps bool) []string {
+// search looks for name in dirs as the loader does. glibc tries a
+// directory's glibc-hwcaps subdirectories first (every existing one is
+// returned: which the loader uses depends on the CPU), skips a file of
+// another class or machine and stops at any other existing file; musl
+// stops at the first existing file. Only a compatible library is returned.
+func (r *resolver) search(name string, ef *elfInfo, dirs []string, glibc bool) []string {
 	var out []string
 	for _, d := range dirs {
 		if d == "" {
 			continue
 		}
-		if hwcaps {
+		if glibc {
 			for _, sub := range hwcapsSubdirs(ef) {
 				p := filepath.Join(d, sub, name)
 				if exists(r.host(p)) && r.compatible(p, ef) {
@@ -542,12 +673,25 @@ func (r *resolver) search(name string, ef *elfInfo, dirs []string, hwcaps bool) 
 			}
 		}
 		p := filepath.Join(d, name)
-		if exists(r.host(p)) && r.compatible(p, ef) {
-			out = append(out, p)
+		if !exists(r.host(p)) {
+			continue
+		}
+		if r.compatible(p, ef) {
+			return append(out, p)
+		}
+		if !glibc || !r.otherKind(p, ef) {
 			return out
 		}
 	}
 	return out
+}
+
+// otherKind reports whether p is an ELF file of another class or machine
+// than ef, which glibc's loader skips while searching (any other file
+// that is not a library stops the search with an error).
+func (r *resolver) otherKind(p string, ef *elfInfo) bool {
+	lf, err := r.readELF(p, false)
+	return err == nil && (lf.Class != ef.Class || lf.Machine != ef.Machine)
 }
 
 func splitPath(s string) []string {
@@ -640,6 +784,18 @@ func defaultDirs(ef *elfInfo) []string {
 	return append(out, "/lib", "/usr/lib")
 }
 
+// Printable returns s as it is when every character of it is printable,
+// else quoted with Go escapes: names read from a program (DT_NEEDED
+// entries, PT_INTERP) are the program's choice and must not reach a
+// terminal raw.
+func Printable(s string) string {
+	q := strconv.QuoteToGraphic(s)
+	if q[1:len(q)-1] == s {
+		return s
+	}
+	return q
+}
+
 // isMuslLibcName reports the names musl's loader answers with itself.
 func isMuslLibcName(name string) bool {
 	base := name
@@ -653,14 +809,14 @@ func isMuslLibcName(name string) bool {
 	return strings.HasPrefix(name, "libc.musl-")
 }
 
-// muslDirs is musl's search order: LD_LIBRARY_PATH, then RPATH/RUNPATH of
-// the loading object (musl treats both alike), then the path file next to
+// muslDirs is musl's search order: LD_LIBRARY_PATH, then the RPATH or
+// RUNPATH of the loading object (musl treats both alike; see readDyn), then the path file next to
 // the loader's name (/etc/ld-musl-ARCH.path) or the default list.
 func (r *resolver) muslDirs(chain []dyn, interp string) []string {
 	var dirs []string
 	dirs = append(dirs, splitPath(r.opt.LibraryPath)...)
 	self := chain[len(chain)-1]
-	for _, d := range append(append([]string(nil), self.rpath...), self.runpath...) {
+	for _, d := range self.runpath {
 		dirs = append(dirs, replaceToken(d, "ORIGIN", self.origin))
 	}
 	base := strings.TrimSuffix(filepath.Base(interp), ".so.1")
@@ -702,14 +858,40 @@ func ParseShebang(head []byte) (interp, arg string, err error) {
 	return string(line[:i]), string(bytes.TrimLeft(line[i:], " \t")), nil
 }
 
-// envTarget returns the program "#!/usr/bin/env ARG" runs: the first word of
-// ARG that is not an option or an assignment (handles "env -S cmd args").
+// envTarget returns the program "#!/usr/bin/env ARG" runs ("" if none).
+// The kernel passes ARG as one argument. Without -S (--split-string) env
+// takes it as one word: a program name, unless it is an option or an
+// assignment. With -S env splits it, and the program is the first word
+// that is neither an option (nor the argument of -u, -C, -a or their long
+// forms) nor an assignment; a word env would still unquote or expand is
+// returned as it is, so it is found nowhere and granted nothing.
 func envTarget(arg string) string {
-	for _, w := range strings.Fields(arg) {
-		if strings.HasPrefix(w, "-") || strings.Contains(w, "=") {
-			continue
+	var words []string
+	switch {
+	case strings.HasPrefix(arg, "--split-string="):
+		words = strings.Fields(strings.TrimPrefix(arg, "--split-string="))
+	case strings.HasPrefix(arg, "-S"):
+		words = strings.Fields(strings.TrimPrefix(arg, "-S"))
+	case strings.HasPrefix(arg, "--split-string"):
+		words = strings.Fields(strings.TrimPrefix(arg, "--split-string"))
+	case strings.HasPrefix(arg, "-") || strings.Contains(arg, "="):
+		return ""
+	default:
+		return arg
+	}
+	for i := 0; i < len(words); i++ {
+		switch w := words[i]; {
+		case w == "--":
+			if i+1 < len(words) {
+				return words[i+1]
+			}
+			return ""
+		case w == "-u" || w == "-C" || w == "-a" || w == "--unset" || w == "--chdir" || w == "--argv0":
+			i++
+		case strings.HasPrefix(w, "-") || strings.Contains(w, "="):
+		default:
+			return w
 		}
-		return w
 	}
 	return ""
 }

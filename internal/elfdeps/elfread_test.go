@@ -56,13 +56,18 @@ func compareELF(t *testing.T, name string, data []byte) {
 	if ours.Class != ef.Class || ours.Data != ef.Data || ours.Machine != ef.Machine || ours.Type != ef.Type {
 		t.Fatalf("%s: header %v %v %v %v, debug/elf %v %v %v %v", name, ours.Class, ours.Data, ours.Machine, ours.Type, ef.Class, ef.Data, ef.Machine, ef.Type)
 	}
+	// The kernel's reading: the first PT_INTERP, of 2 to PATH_MAX bytes,
+	// the last one NUL, up to its first NUL.
 	interp := ""
 	for _, p := range ef.Progs {
 		if p.Type == elf.PT_INTERP {
-			b := make([]byte, min(p.Filesz, maxInterp))
-			if n, _ := p.ReadAt(b, 0); n == len(b) {
-				interp = string(bytes.TrimRight(b, "\x00"))
+			if p.Filesz >= 2 && p.Filesz <= maxInterp {
+				b := make([]byte, p.Filesz)
+				if n, _ := p.ReadAt(b, 0); n == len(b) && b[n-1] == 0 {
+					interp = string(b[:bytes.IndexByte(b, 0)])
+				}
 			}
+			break
 		}
 	}
 	if ours.Interp != interp {
@@ -79,6 +84,9 @@ func compareELF(t *testing.T, name string, data []byte) {
 		if !slices.Equal(c.got, want) {
 			t.Fatalf("%s: %v = %q, debug/elf %q", name, c.tag, c.got, want)
 		}
+	}
+	if sonames, _ := ef.DynString(elf.DT_SONAME); len(sonames) > 0 && ours.SoName != sonames[len(sonames)-1] || len(sonames) == 0 && ours.SoName != "" {
+		t.Fatalf("%s: DT_SONAME %q, debug/elf %q", name, ours.SoName, sonames)
 	}
 }
 

@@ -10,6 +10,11 @@ import (
 type rfile struct{ *os.File }
 
 func openFile(path string) (*rfile, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -17,12 +22,12 @@ func openFile(path string) (*rfile, error) {
 	return &rfile{f}, nil
 }
 
-func (f *rfile) size() (int64, bool, error) {
+func (f *rfile) executable() (bool, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
-	return st.Size(), st.Mode().IsRegular(), nil
+	return st.Mode()&0o111 != 0, nil
 }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }

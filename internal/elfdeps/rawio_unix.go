@@ -19,16 +19,40 @@ type rfile struct {
 	path string
 }
 
+// openFile opens a regular file for reading, and nothing else: the paths
+// come from the program (#! lines, PT_INTERP, DT_NEEDED), and opening a
+// FIFO would block and opening a device may act (a watchdog starts when
+// opened). The file is checked before it is opened and again after (the
+// same file, still regular); the open cannot block or take a terminal.
 func openFile(path string) (*rfile, error) {
+	var before, after syscall.Stat_t
+	if err := retry(func() error { return syscall.Stat(path, &before) }); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if before.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if err := retry(func() error { return syscall.Fstat(fd, &after) }); err != nil || after.Dev != before.Dev || after.Ino != before.Ino || after.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		syscall.Close(fd)
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return &rfile{fd: fd, path: path}, nil
+}
+
+// retry calls f again while it fails with EINTR.
+func retry(f func() error) error {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err == syscall.EINTR {
-			continue
+		if err := f(); err != syscall.EINTR {
+			return err
 		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-		}
-		return &rfile{fd: fd, path: path}, nil
 	}
 }
 
@@ -54,19 +78,14 @@ func (f *rfile) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// size returns the file's size and whether it is a regular file.
-func (f *rfile) size() (int64, bool, error) {
+// executable reports whether any of the file's execute bits is set (the
+// kernel executes no file without one, not even for root).
+func (f *rfile) executable() (bool, error) {
 	var st syscall.Stat_t
-	for {
-		err := syscall.Fstat(f.fd, &st)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, false, &fs.PathError{Op: "stat", Path: f.path, Err: err}
-		}
-		return st.Size, uint32(st.Mode)&syscall.S_IFMT == syscall.S_IFREG, nil
+	if err := retry(func() error { return syscall.Fstat(f.fd, &st) }); err != nil {
+		return false, &fs.PathError{Op: "stat", Path: f.path, Err: err}
 	}
+	return st.Mode&0o111 != 0, nil
 }
 
 // readFile is os.ReadFile with plain system calls.
