@@ -201,7 +201,11 @@ func TestLeftoverSwap(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v (%+v)", err, res.Files)
 	}
-	if l := nextLine(lines); l != "stopped EACCES" {
+	// EACCES: the leftover was taken back under the racer's feet. ENOENT:
+	// the racer was not scheduled again until the salvaged leftover was
+	// removed (seen on a loaded 2-core machine); either way it stopped.
+	// What matters is below: nothing of the racer's reaches the cache.
+	if l := nextLine(lines); l != "stopped EACCES" && l != "stopped ENOENT" {
 		t.Errorf("racer %q: it could go on swapping inside the leftover while it was salvaged", l)
 	}
 	assertCached(t, cache, "f", data)
