@@ -62,7 +62,12 @@
 // non-dumpable), and it takes the filter's listener from the process with
 // pidfd_getfd(2): the pledged process keeps no listener, whose "continue"
 // answer could otherwise run any denied call. The supervisor exits when no
-// process uses the filter any more. Where it cannot run (a kernel before
+// process uses the filter any more. It has a process group of its own and
+// ignores every catchable signal; a pledged process that ends it anyway
+// (SIGKILL, with "proc") is ended right after it with a message, because
+// the kernel fails calls nobody listens to with ENOSYS and the process
+// would otherwise go on (a refused call in that moment fails with ENOSYS
+// and does not run). Where it cannot run (a kernel before
 // 5.7, no ptrace access for pidfd_getfd, a notification listener already
 // held by a container runtime's filter), Pledge uses PenaltyTrap instead;
 // Apply does so only with FallbackPenalty, and the report says which and
@@ -91,10 +96,16 @@
 //
 // A filter installed over earlier ones is layered: its penalty applies to
 // what its narrowing removed, and calls the earlier promises already
-// denied are left to the earlier filters. The kernel allows one
-// notification listener per process, so after a first PenaltyAbort pledge,
-// calls outside its promises are still reported by the supervisor, while
-// calls only a later narrowing removed get PenaltyTrap.
+// denied are left to the earlier filters. A PenaltyAbort narrowing of a
+// PenaltyAbort pledge is not layered: the kernel allows one notification
+// listener per filter stack, so the supervisor closes the earlier filter's
+// listener and takes the new filter's, which refuses every call outside
+// the narrowed promises itself; every violation is then reported with its
+// call and missing promise. While the listener moves, calls the earlier
+// filters refuse fail with ENOSYS without running. A process executed
+// after pledging inherits a listener it cannot move: its own pledges get
+// PenaltyTrap (the inherited supervisor still reports calls outside the
+// earlier promises).
 //
 // # Differences from OpenBSD
 //
@@ -119,6 +130,25 @@
 //   - kill. "stdio" signals the process itself and its process group, as on
 //     OpenBSD; the filter is built for the pid of the process that installs
 //     it. Other processes need "proc" (see package promises for tkill).
+//   - Files every pledged process may open. OpenBSD answers opens of
+//     /dev/null (read and write), /etc/localtime and /usr/share/zoneinfo
+//     without rpath, /dev/tty with "tty", and the resolver and password
+//     files with "dns" and "getpw". A seccomp filter sees no paths, so here
+//     they need rpath (wpath to write) like any file. Pledge loads Go's
+//     local time zone (time.Local) before installing the filter, so a
+//     timestamp after it needs nothing. os/exec opens /dev/null for every
+//     standard stream a Cmd leaves unset, for reading or writing: under
+//     promises without rpath or wpath, set the Cmd's Stdin, Stdout and
+//     Stderr (for example to a /dev/null file opened before pledging). The
+//     resolver's files need rpath with "dns" (Go reads them lazily). Under
+//     unveil the paths promises.ImpliedPaths lists for these promises are
+//     added to the veil (/dev/null read-write with "stdio").
+//   - Promises without "stdio" are refused with ErrNoStdio (unless the
+//     penalty is PenaltyLog): OpenBSD's pledge("", NULL) returns and the
+//     next system call ends the process, but a Go program makes system
+//     calls of its own (the runtime's futex and nanosleep, the hand-over
+//     of the filter) before the caller's next one, so it would die inside
+//     Pledge. "stdio" is the smallest set that works.
 //   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
 //     grant nothing; the report marks them no-effect.
 //

@@ -113,7 +113,9 @@ type Options struct {
 	// It is committed even when Apply installs no filter (KeepPromises,
 	// unchanged promises). After a pledge without "unveil", whose filter
 	// denies the Landlock system calls, Apply fails with an error wrapping
-	// unveil.ErrLocked and changes nothing.
+	// unveil.ErrLocked and changes nothing; after one without "rpath",
+	// whose filter forbids the stat(2) and O_PATH opens a commit makes,
+	// with an error matching syscall.EPERM.
 	//
 	// Prefer it to calling Commit before Apply when the penalty is not
 	// PenaltyAbort: a Commit before the first pledge cannot know the
@@ -153,6 +155,14 @@ var (
 	// ErrInvalid: a malformed request (unknown penalty, conflicting
 	// options). It matches syscall.EINVAL.
 	ErrInvalid error = &errnoError{"pledge: invalid request", syscall.EINVAL}
+	// ErrNoStdio: enforcing promises without "stdio" would end the
+	// process inside Pledge, before it returns: the Go runtime calls futex,
+	// nanosleep, read and write at any moment, and the library's own hand-
+	// over of the filter does too. The smallest set a Go program can pledge
+	// with an enforcing penalty is "stdio"; OpenBSD's pledge("", NULL)
+	// (die at the next system call) has no Go equivalent. It matches
+	// syscall.EINVAL. PenaltyLog, which enforces nothing, is not refused.
+	ErrNoStdio error = &errnoError{`pledge: promises without "stdio" would end a Go program inside Pledge; "stdio" is the smallest set that works`, syscall.EINVAL}
 	// ErrUnsupported: this system cannot enforce the request as asked. It
 	// wraps errors.ErrUnsupported.
 	ErrUnsupported = fmt.Errorf("pledge: %w", errors.ErrUnsupported)

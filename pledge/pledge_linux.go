@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -74,7 +76,7 @@ var proc process
 
 // kernel returns what this kernel can do; tests replace it to exercise the
 // fallbacks of kernels they do not run on.
-var kernel = probe.Get
+var kernel = probe.Seccomp
 
 func parseSet(what, s string) (promises.Set, error) {
 	set, err := promises.Parse(s)
@@ -105,6 +107,9 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	defer st.mu.Unlock()
 	if o.Unveil != nil && st.pledged && !st.promises.Has(promises.Unveil) {
 		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises %q lack \"unveil\", so the filter denies the Landlock system calls a commit needs; pass the layer to the first pledge, or keep \"unveil\" in the promises until the last layer is committed", unveil.ErrLocked, st.promises.String())
+	}
+	if o.Unveil != nil && st.enforcing && !examinesPaths(st.enforced) {
+		return nil, fmt.Errorf("pledge: Options.Unveil: %w: the promises in force (%q) forbid examining paths (no \"rpath\"), which committing a ruleset needs; pass the layer to a pledge that still has \"rpath\"", syscall.EPERM, st.enforced.String())
 	}
 	pr := kernel()
 	rep := &report.Report{Arch: runtime.GOARCH, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
@@ -145,6 +150,9 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	if setP {
 		if pen, err = resolvePenalty(newP, pen); err != nil {
 			return nil, err
+		}
+		if pen.Enforces() && !newP.Has(promises.Stdio) {
+			return nil, fmt.Errorf("%w (asked: %q); add \"stdio\", or exit instead of pledging nothing", ErrNoStdio, newP.String())
 		}
 	}
 
@@ -225,10 +233,16 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 			return PenaltyTrap, "the kernel lacks seccomp user notification (Linux 5.0)"
 		case !esrch:
 			return PenaltyTrap, "the kernel lacks SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7), without which a listener cannot cover every thread"
+		case st.sup != nil:
+			return pen, "" // this package's supervisor hands its listener over (narrowSupervised)
 		case st.listener:
 			return PenaltyTrap, "the kernel allows one notification listener per process, which an earlier filter holds: calls outside the earlier promises are still reported, calls only this narrowing removed get SIGSYS"
 		case st.filters > 0:
 			return PenaltyTrap, "the supervisor can only be started before the first filter"
+		case st.filters == 0 && pr.SeccompFilterInstalled && inheritedSupervisor():
+			// Starting another would fork and execute under a filter
+			// that may end the process for it, to no avail.
+			return PenaltyTrap, "this program was executed by a pledged one, whose filter holds the process's one notification listener: calls outside the earlier promises are still reported by its supervisor, calls only this pledge removed get SIGSYS"
 		}
 	case PenaltyKill:
 		if !pr.SeccompActions[probe.ActionKillProcess] {
@@ -253,6 +267,9 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 	}
 	esrch := pr.SeccompFlags[probe.FlagTSyncESRCH]
 	eff, why := st.effectivePenalty(pen, pr, esrch)
+	if eff == PenaltyAbort && st.sup != nil {
+		return st.narrowSupervised(ps, pen, rs, esrch, rep)
+	}
 	sup, prestarted := takePrestarted(), false
 	if sup != nil && eff != PenaltyAbort {
 		sup.discard()
@@ -290,11 +307,17 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
+	loadLocalTime()
 	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
 		}
 		return err
+	}
+	if eff.Enforces() && ps.Has(promises.Unveil) && !examinesPaths(ps) {
+		// Unveils will be committed under this filter, which would end
+		// the process for the stat(2) and O_PATH opens a commit makes.
+		unveil.Prepare(ps)
 	}
 
 	if sup != nil {
@@ -358,12 +381,66 @@ func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penal
 	return nil
 }
 
+// narrowSupervised installs a PenaltyAbort filter for ps over an earlier
+// one whose listener this package's supervisor holds: the filter is not
+// layered (it refuses every call outside ps itself, with a notification)
+// and the supervisor moves to its listener, so a violation of the narrowed
+// promises is reported with the call and the promise as the first was.
+func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Ruleset, esrch bool, rep *report.Report) error {
+	prog, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: denyAction(PenaltyAbort)})
+	if err != nil {
+		return fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
+	}
+	if err := st.commitUnveil(ps, true, rs, rep); err != nil {
+		return err
+	}
+	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
+		unveil.Prepare(ps)
+	}
+	loadLocalTime()
+	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
+		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
+	}
+	st.installed(ps, PenaltyAbort, prog, rep)
+	if writeAllowed(ps) {
+		st.sup.update(ps)
+	}
+	return nil
+}
+
 // refusesMPTCP reports whether a filter for ps with penalty eff refuses
 // MPTCP sockets of both families (Landlock's TCP rules do not see them).
 func refusesMPTCP(ps promises.Set, eff Penalty) bool {
 	for _, family := range []uint64{unix.AF_INET, unix.AF_INET6} {
 		r, ok := promises.Decide(ps, runtime.GOARCH, "socket", [6]uint64{family, unix.SOCK_STREAM, unix.IPPROTO_MPTCP})
 		if ok && r.Action != promises.Errno || !ok && !eff.Enforces() {
+			return false
+		}
+	}
+	return true
+}
+
+// loadLocalTime loads Go's local time zone, which Go reads lazily from
+// /etc/localtime or zoneinfo (at the first timestamped log line): OpenBSD
+// lets every pledged process read those files, a filter cannot tell them
+// from others, so a pledge loads it while the process may still open
+// files.
+func loadLocalTime() { _ = time.Local.String() }
+
+// examinesPaths reports whether a filter for ps lets a commit of package
+// unveil examine and open paths: stat(2), readlinkat(2) (resolving
+// symlinks) and O_PATH opens.
+func examinesPaths(ps promises.Set) bool {
+	const atFDCWD = ^uint64(99) // -100
+	for _, c := range []struct {
+		sys  string
+		args [6]uint64
+	}{
+		{"newfstatat", [6]uint64{atFDCWD, 0, 0, 0}},
+		{"readlinkat", [6]uint64{atFDCWD, 0, 0, 0}},
+		{"openat", [6]uint64{atFDCWD, 0, unix.O_PATH | unix.O_CLOEXEC}},
+	} {
+		if _, ok := promises.Decide(ps, runtime.GOARCH, c.sys, c.args); !ok {
 			return false
 		}
 	}
@@ -420,8 +497,11 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	// in a domain this call committed (unveil) is it known to be in force.
 	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && (rep.LandlockABI < 9 || !rep.Landlock) {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
-		if rep.LandlockABI >= 9 {
+		switch {
+		case rep.LandlockABI >= 9:
 			fix = "unveil (Landlock ABI 9) restricts it; no unveil was committed with this pledge"
+		case !rep.Landlock && kernel().LandlockDeferred:
+			fix = "unveil (Landlock ABI 9) would restrict it; Landlock was not asked, because a seccomp filter was already in force"
 		}
 		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
 			"without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+fix)

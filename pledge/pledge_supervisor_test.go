@@ -7,7 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
@@ -78,4 +80,75 @@ func TestSupervisorExits(t *testing.T) {
 	if cmd, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); err == nil && strings.HasPrefix(string(cmd), "pledgekit:supervisor") {
 		t.Fatalf("supervisor %d still runs", pid)
 	}
+}
+
+// The supervisor cannot be ended by the signals a pledged process can
+// send it, nor by a signal to the process group (issue #13 item 5).
+func TestSupervisorIgnoresSignals(t *testing.T) {
+	r := testproc.Run(t, "signals", func() {
+		pid := pledgeSupervised("stdio rpath proc")
+		if sup, self := pgrpOf(pid), pgrpOf(os.Getpid()); sup == self || sup == "" {
+			testproc.Fatalf("supervisor in process group %q, this process in %q: want its own", sup, self)
+		}
+		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1,
+			syscall.SIGALRM, syscall.SIGPROF, syscall.SIGXCPU, syscall.SIGIO, syscall.SIGABRT, syscall.Signal(40), syscall.Signal(64)} {
+			if err := syscall.Kill(pid, sig); err != nil {
+				testproc.Fatalf("kill(supervisor, %v): %v", sig, err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		report("signalled")
+		syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		report("socket: not stopped")
+	})
+	wantStdout(t, r, "signalled")
+	wantAbort(t, r, "socket", `needs promise "inet"`)
+}
+
+// A supervisor killed with SIGKILL takes the pledged process with it: its
+// refused calls would otherwise fail with ENOSYS and the process go on
+// (issue #13 item 5).
+func TestSupervisorKilledEndsProcess(t *testing.T) {
+	r := testproc.Run(t, "killed", func() {
+		pid := pledgeSupervised("stdio rpath proc")
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			testproc.Fatalf("kill: %v", err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0); err == nil {
+				testproc.Fatalf("socket without inet succeeded (fd %d)", fd)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		report("still alive")
+	}, testproc.WithTimeout(30*time.Second))
+	if !r.Signaled(syscall.SIGKILL) || strings.Contains(r.Stdout, "still alive") || !strings.Contains(r.Stderr, "supervisor of this pledge has ended") {
+		t.Fatalf("want the process killed after its supervisor\n%s", r)
+	}
+}
+
+// pledgeSupervised pledges ps with the abort penalty in a scenario and
+// returns its supervisor's pid.
+func pledgeSupervised(ps string) int {
+	mustApply(pledge.Options{Promises: ps})
+	pid := supervisorPid()
+	if pid == 0 {
+		testproc.Fatalf("no supervisor found")
+	}
+	return pid
+}
+
+// pgrpOf returns the process group of pid ("" if unknown).
+func pgrpOf(pid int) string {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	// pid (comm) state ppid pgrp ...
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(f) < 3 {
+		return ""
+	}
+	return f[2]
 }

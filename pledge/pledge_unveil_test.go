@@ -86,3 +86,69 @@ func TestPledgeWithUnveilPromise(t *testing.T) {
 		t.Fatal(r)
 	}
 }
+
+// Unveil, then a pledge that keeps "unveil" without "rpath", then
+// UnveilBlock: the commit must not be ended by the filter for examining
+// the paths (issue #15). Unveil after that pledge fails instead of dying.
+func TestUnveilBlockUnderPledgeWithoutRpath(t *testing.T) {
+	if probe.Get().LandlockABI == 0 {
+		t.Skip("no Landlock")
+	}
+	dir := t.TempDir()
+	r := testproc.Run(t, "commit", func() {
+		if err := unveil.Unveil(dir, "rx"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		if err := pledge.Pledge("unveil stdio fattr exec", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		if err := unveil.Unveil(dir, "r"); !errors.Is(err, syscall.EPERM) {
+			testproc.Fatalf("Unveil under a pledge without rpath: want EPERM, got %v", err)
+		}
+		rep, err := unveil.Block()
+		if pr := probe.Get(); pr.Cgo && pr.LandlockABI < 8 {
+			// libpsx lists /proc/PID/task: an error, not a death.
+			if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "libpsx") {
+				testproc.Fatalf("UnveilBlock in a cgo build below ABI 8: want the libpsx error, got %v", err)
+			}
+			report("committed")
+			return
+		}
+		if err != nil {
+			testproc.Fatalf("UnveilBlock: %v", err)
+		}
+		if !rep.Landlock || !strings.Contains(rep.String(), dir) {
+			testproc.Fatalf("report:\n%s", rep)
+		}
+		report("committed")
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "committed")
+}
+
+// A ruleset passed to Apply under a pledge that forbids examining paths
+// is refused with an error instead of the commit being ended by the
+// filter.
+func TestApplyUnveilUnderPledgeWithoutRpath(t *testing.T) {
+	dir := t.TempDir()
+	r := testproc.Run(t, "refused", func() {
+		rs := unveil.New()
+		if err := rs.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil: %v", err)
+		}
+		if err := pledge.Pledge("unveil stdio", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		_, err := pledge.Apply(pledge.Options{Promises: "unveil stdio", Unveil: rs})
+		if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "rpath") {
+			testproc.Fatalf("want an EPERM error naming rpath, got %v", err)
+		}
+		report("refused")
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "refused")
+}

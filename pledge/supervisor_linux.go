@@ -3,6 +3,7 @@
 package pledge
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -197,12 +198,74 @@ func (s *supervisor) abort() {
 func (s *supervisor) handOver() error { return s.send("I") }
 
 // finish waits until the supervisor holds the listener, then closes this
-// process's copy of it. The control pipe stays open for narrowing updates.
+// process's copy of it. The control pipe stays open for narrowing updates,
+// and the response pipe for watch.
 func (s *supervisor) finish(listener int) error {
 	err := s.expect("A")
 	unix.Close(listener)
-	s.resp.Close()
 	_ = s.cmd.Process.Release()
+	if err != nil {
+		s.resp.Close()
+		return err
+	}
+	_ = s.resp.SetReadDeadline(time.Time{})
+	go watch(s.resp)
+	return nil
+}
+
+// watch ends this process when its supervisor ends while the process
+// lives. The supervisor holds the write end of resp for its whole life and
+// never writes after "A", so a read returns only when it is gone: killed
+// (SIGKILL cannot be ignored; a process with "proc" may send it) or
+// failed. Without a listener the kernel fails every refused call with
+// ENOSYS and the process would go on: a violation must end it, so it ends
+// now. Refused calls made in the moment between the two deaths fail with
+// ENOSYS without running.
+func watch(resp *os.File) {
+	var b [64]byte
+	for {
+		if _, err := resp.Read(b[:]); err != nil {
+			break
+		}
+	}
+	_, _ = os.Stderr.WriteString("pledge: the supervisor of this pledge has ended; ending the process, whose violations would otherwise go unpunished\n")
+	// SIGKILL to the calling thread ends the whole process, as the abort
+	// penalty does; exit_group if the filter refused tgkill.
+	_ = unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGKILL)
+	os.Exit(137)
+}
+
+// narrow installs prog, a filter that hands the calls it refuses to a
+// listener, over a stack whose listener this supervisor holds: the
+// supervisor closes the old listener, the filter is installed with a new
+// one, and the supervisor takes that (see swap). Calls the old filter
+// refuses fail with ENOSYS without running in between. An error before
+// the install leaves the old listener closed: the supervisor then exits
+// and watch ends the process.
+func (s *supervisor) narrow(prog []unix.SockFilter, esrch bool) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("pledge: narrowing: pipe: %w", err)
+	}
+	defer r.Close()
+	defer w.Close()
+	s.resp = r // expect reads the reply pipe
+	if err := s.send("N " + strconv.Itoa(int(w.Fd()))); err != nil {
+		return err
+	}
+	if err := s.expect("C"); err != nil {
+		return err
+	}
+	if err := s.handOver(); err != nil {
+		return err
+	}
+	fd, err := install(prog, esrch, true)
+	if err != nil {
+		_ = s.send("X")
+		return err
+	}
+	err = s.expect("A")
+	unix.Close(fd)
 	return err
 }
 
@@ -215,18 +278,26 @@ func (s *supervisor) update(ps promises.Set) {
 // ---- the supervisor process ----
 
 // ctlReader reads the lines the pledged process sends, with timeouts.
+// The pledged process may be hostile: a line longer than maxCtlLine is
+// dropped as it arrives, so the buffer never holds more than that.
 type ctlReader struct {
 	fd  int
 	buf []byte
 	eof bool
+	// skipping: a line grew past maxCtlLine; drop bytes up to its newline.
+	skipping bool
 }
+
+// maxCtlLine bounds one control line ("S " and a promise string: every
+// promise name once is under 512 bytes).
+const maxCtlLine = 4096
 
 // next returns the next line, waiting at most timeout (negative: no
 // limit). ok is false on timeout or end of file (then eof is set).
 func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
 	deadline := time.Now().Add(timeout)
 	for {
-		if i := strings.IndexByte(string(c.buf), '\n'); i >= 0 {
+		if i := bytes.IndexByte(c.buf, '\n'); i >= 0 {
 			line, c.buf = string(c.buf[:i]), c.buf[i+1:]
 			return line, true
 		}
@@ -260,9 +331,47 @@ func (c *ctlReader) next(timeout time.Duration) (line string, ok bool) {
 			c.eof = true
 			continue
 		}
-		c.buf = append(c.buf, b[:m]...)
+		c.add(b[:m])
 	}
 }
+
+// add appends data read from the pipe, dropping every line longer than
+// maxCtlLine as it arrives.
+func (c *ctlReader) add(data []byte) {
+	for len(data) > 0 {
+		seg, complete := data, false
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			seg, complete = data[:i+1], true
+		}
+		data = data[len(seg):]
+		if c.skipping {
+			c.skipping = !complete
+			continue
+		}
+		// The line being received starts after the buffer's last newline.
+		start := bytes.LastIndexByte(c.buf, '\n') + 1
+		if n := len(c.buf) - start + len(bytes.TrimSuffix(seg, []byte("\n"))); n > maxCtlLine {
+			c.buf, c.skipping = c.buf[:start], !complete
+			continue
+		}
+		c.buf = append(c.buf, seg...)
+	}
+}
+
+// lifeline is the supervisor's write end of the response pipe, kept
+// referenced (an unreferenced *os.File is closed when collected).
+var lifeline *os.File
+
+// ignoredSignals are the catchable signals whose default action ends a
+// process: the supervisor ignores them all, so that the pledged process,
+// which may signal it (kill with "proc", tgkill under "stdio" where the
+// filter allows any thread), can only end it with SIGKILL, which its
+// watch answers. Terminal signals go to the pledged process's group; the
+// supervisor has a group of its own.
+var ignoredSignals = []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
+	syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM,
+	syscall.SIGVTALRM, syscall.SIGPROF, syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGIO, syscall.SIGPWR,
+	syscall.SIGSTKFLT, syscall.SIGABRT, syscall.SIGTRAP}
 
 // supervisorMain runs the supervisor role; it never returns.
 // args: role, target pid, probe fd, promises.
@@ -272,8 +381,10 @@ func supervisorMain(args []string) {
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	// Terminal signals go to the pledged process; the supervisor lives
 	// until no process uses the filter.
-	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE,
-		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGUSR1, syscall.SIGUSR2)
+	signal.Ignore(ignoredSignals...)
+	for sig := 34; sig <= 64; sig++ { // SIGRTMIN+2 to SIGRTMAX (Go keeps 32 and 33)
+		signal.Ignore(syscall.Signal(sig))
+	}
 	ctl := &ctlReader{fd: 3}
 	resp := os.NewFile(4, "pledge-resp")
 	fail := func(format string, a ...any) {
@@ -312,35 +423,71 @@ func supervisorMain(args []string) {
 	if l, _ := ctl.next(-1); l != "I" {
 		os.Exit(0) // "X" or closed: the filter is not being installed
 	}
-	listener := -1
+	listener, err := takeListener(pidfd, target, before, ctl)
+	if err != nil {
+		fail("%v", err)
+	}
+	if listener < 0 {
+		os.Exit(0) // "X" or closed: the filter is not being installed
+	}
+	fmt.Fprint(resp, "A\n")
+	// resp stays open, unwritten, until this process ends: the pledged
+	// process's watch reads end of file then.
+	lifeline = resp
+	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
+}
+
+// inheritedSupervisor reports whether a supervisor of this process runs
+// already: the process executed this program after pledging, and the
+// supervisor (its child, which survives the exec) serves the filter it
+// inherited. It reads the children of each thread (CONFIG_PROC_CHILDREN);
+// false when it cannot tell.
+func inheritedSupervisor() bool {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return false
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, child := range strings.Fields(string(b)) {
+			cmd, err := os.ReadFile("/proc/" + child + "/cmdline")
+			if err == nil && strings.HasPrefix(string(cmd), roleSupervisor+"\x00"+self+"\x00") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// takeListener waits for a new seccomp listener to appear among the
+// descriptors of process target (not one of before) and takes it. It
+// returns -1 without error when the process gives up ("X" or closes ctl).
+func takeListener(pidfd, target int, before map[int]bool, ctl *ctlReader) (int, error) {
 	deadline := time.Now().Add(handshakeTimeout)
-	for wait := 100 * time.Microsecond; listener < 0; wait = min(2*wait, 10*time.Millisecond) {
+	for wait := 100 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
 		for n := range listenerFDs(target) {
 			if before[n] {
 				continue
 			}
 			l, err := unix.PidfdGetfd(pidfd, n, 0)
 			if err == nil && isListener(l) {
-				listener = l
-				break
+				return l, nil
 			}
 			if err == nil {
 				unix.Close(l)
 			}
 		}
-		if listener >= 0 {
-			break
-		}
 		if l, ok := ctl.next(wait); ok && l == "X" || !ok && ctl.eof {
-			os.Exit(0)
+			return -1, nil
 		}
 		if time.Now().After(deadline) {
-			fail("no seccomp listener appeared in process %d", target)
+			return -1, fmt.Errorf("no seccomp listener appeared in process %d", target)
 		}
 	}
-	fmt.Fprint(resp, "A\n")
-	resp.Close()
-	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
 }
 
 // listenerFDs returns the descriptors of process pid that are seccomp
@@ -367,13 +514,41 @@ func isListener(fd int) bool {
 	return err == nil && l == notifyLink
 }
 
-// serve answers notifications until no process uses the filter. Updates
-// of the promises arrive on ctl; they are read before each notification is
-// answered, since the process sends them before it makes further calls.
+// serve answers notifications until no process uses the filter. It also
+// reads the control pipe: "S <promises>" updates the promises named in
+// messages (the process sends it before further calls), "N <fd>" hands the
+// listener over to a narrowing filter (swap).
 func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
 	killed := false
 	for {
+		fds := []unix.PollFd{{Fd: int32(l.Fd()), Events: unix.POLLIN}, {Fd: int32(ctl.fd), Events: unix.POLLIN}}
+		if ctl.eof {
+			fds[1].Fd = -1
+		}
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			fmt.Fprintf(os.Stderr, "pledge: supervisor: poll: %v\n", err)
+			os.Exit(1)
+		}
+		if fds[1].Revents != 0 {
+			for !ctl.eof {
+				line, ok := ctl.next(0)
+				if !ok {
+					break
+				}
+				if s, ok := strings.CutPrefix(line, "S "); ok {
+					if set, err := promises.Parse(s); err == nil {
+						ps = set
+					}
+				}
+				if s, ok := strings.CutPrefix(line, "N "); ok {
+					l = swap(l, pidfd, target, s, ctl)
+				}
+			}
+		}
+		if fds[0].Revents == 0 {
+			continue
+		}
 		n, err := l.Recv()
 		if errors.Is(err, notify.ErrDone) {
 			os.Exit(0) // every process using the filter has exited
@@ -381,17 +556,6 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "pledge: supervisor: %v\n", err)
 			os.Exit(1)
-		}
-		for !ctl.eof {
-			line, ok := ctl.next(0)
-			if !ok {
-				break
-			}
-			if s, ok := strings.CutPrefix(line, "S "); ok {
-				if set, err := promises.Parse(s); err == nil {
-					ps = set
-				}
-			}
 		}
 		tgid := tgidOf(int(n.Pid))
 		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
@@ -415,6 +579,42 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 		}
 		_ = l.Errno(n.ID, unix.EPERM)
 	}
+}
+
+// swap hands the listener over to the filter a narrowing pledge installs
+// (the kernel allows one listener per filter stack, so the old one must be
+// closed first): it takes the reply pipe the process names (fdArg), closes
+// the old listener and says "C", waits for "I" and the new listener, takes
+// it and says "A". Meanwhile calls the old filter refuses fail with ENOSYS
+// without running. On any failure the supervisor exits: the process's
+// watch then ends the process.
+func swap(old *notify.Listener, pidfd, target int, fdArg string, ctl *ctlReader) *notify.Listener {
+	fail := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, "pledge: supervisor: narrowing: "+format+"\n", a...)
+		os.Exit(1)
+	}
+	n, err := strconv.Atoi(fdArg)
+	if err != nil {
+		fail("malformed request %q", fdArg)
+	}
+	w, err := unix.PidfdGetfd(pidfd, n, 0)
+	if err != nil {
+		fail("taking the reply pipe: %v", err)
+	}
+	reply := os.NewFile(uintptr(w), "pledge-narrow")
+	defer reply.Close()
+	old.Close()
+	before := listenerFDs(target)
+	fmt.Fprint(reply, "C\n")
+	if l, ok := ctl.next(handshakeTimeout); !ok || l != "I" {
+		fail("the process did not install its filter (%q)", l)
+	}
+	l, err := takeListener(pidfd, target, before, ctl)
+	if err != nil || l < 0 {
+		fail("%v", err)
+	}
+	fmt.Fprint(reply, "A\n")
+	return notify.NewListener(l)
 }
 
 // tgidOf returns the process (thread group) of thread tid, or -1.

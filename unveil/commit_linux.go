@@ -5,6 +5,7 @@ package unveil
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -57,9 +58,10 @@ func (r *Ruleset) CommitThread() (*report.Report, error) {
 // before installing a filter that enforces ps (pledge.Options.Unveil):
 // knowing ps, the layer leaves to that filter what it refuses anyway
 // (truncation when ps lacks "wpath"; unix sockets by path when ps lacks
-// "unix"), and the report says so. Call Commit otherwise.
+// "unix"), and the report says so. As a pledge's commit it has the
+// default scopes of a veil (see Unscope). Call Commit otherwise.
 func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
-	return r.commit(planOptions{promises: ps, promisesKnown: true})
+	return r.commit(planOptions{promises: ps, promisesKnown: true, declared: true, veil: true})
 }
 
 func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
@@ -82,38 +84,39 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 		HandledAccessNet: landlock.AccessNetSet(p.handledNet),
 		Scoped:           landlock.ScopedSet(p.scoped),
 	}
-	rules := make([]landlock.Rule, 0, len(p.fs)+len(p.net))
-	for _, g := range p.fs {
-		rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(g.rights), g.path))
-	}
+	netRules := make([]landlock.Rule, 0, len(p.net))
 	for _, g := range p.net {
 		switch g.access {
 		case unix.LANDLOCK_ACCESS_NET_CONNECT_TCP:
-			rules = append(rules, landlock.ConnectTCP(g.port))
+			netRules = append(netRules, landlock.ConnectTCP(g.port))
 		case unix.LANDLOCK_ACCESS_NET_BIND_TCP:
-			rules = append(rules, landlock.BindTCP(g.port))
+			netRules = append(netRules, landlock.BindTCP(g.port))
 		case unix.LANDLOCK_ACCESS_NET_BIND_UDP:
-			rules = append(rules, landlock.BindUDP(g.port))
+			netRules = append(netRules, landlock.BindUDP(g.port))
 		case unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP:
-			rules = append(rules, landlock.ConnectSendUDP(g.port))
+			netRules = append(netRules, landlock.ConnectSendUDP(g.port))
+		}
+	}
+
+	if r.pre != nil {
+		if res.Cgo && res.LandlockABI < 8 && !opt.thread {
+			return rep, fmt.Errorf("unveil: %w: in a cgo build below Landlock ABI 8 every thread is restricted through libpsx, which lists /proc/%d/task, and the pledge in force forbids opening it; nothing was restricted. Unveil before such a pledge, keep \"rpath\" until the last commit, or build with CGO_ENABLED=0",
+				syscall.EPERM, os.Getpid())
+		}
+		for i := range p.fs {
+			p.fs[i].file = r.pre.files[p.fs[i].path]
 		}
 	}
 
 	commitMu.Lock()
 	defer commitMu.Unlock()
-	// Not BestEffort: the config holds only rights the probe verified, and
-	// anything go-landlock cannot enforce must be an error, not a no-op.
-	restrict := cfg.Restrict
 	if !opt.thread {
 		// Package pledge, when linked in, starts its violation supervisor
 		// now: once Landlock is enforced, re-executing this binary may be
 		// forbidden.
 		hooks.BeforeLandlock()
 	}
-	if opt.thread {
-		restrict = func(rules ...landlock.Rule) error { return restrictThread(cfg, rules) }
-	}
-	if err := restrict(rules...); err != nil {
+	if err := enforce(cfg, netRules, p.fs, opt.thread, res.LandlockABI); err != nil {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
 		}
@@ -137,12 +140,17 @@ func noNewPrivs() bool {
 	return err == nil && v == 1
 }
 
-// restrictThread enforces cfg on the calling thread only, which the caller
-// has locked. go-landlock builds the ruleset (the same validation as
-// Restrict); the thread enforces it itself, as go-landlock documents for
-// NewRulesetFD.
-func restrictThread(cfg landlock.Config, rules []landlock.Rule) error {
-	fd, flags, err := cfg.NewRulesetFD(rules...)
+// enforce creates the Landlock ruleset for cfg and enforces it on every
+// thread of the process, or on the calling thread alone (which the caller
+// has locked). go-landlock validates cfg and creates the ruleset with the
+// network rules (the same validation as its Restrict; not best effort: the
+// config holds only rights the probe verified). The filesystem rules are
+// added by descriptor: one opened before a pledge that forbids opening
+// paths (Prepare), or opened here with O_PATH. Enforcement is go-landlock's
+// own sequence: TSYNC from ABI 8 (the verified abi), each thread through
+// go-landlock's all-threads calls below it.
+func enforce(cfg landlock.Config, netRules []landlock.Rule, fs []fsGrant, thread bool, abi int) error {
+	fd, flags, err := cfg.NewRulesetFD(netRules...)
 	if err != nil {
 		return err
 	}
@@ -150,11 +158,57 @@ func restrictThread(cfg landlock.Config, rules []landlock.Rule) error {
 		return nil // nothing to restrict (plan returns earlier in that case)
 	}
 	defer unix.Close(fd)
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	for _, g := range fs {
+		if err := addPathRule(fd, g); err != nil {
+			return err
+		}
+	}
+	switch {
+	case thread:
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		}
+	case abi < 8:
+		if err := llsys.AllThreadsPrctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS) on every thread: %w", err)
+		}
+		if err := llsys.AllThreadsLandlockRestrictSelf(fd, flags); err != nil {
+			return fmt.Errorf("landlock_restrict_self on every thread: %w", err)
+		}
+		return nil
+	default:
+		flags |= llsys.FlagRestrictSelfTSync
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		// no_new_privs on this thread; TSYNC copies it to the others
+		// (ABI 11 could set it with the flag).
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		}
 	}
 	if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {
 		return fmt.Errorf("landlock_restrict_self: %w", err)
+	}
+	return nil
+}
+
+// addPathRule adds g to the ruleset rulesetFD.
+func addPathRule(rulesetFD int, g fsGrant) error {
+	fd := -1
+	if g.file != nil {
+		fd = int(g.file.Fd())
+	} else {
+		var err error
+		if fd, err = unix.Open(g.path, unix.O_PATH|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("opening %s for its rule: %w", g.path, err)
+		}
+		defer unix.Close(fd)
+	}
+	attr := llsys.PathBeneathAttr{ParentFd: fd, AllowedAccess: g.rights}
+	err := llsys.LandlockAddPathBeneathRule(rulesetFD, &attr, 0)
+	runtime.KeepAlive(g.file)
+	if err != nil {
+		return fmt.Errorf("landlock_add_rule for %s (%s): %w", g.path, rightsString(g.rights), err)
 	}
 	return nil
 }

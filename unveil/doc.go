@@ -20,8 +20,12 @@
 //	w  write files; truncate them (Landlock ABI 3); connect to unix
 //	   sockets by path (ABI 9)
 //	x  execute files; this also allows reading them, because Linux's
-//	   execve opens the binary for reading and Landlock checks that
-//	   (reported as partial when x comes without r)
+//	   execve opens the binary for reading and Landlock checks that (said
+//	   in the report item of every x rule; partial when x comes without
+//	   r). A dynamically linked program unveiled x brings its ELF
+//	   interpreter (PT_INTERP, as the kernel reads it) with x, listed in
+//	   the report, since the kernel executes it too; an interpreter that
+//	   is not an ELF file is not added
 //	c  create and remove files, directories, symlinks, sockets and FIFOs;
 //	   rename and hard-link across directories when both the source and
 //	   the target directory have c (ABI 2). Not device nodes: a root
@@ -56,6 +60,13 @@
 // needs); a later pledge without "unveil" commits what is pending and locks
 // Unveil (ErrLocked).
 //
+// A commit examines and opens the paths it names (stat(2), O_PATH), which
+// a pledge with "unveil" but without "rpath" forbids: such a pledge has
+// them examined and opened before its filter is installed (Prepare), and
+// the commit under it uses that; Unveil after it fails with EPERM instead.
+// In cgo builds below Landlock ABI 8, libpsx must list /proc/PID/task to
+// restrict every thread, so such a commit fails with an error there.
+//
 // Commit sets no_new_privs on every thread before landlock_restrict_self,
 // so no privilege (CAP_SYS_ADMIN) is needed: an unprivileged user, or root
 // that already dropped to one, can unveil.
@@ -71,7 +82,7 @@
 // Every implied path is listed in the report, so nothing is granted
 // silently; one that does not exist is listed as having no effect.
 //
-// # Network and scopes (Ruleset only)
+// # Network and scopes
 //
 // ConnectTCP and BindTCP (Landlock ABI 4) allow the listed ports and deny
 // the rest; ConnectUDP and BindUDP need ABI 10. Landlock does not see MPTCP
@@ -82,7 +93,16 @@
 // rules partial while MPTCP is enabled in the kernel.
 //
 // Scope (ABI 6) denies signals to, and abstract unix socket connections
-// towards, processes outside the sandbox. Below ABI 8 there is no way to
+// towards, processes outside the sandbox. A veil committed by UnveilBlock
+// or by a pledge (pending unveils, pledge.Options.Unveil) has both by
+// default, so that what is not unveiled is not reachable through an X11
+// or D-Bus abstract socket or a signal either; signals are left open when
+// the promises pledged with the commit include "proc" (UnveilBlock before
+// any pledge does not know the promises and scopes signals too).
+// Ruleset.Unscope opts out of them for pledge.Options.Unveil; a Ruleset
+// committed with Commit or CommitThread has exactly the scopes asked with
+// Scope. Below ABI 6 the default scopes are reported dropped
+// (Require(Scopes) fails only for scopes asked with Scope). Below ABI 8 there is no way to
 // give every thread the same Landlock domain: each thread restricts itself
 // and gets a domain of its own, with the same rules. A signal to a process
 // the program started, or a connection to an abstract socket it created
@@ -106,11 +126,16 @@
 // The internal probe verifies the Landlock ABI by creating a ruleset with
 // every right of that ABI (some kernels report an ABI whose rights they
 // reject). Whatever the kernel lacks is dropped and listed in the report.
-// Without Landlock at all (not built in, ENOSYS, or not enabled at boot,
-// EOPNOTSUPP), Unveil and UnveilBlock still succeed, so OpenBSD programs
-// keep running, and Block's report says plainly that no path is
-// restricted. A Ruleset with Require fails instead, with an error wrapping
-// ErrLandlockUnavailable, and enforces nothing.
+// Without Landlock at all (not built in, ENOSYS; not enabled at boot,
+// EOPNOTSUPP; or refused by a seccomp filter the process inherited, which
+// the probe tells apart from a missing feature: probe.ErrLandlockRefused),
+// UnveilBlock, and a pledge that commits pending unveils, fail with an
+// error wrapping ErrLandlockUnavailable and the reason: a program that
+// asked to hide the filesystem is told that it is not hidden, never left
+// to run believing it is. A Ruleset keeps the best-effort contract: Commit
+// succeeds with a report whose Landlock field is false and whose items say
+// that nothing is restricted and why; with Require it fails instead,
+// enforcing nothing.
 //
 // # Where Linux differs from OpenBSD
 //

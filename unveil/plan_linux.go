@@ -3,6 +3,7 @@
 package unveil
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -95,8 +97,9 @@ func fileRights(p Perm, mode fs.FileMode) uint64 {
 }
 
 type fsGrant struct {
-	path   string // resolved path handed to go-landlock
+	path   string // resolved path
 	rights uint64
+	file   *os.File // O_PATH descriptor opened by Prepare, or nil: opened at commit
 }
 
 type netGrant struct {
@@ -121,12 +124,13 @@ func (p *plan) add(layer report.Layer, what string, st report.Status, format str
 // entry is one path rule with what stat(2) found.
 type entry struct {
 	pathRule
-	from   string // "" for the caller's rules; "implied by <promise>" otherwise
-	real   string // symlinks resolved; for a missing path, its resolved parent + name
-	exists bool
-	isDir  bool
-	mode   fs.FileMode
-	err    error // stat error other than "does not exist"
+	from     string // "" for the caller's rules; "implied by <promise>" otherwise
+	real     string // symlinks resolved; for a missing path, its resolved parent + name
+	exists   bool
+	isDir    bool
+	mode     fs.FileMode
+	dangling bool  // a symlink to a missing target
+	err      error // stat error other than "does not exist"
 }
 
 func (e *entry) what() string {
@@ -150,6 +154,9 @@ func resolve(r pathRule) entry {
 		if dir, err := filepath.EvalSymlinks(filepath.Dir(r.path)); err == nil {
 			e.real = filepath.Join(dir, filepath.Base(r.path))
 		}
+		if fi, err := os.Lstat(r.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			e.dangling = true
+		}
 	default:
 		e.err = err
 	}
@@ -167,9 +174,17 @@ func beneath(path, dir string) bool {
 // planOptions carry what the caller of commit knows.
 type planOptions struct {
 	// promises pledged with this commit, when known (CommitPending);
-	// used to word the unix-socket item.
+	// used to word the unix-socket item. promisesKnown: a filter that
+	// enforces them follows at once, so the layer may leave things to it.
 	promises      promises.Set
 	promisesKnown bool
+	// declared: promises are the ones pledged with this commit, enforced
+	// or not (they decide the default signal scope).
+	declared bool
+	// veil: the commit of the OpenBSD-style functions or of a pledge,
+	// which scopes by default (defaultScopes); a Ruleset committed by its
+	// caller has the scopes asked with Scope, no others.
+	veil bool
 	// thread: the layer is for the calling thread alone (CommitThread).
 	thread bool
 }
@@ -203,42 +218,80 @@ func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
 	r.planPaths(p, res, need, unavailable, opt)
 	r.planRaw(p, res, need, unavailable, opt)
 	r.planNet(p, res, need, unavailable)
-	if r.scopes != 0 {
-		what := "scopes " + r.scopes.String()
-		if need(Scopes) {
-			if r.scopes&ScopeSignal != 0 {
-				p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
-			}
-			if r.scopes&ScopeAbstractUnix != 0 {
-				p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-			}
-			if opt.thread {
-				p.add(report.LayerLandlockScope, what, report.Enforced,
-					"denied towards processes outside this sandbox: the calling thread and what it starts or executes afterwards; the process's other threads are outside")
-			} else if abi < 8 {
-				// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
-				// landlock_restrict_self itself and gets a domain of its
-				// own, with the same rules; scopes compare domains.
-				p.add(report.LayerLandlockScope, what, report.Partial,
-					"denied towards processes outside this sandbox; below Landlock ABI 8 each thread has a domain of its own, so a signal to a process this program started, or a connection to an abstract socket it created, can be refused when another thread started or created it; keep such pairs on one thread (runtime.LockOSThread)")
-			} else {
-				p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox")
-			}
-		} else {
-			p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted", unavailable(Scopes))
+	r.planScopes(p, abi, need, unavailable, opt)
+	return p
+}
+
+// defaultScopes are the scopes a veil gets (Unveil rules committed by
+// UnveilBlock, by a pledge, or as pledge.Options.Unveil) unless
+// Ruleset.Unscope opts out: what is not unveiled must not be reachable
+// through an abstract unix socket (X11, D-Bus) or a signal to an outside
+// process. Signals stay open when the promises pledged with the commit
+// include "proc", which allows signalling other processes.
+func (r *Ruleset) defaultScopes(opt planOptions) Scope {
+	if !opt.veil || len(r.paths) == 0 {
+		return 0
+	}
+	s := ScopeAbstractUnix | ScopeSignal
+	if opt.declared && opt.promises.Has(promises.Proc) {
+		s &^= ScopeSignal
+	}
+	return s &^ r.unscoped
+}
+
+// planScopes adds the scopes asked with Scope and those a veil gets by
+// default. A default scope the kernel lacks is reported, never an error:
+// Require names only what the caller asked for.
+func (r *Ruleset) planScopes(p *plan, abi int, need func(Protection) bool, unavailable func(Protection) string, opt planOptions) {
+	defaults := r.defaultScopes(opt) &^ r.scopes
+	scopes := r.scopes | defaults
+	if scopes == 0 {
+		return
+	}
+	what := "scopes " + scopes.String()
+	var note string
+	if defaults != 0 {
+		note = fmt.Sprintf("; %s by default under a veil (opt out with Ruleset.Unscope)", defaults)
+		if opt.declared && opt.promises.Has(promises.Proc) && r.scopes&ScopeSignal == 0 {
+			note += "; signals not scoped: the promises include \"proc\""
 		}
 	}
-	return p
+	available := abi >= Scopes.ABI()
+	if r.scopes != 0 {
+		available = need(Scopes)
+	}
+	if !available {
+		p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted%s", unavailable(Scopes), note)
+		return
+	}
+	if scopes&ScopeSignal != 0 {
+		p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
+	}
+	if scopes&ScopeAbstractUnix != 0 {
+		p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+	}
+	switch {
+	case opt.thread:
+		p.add(report.LayerLandlockScope, what, report.Enforced,
+			"denied towards processes outside this sandbox: the calling thread and what it starts or executes afterwards; the process's other threads are outside%s", note)
+	case abi < 8:
+		// Without LANDLOCK_RESTRICT_SELF_TSYNC every thread calls
+		// landlock_restrict_self itself and gets a domain of its own, with
+		// the same rules; scopes compare domains.
+		p.add(report.LayerLandlockScope, what, report.Partial,
+			"denied towards processes outside this sandbox; below Landlock ABI 8 each thread has a domain of its own, so a signal to a process this program started, or a connection to an abstract socket it created, can be refused when another thread started or created it; keep such pairs on one thread (runtime.LockOSThread)%s", note)
+	default:
+		p.add(report.LayerLandlockScope, what, report.Enforced, "denied towards processes outside this sandbox%s", note)
+	}
 }
 
 func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string, opt planOptions) {
 	if len(r.paths) == 0 {
 		return
 	}
-	abi := res.LandlockABI
 	entries := make([]entry, 0, len(r.paths))
 	for _, pr := range r.paths {
-		entries = append(entries, resolve(pr))
+		entries = append(entries, r.resolve(pr))
 	}
 	// Implied paths that add nothing are listed after the rules.
 	var skipped []report.Item
@@ -263,7 +316,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				}
 				continue
 			}
-			e := resolve(pathRule{path: abs, perm: perm})
+			e := r.resolve(pathRule{path: abs, perm: perm})
 			e.from = from
 			if !e.exists {
 				skip(e.what(), "does not exist here; not added")
@@ -271,6 +324,12 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 			}
 			entries = append(entries, e)
 		}
+	}
+
+	if r.pre != nil {
+		entries = r.pre.interpreters(entries)
+	} else {
+		entries = addInterpreters(entries, skip)
 	}
 
 	if !need(Paths) {
@@ -330,7 +389,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		}
 		if !e.exists {
 			reason := "does not exist: Landlock can only name existing files, so nothing is granted for it; unveil its directory to create it"
-			if fi, err := os.Lstat(e.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if e.dangling {
 				reason = "symlink to a missing target: nothing is granted for it"
 			}
 			if widened {
@@ -352,8 +411,11 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				notes = append(notes, "c dropped: creating and removing are rights of the directory under Landlock; unveil the directory with c")
 			}
 		}
-		if e.perm&PermExec != 0 && e.perm&PermRead == 0 {
-			st = report.Partial
+		if e.perm&PermExec != 0 {
+			// Every x rule says so; without r it grants more than asked.
+			if e.perm&PermRead == 0 {
+				st = report.Partial
+			}
 			notes = append(notes, "x also allows reading files: Linux's execve opens the binary for reading and Landlock checks that")
 		}
 		if e.real != e.path {
@@ -405,10 +467,74 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	} else {
 		need(UnixSockets)
 	}
-	if !opt.thread && res.Cgo && abi < 8 && p.handledFS&accList != 0 {
-		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
-			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
+	p.libpsxTask(res, opt)
+}
+
+// addInterpreters adds, with x, the ELF interpreter (PT_INTERP) of every
+// dynamically linked program unveiled with x: the kernel executes it too,
+// and without it executing the program fails with EACCES where OpenBSD
+// runs it. Only what the kernel itself executes is taken (internal/elfdeps
+// in exec-only mode), and only an ELF file: a program's header cannot
+// make an arbitrary file readable. An interpreter unveiled explicitly
+// keeps its own permissions.
+func addInterpreters(entries []entry, skip func(what, format string, args ...any)) []entry {
+	n := len(entries)
+	for i := 0; i < n; i++ {
+		e := entries[i]
+		if e.perm&PermExec == 0 || !e.exists || e.isDir || !e.mode.IsRegular() {
+			continue
+		}
+		prog, err := elfdeps.Resolve(e.real, elfdeps.Options{ExecOnly: true})
+		if err != nil || prog.Kind != elfdeps.Dynamic {
+			continue
+		}
+		for _, f := range prog.Files {
+			if f.Why != "ELF interpreter" {
+				continue
+			}
+			from := "ELF interpreter of " + e.path
+			if j := slices.IndexFunc(entries, func(o entry) bool { return o.path == f.Path || o.real == f.Path }); j >= 0 {
+				if entries[j].from == "" && entries[j].perm&PermExec == 0 {
+					skip(fmt.Sprintf("%s %q (%s)", f.Path, "x", from), "not added: unveiled explicitly as %q", entries[j].perm.String())
+				}
+				continue
+			}
+			if !isELF(f.Path) {
+				skip(fmt.Sprintf("%s %q (%s)", f.Path, "x", from), "not added: not an ELF file, so the kernel cannot execute it")
+				continue
+			}
+			ie := resolve(pathRule{path: f.Path, perm: PermExec})
+			ie.from = from
+			if ie.exists {
+				entries = append(entries, ie)
+			}
+		}
 	}
+	return entries
+}
+
+// isELF reports whether path is an ELF executable or shared object.
+func isELF(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.Type == elf.ET_DYN || f.Type == elf.ET_EXEC
+}
+
+// libpsxTask grants listing /proc/PID/task in cgo builds below ABI 8:
+// libpsx, which go-landlock uses to restrict every thread there, lists it
+// right after restricting (go-landlock issue 39). Once per layer.
+func (p *plan) libpsxTask(res *probe.Result, opt planOptions) {
+	task := fmt.Sprintf("/proc/%d/task", os.Getpid())
+	if opt.thread || !res.Cgo || res.LandlockABI >= 8 || p.handledFS&accList == 0 ||
+		slices.ContainsFunc(p.fs, func(g fsGrant) bool { return g.path == task }) {
+		return
+	}
+	p.add(report.LayerLandlockFS, task+" (list only)", report.Enforced,
+		"granted in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
+	p.fs = append(p.fs, fsGrant{path: task, rights: accList})
 }
 
 func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string) {

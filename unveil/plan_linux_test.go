@@ -329,3 +329,55 @@ func TestPlanTruncateBeforeABI3(t *testing.T) {
 		}
 	}
 }
+
+// A veil's default scopes on every ABI: both from 6 (abstract only with
+// "proc" promised), reported dropped below, none after Unscope, none for
+// a ruleset without Unveil rules, none for Ruleset.Commit.
+func TestPlanDefaultScopes(t *testing.T) {
+	dir := t.TempDir()
+	for abi := 0; abi <= probe.MaxKnownLandlockABI; abi++ {
+		res := &probe.Result{LandlockABI: abi, LandlockErr: errors.New("none")}
+		for _, c := range []struct {
+			name string
+			r    func() *Ruleset
+			opt  planOptions
+			want uint64 // scoped, from ABI 6
+		}{
+			{"veil", func() *Ruleset { return New() }, planOptions{veil: true}, unix.LANDLOCK_SCOPE_SIGNAL | unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"proc", func() *Ruleset { return New() }, planOptions{veil: true, declared: true, promises: promises.Of(promises.Stdio, promises.Proc)}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"unscoped", func() *Ruleset { return New().Unscope(ScopeSignal, ScopeAbstractUnix) }, planOptions{veil: true}, 0},
+			{"unscoped signal", func() *Ruleset { return New().Unscope(ScopeSignal) }, planOptions{veil: true}, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET},
+			{"Commit", func() *Ruleset { return New() }, planOptions{}, 0},
+		} {
+			r := c.r()
+			if err := r.Unveil(dir, "r"); err != nil {
+				t.Fatal(err)
+			}
+			p := r.plan(res, c.opt)
+			want := c.want
+			if abi < 6 {
+				want = 0
+			}
+			var it report.Item
+			for _, i := range p.items {
+				if strings.HasPrefix(i.What, "scopes ") {
+					it = i
+				}
+			}
+			switch {
+			case len(p.errs) != 0:
+				t.Errorf("ABI %d %s: errors %v", abi, c.name, p.errs)
+			case p.scoped != want:
+				t.Errorf("ABI %d %s: scoped %#x, want %#x", abi, c.name, p.scoped, want)
+			case c.want == 0 && it.What != "":
+				t.Errorf("ABI %d %s: item %+v for no scope", abi, c.name, it)
+			case c.want != 0 && (abi < 6) != (it.Status == report.Dropped):
+				t.Errorf("ABI %d %s: item %+v", abi, c.name, it)
+			}
+		}
+		// No Unveil rules, no veil: no default scopes.
+		if p := New().ConnectTCP(443).plan(res, planOptions{veil: true}); p.scoped != 0 {
+			t.Errorf("ABI %d: scopes %#x without a veil", abi, p.scoped)
+		}
+	}
+}

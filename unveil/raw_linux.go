@@ -102,7 +102,7 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 	// Unveil rules beneath a directory an AllowFS rule grants rights get
 	// those rights too.
 	for _, pr := range r.paths {
-		u := resolve(pr)
+		u := r.resolve(pr)
 		for _, d := range dirs {
 			if !beneath(u.real, d.real) {
 				continue
@@ -125,8 +125,5 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 		}
 	}
 
-	if len(r.paths) == 0 && !opt.thread && res.Cgo && res.LandlockABI < 8 && p.handledFS&accList != 0 {
-		p.add(report.LayerLandlockFS, fmt.Sprintf("/proc/%d/task (list only)", os.Getpid()), report.Enforced,
-			"granted by go-landlock in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
-	}
+	p.libpsxTask(res, opt)
 }

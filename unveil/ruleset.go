@@ -175,6 +175,7 @@ type Ruleset struct {
 	bindUDP    portSet
 	sendUDP    portSet
 	scopes     Scope
+	unscoped   Scope  // default scopes opted out of (Unscope)
 	require    uint16 // bit per Protection
 	implied    promises.Set
 	hasImplied bool
@@ -183,6 +184,8 @@ type Ruleset struct {
 
 	// probe replaces probe.Get() (tests play other kernels with it).
 	probe *probe.Result
+	// pre is what Prepare examined and opened (linux), or nil.
+	pre *prepared
 }
 
 // New returns an empty Ruleset.
@@ -258,6 +261,21 @@ func (r *Ruleset) ConnectUDP(ports ...uint16) *Ruleset { r.sendUDP.add(ports); r
 func (r *Ruleset) Scope(s ...Scope) *Ruleset {
 	for _, x := range s {
 		r.scopes |= x
+	}
+	return r
+}
+
+// Unscope opts out of scopes a veil gets by default. Unveil rules
+// committed by a pledge (pledge.Options.Unveil, CommitPledged) deny, from
+// Landlock ABI 6 on, connections to abstract unix sockets created outside
+// the sandbox and signals to processes outside it (not signals when the
+// promises include "proc"), as UnveilBlock's do; Unscope(ScopeSignal)
+// keeps signals open, Unscope(ScopeAbstractUnix) abstract sockets. It
+// does not undo Scope. Commit and CommitThread have only the scopes
+// asked with Scope.
+func (r *Ruleset) Unscope(s ...Scope) *Ruleset {
+	for _, x := range s {
+		r.unscoped |= x
 	}
 	return r
 }

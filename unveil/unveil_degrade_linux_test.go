@@ -67,7 +67,9 @@ func TestNoLandlock(t *testing.T) {
 				fatalf("not pending")
 			}
 			rep, err := Block()
-			ok(err, "UnveilBlock without Landlock")
+			if !errorsIs(err, ErrLandlockUnavailable) || !errorsIs(err, probe.ErrLandlockDisabled) {
+				fatalf("UnveilBlock without Landlock: want an error naming the reason, got %v", err)
+			}
 			if rep.Landlock || Pending() {
 				fatalf("landlock=%v pending=%v", rep.Landlock, Pending())
 			}

@@ -3,6 +3,7 @@
 package unveil
 
 import (
+	"debug/elf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,5 +65,86 @@ func TestExec(t *testing.T) {
 		// What the report says: x without r lets the file be read too.
 		readOK(filepath.Join(xonly, "true"))
 		readDenied(filepath.Join(xonly, "other"))
+	})
+}
+
+// dynamicTrue returns true(1) if it is a dynamically linked ELF program,
+// with its PT_INTERP; the test skips otherwise.
+func dynamicTrue(t *testing.T) (path, interp string) {
+	t.Helper()
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Skip("no true(1)")
+	}
+	f, err := elf.Open(truePath)
+	if err != nil {
+		t.Skipf("%s is not ELF: %v", truePath, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err != nil {
+				t.Fatal(err)
+			}
+			return truePath, strings.TrimRight(string(b), "\x00")
+		}
+	}
+	t.Skipf("%s is statically linked", truePath)
+	return "", ""
+}
+
+// Unveil(program, "x") covers the program's ELF interpreter, which the
+// kernel executes too, as OpenBSD's x does (issue #15); a patched program
+// whose PT_INTERP names a file that is not ELF gets nothing for it.
+func TestUnveilXAddsInterpreter(t *testing.T) {
+	needLandlock(t, 1)
+	truePath, interp := dynamicTrue(t)
+	realInterp, err := filepath.EvalSymlinks(interp)
+	if err != nil {
+		t.Skipf("interpreter %s: %v", interp, err)
+	}
+	// A secret at a path as long as the interpreter's, for the patched copy.
+	secretDir, err := os.MkdirTemp("", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(secretDir)
+	pad := len(interp) - len(secretDir) - 1
+	if pad < 1 {
+		t.Skipf("temporary directory %s too long to patch %s", secretDir, interp)
+	}
+	secret := filepath.Join(secretDir, strings.Repeat("s", pad))
+	if err := os.WriteFile(secret, []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scenario(t, func(base string) {
+		prog := filepath.Join(mkdir(base, "bin"), "true")
+		copyFile(truePath, prog, 0o755)
+		b, err := os.ReadFile(truePath)
+		ok(err, "read true")
+		i := strings.Index(string(b), interp+"\x00")
+		if i < 0 {
+			fatalf("PT_INTERP %q not found in %s", interp, truePath)
+		}
+		patched := filepath.Join(base, "bin", "patched")
+		copy(b[i:], secret)
+		ok(os.WriteFile(patched, b, 0o755), "write the patched copy")
+
+		ok(Unveil(prog, "x"), "unveil the program x")
+		ok(Unveil(patched, "x"), "unveil the patched program x")
+		ok(Unveil("/usr/lib", "r"), "unveil the libraries r")
+		ok(Unveil("/etc/ld.so.cache", "r"), "unveil the loader cache")
+		rep, err := Block()
+		ok(err, "UnveilBlock")
+		it, found := item(rep, realInterp+` "x" (ELF interpreter of `+prog)
+		if !found || it.Status == report.Dropped || !strings.Contains(it.Reason, "x also allows reading") {
+			fatalf("interpreter item %+v\n%s", it, rep)
+		}
+		if it, _ := item(rep, secret); it.Status != report.NoEffect || !strings.Contains(it.Reason, "not an ELF file") {
+			fatalf("the patched PT_INTERP: %+v\n%s", it, rep)
+		}
+		ok(exec.Command(prog).Run(), "execute the program unveiled x")
+		readDenied(secret)
 	})
 }

@@ -3,7 +3,9 @@
 package unveil
 
 import (
+	"fmt"
 	"sync"
+	"syscall"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
@@ -24,6 +26,9 @@ var proc struct {
 	pending *Ruleset
 	// locked is set by a pledge without "unveil".
 	locked bool
+	// sealed is set by Prepare: paths can no longer be examined.
+	sealed   promises.Set
+	isSealed bool
 	// probe replaces probe.Get() in tests.
 	probe *probe.Result
 }
@@ -39,6 +44,10 @@ func Unveil(path, permissions string) error {
 	if proc.locked {
 		return lockedError{}
 	}
+	if proc.isSealed {
+		return fmt.Errorf("unveil %q: %w: the pledge in force (%q) forbids examining paths, which Landlock needs to name them; unveil before that pledge, or keep \"rpath\" in the promises until the last unveil",
+			path, syscall.EPERM, proc.sealed.String())
+	}
 	if proc.pending == nil {
 		proc.pending = &Ruleset{probe: proc.probe}
 	}
@@ -49,9 +58,13 @@ func Unveil(path, permissions string) error {
 // NULL): from now on only the unveiled paths are accessible, to every
 // thread of the process and to processes it starts. It adds the paths the
 // stdio, dns and inet promises imply (read-only, plus /dev/null
-// read-write). Without pending unveils it does nothing. On a kernel
-// without Landlock it succeeds and restricts nothing; use Block for the
-// report, or a Ruleset with Require to fail instead.
+// read-write). Without pending unveils it does nothing. When no path can
+// be restricted (a kernel without Landlock, or a seccomp filter inherited
+// from the parent that refuses the Landlock calls) it fails with an error
+// wrapping ErrLandlockUnavailable and the probe's reason
+// (probe.ErrLandlockRefused, ...), and the unveils are dropped: the caller
+// asked for a protection it does not get. Use a Ruleset to run on
+// regardless, with a report of what was enforced.
 func UnveilBlock() error {
 	_, err := Block()
 	return err
@@ -68,7 +81,34 @@ func Block() (*report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(blockImplied)
-	return r.commit(planOptions{})
+	// Never silently unenforced: unveils asked through the OpenBSD-style
+	// functions fail when no path can be restricted.
+	r.Require(Paths)
+	defer r.release()
+	return r.commit(planOptions{veil: true})
+}
+
+// Prepare is pledge's hook, called right before it installs a filter
+// that enforces ps, when ps keeps "unveil" but forbids examining paths
+// (stat(2), O_PATH opens: no "rpath"). The pending unveils are then
+// committed under that filter (by UnveilBlock or a later pledge), and a
+// commit examines and opens every path it names: Prepare does it now,
+// while it still can, for the pending unveils, the paths the promises
+// (and UnveilBlock) imply, and the ELF interpreters of x rules. Later
+// Unveil calls fail with an error (EPERM) instead of being ended by the
+// filter. A path that changes between Prepare and the commit is taken as
+// Prepare found it.
+func Prepare(ps promises.Set) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	proc.sealed, proc.isSealed = ps, true
+	if proc.pending == nil {
+		return // later Unveil calls fail: nothing will be committed
+	}
+	if proc.probe == nil {
+		probe.Get() // the commit's probe, answered now
+	}
+	proc.pending.prepare(ps | blockImplied)
 }
 
 // Pending reports whether Unveil was called since the last commit.
@@ -82,7 +122,8 @@ func Pending() bool {
 // filter. When ps lacks the "unveil" promise it commits the pending
 // unveils, if any, adding the paths promises.ImpliedPaths implies for ps,
 // and locks Unveil (later calls fail with ErrLocked, as pledge would
-// forbid them on OpenBSD). When ps has "unveil" it commits nothing: the
+// forbid them on OpenBSD). When no path can be restricted it fails as
+// UnveilBlock does. When ps has "unveil" it commits nothing: the
 // program may still unveil, and UnveilBlock or a later pledge commits.
 // With nothing to commit it returns an empty report.
 func CommitPending(ps promises.Set) (report.Report, error) { return commitPending(ps, true) }
@@ -105,7 +146,9 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	}
 	proc.pending = nil
 	r.Implied(ps)
-	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced})
+	r.Require(Paths) // as in Block
+	defer r.release()
+	rep, err := r.commit(planOptions{promises: ps, promisesKnown: enforced, declared: true, veil: true})
 	if rep == nil {
 		return report.Report{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -100,5 +101,94 @@ func TestScopesBelowABI6(t *testing.T) {
 		if _, err := r.Commit(); !errorsIs(err, ErrLandlockUnavailable) {
 			fatalf("Require(Scopes) on ABI 5: %v", err)
 		}
+	})
+}
+
+// outsiders starts a process and listens on an abstract socket, both
+// outside the sandbox to come.
+func outsiders() (*exec.Cmd, net.Listener) {
+	outside, _ := startBlocker()
+	l, err := net.Listen("unix", abstractName("out"))
+	ok(err, "listen abstract (before the veil)")
+	return outside, l
+}
+
+// A veil scopes abstract unix sockets and signals by default (issue #13):
+// what is not unveiled is not reachable through them either.
+func TestVeilScopesByDefault(t *testing.T) {
+	needLandlock(t, 6)
+	t.Run("UnveilBlock", func(t *testing.T) {
+		scenario(t, func(base string) {
+			runtime.LockOSThread() // pairs inside on one thread (below ABI 8)
+			outside, lOut := outsiders()
+			defer lOut.Close()
+			ok(Unveil(base, "r"), "Unveil")
+			rep, err := Block()
+			ok(err, "UnveilBlock")
+			it, found := item(rep, "scopes ")
+			if !found || it.Status == report.Dropped || !strings.Contains(it.What, "signal") || !strings.Contains(it.What, "abstract_unix_socket") ||
+				!strings.Contains(it.Reason, "by default under a veil") {
+				fatalf("scopes item %+v\n%s", it, rep)
+			}
+			denied(syscall.Kill(outside.Process.Pid, syscall.SIGTERM), "signal a process outside the veil", syscall.EPERM)
+			_, err = net.Dial("unix", abstractName("out"))
+			denied(err, "connect to an abstract socket from outside the veil", syscall.EPERM)
+			ok(syscall.Kill(os.Getpid(), 0), "signal ourselves")
+		})
+	})
+	t.Run("Unscope", func(t *testing.T) {
+		scenario(t, func(base string) {
+			outside, lOut := outsiders()
+			defer lOut.Close()
+			// As pledge.Options.Unveil commits it (the default scopes
+			// apply), opted out.
+			r := New().Unscope(ScopeSignal, ScopeAbstractUnix)
+			ok(r.Unveil(base, "r"), "Unveil")
+			rep, err := r.CommitPledged(promises.Of(promises.Stdio, promises.Unix))
+			ok(err, "CommitPledged")
+			if it, found := item(rep, "scopes "); found || !rep.Landlock {
+				fatalf("scopes opted out, but reported: %+v\n%s", it, rep)
+			}
+			ok(syscall.Kill(outside.Process.Pid, 0), "signal outside after Unscope")
+			c, err := net.Dial("unix", abstractName("out"))
+			ok(err, "connect to an outside abstract socket after Unscope")
+			c.Close()
+		})
+	})
+	t.Run("proc promised", func(t *testing.T) {
+		scenario(t, func(base string) {
+			runtime.LockOSThread() // pairs inside on one thread (below ABI 8)
+			outside, lOut := outsiders()
+			defer lOut.Close()
+			ok(Unveil(base, "r"), "Unveil")
+			rep, err := CommitPending(promises.Of(promises.Stdio, promises.Proc, promises.Unix))
+			ok(err, "CommitPending")
+			if it, _ := item(&rep, "scopes "); it.What != "scopes abstract_unix_socket" || !strings.Contains(it.Reason, `"proc"`) {
+				fatalf("scopes item %+v", it)
+			}
+			ok(syscall.Kill(outside.Process.Pid, 0), "signal outside with proc promised")
+			_, err = net.Dial("unix", abstractName("out"))
+			denied(err, "connect to an abstract socket from outside the veil", syscall.EPERM)
+		})
+	})
+}
+
+// Below ABI 6 the default scopes are reported dropped, and Require does
+// not turn a default into an error.
+func TestVeilScopesBelowABI6(t *testing.T) {
+	needLandlock(t, 1)
+	scenario(t, func(base string) {
+		outside, _ := startBlocker()
+		r := New().Require(Paths, Scopes)
+		ok(r.Unveil(base, "r"), "Unveil")
+		r.probe = fake(min(probeABI(), 5)) // this kernel's ABI where it has no scopes
+		abi := r.probe.LandlockABI
+		rep, err := r.CommitPledged(promises.Of(promises.Stdio)) // a pledge's commit: the default scopes
+		ok(err, "CommitPledged")
+		it, _ := item(rep, "scopes ")
+		if it.Status != report.Dropped || !strings.Contains(it.Reason, "ABI 6") || !strings.Contains(it.Reason, "by default") {
+			fatalf("default scopes on ABI %d: %+v\n%s", abi, it, rep)
+		}
+		ok(syscall.Kill(outside.Process.Pid, 0), "signal outside (not restricted, as reported)")
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 )
 
@@ -65,6 +66,16 @@ var ErrLandlockNotBuilt = errors.New("landlock is not built into this kernel")
 // ErrLandlockDisabled is wrapped by Result.LandlockErr when the kernel has
 // Landlock but did not enable it at boot (EOPNOTSUPP).
 var ErrLandlockDisabled = errors.New("landlock is built into this kernel but not enabled")
+
+// ErrLandlockRefused is wrapped by Result.LandlockErr when a seccomp
+// filter in force, not the kernel, refused the Landlock system calls: they
+// failed with an errno Landlock itself never gives them (EPERM, EACCES),
+// or with ENOSYS while a filter is in force and the kernel lists Landlock
+// as enabled. A program started by a pledged process, or in a container
+// whose profile denies landlock_*, sees this: Landlock may be there, but
+// this process cannot use it. It is not a missing feature, and callers
+// that were asked to restrict paths must say so.
+var ErrLandlockRefused = errors.New("a seccomp filter refuses the Landlock system calls")
 
 // MaxKnownLandlockABI is the newest Landlock ABI whose access rights this
 // probe (and go-landlock v0.11.2) knows. A kernel reporting a newer ABI is
@@ -112,6 +123,10 @@ type Result struct {
 	// whose errata lack the signal-scoping fix (erratum 2) is used as ABI
 	// 5, as go-landlock does. 0 means Landlock is unavailable.
 	LandlockABI int `json:"landlock_abi"`
+	// LandlockDeferred is true when the Landlock questions were not asked
+	// (Seccomp, under a filter already in force); LandlockABI is then 0
+	// and LandlockErr nil, which do not mean Landlock is missing.
+	LandlockDeferred bool `json:"landlock_deferred,omitempty"`
 	// LandlockReportedABI is what landlock_create_ruleset(NULL, 0,
 	// LANDLOCK_CREATE_RULESET_VERSION) returned (0 on error).
 	LandlockReportedABI int `json:"landlock_reported_abi"`
@@ -119,8 +134,9 @@ type Result struct {
 	// (LANDLOCK_CREATE_RULESET_ERRATA); 0 on kernels that predate it.
 	LandlockErrata uint32 `json:"landlock_errata"`
 	// LandlockErr says why LandlockABI is 0. It wraps ErrLandlockNotBuilt
-	// (ENOSYS), ErrLandlockDisabled (EOPNOTSUPP), ErrUnsupportedOS, or the
-	// raw errno, and says what to do.
+	// (ENOSYS), ErrLandlockDisabled (EOPNOTSUPP), ErrLandlockRefused (a
+	// seccomp filter refused the calls), ErrUnsupportedOS, or the raw
+	// errno, and says what to do.
 	LandlockErr error `json:"-"`
 
 	// NoNewPrivs is true when no_new_privs is already set on the calling
@@ -152,13 +168,38 @@ type Result struct {
 var (
 	once   sync.Once
 	cached *Result
+
+	seccompOnce   sync.Once
+	seccompCached atomic.Pointer[Result]
 )
 
 // Get returns the process-wide probe result, probing on first use. The
 // returned value is shared: do not modify it.
 func Get() *Result {
-	once.Do(func() { cached = Fresh() })
+	once.Do(func() {
+		if r := seccompCached.Load(); r != nil && !r.LandlockDeferred {
+			cached = r // Seccomp already asked everything
+			return
+		}
+		cached = Fresh()
+	})
 	return cached
+}
+
+// Seccomp is Get for a caller that needs the seccomp answers and the
+// process's state but not the Landlock ABI (package pledge, when it has
+// nothing to unveil). When a seccomp filter is already in force (the
+// process was started by a sandboxed one), it does not ask Landlock: that
+// filter may refuse landlock_create_ruleset by ending the process, and
+// then the result has LandlockDeferred set and no Landlock answers. Get
+// asks every question; call it when something is to be unveiled. Without
+// a filter in force Seccomp asks everything, as Get does, once.
+func Seccomp() *Result {
+	seccompOnce.Do(func() {
+		r := freshSeccomp()
+		seccompCached.Store(r)
+	})
+	return seccompCached.Load()
 }
 
 // Fresh probes the kernel again, without the cache (for tests, and for
@@ -314,7 +355,9 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "seccomp now\tmode %d, %s filters, installed %v\n", r.SeccompMode, filters, r.SeccompFilterInstalled)
 	fmt.Fprintf(tw, "no_new_privs now\t%v\n", r.NoNewPrivs)
-	if r.LandlockABI > 0 {
+	if r.LandlockDeferred {
+		fmt.Fprintf(tw, "landlock abi\tnot asked (a seccomp filter was in force)\n")
+	} else if r.LandlockABI > 0 {
 		fmt.Fprintf(tw, "landlock abi\t%d (kernel reports %d, errata %#x)\n", r.LandlockABI, r.LandlockReportedABI, r.LandlockErrata)
 	} else {
 		fmt.Fprintf(tw, "landlock abi\tnone (kernel reports %d)\n", r.LandlockReportedABI)

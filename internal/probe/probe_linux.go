@@ -14,6 +14,25 @@ import (
 )
 
 func fresh() *Result {
+	r := freshBase()
+	probeLandlock(r)
+	return r
+}
+
+// freshSeccomp is fresh without the Landlock questions when a filter is
+// in force (see Seccomp).
+func freshSeccomp() *Result {
+	r := freshBase()
+	if r.SeccompFilterInstalled {
+		r.LandlockDeferred = true
+		return r
+	}
+	probeLandlock(r)
+	return r
+}
+
+// freshBase asks everything but Landlock.
+func freshBase() *Result {
 	r := &Result{
 		OS:             runtime.GOOS,
 		Arch:           runtime.GOARCH,
@@ -28,7 +47,6 @@ func fresh() *Result {
 	}
 	probeState(r)
 	probeSeccomp(r)
-	probeLandlock(r)
 	return r
 }
 
@@ -201,12 +219,19 @@ func probeSeccomp(r *Result) {
 
 	fromProc := map[string]bool{}
 	procOK := false
-	var buf [256]byte
-	if b, err := rawio.ReadFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
-		procOK = true
-		for _, f := range bytes.Fields(b) {
-			fromProc[string(f)] = true
+	readProc := func() {
+		var buf [256]byte
+		if b, err := rawio.ReadFile("/proc/sys/kernel/seccomp/actions_avail", buf[:]); err == nil {
+			procOK = true
+			for _, f := range bytes.Fields(b) {
+				fromProc[string(f)] = true
+			}
 		}
+	}
+	// Under a filter already in force, which may end the process for
+	// opening a file, the file is read only when it is the sole answer.
+	if !r.SeccompFilterInstalled {
+		readProc()
 	}
 	getAvail := true
 	for i, name := range ActionNames {
@@ -226,6 +251,9 @@ func probeSeccomp(r *Result) {
 			r.SeccompActions[name] = false
 			r.Notes = append(r.Notes, fmt.Sprintf("seccomp action %s: unexpected answer %v", name, e))
 		}
+	}
+	if !getAvail && r.SeccompFilterInstalled {
+		readProc()
 	}
 	switch {
 	case !getAvail && procOK:
@@ -277,7 +305,7 @@ func probeLandlock(r *Result) { probeLandlockWith(r, landlockCreate) }
 func probeLandlockWith(r *Result, landlockCreate createFunc) {
 	v, e := landlockCreate(nil, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	if e != 0 {
-		r.LandlockErr = landlockErr(e)
+		r.LandlockErr = landlockErrIn(e, r.SeccompFilterInstalled)
 		return
 	}
 	r.LandlockReportedABI = v
@@ -298,6 +326,12 @@ func probeLandlockWith(r *Result, landlockCreate createFunc) {
 			break
 		}
 		lastErr = e
+		if e == unix.EPERM || e == unix.EACCES || e == unix.ENOSYS {
+			// The version query went through: a filter looks at more.
+			r.LandlockErr = refusedErr(fmt.Sprintf("landlock_create_ruleset for ABI %d", abi), e, "the version query answered")
+			abi = 0
+			break
+		}
 		if e != unix.EINVAL {
 			r.LandlockErr = fmt.Errorf("landlock_create_ruleset for ABI %d answered %w: paths cannot be restricted", abi, e)
 			abi = 0
@@ -318,12 +352,41 @@ func probeLandlockWith(r *Result, landlockCreate createFunc) {
 	r.LandlockABI = abi
 }
 
-func landlockErr(e unix.Errno) error {
-	switch e {
-	case unix.ENOSYS:
+func landlockErr(e unix.Errno) error { return landlockErrIn(e, false) }
+
+// landlockErrIn names why landlock_create_ruleset's version query failed
+// with e. filtered says a seccomp filter is in force: it may answer the
+// call itself, and then Landlock is refused, not missing.
+func landlockErrIn(e unix.Errno, filtered bool) error {
+	switch {
+	case e == unix.ENOSYS && filtered && lsmEnabled("landlock"):
+		return refusedErr("landlock_create_ruleset(VERSION)", e, "the kernel has Landlock enabled (/sys/kernel/security/lsm)")
+	case e == unix.ENOSYS:
 		return fmt.Errorf("%w (%w): paths cannot be restricted; use Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK=y, or, in a container, a seccomp profile that allows landlock_*", ErrLandlockNotBuilt, e)
-	case unix.EOPNOTSUPP:
+	case e == unix.EOPNOTSUPP:
 		return fmt.Errorf("%w (%w): paths cannot be restricted; add landlock to the lsm= kernel parameter (or CONFIG_LSM) and reboot", ErrLandlockDisabled, e)
 	}
-	return fmt.Errorf("landlock_create_ruleset(VERSION) answered %w: paths cannot be restricted", e)
+	return refusedErr("landlock_create_ruleset(VERSION)", e, "the kernel never answers a version query so")
+}
+
+// refusedErr is the error for a Landlock call a seccomp filter refused.
+func refusedErr(call string, e unix.Errno, why string) error {
+	return fmt.Errorf("%w: %s answered %w and %s: a seccomp filter in force (inherited from the parent process, a container runtime's, or an earlier pledge) refuses the Landlock system calls, so paths cannot be restricted although Landlock may be available; unveil before that filter is installed, or let it allow landlock_*",
+		ErrLandlockRefused, call, e, why)
+}
+
+// lsmEnabled reports whether the kernel lists the security module name as
+// enabled; false when it cannot tell.
+func lsmEnabled(name string) bool {
+	var buf [512]byte
+	b, err := rawio.ReadFile("/sys/kernel/security/lsm", buf[:])
+	if err != nil {
+		return false
+	}
+	for _, m := range bytes.Split(bytes.TrimSpace(b), []byte(",")) {
+		if string(m) == name {
+			return true
+		}
+	}
+	return false
 }

@@ -357,8 +357,40 @@ func TestProbeLandlockDeniedBySeccomp(t *testing.T) {
 			childFail("install: %v", err)
 		}
 		r := Fresh()
-		if r.LandlockABI != 0 || !errors.Is(r.LandlockErr, unix.EPERM) {
-			childFail("ABI %d err %v, want 0 and EPERM", r.LandlockABI, r.LandlockErr)
+		if r.LandlockABI != 0 || !errors.Is(r.LandlockErr, unix.EPERM) || !errors.Is(r.LandlockErr, ErrLandlockRefused) ||
+			errors.Is(r.LandlockErr, ErrLandlockNotBuilt) || errors.Is(r.LandlockErr, ErrLandlockDisabled) {
+			childFail("ABI %d err %v, want 0 and EPERM, refused by a filter", r.LandlockABI, r.LandlockErr)
+		}
+	})
+}
+
+// Seccomp asks no Landlock question under a filter already in force (it
+// could end the process for it), and everything without one.
+func TestSeccompDefersLandlockUnderAFilter(t *testing.T) {
+	if r := freshSeccomp(); r.LandlockDeferred || r.LandlockABI != Fresh().LandlockABI {
+		t.Fatalf("without a filter: deferred %v, ABI %d, want %d", r.LandlockDeferred, r.LandlockABI, Fresh().LandlockABI)
+	}
+	runChild(t, "killlandlock", func() {
+		runtime.LockOSThread()
+		prog := []unix.SockFilter{
+			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0},
+			{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: uint32(unix.SYS_LANDLOCK_CREATE_RULESET), Jt: 0, Jf: 1},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_KILL_PROCESS},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+		}
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			childFail("no_new_privs: %v", err)
+		}
+		fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+		if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+			childFail("install: %v", e)
+		}
+		r := Seccomp() // would be killed if it asked Landlock
+		if !r.LandlockDeferred || r.LandlockABI != 0 || r.LandlockErr != nil || !r.Seccomp || !r.SeccompFilterInstalled {
+			childFail("under a filter: %+v", r)
+		}
+		if !strings.Contains(r.String(), "not asked") {
+			childFail("table:\n%s", r)
 		}
 	})
 }
@@ -373,8 +405,17 @@ func TestLandlockErrMessages(t *testing.T) {
 		t.Errorf("EOPNOTSUPP: %v", e)
 	}
 	e = landlockErr(unix.EPERM)
-	if errors.Is(e, ErrLandlockDisabled) || errors.Is(e, ErrLandlockNotBuilt) || !errors.Is(e, unix.EPERM) {
+	if errors.Is(e, ErrLandlockDisabled) || errors.Is(e, ErrLandlockNotBuilt) || !errors.Is(e, unix.EPERM) || !errors.Is(e, ErrLandlockRefused) {
 		t.Errorf("EPERM: %v", e)
+	}
+	// ENOSYS under a filter is refused where the kernel lists Landlock as
+	// enabled, missing otherwise.
+	e = landlockErrIn(unix.ENOSYS, true)
+	if lsmEnabled("landlock") != errors.Is(e, ErrLandlockRefused) || errors.Is(e, ErrLandlockRefused) == errors.Is(e, ErrLandlockNotBuilt) {
+		t.Errorf("ENOSYS under a filter (lsm lists landlock: %v): %v", lsmEnabled("landlock"), e)
+	}
+	if e = landlockErrIn(unix.ENOSYS, false); !errors.Is(e, ErrLandlockNotBuilt) {
+		t.Errorf("ENOSYS without a filter: %v", e)
 	}
 }
 
@@ -505,6 +546,8 @@ func TestLandlockStepDown(t *testing.T) {
 		{"ENOSYS", fakeKernel{versionE: unix.ENOSYS}, 0, ErrLandlockNotBuilt, ""},
 		{"EOPNOTSUPP", fakeKernel{versionE: unix.EOPNOTSUPP}, 0, ErrLandlockDisabled, ""},
 		{"rejects all", fakeKernel{abi: 2, fs: 0}, 0, unix.EINVAL, "rejects the rights of ABI 1"},
+		{"EPERM", fakeKernel{versionE: unix.EPERM}, 0, ErrLandlockRefused, ""},
+		{"create EPERM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.EPERM}, 0, ErrLandlockRefused, ""},
 		{"ENOMEM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.ENOMEM}, 0, unix.ENOMEM, ""},
 	}
 	for _, c := range cases {

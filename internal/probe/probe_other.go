@@ -20,3 +20,5 @@ func fresh() *Result {
 		SeccompFilters: -1,
 	}
 }
+
+func freshSeccomp() *Result { return fresh() }
