@@ -79,7 +79,7 @@ func wantKilled(t *testing.T, r *testproc.Result, parts ...string) {
 	}
 }
 
-// landlock reports whether this kernel lets pledgekit unveil (Landlock
+// canUnveil reports whether this kernel lets pledgekit unveil (Landlock
 // present and not refused); scenarios that unveil expect an error where
 // it cannot (issue #15: never silently unenforced).
-func landlock() bool { return probe.Get().LandlockABI > 0 }
+func canUnveil() bool { return probe.Get().LandlockABI > 0 }
