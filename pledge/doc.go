@@ -140,7 +140,11 @@
 //     files with "dns" and "getpw". A seccomp filter sees no paths, so here
 //     they need rpath (wpath to write) like any file. Pledge loads Go's
 //     local time zone (time.Local) before installing the filter, so a
-//     timestamp after it needs nothing. os/exec opens /dev/null for every
+//     timestamp after it needs nothing; the first pledge of a process no
+//     filter restricts yet also has package net read
+//     /proc/sys/net/core/somaxconn, which it reads at the first listen (a
+//     program started under a filter that pledges rpath away should listen
+//     once before). os/exec opens /dev/null for every
 //     standard stream a Cmd leaves unset, for reading or writing: under
 //     promises without rpath or wpath, set the Cmd's Stdin, Stdout and
 //     Stderr (for example to a /dev/null file opened before pledging). The
