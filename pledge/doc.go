@@ -134,6 +134,8 @@
 //   - kill. "stdio" signals the process itself and its process group, as on
 //     OpenBSD; the filter is built for the pid of the process that installs
 //     it. Other processes need "proc" (see package promises for tkill).
+//   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
+//     grant nothing; the report marks them no-effect.
 //   - Files every pledged process may open. OpenBSD answers opens of
 //     /dev/null (read and write), /etc/localtime and /usr/share/zoneinfo
 //     without rpath, /dev/tty with "tty", and the resolver and password
@@ -157,8 +159,6 @@
 //     calls of its own (the runtime's futex and nanosleep, the hand-over
 //     of the filter) before the caller's next one, so it would die inside
 //     Pledge. "stdio" is the smallest set that works.
-//   - OpenBSD-only promises (tape, pf, audio, bpf, ...) are accepted and
-//     grant nothing; the report marks them no-effect.
 //
 // # Not covered
 //

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/loader"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
@@ -40,9 +43,10 @@ func inherited(first, then func()) func() {
 	}
 }
 
-// A program started by a pledged program unveils and pledges: its
-// inherited filter refuses the Landlock calls, so nothing can be unveiled.
-// UnveilBlock and Pledge must say so instead of returning nil (issue #15).
+// A program started in a sandbox whose seccomp filter refuses the Landlock
+// calls (another tool's, or an older pledge without "unveil") unveils and
+// pledges: nothing can be unveiled, and UnveilBlock and Pledge must say so
+// instead of returning nil (issue #15).
 func TestInheritedFilterRefusesLandlock(t *testing.T) {
 	if os.Getenv(phaseEnv) == "" && probe.Get().LandlockABI == 0 {
 		t.Skipf("needs Landlock, to tell a refused probe from a missing one (%v)", probe.Get().LandlockErr)
@@ -50,8 +54,18 @@ func TestInheritedFilterRefusesLandlock(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o600)
 	r := testproc.Run(t, "refused", inherited(func() {
-		// Without "unveil": the Landlock calls are refused with EPERM.
-		mustApply(pledge.Options{Promises: "stdio rpath wpath cpath proc exec", Penalty: pledge.PenaltyEPERM})
+		// A sandbox (another tool's, or an older pledge) that refuses
+		// the Landlock calls with EPERM.
+		prog := []unix.SockFilter{
+			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
+			{Code: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, K: unix.SYS_LANDLOCK_CREATE_RULESET, Jt: 0, Jf: 2},
+			{Code: unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K, K: unix.SYS_LANDLOCK_RESTRICT_SELF, Jt: 1, Jf: 0},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+		}
+		if _, err := loader.Install(prog, loader.TSync); err != nil {
+			testproc.Fatalf("install: %v", err)
+		}
 	}, func() {
 		if err := unveil.Unveil(dir, "r"); err != nil {
 			testproc.Fatalf("Unveil: %v", err)

@@ -222,12 +222,17 @@ func (s *supervisor) finish(listener int) error {
 // now. Refused calls made in the moment between the two deaths fail with
 // ENOSYS without running.
 func watch(resp *os.File) {
+	// A blocking read on a thread of its own wakes as soon as the kernel
+	// sees the last writer gone (the runtime's poller could take longer).
+	fd := int(resp.Fd()) // Fd puts the descriptor in blocking mode
 	var b [64]byte
 	for {
-		if _, err := resp.Read(b[:]); err != nil {
+		n, err := unix.Read(fd, b[:])
+		if n == 0 && err == nil || err != nil && err != unix.EINTR {
 			break
 		}
 	}
+	runtime.KeepAlive(resp)
 	_, _ = os.Stderr.WriteString("pledge: the supervisor of this pledge has ended; ending the process, whose violations would otherwise go unpunished\n")
 	// SIGKILL to the calling thread ends the whole process, as the abort
 	// penalty does; exit_group if the filter refused tgkill.

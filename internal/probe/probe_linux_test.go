@@ -295,10 +295,16 @@ func installFilter(nr uint32) error {
 // installEPERMFilter installs installFilter's filter with the given
 // seccomp flags (0: the calling thread alone).
 func installEPERMFilter(nr uint32, flags uintptr) error {
+	return installDenyFilter(nr, flags, unix.SECCOMP_RET_ERRNO|uint32(unix.EPERM))
+}
+
+// installDenyFilter installs a filter that answers syscall nr with ret
+// and allows everything else.
+func installDenyFilter(nr uint32, flags uintptr, ret uint32) error {
 	prog := []unix.SockFilter{
 		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
 		{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: nr, Jt: 0, Jf: 1},
-		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.EPERM)},
+		{Code: unix.BPF_RET | unix.BPF_K, K: ret},
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 	}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
@@ -372,18 +378,8 @@ func TestSeccompDefersLandlockUnderAFilter(t *testing.T) {
 	}
 	runChild(t, "killlandlock", func() {
 		runtime.LockOSThread()
-		prog := []unix.SockFilter{
-			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0},
-			{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: uint32(unix.SYS_LANDLOCK_CREATE_RULESET), Jt: 0, Jf: 1},
-			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_KILL_PROCESS},
-			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
-		}
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			childFail("no_new_privs: %v", err)
-		}
-		fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-		if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&fprog))); e != 0 {
-			childFail("install: %v", e)
+		if err := installDenyFilter(uint32(unix.SYS_LANDLOCK_CREATE_RULESET), unix.SECCOMP_FILTER_FLAG_TSYNC, unix.SECCOMP_RET_KILL_PROCESS); err != nil {
+			childFail("install: %v", err)
 		}
 		r := Seccomp() // would be killed if it asked Landlock
 		if !r.LandlockDeferred || r.LandlockABI != 0 || r.LandlockErr != nil || !r.Seccomp || !r.SeccompFilterInstalled {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -360,14 +361,16 @@ func TestAbortSupervisorKilled(t *testing.T) {
 		say("killed %d", killed)
 		say("socket: %s", errnoName(raw(unix.SYS_SOCKET, true, unix.AF_INET, unix.SOCK_STREAM, 0)))
 		say("memfd_create: %s", errnoName(raw(unix.SYS_MEMFD_CREATE, true, ptr("x"), 0)))
-	})
+		time.Sleep(10 * time.Second) // the process's watch ends it meanwhile
+		say("still alive")
+	}, testproc.WithTimeout(30*time.Second))
 	if lineOf(r.Stdout, "killed ") == "0" {
 		t.Fatalf("no supervisor found to kill (did the abort penalty fall back?)\n%s", r)
 	}
 	// The pledged process watches its supervisor and ends with it; a
 	// refused call made before that gets ENOSYS (the kernel's answer for a
 	// notification nobody listens to), never success.
-	if !r.Signaled(syscall.SIGKILL) || !strings.Contains(r.Stderr, "supervisor of this pledge has ended") {
+	if !r.Signaled(syscall.SIGKILL) || !strings.Contains(r.Stderr, "supervisor of this pledge has ended") || strings.Contains(r.Stdout, "still alive") {
 		t.Fatalf("want the process killed after its supervisor\n%s", r)
 	}
 	for _, call := range []string{"socket: ", "memfd_create: "} {
