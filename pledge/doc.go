@@ -118,12 +118,16 @@
 //     own execve needs) and then executes the program. Programs started
 //     otherwise (os/exec) run under this process's promises; with
 //     PenaltyAbort their violations fail with EPERM and a message, they are
-//     not killed. Starting programs needs "proc exec"; a dynamically linked
-//     program needs "rpath" to load its libraries.
+//     not killed. Forked children inherit the filter the same way. Starting
+//     programs needs "proc exec"; a dynamically linked program needs
+//     "rpath" to load its libraries.
 //   - Unveils. A pledge first commits the pending unveils of package unveil
 //     (Landlock is enforced before the filter) when its promises lack
-//     "unveil", which locks unveil as OpenBSD does. Landlock rulesets
-//     survive execve too.
+//     "unveil", which locks unveil as OpenBSD does. With "unveil" among the
+//     promises it commits nothing: unveils take effect only at UnveilBlock
+//     or at a later pledge without "unveil" (never, if neither comes), and
+//     the pledge's report says that pending unveils are not in force yet.
+//     Landlock rulesets survive execve too.
 //   - Penalty. OpenBSD sends an uncatchable SIGABRT and writes to the
 //     terminal; here the process is killed with SIGKILL and the message
 //     goes to standard error.
@@ -138,7 +142,11 @@
 //     files with "dns" and "getpw". A seccomp filter sees no paths, so here
 //     they need rpath (wpath to write) like any file. Pledge loads Go's
 //     local time zone (time.Local) before installing the filter, so a
-//     timestamp after it needs nothing. os/exec opens /dev/null for every
+//     timestamp after it needs nothing; the first pledge of a process no
+//     filter restricts yet also has package net read
+//     /proc/sys/net/core/somaxconn, which it reads at the first listen (a
+//     program started under a filter that pledges rpath away should listen
+//     once before). os/exec opens /dev/null for every
 //     standard stream a Cmd leaves unset, for reading or writing: under
 //     promises without rpath or wpath, set the Cmd's Stdin, Stdout and
 //     Stderr (for example to a /dev/null file opened before pledging). The

@@ -5,6 +5,7 @@ package pledge
 import (
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"syscall"
@@ -307,7 +308,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
-	loadLocalTime()
+	loadLazyFiles(!st.pledged && !pr.SeccompFilterInstalled)
 	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
@@ -387,7 +388,7 @@ func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penal
 // and the supervisor moves to its listener, so a violation of the narrowed
 // promises is reported with the call and the promise as the first was.
 func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Ruleset, esrch bool, rep *report.Report) error {
-	prog, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: denyAction(PenaltyAbort)})
+	prog, err := filter.Compile(filter.Spec{Arch: runtime.GOARCH, Promises: ps, Deny: denyAction(PenaltyAbort), Pid: unix.Getpid()})
 	if err != nil {
 		return fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 	}
@@ -397,7 +398,7 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
 		unveil.Prepare(ps)
 	}
-	loadLocalTime()
+	loadLazyFiles(false) // the first pledge read them
 	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
 		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
 	}
@@ -420,12 +421,24 @@ func refusesMPTCP(ps promises.Set, eff Penalty) bool {
 	return true
 }
 
-// loadLocalTime loads Go's local time zone, which Go reads lazily from
-// /etc/localtime or zoneinfo (at the first timestamped log line): OpenBSD
-// lets every pledged process read those files, a filter cannot tell them
-// from others, so a pledge loads it while the process may still open
-// files.
-func loadLocalTime() { _ = time.Local.String() }
+// loadLazyFiles has Go read now the files it reads lazily, while the
+// process may still open files: a filter cannot tell them from others,
+// so after a pledge without rpath their first use would end the process.
+// Go's local time zone (/etc/localtime or zoneinfo, at the first
+// timestamped log line; OpenBSD lets every pledged process read those)
+// is always loaded. Package net reads /proc/sys/net/core/somaxconn at a
+// process's first listen; it is read with a listen on an autobound
+// abstract unix socket, closed at once, only when no filter is in force
+// (unfiltered is true): a filter this process inherited may refuse the
+// socket.
+func loadLazyFiles(unfiltered bool) {
+	_ = time.Local.String()
+	if unfiltered {
+		if l, err := net.ListenUnix("unix", &net.UnixAddr{Net: "unix"}); err == nil {
+			l.Close()
+		}
+	}
+}
 
 // examinesPaths reports whether a filter for ps lets a commit of package
 // unveil examine and open paths: stat(2), readlinkat(2) (resolving

@@ -140,7 +140,10 @@
 // # Where Linux differs from OpenBSD
 //
 //   - Nothing is restricted until the commit; on OpenBSD the first unveil
-//     already hides the rest of the filesystem.
+//     already hides the rest of the filesystem. Unveils never committed
+//     (no UnveilBlock, and no pledge without "unveil" afterwards) never
+//     take effect; a pledge with "unveil" says in its report that pending
+//     unveils are not in force yet.
 //   - Denied access fails with EACCES, not ENOENT; a missing file is still
 //     ENOENT. Callers can tell "hidden" from "absent".
 //   - Metadata is not hidden: stat, access, readlink, chdir and friends

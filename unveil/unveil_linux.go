@@ -137,7 +137,12 @@ func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	if ps.Has(promises.Unveil) {
-		return report.Report{}, nil
+		var rep report.Report
+		if proc.pending != nil {
+			rep.Add(report.LayerLandlockFS, "pending unveils", report.NoEffect,
+				`not in force yet: with "unveil" among the promises, unveils take effect at UnveilBlock or at a later pledge without "unveil" (on OpenBSD each unveil is in force at once)`)
+		}
+		return rep, nil
 	}
 	proc.locked = true
 	r := proc.pending
