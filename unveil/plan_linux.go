@@ -485,7 +485,14 @@ func addInterpreters(entries []entry, skip func(what, format string, args ...any
 			continue
 		}
 		prog, err := elfdeps.Resolve(e.real, elfdeps.Options{ExecOnly: true})
-		if err != nil || prog.Kind != elfdeps.Dynamic {
+		if err != nil {
+			// elfdeps reads the headers as the kernel does and refuses an
+			// interpreter that is not an executable ELF file: nothing is
+			// added, and the report says why.
+			skip(fmt.Sprintf("ELF interpreter of %s %q", e.path, "x"), "not added: %v", err)
+			continue
+		}
+		if prog.Kind != elfdeps.Dynamic {
 			continue
 		}
 		for _, f := range prog.Files {

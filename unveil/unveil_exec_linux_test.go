@@ -141,7 +141,8 @@ func TestUnveilXAddsInterpreter(t *testing.T) {
 		if !found || it.Status == report.Dropped || !strings.Contains(it.Reason, "x also allows reading") {
 			fatalf("interpreter item %+v\n%s", it, rep)
 		}
-		if it, _ := item(rep, secret); it.Status != report.NoEffect || !strings.Contains(it.Reason, "not an ELF file") {
+		it, found = item(rep, `ELF interpreter of `+patched)
+		if !found || it.Status != report.NoEffect || !strings.Contains(it.Reason+it.Detail, "not an executable ELF file") || strings.Contains(rep.String(), secret+` "x"`) {
 			fatalf("the patched PT_INTERP: %+v\n%s", it, rep)
 		}
 		ok(exec.Command(prog).Run(), "execute the program unveiled x")
