@@ -69,7 +69,9 @@ func TestLandlockABIForKernel(t *testing.T) {
 	}{
 		{"5.10", 0, true}, {"5.13", 1, true}, {"5.19", 2, true}, {"6.1.0-57-arm64", 2, true},
 		{"6.2", 3, true}, {"6.7", 4, true}, {"6.10", 5, true}, {"6.12.117+deb12", 6, true},
-		{"6.15", 7, true}, {"6.18.44-fc", 7, true}, {"6.19", 7, false}, {"7.0", 7, false},
+		{"6.15", 7, true}, {"6.18.44-fc", 7, true}, {"6.19.14+deb13", 7, true}, {"6.20", 7, false},
+		{"7.0.13+deb13-cloud-amd64", 8, true}, {"7.1", 9, true}, {"7.2.12", 10, true}, {"7.3.4+deb13-arm64", 11, true},
+		{"7.4", 11, false}, {"8.0", 11, false},
 	}
 	for _, tt := range tests {
 		ma, mi, err := parseKernelSeries(tt.v)
