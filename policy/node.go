@@ -178,7 +178,7 @@ func parseJSONTree(data []byte) (*node, error) {
 	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			l, c := r.pos(int(se.Offset))
+			l, c := r.pos(syntaxErrorOffset(data, se))
 			return nil, &syntaxError{l, c, se.Error()}
 		}
 		var ours *syntaxError
@@ -194,6 +194,23 @@ func parseJSONTree(data []byte) (*node, error) {
 		return nil, &syntaxError{l, c, err.Error()}
 	}
 	return n, nil
+}
+
+// syntaxErrorOffset returns the offset of the byte a JSON syntax error is
+// about, and replaces *se with the error encoding/json's whole-document
+// check reports there. The streaming Decoder's SyntaxError offsets and
+// messages differ between Go releases (Go 1.27's Token blames the comma
+// before a misplaced '}', a line early); the whole-document check,
+// whose Offset counts the bytes read up to and including the bad one, has
+// kept its meaning. If that check finds no syntax error (the decoder's is
+// about something it does not see), the decoder's own offset is used.
+func syntaxErrorOffset(data []byte, se *json.SyntaxError) int {
+	var whole *json.SyntaxError
+	if errors.As(json.Unmarshal(data, new(json.RawMessage)), &whole) && whole.Offset > 0 {
+		*se = *whole
+		return int(whole.Offset) - 1
+	}
+	return int(se.Offset)
 }
 
 func (r *jsonReader) value(depth int) (*node, error) {

@@ -145,6 +145,12 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 	start := time.Now()
 	g := &guestBuild{Arch: arch, Root: filepath.Join(dir, "root"), Initramfs: filepath.Join(dir, "initramfs.gz")}
 	defer func() { g.Duration = time.Since(start) }()
+	// A reused -work directory holds an earlier build: start from nothing,
+	// so no stale file reaches the initramfs and the userland links anew.
+	if err := os.RemoveAll(g.Root); err != nil {
+		g.InitErr = err
+		return g
+	}
 	for _, d := range []string{"", "dev", "proc", "sys", "tmp", "run", "root", "etc", "pledgekit/bin", "pledgekit/pkgs"} {
 		perm := fs.FileMode(0o755)
 		if d == "root" {

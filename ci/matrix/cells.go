@@ -25,17 +25,37 @@ func (c Cell) Name() string {
 // IsHost reports whether the cell runs on the host kernel, without QEMU.
 func (c Cell) IsHost() bool { return c.Kernel == "host" }
 
-// standardMatrix is what CI runs: the host kernel, the two Debian 12
-// kernels (6.1: Landlock ABI 2, 6.12: ABI 6) and 6.12 with Landlock left
-// out of lsm=, on amd64 and arm64.
+// gatingSeries are the Debian kernel series every CI run boots on both
+// architectures: Debian 12's 6.12 (Landlock ABI 6) and 6.1 (ABI 2), and
+// trixie-backports' 7.3 (ABI 11, the newest; go-landlock's TSYNC path and
+// every Landlock branch pledgekit has run there). 6.12 is also booted with
+// Landlock left out of lsm=.
+var gatingSeries = []string{"7.3", "6.12", "6.1"}
+
+// frontierSeries are the other 7.x series, one Landlock ABI each (7.0: 8,
+// 7.1: 9, 7.2: 10). `-matrix full` adds them on amd64; they cost ~4 min each
+// under TCG and are not in every CI run (ci/README.md).
+var frontierSeries = []string{"7.0", "7.1", "7.2"}
+
+// standardMatrix is what CI runs: the host kernel, the gatingSeries on
+// amd64 and arm64, and 6.12 with Landlock left out of lsm= on both.
 func standardMatrix(hostArch string) []Cell {
 	cells := []Cell{{Arch: hostArch, Kernel: "host"}}
-	for _, a := range []string{"amd64", "arm64"} {
-		cells = append(cells,
-			Cell{Arch: a, Kernel: "6.12"},
-			Cell{Arch: a, Kernel: "6.1"},
-			Cell{Arch: a, Kernel: "6.12", NoLandlock: true},
-		)
+	for _, a := range knownArches {
+		for _, k := range gatingSeries {
+			cells = append(cells, Cell{Arch: a, Kernel: k})
+		}
+		cells = append(cells, Cell{Arch: a, Kernel: "6.12", NoLandlock: true})
+	}
+	return cells
+}
+
+// fullMatrix is the standard matrix and the frontierSeries on amd64: a cell
+// for every Landlock ABI from 8 to 11.
+func fullMatrix(hostArch string) []Cell {
+	cells := standardMatrix(hostArch)
+	for _, k := range frontierSeries {
+		cells = append(cells, Cell{Arch: "amd64", Kernel: k})
 	}
 	return cells
 }
@@ -55,24 +75,36 @@ func splitList(s string) []string {
 	return out
 }
 
-// selectCells turns the -arch, -kernel and -lsm flags into cells. With no
-// flag set it is the standard matrix; otherwise it is the cross product of
-// the given values, where an unset -arch means both architectures, an unset
-// -kernel means host, 6.12 and 6.1, and an unset -lsm means the default
-// (Landlock enabled). The host kernel exists only for the host's
+// selectCells turns the -matrix, -arch, -kernel and -lsm flags into cells.
+// With only -matrix set it is the standard or the full matrix; -arch,
+// -kernel or -lsm select the cross product of the given values instead,
+// where an unset -arch means both architectures, an unset -kernel means
+// host and the gatingSeries ("all": host, every 7.x series, 6.12, 6.1), and
+// an unset -lsm means the default (Landlock enabled). The host kernel exists only for the host's
 // architecture and cannot be rebooted without Landlock; such combinations
 // are dropped, and an error is returned if nothing is left.
-func selectCells(arch, kernel, lsm, hostArch string) ([]Cell, error) {
+func selectCells(set, arch, kernel, lsm, hostArch string) ([]Cell, error) {
+	if set != "" && set != "standard" && set != "full" {
+		return nil, fmt.Errorf("-matrix %q: want standard or full", set)
+	}
 	if arch == "" && kernel == "" && lsm == "" {
+		if set == "full" {
+			return fullMatrix(hostArch), nil
+		}
 		return standardMatrix(hostArch), nil
+	}
+	if set != "" {
+		return nil, fmt.Errorf("-matrix %s selects its own cells: leave -arch, -kernel and -lsm unset", set)
 	}
 	arches := splitList(arch)
 	if len(arches) == 0 || arch == "all" {
 		arches = knownArches
 	}
 	kernels := splitList(kernel)
-	if len(kernels) == 0 || kernel == "all" {
-		kernels = []string{"host", "6.12", "6.1"}
+	if len(kernels) == 0 {
+		kernels = append([]string{"host"}, gatingSeries...)
+	} else if kernel == "all" {
+		kernels = []string{"host", "7.3", "7.2", "7.1", "7.0", "6.12", "6.1"}
 	}
 	lsms := splitList(lsm)
 	if len(lsms) == 0 {
@@ -87,7 +119,7 @@ func selectCells(arch, kernel, lsm, hostArch string) ([]Cell, error) {
 	}
 	for _, k := range kernels {
 		if k != "host" && !seriesRE.MatchString(k) {
-			return nil, fmt.Errorf("-kernel %q: want host or a Debian kernel series such as 6.1 or 6.12", k)
+			return nil, fmt.Errorf("-kernel %q: want host or a Debian kernel series such as 6.1, 6.12 or 7.3", k)
 		}
 	}
 	for _, l := range lsms {

@@ -29,13 +29,37 @@ func kernelFlavour(arch string) string {
 	return arch
 }
 
-// kernelPackageRE matches the unsigned kernel image packages of one series
-// ("6.1", "6.12") and architecture, e.g. linux-image-6.1.0-57-cloud-amd64-unsigned
-// or linux-image-6.12.117+deb12-arm64-unsigned, and nothing else (not 6.12
-// for 6.1, not the rt or 16k flavours, not the cloud arm64 flavour).
+// kernelPackageRE matches the kernel image packages of one series ("6.1",
+// "7.3") and architecture, and nothing else (not 6.12 for 6.1, not the rt or
+// 16k flavours, not the cloud arm64 flavour). Debian has used two namings:
+//
+//   - up to 6.15: linux-image-<version>-<flavour>-unsigned, e.g.
+//     linux-image-6.1.0-57-cloud-amd64-unsigned, linux-image-6.12.117+deb12-arm64-unsigned;
+//   - from 6.16 on: linux-binary-unsigned-<version>-<flavour> (the current
+//     point releases only) and the signed linux-binary-<version>-<flavour>
+//     (older point releases too), e.g. linux-binary-unsigned-7.3.4+deb13-arm64;
+//     linux-image-<version>-<flavour> is then a dependency-only package and
+//     is not matched.
 func kernelPackageRE(series, arch string) *regexp.Regexp {
-	return regexp.MustCompile(`^linux-image-` + regexp.QuoteMeta(series) +
-		`\.[0-9]+(?:-[0-9]+)?(?:\+[a-z0-9]+)?-` + regexp.QuoteMeta(kernelFlavour(arch)) + `-unsigned$`)
+	ver := regexp.QuoteMeta(series) + `\.[0-9]+(?:-[0-9]+)?(?:\+[a-z0-9]+)?-` + regexp.QuoteMeta(kernelFlavour(arch))
+	return regexp.MustCompile(`^(?:linux-image-` + ver + `-unsigned|linux-binary-(?:unsigned-)?` + ver + `)$`)
+}
+
+// kernelSearchPattern is the apt-cache search pattern (POSIX extended) that
+// finds every package kernelPackageRE may match for series.
+func kernelSearchPattern(series string) string {
+	return `^linux-(image|binary|binary-unsigned)-` + regexp.QuoteMeta(series) + `\.`
+}
+
+// backportsSuite is the Debian suite the runner adds, for its own lookups
+// only, to find kernels newer than Debian 12's (6.16 to 7.x).
+const backportsSuite = "trixie-backports"
+
+// kernelFromBackports reports whether series is looked up in backportsSuite
+// (6.16 and newer) rather than in the machine's own apt sources.
+func kernelFromBackports(series string) bool {
+	major, minor, err := parseKernelSeries(series)
+	return err == nil && major*1000+minor >= 6016
 }
 
 // parseAptSearch returns the package names in `apt-cache search` output
@@ -106,14 +130,26 @@ func pickNewest(c []pkgCandidate) (pkgCandidate, bool) {
 
 // landlockABIForKernel is the Landlock ABI a mainline kernel of this
 // version offers when Landlock is enabled (ABI 1 in 5.13, 2 in 5.19, 3 in
-// 6.2, 4 in 6.7, 5 in 6.10, 6 in 6.12, 7 in 6.15). It is the matrix's
-// independent expectation: the probe and the kernel's own answer must both
-// agree with it. For kernels newer than this table knows, known is false.
+// 6.2, 4 in 6.7, 5 in 6.10, 6 in 6.12, 7 in 6.15, 8 in 7.0 (restrict_self
+// TSYNC), 9 in 7.1 (FS_RESOLVE_UNIX), 10 in 7.2 (UDP rules, quiet flags), 11
+// in 7.3 (restrict_self NO_NEW_PRIVS)). It is the matrix's independent
+// expectation: the probe and the kernel's own answer must both agree with
+// it. For kernels newer than this table knows, known is false.
 func landlockABIForKernel(major, minor int) (abi int, known bool) {
 	v := major*1000 + minor
 	switch {
-	case v >= 6019:
-		return 7, false // newer than the table: at least 7
+	case v >= 7004:
+		return 11, false // newer than the table: at least 11
+	case v >= 7003:
+		return 11, true
+	case v >= 7002:
+		return 10, true
+	case v >= 7001:
+		return 9, true
+	case v >= 7000:
+		return 8, true
+	case v >= 6020:
+		return 7, false // no 6.20 was released; 7.0 followed 6.19
 	case v >= 6015:
 		return 7, true
 	case v >= 6012:
@@ -186,6 +222,8 @@ type kernelStore struct {
 	mu       sync.Mutex
 	updated  bool
 	archDone map[string]error
+	bpOpts   []string // apt options of the private backports state, once set up
+	bpErr    error
 }
 
 func (s *kernelStore) run(ctx context.Context, dir string, name string, args ...string) (string, error) {
@@ -215,6 +253,62 @@ func (s *kernelStore) aptUpdate(ctx context.Context) error {
 	}
 	s.updated = true
 	return nil
+}
+
+// backportsApt sets up, once per run, the runner's private apt state under
+// the cache directory (apt/): backportsSuite as its only source, signed by
+// the stock Debian archive keyring, its own package lists and caches, and
+// both matrix architectures. It returns the options that point apt-cache and
+// apt-get at it. The machine's sources, lists, caches and dpkg architectures
+// are left as they are, so its other apt users see no change. The lists are
+// refreshed on every run; if that fails (offline), the lists of an earlier
+// run are used, and without any the error is returned.
+func (s *kernelStore) backportsApt(ctx context.Context) ([]string, error) {
+	if s.bpOpts != nil || s.bpErr != nil {
+		return s.bpOpts, s.bpErr
+	}
+	dir := filepath.Join(s.cacheDir, "apt")
+	opts := []string{
+		"-o", "Dir::Etc::SourceList=" + filepath.Join(dir, "sources.list"),
+		"-o", "Dir::Etc::SourceParts=" + filepath.Join(dir, "sources.list.d"),
+		"-o", "Dir::State::Lists=" + filepath.Join(dir, "lists"),
+		"-o", "Dir::Cache=" + filepath.Join(dir, "cache"),
+	}
+	for _, a := range knownArches {
+		opts = append(opts, "-o", "APT::Architectures::="+a)
+	}
+	if s.root {
+		// apt's _apt sandbox user cannot write into the cache directory.
+		opts = append(opts, "-o", "APT::Sandbox::User=root")
+	}
+	sources := "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: " + backportsSuite +
+		"\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+	err := func() error {
+		for _, d := range []string{"sources.list.d", "lists/partial", "cache/archives/partial"} {
+			if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+				return err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "sources.list"), nil, 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "sources.list.d", "debian-"+backportsSuite+".sources"), []byte(sources), 0o644)
+	}()
+	if err != nil {
+		s.bpErr = fmt.Errorf("private apt state for %s in %s: %w", backportsSuite, dir, err)
+		return nil, s.bpErr
+	}
+	fmt.Fprintf(s.log, "matrix: apt-get update (private state %s: %s)\n", dir, backportsSuite)
+	if _, err := s.run(ctx, "", "apt-get", append([]string{"update", "-q"}, opts...)...); err != nil {
+		lists, _ := filepath.Glob(filepath.Join(dir, "lists", "*_Packages*"))
+		if len(lists) == 0 {
+			s.bpErr = fmt.Errorf("%s package lists: %w (needs the Debian archive reachable)", backportsSuite, err)
+			return nil, s.bpErr
+		}
+		fmt.Fprintf(s.log, "matrix: %v; using the %s lists of an earlier run\n", err, backportsSuite)
+	}
+	s.bpOpts = opts
+	return opts, nil
 }
 
 // ensureArch makes dpkg/apt know the foreign architecture arch.
@@ -256,11 +350,12 @@ func (s *kernelStore) ensureArch(ctx context.Context, arch string) error {
 	return err
 }
 
-// lookup finds the newest installable package for series/arch in apt.
-func (s *kernelStore) lookup(ctx context.Context, series, arch string) (pkgCandidate, error) {
+// lookup finds the newest installable package for series/arch in apt
+// (aptOpts: extra apt options, those of backportsApt or none).
+func (s *kernelStore) lookup(ctx context.Context, series, arch string, aptOpts []string) (pkgCandidate, error) {
 	re := kernelPackageRE(series, arch)
 	search := func() ([]string, error) {
-		out, err := s.run(ctx, "", "apt-cache", "search", "--names-only", `^linux-image-`+regexp.QuoteMeta(series)+`\.`)
+		out, err := s.run(ctx, "", "apt-cache", append([]string{"search", "--names-only"}, append(aptOpts, kernelSearchPattern(series))...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +365,7 @@ func (s *kernelStore) lookup(ctx context.Context, series, arch string) (pkgCandi
 	if err != nil {
 		return pkgCandidate{}, err
 	}
-	if len(names) == 0 && s.root && !s.updated {
+	if len(names) == 0 && s.root && !s.updated && aptOpts == nil {
 		if err := s.aptUpdate(ctx); err != nil {
 			return pkgCandidate{}, err
 		}
@@ -279,13 +374,16 @@ func (s *kernelStore) lookup(ctx context.Context, series, arch string) (pkgCandi
 		}
 	}
 	if len(names) == 0 {
+		if aptOpts != nil {
+			return pkgCandidate{}, fmt.Errorf("%s has no package matching %s", backportsSuite, re)
+		}
 		return pkgCandidate{}, fmt.Errorf("apt knows no package matching %s (is the Debian archive in sources.list, and apt-get update done?)", re)
 	}
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = n + ":" + arch
 	}
-	out, err := s.run(ctx, "", "apt-cache", append([]string{"policy"}, q...)...)
+	out, err := s.run(ctx, "", "apt-cache", append(append([]string{"policy"}, aptOpts...), q...)...)
 	if err != nil {
 		return pkgCandidate{}, err
 	}
@@ -385,14 +483,20 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 		return nil, err
 	}
 	defer unlock()
-	if err := s.ensureArch(ctx, arch); err != nil {
+	var aptOpts []string
+	if kernelFromBackports(series) {
+		aptOpts, err = s.backportsApt(ctx)
+	} else {
+		err = s.ensureArch(ctx, arch)
+	}
+	if err != nil {
 		if k, ok := s.newestCached(series, arch); ok {
 			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, k.Package, k.Version)
 			return k, nil
 		}
 		return nil, err
 	}
-	c, err := s.lookup(ctx, series, arch)
+	c, err := s.lookup(ctx, series, arch, aptOpts)
 	if err != nil {
 		if k, ok := s.newestCached(series, arch); ok {
 			fmt.Fprintf(s.log, "matrix: %v; using cached %s %s\n", err, k.Package, k.Version)
@@ -403,7 +507,7 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 	if k, ok := s.loadCached(arch, c); ok {
 		return k, nil
 	}
-	if _, err := s.fetchDeb(ctx, s.archDir(arch), c, arch, "boot"); err != nil {
+	if _, err := s.fetchDeb(ctx, s.archDir(arch), c, arch, keepKernel, aptOpts); err != nil {
 		return nil, err
 	}
 	k, ok := s.loadCached(arch, c)
@@ -414,12 +518,18 @@ func (s *kernelStore) Get(ctx context.Context, series, arch string) (*Kernel, er
 	return k, nil
 }
 
-// fetchDeb downloads package c for arch with apt-get download, unpacks it
-// with dpkg -x and moves its subdirectory keep to parent/<name>_<version>/keep
-// (keep "." keeps the whole package except usr/share and gconv modules),
-// marking the entry complete with a .complete file. It returns the entry
-// directory.
-func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidate, arch, keep string) (string, error) {
+// keepKernel is fetchDeb's keep for a kernel package: the image (and config)
+// are placed as boot/vmlinuz-<release> (boot/config-<release>), wherever
+// the package has them (see kernelImage).
+const keepKernel = "kernel"
+
+// fetchDeb downloads package c for arch with apt-get download (with the
+// extra apt options aptOpts), unpacks it with dpkg -x and moves its
+// subdirectory keep to parent/<name>_<version>/keep (keep "." keeps the
+// whole package except usr/share and gconv modules; keepKernel only the
+// kernel image and config), marking the entry complete with a .complete
+// file. It returns the entry directory.
+func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidate, arch, keep string, aptOpts []string) (string, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("package cache: %w", err)
 	}
@@ -429,8 +539,8 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintf(s.log, "matrix: downloading %s:%s=%s\n", c.Name, arch, c.Version)
-	args := []string{"download", "-q"}
-	if s.root {
+	args := append([]string{"download", "-q"}, aptOpts...)
+	if s.root && aptOpts == nil {
 		// apt's _apt sandbox user cannot write into the cache directory.
 		args = append(args, "-o", "APT::Sandbox::User=root")
 	}
@@ -448,7 +558,11 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 	}
 	final := filepath.Join(parent, cacheEntryName(c))
 	_ = os.RemoveAll(final)
-	if keep == "." {
+	if keep == keepKernel {
+		if err := placeKernel(x, final); err != nil {
+			return "", fmt.Errorf("package %s %s: %w", c.Name, c.Version, err)
+		}
+	} else if keep == "." {
 		// The whole package, minus documentation and translations.
 		for _, pat := range []string{"usr/share", "usr/lib/*/gconv"} {
 			m, _ := filepath.Glob(filepath.Join(x, pat))
@@ -471,6 +585,54 @@ func (s *kernelStore) fetchDeb(ctx context.Context, parent string, c pkgCandidat
 		return "", err
 	}
 	return final, nil
+}
+
+// kernelImage finds the kernel image in an unpacked kernel package x:
+// boot/vmlinuz-<release> (linux-image-*-unsigned, the signed linux-binary-*)
+// or usr/lib/modules/<release>/vmlinuz.unsigned (linux-binary-unsigned-*),
+// and its config (boot/config-<release> or usr/lib/modules/<release>/config;
+// "" when the package has none, as linux-binary-* packages do).
+func kernelImage(x string) (vmlinuz, config, release string, err error) {
+	var found []string
+	boot, _ := filepath.Glob(filepath.Join(x, "boot", "vmlinuz-*"))
+	mods, _ := filepath.Glob(filepath.Join(x, "usr", "lib", "modules", "*", "vmlinuz*"))
+	found = append(boot, mods...)
+	if len(found) != 1 {
+		return "", "", "", fmt.Errorf("want one kernel image (boot/vmlinuz-* or usr/lib/modules/*/vmlinuz*), found %d", len(found))
+	}
+	vmlinuz = found[0]
+	if len(boot) == 1 {
+		release = strings.TrimPrefix(filepath.Base(vmlinuz), "vmlinuz-")
+	} else {
+		release = filepath.Base(filepath.Dir(vmlinuz))
+	}
+	for _, c := range []string{filepath.Join(x, "boot", "config-"+release), filepath.Join(x, "usr", "lib", "modules", release, "config")} {
+		if fileExists(c) {
+			config = c
+			break
+		}
+	}
+	return vmlinuz, config, release, nil
+}
+
+// placeKernel moves the kernel image and config of unpacked package x to
+// final/boot/vmlinuz-<release> and final/boot/config-<release>.
+func placeKernel(x, final string) error {
+	vmlinuz, config, release, err := kernelImage(x)
+	if err != nil {
+		return err
+	}
+	boot := filepath.Join(final, "boot")
+	if err := os.MkdirAll(boot, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(vmlinuz, filepath.Join(boot, "vmlinuz-"+release)); err != nil {
+		return err
+	}
+	if config != "" {
+		return os.Rename(config, filepath.Join(boot, "config-"+release))
+	}
+	return nil
 }
 
 // Tool returns the directory holding subdirectory keep (see fetchDeb) of the newest
@@ -532,7 +694,7 @@ func (s *kernelStore) Tool(ctx context.Context, name, arch, keep string) (dir, v
 	if fileExists(filepath.Join(final, ".complete")) {
 		return final, c.Version, nil
 	}
-	if final, err = s.fetchDeb(ctx, parent, c, arch, keep); err != nil {
+	if final, err = s.fetchDeb(ctx, parent, c, arch, keep, nil); err != nil {
 		return "", "", err
 	}
 	ents, _ := os.ReadDir(parent)

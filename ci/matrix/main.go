@@ -1,19 +1,23 @@
 // Command matrix runs pledgekit's integration tests on a matrix of kernels
-// and architectures: the host kernel directly, and Debian 12's 6.1 and 6.12
-// kernels (also booted without Landlock) on amd64 and arm64 under QEMU (TCG),
-// each with a Go test binary as the whole userland.
+// and architectures: the host kernel directly, Debian 12's 6.1 and 6.12
+// kernels (6.12 also booted without Landlock) and trixie-backports' 7.x
+// kernels (Landlock ABI 8 to 11) on amd64 and arm64 under QEMU (TCG), each
+// with a Go test binary as the whole userland.
 //
 // Usage (from the module root):
 //
-//	go run ./ci/matrix                          # the whole matrix (what CI runs)
+//	go run ./ci/matrix                          # the standard matrix (what CI runs)
+//	go run ./ci/matrix -matrix full             # plus amd64 7.0, 7.1, 7.2
 //	go run ./ci/matrix -arch arm64 -kernel 6.1  # one cell
 //	go run ./ci/matrix -arch amd64 -kernel 6.12 -lsm nolandlock -run TestRegex -v
 //
-// Kernel packages are looked up with apt-cache (the newest matching
-// linux-image-<series>.*-{cloud-amd64,arm64}-unsigned), fetched with
-// apt-get download, unpacked with dpkg -x and cached (only boot/) under
-// -cache. See ci/README.md for the guest protocol and what tests can read
-// from the environment.
+// Kernel packages are looked up with apt-cache (the newest
+// linux-image-<series>.*-{cloud-amd64,arm64}-unsigned; from 6.16 on
+// linux-binary-unsigned-<series>.* or linux-binary-<series>.*, in
+// trixie-backports, through a private apt state under -cache), fetched with
+// apt-get download, unpacked with dpkg -x and cached (only the image and
+// config) under -cache. See ci/README.md for the guest protocol and what
+// tests can read from the environment.
 package main
 
 import (
@@ -36,6 +40,7 @@ import (
 )
 
 type options struct {
+	set               string
 	arch, kernel, lsm string
 	pkgs              string
 	pkgsExplicit      bool
@@ -72,8 +77,9 @@ func defaultCacheDir() string {
 
 func main() {
 	var o options
+	flag.StringVar(&o.set, "matrix", "", "a named set of cells: standard (what CI runs; the default) or full (standard plus amd64 7.0, 7.1, 7.2: every Landlock ABI from 8 to 11)")
 	flag.StringVar(&o.arch, "arch", "", "architectures: amd64, arm64, all (comma-separated; default: the standard matrix)")
-	flag.StringVar(&o.kernel, "kernel", "", "kernels: host, 6.12, 6.1, all (comma-separated)")
+	flag.StringVar(&o.kernel, "kernel", "", "kernels: host, a Debian series (6.1, 6.12, 7.0 ... 7.3), all (comma-separated)")
 	flag.StringVar(&o.lsm, "lsm", "", "LSM setup: default, nolandlock, all")
 	flag.StringVar(&o.pkgs, "pkgs", strings.Join(defaultPackages, ","), "test packages to run in the guest (comma-separated, module-relative)")
 	flag.StringVar(&o.run, "run", "", "passed to the test binaries as -test.run")
@@ -142,7 +148,7 @@ func hostLandlockEnabled() (enabled, ok bool) {
 
 func run(ctx context.Context, o options, out io.Writer) (int, error) {
 	hostArch := runtime.GOARCH
-	cells, err := selectCells(o.arch, o.kernel, o.lsm, hostArch)
+	cells, err := selectCells(o.set, o.arch, o.kernel, o.lsm, hostArch)
 	if err != nil {
 		return 2, err
 	}

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/ci/matrix/internal/proto"
 )
 
 func TestMergedUsr(t *testing.T) {
@@ -57,5 +62,27 @@ func TestInstallUserland(t *testing.T) {
 	}
 	if fi, err := os.Lstat(filepath.Join(root, "bin")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("/bin is not a symlink: %v %v", fi, err)
+	}
+}
+
+// TestBuildReusesWorkDir: a second build into the same -work directory
+// starts from an empty root (the merged-/usr links of the first one made
+// the second fail with "file exists"; a stale file would reach the guest).
+func TestBuildReusesWorkDir(t *testing.T) {
+	pkg := t.TempDir()
+	os.MkdirAll(filepath.Join(pkg, "usr", "bin"), 0o755)
+	os.WriteFile(filepath.Join(pkg, "usr", "bin", "dash"), []byte("dash"), 0o755)
+	dir := t.TempDir()
+	b := &builder{root: t.TempDir(), log: io.Discard, goTool: "false"} // every go build fails
+	for i := 0; i < 2; i++ {
+		g := b.build(context.Background(), "amd64", dir, nil, proto.Config{}, []string{pkg})
+		if g.InitErr == nil || !strings.Contains(g.InitErr.Error(), "building guestinit") {
+			t.Fatalf("build %d: InitErr = %v, want the (fake) go build failure, after the userland", i+1, g.InitErr)
+		}
+		if i == 0 {
+			os.WriteFile(filepath.Join(g.Root, "pledgekit", "stale"), nil, 0o644)
+		} else if fileExists(filepath.Join(g.Root, "pledgekit", "stale")) {
+			t.Error("a file of the first build survived the second")
+		}
 	}
 }
