@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/hooks"
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -104,15 +105,16 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	// Not BestEffort: the config holds only rights the probe verified, and
 	// anything go-landlock cannot enforce must be an error, not a no-op.
 	restrict := cfg.Restrict
-	if !opt.thread {
+	if !opt.thread && prestartNeeded(res, p.handledFS) {
 		// Package pledge, when linked in, starts its violation supervisor
 		// now: once Landlock is enforced, re-executing this binary may be
-		// forbidden.
+		// forbidden (see prestartNeeded).
 		hooks.BeforeLandlock()
 	}
 	if opt.thread {
-		restrict = func(rules ...landlock.Rule) error { return restrictThread(cfg, rules) }
+		restrict = func(rules ...landlock.Rule) error { return restrictThread(res, cfg, rules) }
 	}
+	nnpBefore := noNewPrivs()
 	if err := restrict(rules...); err != nil {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
@@ -121,6 +123,10 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	}
 	rep.Landlock = true
 	rep.NoNewPrivs = noNewPrivs()
+	unixSocketsItem(p)
+	mechanismItems(p, res, opt, nnpBefore)
+	nameFeatures(p.items)
+	rep.Items = p.items
 	return rep, nil
 }
 
@@ -141,7 +147,7 @@ func noNewPrivs() bool {
 // has locked. go-landlock builds the ruleset (the same validation as
 // Restrict); the thread enforces it itself, as go-landlock documents for
 // NewRulesetFD.
-func restrictThread(cfg landlock.Config, rules []landlock.Rule) error {
+func restrictThread(res *probe.Result, cfg landlock.Config, rules []landlock.Rule) error {
 	fd, flags, err := cfg.NewRulesetFD(rules...)
 	if err != nil {
 		return err
@@ -150,8 +156,11 @@ func restrictThread(cfg landlock.Config, rules []landlock.Rule) error {
 		return nil // nothing to restrict (plan returns earlier in that case)
 	}
 	defer unix.Close(fd)
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	flags, nnp := restrictSelfFlags(res, flags)
+	if !nnp {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		}
 	}
 	if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {
 		return fmt.Errorf("landlock_restrict_self: %w", err)
