@@ -22,21 +22,8 @@ import (
 //     no_new_privs, and only when the layer is enforced. go-landlock uses
 //     it for Commit; restrictThread uses it for CommitThread.
 
-// tsync reports whether go-landlock enforces a whole-process layer with
-// LANDLOCK_RESTRICT_SELF_TSYNC. go-landlock decides on the ABI the kernel
-// reports, downgraded to 5 without the signal-scoping erratum, as the
-// probe does (the probe may step further down when the kernel rejects
-// rights; go-landlock does not).
-func tsync(res *probe.Result) bool {
-	return res.LandlockReportedABI >= probe.LandlockFeatureABI("tsync") && res.LandlockABI >= 6
-}
-
-// nnpFlag reports whether landlock_restrict_self sets no_new_privs itself
-// (LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS), as go-landlock does from that ABI
-// on.
-func nnpFlag(res *probe.Result) bool {
-	return res.LandlockReportedABI >= probe.LandlockFeatureABI("restrict_nnp") && res.LandlockABI >= 6
-}
+func tsync(res *probe.Result) bool   { return res.LandlockTSync() }
+func nnpFlag(res *probe.Result) bool { return res.LandlockRestrictNoNewPrivs() }
 
 // restrictSelfFlags returns the flags for restricting the calling thread
 // alone (CommitThread) and whether they set no_new_privs.

@@ -73,3 +73,21 @@ func (r *Result) LandlockFeatureList() []string {
 	}
 	return out
 }
+
+// LandlockTSync reports whether go-landlock enforces a whole-process
+// layer with one landlock_restrict_self and LANDLOCK_RESTRICT_SELF_TSYNC
+// (one domain for the process) rather than a psx round (a domain per
+// thread). go-landlock decides on the ABI the kernel reports, downgraded
+// to 5 without the signal-scoping erratum, as this probe does; the probe
+// may step further down when the kernel rejects rights, go-landlock does
+// not, hence the reported ABI.
+func (r *Result) LandlockTSync() bool {
+	return r.LandlockABI >= 6 && r.LandlockReportedABI >= LandlockFeatureABI("tsync")
+}
+
+// LandlockRestrictNoNewPrivs reports whether landlock_restrict_self sets
+// no_new_privs itself (LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS), as
+// go-landlock then has it do (decided as for LandlockTSync).
+func (r *Result) LandlockRestrictNoNewPrivs() bool {
+	return r.LandlockABI >= 6 && r.LandlockReportedABI >= LandlockFeatureABI("restrict_nnp")
+}
