@@ -68,6 +68,9 @@ type process struct {
 	// listener: the kernel allows only one per filter stack.
 	listener bool
 	sup      *supervisor // set when our supervisor serves the listener
+	// dnsPinned: a Landlock layer pins TCP and UDP to port 53 (dns
+	// without inet; see pinDNS).
+	dnsPinned bool
 }
 
 var proc process
@@ -442,7 +445,10 @@ func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Rules
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
 	rep.Merge(ur)
-	return commitRuleset(rs, ps, enforced, rep)
+	if err := commitRuleset(rs, ps, enforced, rep); err != nil {
+		return err
+	}
+	return st.pinDNS(ps, enforced, rep)
 }
 
 // commitRuleset commits Options.Unveil, if any, and merges its report;
