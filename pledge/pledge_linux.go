@@ -416,12 +416,12 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	}
 	// Without "unix", unix sockets are refused, except that an AF_UNIX
 	// datagram socket from socketpair (stdio) takes addressed sends, which
-	// seccomp cannot tell from inet's. Landlock ABI 9 closes it, and only
-	// in a domain this call committed (unveil) is it known to be in force.
-	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && (rep.LandlockABI < 9 || !rep.Landlock) {
+	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
+	// layer with paths that this process committed is in force.
+	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
 		if rep.LandlockABI >= 9 {
-			fix = "unveil (Landlock ABI 9) restricts it; no unveil was committed with this pledge"
+			fix = "unveil (Landlock ABI 9) restricts it; no unveil is in force"
 		}
 		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
 			"without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+fix)

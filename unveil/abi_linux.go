@@ -4,6 +4,7 @@ package unveil
 
 import (
 	"strings"
+	"sync/atomic"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 
@@ -86,11 +87,26 @@ func (p *plan) addFeature(layer report.Layer, what string, st report.Status, fea
 	p.items = append(p.items, report.Item{Layer: layer, What: what, Status: st, Reason: reason, Feature: feature})
 }
 
+// unixSocketsInForce is set once a whole-process layer that handles
+// LANDLOCK_ACCESS_FS_RESOLVE_UNIX is enforced.
+var unixSocketsInForce atomic.Bool
+
+// UnixSocketsRestricted reports whether a Landlock layer this process
+// committed for all its threads restricts connecting and sending to
+// pathname unix sockets (Landlock ABI 9): from then on, for as long as
+// the process lives, only sockets beneath a path unveiled with w are
+// reachable, whatever a seccomp filter allows. Layers inherited from the
+// parent process are not known here.
+func UnixSocketsRestricted() bool { return unixSocketsInForce.Load() }
+
 // unixSocketsItem says that the layer restricts connecting and sending to
 // pathname unix sockets (Landlock ABI 9): only sockets beneath a path
 // unveiled with w are reachable.
-func unixSocketsItem(p *plan) {
+func unixSocketsItem(p *plan, opt planOptions) {
 	if p.handledFS&accUnix != 0 {
+		if !opt.thread {
+			unixSocketsInForce.Store(true)
+		}
 		p.addFeature(report.LayerLandlockFS, "unix sockets by path", report.Enforced, "unix_sockets",
 			"connect(2) and sendmsg(2) to a pathname unix socket (stream or datagram) need w on it or a directory above it (LANDLOCK_ACCESS_FS_RESOLVE_UNIX)")
 	}

@@ -4,6 +4,7 @@ package unveil
 
 import (
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,107 @@ func TestOneDomainWithTSYNC(t *testing.T) {
 		}
 		stdin.Close() // the blocker exits (a signal from here may be refused too)
 		child.Wait()
+	})
+}
+
+// Landlock ABI 9: a pathname unix socket (datagram or stream) outside the
+// veil is unreachable, one beneath a path unveiled "w" is reachable, and
+// the report names the feature. Below ABI 9 the report says sockets are
+// not restricted by path (and they are not).
+func TestUnixSocketsByPath(t *testing.T) {
+	needLandlock(t, 1)
+	scenario(t, func(base string) {
+		in, out := mkdir(base, "in"), mkdir(base, "out")
+		dgram := func(dir string) string {
+			p := filepath.Join(dir, "dgram")
+			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+			ok(err, "socket")
+			ok(unix.Bind(fd, &unix.SockaddrUnix{Name: p}), "bind "+p)
+			return p
+		}
+		stream := func(dir string) string {
+			p := filepath.Join(dir, "stream")
+			l, err := net.Listen("unix", p)
+			ok(err, "listen "+p)
+			_ = l
+			return p
+		}
+		inD, outD, inS, outS := dgram(in), dgram(out), stream(in), stream(out)
+		r := New()
+		ok(r.Unveil(in, "w"), "unveil")
+		rep := commitOK(r)
+		send := func(p string) error {
+			sv, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+			ok(err, "socketpair")
+			defer unix.Close(sv[0])
+			defer unix.Close(sv[1])
+			return unix.Sendto(sv[0], []byte("x"), 0, &unix.SockaddrUnix{Name: p})
+		}
+		dial := func(p string) error {
+			c, err := net.Dial("unix", p)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		}
+		ok(send(inD), "datagram to a socket unveiled w")
+		ok(dial(inS), "connect to a socket unveiled w")
+		it, found := item(rep, "unix sockets by path")
+		if probeABI() >= 9 {
+			denied(send(outD), "datagram to a socket outside the veil")
+			denied(dial(outS), "connect to a socket outside the veil")
+			if !found || it.Status != report.Enforced || it.Feature != "unix_sockets" || !UnixSocketsRestricted() {
+				fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, UnixSocketsRestricted())
+			}
+			return
+		}
+		ok(send(outD), "datagram outside the veil below ABI 9 (as reported)")
+		if !found || it.Status != report.Partial || !strings.Contains(it.Reason, "ABI 9") || UnixSocketsRestricted() {
+			fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, UnixSocketsRestricted())
+		}
+	})
+}
+
+// Landlock ABI 10: Ruleset.ConnectUDP and BindUDP enforce UDP port rules
+// (a send to another port and a bind to another port are refused with
+// EACCES); below ABI 10 the report says they are dropped, and UDP is
+// unrestricted.
+func TestUDPRules(t *testing.T) {
+	needLandlock(t, 4)
+	scenario(t, func(base string) {
+		listen := func() int {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			ok(err, "listen udp")
+			return c.LocalAddr().(*net.UDPAddr).Port
+		}
+		allowed, other := listen(), listen()
+		rep := commitOK(New().ConnectUDP(uint16(allowed)).BindUDP(0).ConnectTCP(1))
+		send := func(port int) error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+			ok(err, "socket")
+			defer unix.Close(fd)
+			return unix.Sendto(fd, []byte("x"), 0, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+		}
+		bind := func(port int) error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+			ok(err, "socket")
+			defer unix.Close(fd)
+			return unix.Bind(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+		}
+		ok(send(allowed), "send to the allowed port (implicit bind to port 0)")
+		ok(bind(0), "bind to port 0")
+		it, _ := item(rep, "udp connect/send")
+		if probeABI() >= 10 {
+			denied(send(other), "send to another port")
+			denied(bind(other+1), "bind to a port not allowed")
+			if it.Status != report.Enforced || it.Feature != "udp" {
+				fatalf("ABI %d: udp item %+v", probeABI(), it)
+			}
+			return
+		}
+		ok(send(other), "send to another port below ABI 10 (as reported)")
+		if it.Status != report.Dropped || !strings.Contains(it.Reason, "ABI 10") {
+			fatalf("ABI %d: udp item %+v, want dropped", probeABI(), it)
+		}
 	})
 }

@@ -123,7 +123,7 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	}
 	rep.Landlock = true
 	rep.NoNewPrivs = noNewPrivs()
-	unixSocketsItem(p)
+	unixSocketsItem(p, opt)
 	mechanismItems(p, res, opt, nnpBefore)
 	nameFeatures(p.items)
 	rep.Items = p.items

@@ -521,10 +521,10 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	datagrams := promises.UnixDatagramsByPath(set, arch)
-	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil) {
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llResolveUnix == 0) {
 		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
 		if pr.LandlockABI >= 9 {
-			why = "-V: no veil restricts it"
+			why = "-V: no veil restricts it (a layer of port rules alone does not)"
 		}
 		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
 			"without unix, an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+why)
