@@ -1,6 +1,9 @@
 package probe
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The feature table agrees with the rights tables: a feature is listed
 // for an ABI exactly when that ABI has its rights.
@@ -32,5 +35,20 @@ func TestLandlockFeaturesMatchRights(t *testing.T) {
 	}
 	if l := r.LandlockFeatureList(); len(l) != 6 || l[5] != "scopes" {
 		t.Errorf("features at ABI 7: %v", l)
+	}
+}
+
+// The JSON form and the table list the features in force and missing.
+func TestLandlockFeaturesShown(t *testing.T) {
+	r := &Result{LandlockABI: 8, LandlockReportedABI: 8}
+	b, err := r.JSON()
+	if err != nil || !strings.Contains(string(b), `"landlock_features": [`) || !strings.Contains(string(b), `"tsync"`) || strings.Contains(string(b), `"udp"`) {
+		t.Errorf("JSON: %v\n%s", err, b)
+	}
+	if s := r.String(); !strings.Contains(s, "tsync(8)") || !strings.Contains(s, "missing  unix_sockets(9) udp(10) restrict_nnp(11)") {
+		t.Errorf("table:\n%s", s)
+	}
+	if !r.LandlockTSync() || r.LandlockRestrictNoNewPrivs() || (&Result{LandlockABI: 5, LandlockReportedABI: 8}).LandlockTSync() {
+		t.Error("TSYNC / restrict_nnp decisions")
 	}
 }
