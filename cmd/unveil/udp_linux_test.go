@@ -55,8 +55,11 @@ func udpListen(t *testing.T) (*net.UDPConn, int) {
 
 // --udp-connect and --udp-bind restrict UDP from Landlock ABI 10: a
 // datagram to a port not listed is refused (EACCES), one to a listed
-// port arrives; a bind to a port not listed is refused. Below ABI 10 the
-// report says the rules are dropped, and UDP reaches every port.
+// port arrives. The first send of an unbound socket binds it to a
+// kernel-chosen port, which Landlock checks as a bind to port 0: with
+// --udp-bind 0 it works, with only other ports listed it is refused too.
+// Below ABI 10 the report says the rules are dropped, and UDP reaches
+// every port.
 func TestUDPFlags(t *testing.T) {
 	needKernel(t)
 	exe, err := os.Executable()
@@ -65,21 +68,29 @@ func TestUDPFlags(t *testing.T) {
 	}
 	_, allowed := udpListen(t)
 	_, other := udpListen(t)
-	r := unveil(t, "--report", "--env", fmt.Sprintf("%s=%d,%d", udpHelperEnv, allowed, other), "-p", "stdio rpath inet",
-		"--udp-connect", fmt.Sprint(allowed), "--udp-bind", "5353", "--", exe, "-test.run=^TestHelperUDP$")
+	run := func(bind string) result {
+		return unveil(t, "--report", "--env", fmt.Sprintf("%s=%d,%d", udpHelperEnv, allowed, other), "-p", "stdio rpath inet",
+			"--udp-connect", fmt.Sprint(allowed), "--udp-bind", bind, "--", exe, "-test.run=^TestHelperUDP$")
+	}
+	line := func(what string, port int, res string) string { return fmt.Sprintf("%s %d: %s", what, port, res) }
+	r := run("0")
 	wantOK(t, r)
-	okLine, otherLine := fmt.Sprintf("send %d: <nil>", allowed), fmt.Sprintf("send %d: <nil>", other)
-	if !strings.Contains(r.stdout, okLine) {
-		t.Fatalf("datagram to the allowed port: want %q\n%v", okLine, r)
+	if !strings.Contains(r.stdout, line("send", allowed, "<nil>")) || !strings.Contains(r.stdout, line("bind", 0, "<nil>")) {
+		t.Fatalf("datagram to the allowed port, bind 0: want both to work\n%v", r)
 	}
 	if probe.Get().LandlockABI < 10 {
-		if !strings.Contains(r.stdout, otherLine) || !strings.Contains(r.stderr, "udp connect/send port rules") || !strings.Contains(r.stderr, "needs 10") {
+		if !strings.Contains(r.stdout, line("send", other, "<nil>")) || !strings.Contains(r.stderr, "udp connect/send port rules") || !strings.Contains(r.stderr, "needs 10") {
 			t.Fatalf("ABI %d: want UDP unrestricted and the rules reported dropped\n%v", probe.Get().LandlockABI, r)
 		}
 		return
 	}
-	if !strings.Contains(r.stdout, fmt.Sprintf("send %d: permission denied", other)) || !strings.Contains(r.stdout, "bind 0: permission denied") {
-		t.Fatalf("want the other port and bind 0 refused (EACCES)\n%v", r)
+	if !strings.Contains(r.stdout, line("send", other, "permission denied")) {
+		t.Fatalf("want the datagram to another port refused (EACCES)\n%v", r)
+	}
+	r = run("5353")
+	wantOK(t, r)
+	if !strings.Contains(r.stdout, line("send", allowed, "permission denied")) || !strings.Contains(r.stdout, line("bind", 0, "permission denied")) {
+		t.Fatalf("--udp-bind 5353: want bind 0 and the implicit bind of a first send refused (EACCES)\n%v", r)
 	}
 }
 
