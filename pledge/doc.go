@@ -78,7 +78,10 @@
 // it before committing pending unveils; and when the program commits
 // unveils itself first (UnveilBlock, unveil.Ruleset.Commit — OpenBSD's
 // usual order) while no filter is installed, the supervisor is started
-// just before Landlock is enforced and kept for the first pledge. A pledge
+// just before Landlock is enforced and kept for the first pledge (from
+// Landlock ABI 8 only for a layer that may hide the binary or /proc: with
+// TSYNC the process has one domain, so a supervisor started later from
+// inside a layer of port rules, scopes or create rights works). A pledge
 // with another penalty sends it away; a program that never pledges keeps
 // one idle supervisor process until it exits. A layer passed to Apply in
 // Options.Unveil is committed by the pledge itself, which knows its
@@ -128,6 +131,13 @@
 //     or at a later pledge without "unveil" (never, if neither comes), and
 //     the pledge's report says that pending unveils are not in force yet.
 //     Landlock rulesets survive execve too.
+//   - dns without inet. OpenBSD pins the sockets of such a pledge to port
+//     53; the filter cannot see ports, so the pledge commits a Landlock
+//     layer of port rules of its own, once per process (unveil.Ruleset.OnlyDNS:
+//     TCP connects to 53 and no TCP bind from Landlock ABI 4, UDP sends to
+//     53 and UDP binds to a kernel-chosen port from ABI 10). The report item
+//     "dns without inet: port 53 only" says what was pinned; it is dropped
+//     under PenaltyLog and after an earlier pledge without "unveil".
 //   - Penalty. OpenBSD sends an uncatchable SIGABRT and writes to the
 //     terminal; here the process is killed with SIGKILL and the message
 //     goes to standard error.

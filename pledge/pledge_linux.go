@@ -71,6 +71,9 @@ type process struct {
 	// listener: the kernel allows only one per filter stack.
 	listener bool
 	sup      *supervisor // set when our supervisor serves the listener
+	// dnsPinned: a Landlock layer pins TCP and UDP to port 53 (dns
+	// without inet; see pinDNS).
+	dnsPinned bool
 }
 
 var proc process
@@ -506,13 +509,13 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	}
 	// Without "unix", unix sockets are refused, except that an AF_UNIX
 	// datagram socket from socketpair (stdio) takes addressed sends, which
-	// seccomp cannot tell from inet's. Landlock ABI 9 closes it, and only
-	// in a domain this call committed (unveil) is it known to be in force.
-	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && (rep.LandlockABI < 9 || !rep.Landlock) {
+	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
+	// layer with paths that this process committed is in force.
+	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
 		switch {
 		case rep.LandlockABI >= 9:
-			fix = "unveil (Landlock ABI 9) restricts it; no unveil was committed with this pledge"
+			fix = "unveil (Landlock ABI 9) restricts it; no unveil is in force"
 		case !rep.Landlock && kernel().LandlockDeferred:
 			fix = "unveil (Landlock ABI 9) would restrict it; Landlock was not asked, because a seccomp filter was already in force"
 		}
@@ -537,7 +540,10 @@ func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Rules
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
 	rep.Merge(ur)
-	return commitRuleset(rs, ps, enforced, rep)
+	if err := commitRuleset(rs, ps, enforced, rep); err != nil {
+		return err
+	}
+	return st.pinDNS(ps, enforced, rep)
 }
 
 // commitRuleset commits Options.Unveil, if any, and merges its report;

@@ -21,13 +21,17 @@ import (
 // Pledge's own path (pending unveils committed by the pledge) starts its
 // supervisor before committing and needs no pre-start.
 //
-// Every whole-process layer gets a pre-start, even one that leaves
-// executing and reading alone: before Landlock ABI 8 each thread enforces
-// the ruleset with its own landlock_restrict_self, so the threads end up in
+// Below Landlock ABI 8 every whole-process layer gets a pre-start, even
+// one that leaves executing and reading alone: each thread enforces the
+// ruleset with its own landlock_restrict_self, so the threads end up in
 // sibling domains, and a supervisor forked from one thread may not take
 // descriptors (pidfd_getfd, a ptrace access check) from the process's main
 // thread in another (seen when such layers skipped the pre-start: the
 // scenario of TestPrestartForCreateOnlyLayer then failed under -race).
+// From ABI 8 (LANDLOCK_RESTRICT_SELF_TSYNC) the process has one domain, so
+// unveil skips the hook for a layer that handles none of the filesystem
+// rights the supervisor uses (a network-only, scope-only or create-only
+// layer); a layer that may hide the binary or /proc still needs it.
 var pre struct {
 	mu   sync.Mutex
 	sup  *supervisor

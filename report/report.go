@@ -31,6 +31,9 @@ const (
 	LayerLandlockNet   Layer = "landlock-net"
 	LayerLandlockScope Layer = "landlock-scope"
 	LayerPromise       Layer = "promise"
+	// LayerLandlock: how a Landlock layer was enforced (which threads,
+	// through which mechanism).
+	LayerLandlock Layer = "landlock"
 )
 
 // Status is the outcome for one requested protection.
@@ -64,6 +67,10 @@ type Item struct {
 	// Gap names, on a Partial item, a known gap another layer can close
 	// (for example GapMPTCP); see Report.Close.
 	Gap Gap `json:"gap,omitempty"`
+	// Feature names the Landlock feature that enforces the item (a name
+	// of `unveil probe`'s feature list, such as "tcp" or "tsync"), when
+	// one does.
+	Feature string `json:"feature,omitempty"`
 }
 
 // Gap names a known hole in one layer that another layer may close.
@@ -248,7 +255,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		items := append([]Item(nil), r.Items...)
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Layer < items[j].Layer })
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Layer, it.What, it.Status, n.reason(it))
+			reason := n.reason(it)
+			if it.Feature != "" {
+				reason = strings.TrimPrefix(reason+" [landlock "+it.Feature+"]", " ")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Layer, it.What, it.Status, reason)
 		}
 	}
 	if err := tw.Flush(); err != nil || len(n.texts) == 0 {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/hooks"
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -110,13 +111,14 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 
 	commitMu.Lock()
 	defer commitMu.Unlock()
-	if !opt.thread {
+	if !opt.thread && prestartNeeded(res, p.handledFS) {
 		// Package pledge, when linked in, starts its violation supervisor
 		// now: once Landlock is enforced, re-executing this binary may be
-		// forbidden.
+		// forbidden (see prestartNeeded).
 		hooks.BeforeLandlock()
 	}
-	if err := enforce(cfg, netRules, p.fs, opt.thread, res.LandlockABI); err != nil {
+	nnpBefore := noNewPrivs()
+	if err := enforce(cfg, netRules, p.fs, opt.thread, res); err != nil {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
 		}
@@ -124,6 +126,10 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	}
 	rep.Landlock = true
 	rep.NoNewPrivs = noNewPrivs()
+	unixSocketsItem(p, opt)
+	mechanismItems(p, res, opt, nnpBefore)
+	nameFeatures(p.items)
+	rep.Items = p.items
 	return rep, nil
 }
 
@@ -148,8 +154,10 @@ func noNewPrivs() bool {
 // added by descriptor: one opened before a pledge that forbids opening
 // paths (Prepare), or opened here with O_PATH. Enforcement is go-landlock's
 // own sequence: TSYNC from ABI 8 (the verified abi), each thread through
-// go-landlock's all-threads calls below it.
-func enforce(cfg landlock.Config, netRules []landlock.Rule, fs []fsGrant, thread bool, abi int) error {
+// go-landlock's all-threads calls below it; from ABI 11 the restrict call
+// sets no_new_privs itself (restrictSelfFlags), so it is set only when the
+// layer is enforced.
+func enforce(cfg landlock.Config, netRules []landlock.Rule, fs []fsGrant, thread bool, res *probe.Result) error {
 	fd, flags, err := cfg.NewRulesetFD(netRules...)
 	if err != nil {
 		return err
@@ -165,10 +173,13 @@ func enforce(cfg landlock.Config, netRules []landlock.Rule, fs []fsGrant, thread
 	}
 	switch {
 	case thread:
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		var nnp bool
+		if flags, nnp = restrictSelfFlags(res, flags); !nnp {
+			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+				return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+			}
 		}
-	case abi < 8:
+	case !tsync(res):
 		if err := llsys.AllThreadsPrctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS) on every thread: %w", err)
 		}
@@ -180,10 +191,13 @@ func enforce(cfg landlock.Config, netRules []landlock.Rule, fs []fsGrant, thread
 		flags |= llsys.FlagRestrictSelfTSync
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		// no_new_privs on this thread; TSYNC copies it to the others
-		// (ABI 11 could set it with the flag).
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		// no_new_privs by the restrict flag (ABI 11), or on this thread,
+		// which TSYNC carries to the others with the layer.
+		var nnp bool
+		if flags, nnp = restrictSelfFlags(res, flags); !nnp {
+			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+				return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+			}
 		}
 	}
 	if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {

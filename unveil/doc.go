@@ -69,7 +69,26 @@
 //
 // Commit sets no_new_privs on every thread before landlock_restrict_self,
 // so no privilege (CAP_SYS_ADMIN) is needed: an unprivileged user, or root
-// that already dropped to one, can unveil.
+// that already dropped to one, can unveil. How every thread is restricted
+// depends on the Landlock ABI, and the report's "threads" and
+// "no_new_privs" items say which way applied: below ABI 8, a psx round in
+// which each thread restricts itself (and gets a domain of its own); from
+// ABI 8, one landlock_restrict_self with LANDLOCK_RESTRICT_SELF_TSYNC (one
+// domain for the process); from ABI 11 the same call also sets
+// no_new_privs (LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS), and only if the
+// layer is enforced. Each enforced item names the Landlock feature that
+// enforces it (report.Item.Feature; `unveil probe` lists the kernel's).
+//
+// # Unix sockets by path
+//
+// From Landlock ABI 9 (LANDLOCK_ACCESS_FS_RESOLVE_UNIX) connect(2) and
+// sendmsg(2)/sendto(2) to a pathname unix socket, stream or datagram, need
+// w on the socket or on a directory above it; every other socket is
+// unreachable (EACCES), as on OpenBSD, where unix sockets follow unveil's w.
+// Making one (bind) needs c on its directory. Below ABI 9 sockets are not
+// restricted by path, and the report says so; a pledge without "unix"
+// still refuses unix sockets except the datagram gap that
+// UnixSocketsRestricted closes.
 //
 // # Paths Go opens by itself
 //
@@ -85,7 +104,9 @@
 // # Network and scopes
 //
 // ConnectTCP and BindTCP (Landlock ABI 4) allow the listed ports and deny
-// the rest; ConnectUDP and BindUDP need ABI 10. Landlock does not see MPTCP
+// the rest; ConnectUDP and BindUDP need ABI 10. OnlyDNS narrows them to
+// what a resolver needs (port 53), which package pledge applies to a
+// pledge with "dns" and without "inet", as OpenBSD does. Landlock does not see MPTCP
 // sockets, and net.Listen uses MPTCP by default since Go 1.24: a program
 // that only unveils can still listen on any port that way. pledge closes
 // the gap (its filter answers MPTCP sockets with an error and Go falls back
@@ -102,7 +123,8 @@
 // Ruleset.Unscope opts out of them for pledge.Options.Unveil; a Ruleset
 // committed with Commit or CommitThread has exactly the scopes asked with
 // Scope. Below ABI 6 the default scopes are reported dropped
-// (Require(Scopes) fails only for scopes asked with Scope). Below ABI 8 there is no way to
+// (Require(Scopes) fails only for scopes asked with Scope). From ABI 8 (TSYNC) the process
+// has one domain and scopes are enforced as asked. Below ABI 8 there is no way to
 // give every thread the same Landlock domain: each thread restricts itself
 // and gets a domain of its own, with the same rules. A signal to a process
 // the program started, or a connection to an abstract socket it created

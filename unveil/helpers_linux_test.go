@@ -134,3 +134,5 @@ func fake(abi int) *probe.Result {
 func errorsIs(err error, target error) bool { return errors.Is(err, target) }
 
 func probeABI() int { return probe.Get().LandlockABI }
+
+func probeResultForTest() *probe.Result { return probe.Get() }

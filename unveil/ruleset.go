@@ -74,17 +74,16 @@ const (
 	numProtections
 )
 
-var protectionInfo = [numProtections]struct {
-	name string
-	abi  int
-}{
-	Paths: {"paths", 1}, Refer: {"refer", 2}, Truncate: {"truncate", 3}, TCP: {"tcp", 4},
-	IoctlDev: {"ioctl_dev", 5}, Scopes: {"scopes", 6}, UnixSockets: {"unix_sockets", 9}, UDP: {"udp", 10},
+// protectionNames are the probe's feature names (probe.LandlockFeatures
+// has their ABIs).
+var protectionNames = [numProtections]string{
+	Paths: "paths", Refer: "refer", Truncate: "truncate", TCP: "tcp",
+	IoctlDev: "ioctl_dev", Scopes: "scopes", UnixSockets: "unix_sockets", UDP: "udp",
 }
 
 func (p Protection) String() string {
 	if p > 0 && p < numProtections {
-		return protectionInfo[p].name
+		return protectionNames[p]
 	}
 	return fmt.Sprintf("protection(%d)", uint8(p))
 }
@@ -92,7 +91,7 @@ func (p Protection) String() string {
 // ABI returns the first Landlock ABI that provides p.
 func (p Protection) ABI() int {
 	if p > 0 && p < numProtections {
-		return protectionInfo[p].abi
+		return probe.LandlockFeatureABI(protectionNames[p])
 	}
 	return 0
 }

@@ -61,6 +61,8 @@ type config struct {
 	policies    []string
 	tcpConnect  []uint16
 	tcpBind     []uint16
+	udpConnect  []uint16
+	udpBind     []uint16
 	strict      bool
 	trace       bool
 	report      bool
@@ -91,7 +93,7 @@ func appendPort(list *[]uint16, v string) error {
 	for _, f := range strings.Split(v, ",") {
 		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16)
 		if err != nil {
-			return fmt.Errorf("%q is not a TCP port number (0-65535)", f)
+			return fmt.Errorf("%q is not a port number (0-65535)", f)
 		}
 		*list = append(*list, uint16(n))
 	}
@@ -119,6 +121,8 @@ var options = []option{
 	{0, "policy", true, func(c *config, v string) error { c.policies = append(c.policies, v); return nil }},
 	{0, "tcp-connect", true, func(c *config, v string) error { return appendPort(&c.tcpConnect, v) }},
 	{0, "tcp-bind", true, func(c *config, v string) error { return appendPort(&c.tcpBind, v) }},
+	{0, "udp-connect", true, func(c *config, v string) error { return appendPort(&c.udpConnect, v) }},
+	{0, "udp-bind", true, func(c *config, v string) error { return appendPort(&c.udpBind, v) }},
 	{0, "no-scope", false, func(c *config, _ string) error { c.noScope = true; return nil }},
 	{0, "strict", false, func(c *config, _ string) error { c.strict = true; return nil }},
 	{0, "trace", false, func(c *config, _ string) error { c.trace = true; return nil }},

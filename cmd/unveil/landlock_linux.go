@@ -40,6 +40,8 @@ const (
 
 	llNetBindTCP    = unix.LANDLOCK_ACCESS_NET_BIND_TCP
 	llNetConnectTCP = unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
+	llNetBindUDP    = unix.LANDLOCK_ACCESS_NET_BIND_UDP
+	llNetSendUDP    = unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP
 )
 
 // createRights are the rights the library's c grants (checked on the
@@ -190,8 +192,8 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 	}{
 		{llNetConnectTCP, rs.ConnectTCP},
 		{llNetBindTCP, rs.BindTCP},
-		{unix.LANDLOCK_ACCESS_NET_BIND_UDP, rs.BindUDP},
-		{unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, rs.ConnectUDP},
+		{llNetBindUDP, rs.BindUDP},
+		{llNetSendUDP, rs.ConnectUDP},
 	}
 	known := uint64(0)
 	for _, n := range net {

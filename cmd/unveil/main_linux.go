@@ -67,6 +67,9 @@ More options:
                       repeatable, files are composed
   --tcp-connect PORT  allow TCP connect to PORT only (repeatable, or a,b,c)
   --tcp-bind PORT     allow TCP bind to PORT only (repeatable, or a,b,c)
+  --udp-connect PORT  allow UDP connect/send to PORT only (Landlock ABI 10)
+  --udp-bind PORT     allow UDP bind to PORT only (ABI 10); 0: a kernel-chosen
+                      port, also the implicit bind of an unbound socket's first send
   --clearenv          start the program with an empty environment
   --env NAME[=VALUE]  set NAME, or keep NAME from our environment (repeatable)
   --no-scope          under the veil, allow abstract unix sockets and signals

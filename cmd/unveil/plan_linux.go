@@ -20,6 +20,7 @@ import (
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
+	uv "github.com/pledgekit/pledgekit/unveil"
 )
 
 type mode int
@@ -523,10 +524,10 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	datagrams := promises.UnixDatagramsByPath(set, arch)
-	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil) {
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llResolveUnix == 0) {
 		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
 		if pr.LandlockABI >= 9 {
-			why = "-V: no veil restricts it"
+			why = "-V: no veil restricts it (a layer of port rules alone does not)"
 		}
 		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
 			"without unix, an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+why)
@@ -674,46 +675,81 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			}
 		}
 	}
-	// Network ports.
-	connect := append([]uint16(nil), c.tcpConnect...)
-	bind := append([]uint16(nil), c.tcpBind...)
-	var polNet uint64
+	// Network ports: the flags, the policy's, and "dns" without "inet"
+	// pinned to port 53 as on OpenBSD (unveil.NarrowToDNS).
+	netKinds := []struct {
+		bit   uint64
+		flag  []uint16
+		what  string
+		proto string
+	}{
+		{llNetConnectTCP, c.tcpConnect, "tcp connect", "tcp"},
+		{llNetBindTCP, c.tcpBind, "tcp bind", "tcp"},
+		{llNetSendUDP, c.udpConnect, "udp connect/send", "udp"},
+		{llNetBindUDP, c.udpBind, "udp bind", "udp"},
+	}
+	var handledNet uint64
+	ports := map[uint64][]uint16{}
 	if pol != nil {
-		polNet = pol.HandledNet
+		handledNet = pol.HandledNet
 		for port, acc := range pol.Ports {
-			if acc&llNetConnectTCP != 0 {
-				connect = append(connect, uint16(port))
-			}
-			if acc&llNetBindTCP != 0 {
-				bind = append(bind, uint16(port))
+			for _, k := range netKinds {
+				if acc&k.bit != 0 {
+					ports[k.bit] = append(ports[k.bit], uint16(port))
+				}
 			}
 		}
 	}
-	handledNet := polNet
-	if len(c.tcpConnect) > 0 {
-		handledNet |= llNetConnectTCP
+	for _, k := range netKinds {
+		if len(k.flag) > 0 {
+			handledNet |= k.bit
+			ports[k.bit] = append(ports[k.bit], k.flag...)
+		}
 	}
-	if len(c.tcpBind) > 0 {
-		handledNet |= llNetBindTCP
+	have := probe.LandlockNetRights(abi)
+	dnsOnly := p.set.Has(promises.DNS) && !p.set.Has(promises.Inet)
+	if dnsOnly {
+		for _, k := range netKinds {
+			if have&k.bit != 0 {
+				ports[k.bit] = uv.NarrowToDNS(k.bit, handledNet&k.bit != 0, ports[k.bit])
+				handledNet |= k.bit
+			}
+		}
+		const what = "dns without inet: port 53 only"
+		switch {
+		case have&llNetConnectTCP == 0:
+			rep.Add(report.LayerPromise, what, report.Dropped, fmt.Sprintf("not pinned: Landlock ABI %d has no network rules (needs %d); TCP and UDP reach any port", abi, uv.TCP.ABI()))
+		case have&llNetSendUDP == 0:
+			rep.Add(report.LayerPromise, what, report.Partial, fmt.Sprintf("TCP pinned as on OpenBSD; UDP reaches any port: Landlock ABI %d cannot restrict UDP (needs %d)", abi, uv.UDP.ABI()))
+		default:
+			rep.Add(report.LayerPromise, what, report.Enforced, "TCP connects and UDP sends to port 53 only, no TCP bind, UDP binds to a kernel-chosen port only")
+		}
 	}
-	if handledNet != 0 {
-		if probe.LandlockNetRights(abi)&handledNet != handledNet {
-			rep.Add(report.LayerLandlockNet, "tcp port rules", report.Dropped, fmt.Sprintf("Landlock ABI %d has no network rules (needs 4)", abi))
-		} else {
-			if veil == nil {
-				veil = &llLayer{Name: "net"}
-			}
-			veil.HandledNet = handledNet
-			for _, port := range connect {
-				veil.Ports = append(veil.Ports, portRule{Port: port, Access: llNetConnectTCP})
-			}
-			for _, port := range bind {
-				veil.Ports = append(veil.Ports, portRule{Port: port, Access: llNetBindTCP})
-			}
-			rep.Add(report.LayerLandlockNet, "tcp connect/bind ports", report.Enforced, "")
-			if probe.LandlockNetRights(abi)&(1<<2) == 0 && (p.set.Has(promises.Inet) || p.set.Has(promises.DNS)) {
-				rep.Add(report.LayerLandlockNet, "udp ports", report.Partial, fmt.Sprintf("Landlock ABI %d cannot restrict UDP (needs 10); inet allows any UDP peer", abi))
-			}
+	var enforced []string
+	for _, k := range netKinds {
+		if handledNet&k.bit == 0 {
+			continue
+		}
+		if have&k.bit == 0 {
+			rep.Add(report.LayerLandlockNet, k.what+" port rules", report.Dropped, fmt.Sprintf("Landlock ABI %d cannot restrict %s (needs %d)", abi, strings.ToUpper(k.proto), map[string]int{"tcp": uv.TCP.ABI(), "udp": uv.UDP.ABI()}[k.proto]))
+			handledNet &^= k.bit
+			continue
+		}
+		if veil == nil {
+			veil = &llLayer{Name: "net"}
+		}
+		for _, port := range ports[k.bit] {
+			veil.Ports = append(veil.Ports, portRule{Port: port, Access: k.bit})
+		}
+		enforced = append(enforced, k.what)
+	}
+	if veil != nil {
+		veil.HandledNet = handledNet
+	}
+	if len(enforced) > 0 {
+		rep.Add(report.LayerLandlockNet, strings.Join(enforced, ", ")+" ports", report.Enforced, "")
+		if have&llNetSendUDP == 0 && p.set.Has(promises.Inet) {
+			rep.Add(report.LayerLandlockNet, "udp ports", report.Partial, fmt.Sprintf("Landlock ABI %d cannot restrict UDP (needs %d); inet allows any UDP peer", abi, uv.UDP.ABI()))
 		}
 	}
 	if pol != nil && pol.Scoped != 0 {

@@ -280,9 +280,10 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	type plain Result
 	return json.Marshal(struct {
 		*plain
-		SeccompErr  string `json:"seccomp_error,omitempty"`
-		LandlockErr string `json:"landlock_error,omitempty"`
-	}{(*plain)(r), errString(r.SeccompErr), errString(r.LandlockErr)})
+		SeccompErr       string   `json:"seccomp_error,omitempty"`
+		LandlockErr      string   `json:"landlock_error,omitempty"`
+		LandlockFeatures []string `json:"landlock_features"`
+	}{(*plain)(r), errString(r.SeccompErr), errString(r.LandlockErr), r.LandlockFeatureList()})
 }
 
 // JSON returns the result as indented JSON.
@@ -364,6 +365,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 	}
 	if r.LandlockErr != nil {
 		fmt.Fprintf(tw, "landlock error\t%v\n", r.LandlockErr)
+	}
+	fmt.Fprintf(tw, "landlock features\t%s\n", landlockFeatureNames(r.LandlockABI, true))
+	if missing := landlockFeatureNames(r.LandlockABI, false); missing != "-" {
+		fmt.Fprintf(tw, "landlock features missing\t%s\n", missing)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(tw, "note\t%s\n", n)

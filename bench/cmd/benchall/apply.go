@@ -13,10 +13,12 @@ import (
 	"unsafe"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/bench/internal/bpfrun"
 	"github.com/pledgekit/pledgekit/bench/internal/progs"
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -40,6 +42,8 @@ var applyCases = []struct{ name, desc string }{
 	{"unveil-large", "`unveil.New()`, 64 directories (63 r, 1 rwc), `Commit()`"},
 	{"golandlock-small", "go-landlock v0.11.2 `V7.BestEffort().RestrictPaths(RODirs(2), RWDirs(1))`"},
 	{"golandlock-large", "go-landlock v0.11.2 `V7.BestEffort().RestrictPaths(RODirs(63), RWDirs(1))`"},
+	{"golandlock-newest-small", "go-landlock v0.11.2 `V11.BestEffort().RestrictPaths(RODirs(2), RWDirs(1))`: its newest config, on Landlock ABI 8+ one landlock_restrict_self with TSYNC instead of the psx round"},
+	{"raw-tsync-small", "floor for a whole-process layer on Landlock ABI 8+: raw syscalls as raw-small, restrict_self with LANDLOCK_RESTRICT_SELF_TSYNC (every thread, one call); n/a below ABI 8"},
 	{"raw-small", "floor: raw syscalls, 3 directories: create_ruleset, open(O_PATH)+add_rule+close each, prctl(NO_NEW_PRIVS), restrict_self — one thread only, not a usable Go sandbox"},
 	{"raw-large", "floor: raw syscalls as above, 64 directories"},
 }
@@ -180,6 +184,14 @@ func childApply() (any, error) {
 		_, err = rs.Commit()
 	case "golandlock-small", "golandlock-large":
 		err = landlock.V7.BestEffort().RestrictPaths(landlock.RODirs(ro...), landlock.RWDirs(rw))
+	case "golandlock-newest-small":
+		err = landlock.V11.BestEffort().RestrictPaths(landlock.RODirs(ro...), landlock.RWDirs(rw))
+	case "raw-tsync-small":
+		if !probe.Get().LandlockTSync() {
+			res.US, res.CPU = -1, -1 // n/a: no TSYNC on this kernel
+			return res, nil
+		}
+		err = rawLandlockFlags(append(ro, rw), llsys.FlagRestrictSelfTSync)
 	case "raw-small", "raw-large":
 		err = rawLandlock(append(ro, rw))
 	default:
@@ -204,7 +216,10 @@ func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 
 // rawLandlock is the kernel's floor: one ruleset, one rule per directory
 // (the last with write rights), enforced on this thread only.
-func rawLandlock(dirs []string) error {
+func rawLandlock(dirs []string) error { return rawLandlockFlags(dirs, 0) }
+
+// rawLandlockFlags is rawLandlock with landlock_restrict_self flags.
+func rawLandlockFlags(dirs []string, flags uint32) error {
 	const rights = (1 << 16) - 1 // every filesystem right of ABI 1..7 (bits 0..15)
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: rights}
 	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr), 0)
@@ -231,7 +246,7 @@ func rawLandlock(dirs []string) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return err
 	}
-	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0); e != 0 {
+	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, uintptr(flags), 0); e != 0 {
 		return fmt.Errorf("landlock_restrict_self: %w", e)
 	}
 	return nil
@@ -310,12 +325,47 @@ func benchApply(o *options) (section, error) {
 		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s %s", k, fmtNS(median(raw.Parts[c.name][k]))))
 		}
+		if len(xs) > 0 && median(xs) < 0 {
+			fmt.Fprintf(&b, "| %s | n/a | | n/a | not on this kernel |\n", c.name)
+			continue
+		}
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s |\n", c.name, fmtNS(median(xs)), spread(xs), fmtNS(median(raw.CPU[c.name])), strings.Join(parts, ", "))
 	}
+	writeApplyRatios(&b, raw)
 	b.WriteString("\nCases:\n\n")
 	for _, c := range applyCases {
 		fmt.Fprintf(&b, "- %s: %s\n", c.name, c.desc)
 	}
 	s.Markdown = b.String()
 	return s, nil
+}
+
+// writeApplyRatios writes the Landlock apply cases as ratios to the raw
+// floor on the same kernel: the one figure that carries over from a QEMU
+// guest (TCG timings are not absolute). The floor for a whole-process
+// layer is raw-tsync-small where the kernel has TSYNC (Landlock ABI 8),
+// raw-small (one thread only, so below what any Go sandbox can do)
+// otherwise. The target is unveil-small <= 1.5x the floor on ABI 8.
+func writeApplyRatios(b *strings.Builder, raw applyRaw) {
+	pr := probe.Get()
+	floor := "raw-tsync-small"
+	if !pr.LandlockTSync() {
+		floor = "raw-small"
+	}
+	f := median(raw.US[floor])
+	if len(raw.US[floor]) == 0 || f <= 0 {
+		return
+	}
+	mech := "psx round (no TSYNC)"
+	if pr.LandlockTSync() {
+		mech = "TSYNC"
+	}
+	fc := median(raw.CPU[floor])
+	fmt.Fprintf(b, "\nRatios to the floor (%s) on kernel %s, Landlock ABI %d, go-landlock's mechanism: %s (medians; CPU is the steadier on a loaded machine):\n\n", floor, pr.Kernel, pr.LandlockABI, mech)
+	b.WriteString("| case | wall × floor | CPU × floor |\n|---|--:|--:|\n")
+	for _, c := range []string{"unveil-small", "fetch", "verify", "golandlock-small", "golandlock-newest-small", "raw-small"} {
+		if xs := raw.US[c]; len(xs) > 0 && c != floor {
+			fmt.Fprintf(b, "| %s | %.2f | %.2f |\n", c, median(xs)/f, median(raw.CPU[c])/fc)
+		}
+	}
 }
