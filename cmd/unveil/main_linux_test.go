@@ -128,8 +128,11 @@ func withNotes(s string) string {
 	for _, m := range regexp.MustCompile(`(?m)^\[(\d+)\] (.*)$`).FindAllStringSubmatch(s, -1) {
 		notes[m[1]] = m[2]
 	}
-	return regexp.MustCompile(`(?m) \[\d+\]$`).ReplaceAllStringFunc(s, func(mark string) string {
-		return " " + notes[strings.Trim(mark, " []")]
+	// A marker ends the reason: the line ends there or a feature tag
+	// ("[landlock paths]") follows.
+	return regexp.MustCompile(`(?m) \[\d+\]( \[landlock [a-z_]+\])?$`).ReplaceAllStringFunc(s, func(mark string) string {
+		num, tag, _ := strings.Cut(strings.TrimPrefix(mark, " "), " ")
+		return strings.TrimSuffix(" "+notes[strings.Trim(num, "[]")]+" "+tag, " ")
 	})
 }
 
