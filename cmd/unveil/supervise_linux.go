@@ -156,11 +156,13 @@ func serve(l *notify.Listener, h handler) {
 		}
 		if !execd {
 			// Before the first execve, only unveil's own stage runs on the
-			// filtered thread.
-			if name == "execve" || name == "execveat" {
+			// filtered thread. Its execve counts as done only once the
+			// answer reached the kernel: a signal (Go's preemption)
+			// interrupting the wait cancels the notification, and the
+			// restarted execve arrives again as a new one.
+			if err := l.Continue(n.ID); err == nil && (name == "execve" || name == "execveat") {
 				execd = true
 			}
-			l.Continue(n.ID)
 			continue
 		}
 		h.handle(l, n, name)
