@@ -120,7 +120,7 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
-			serve(l, h)
+			serve(l, h, cmd.Process.Pid)
 		}()
 	}
 	err = cmd.Wait()
@@ -136,10 +136,29 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 }
 
 // serve answers notifications until every filtered task has exited.
-func serve(l *notify.Listener, h handler) {
+//
+// Until the program runs, the only filtered task is unveil's own stage
+// (pid stagePid), whose calls are continued, its execve of the program
+// included. Whether a notification still comes from the stage is asked
+// of the kernel (the task's executable is this binary), not inferred from
+// having continued one execve: a signal (Go's preemption) that interrupts
+// the stage's wait restarts its execve as a new notification, even after
+// the answer was sent.
+func serve(l *notify.Listener, h handler, stagePid int) {
 	defer l.Close()
 	tab, _ := syscalls.Native()
 	execd := false
+	self, selfErr := os.Stat("/proc/self/exe")
+	stillStage := func(n *notify.Notif, isExec bool) bool {
+		if selfErr != nil || int(n.Pid) != stagePid {
+			return selfErr != nil && !isExec // cannot tell: the first execve ends the stage
+		}
+		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", n.Pid))
+		if err != nil {
+			return false
+		}
+		return os.SameFile(st, self) && l.Valid(n.ID)
+	}
 	for {
 		n, err := l.Recv()
 		if err != nil {
@@ -155,15 +174,18 @@ func serve(l *notify.Listener, h handler) {
 			}
 		}
 		if !execd {
-			// Before the first execve, only unveil's own stage runs on the
-			// filtered thread. Its execve counts as done only once the
-			// answer reached the kernel: a signal (Go's preemption)
-			// interrupting the wait cancels the notification, and the
-			// restarted execve arrives again as a new one.
-			if err := l.Continue(n.ID); err == nil && (name == "execve" || name == "execveat") {
-				execd = true
+			isExec := name == "execve" || name == "execveat"
+			if stillStage(n, isExec) {
+				l.Continue(n.ID)
+				continue
 			}
-			continue
+			if selfErr != nil && isExec {
+				// Without /proc: the first execve is the stage's.
+				execd = true
+				l.Continue(n.ID)
+				continue
+			}
+			execd = true
 		}
 		h.handle(l, n, name)
 	}
