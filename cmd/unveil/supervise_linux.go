@@ -139,25 +139,23 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 //
 // Until the program runs, the only filtered task is unveil's own stage
 // (pid stagePid), whose calls are continued, its execve of the program
-// included. Whether a notification still comes from the stage is asked
-// of the kernel (the task's executable is this binary), not inferred from
-// having continued one execve: a signal (Go's preemption) that interrupts
-// the stage's wait restarts its execve as a new notification, even after
-// the answer was sent.
+// included. Whether a notification comes from the stage is asked of the
+// kernel (the task is stagePid and its executable is this binary), for
+// every execve too, not inferred from having seen one execve: a signal
+// (Go's preemption) that interrupts the stage's wait restarts its execve
+// as a new notification, even after the answer was sent (the kernel's
+// seccomp_do_user_notification), and that restart is still the stage's.
 func serve(l *notify.Listener, h handler, stagePid int) {
 	defer l.Close()
 	tab, _ := syscalls.Native()
 	execd := false
 	self, selfErr := os.Stat("/proc/self/exe")
-	stillStage := func(n *notify.Notif, isExec bool) bool {
+	isStage := func(n *notify.Notif) bool {
 		if selfErr != nil || int(n.Pid) != stagePid {
-			return selfErr != nil && !isExec // cannot tell: the first execve ends the stage
-		}
-		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", n.Pid))
-		if err != nil {
 			return false
 		}
-		return os.SameFile(st, self) && l.Valid(n.ID)
+		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", n.Pid))
+		return err == nil && os.SameFile(st, self)
 	}
 	for {
 		n, err := l.Recv()
@@ -173,20 +171,20 @@ func serve(l *notify.Listener, h handler, stagePid int) {
 				name = s
 			}
 		}
-		if !execd {
-			isExec := name == "execve" || name == "execveat"
-			if stillStage(n, isExec) {
-				l.Continue(n.ID)
-				continue
-			}
-			if selfErr != nil && isExec {
-				// Without /proc: the first execve is the stage's.
-				execd = true
-				l.Continue(n.ID)
-				continue
-			}
-			execd = true
+		isExec := name == "execve" || name == "execveat"
+		switch {
+		case selfErr != nil && !execd:
+			// No /proc: the first execve ends the stage, as before.
+			execd = isExec
+			l.Continue(n.ID)
+			continue
+		case (isExec || !execd) && isStage(n):
+			l.Continue(n.ID)
+			continue
+		case !l.Valid(n.ID):
+			continue // cancelled (the caller was interrupted); it comes again
 		}
+		execd = true
 		h.handle(l, n, name)
 	}
 }
