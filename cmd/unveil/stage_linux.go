@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -197,6 +198,28 @@ func (p *plan) apply() error {
 	if err := p.announce(); err != nil {
 		return err
 	}
+	// The filter program is built before the address space limit, so that
+	// nothing after it needs the Go runtime to map more memory (a stage
+	// under -M 1g died in persistentalloc on arm64 under memory pressure).
+	var prog []unix.SockFilter
+	argv0p, err := syscall.BytePtrFromString(p.Program)
+	if err != nil {
+		return fail(exitCannotExec, "%s: %v", p.Program, err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(p.Argv)
+	if err != nil {
+		return fail(exitCannotExec, "%s: arguments: %v", p.Program, err)
+	}
+	envvp, err := syscall.SlicePtrFromStrings(p.Env)
+	if err != nil {
+		return fail(exitCannotExec, "%s: environment: %v", p.Program, err)
+	}
+	if p.Filtered {
+		prog = make([]unix.SockFilter, len(p.Filter))
+		for i, in := range p.Filter {
+			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+		}
+	}
 	// 7. Address space and descriptor limits. The address space limit is
 	// the program's: set before, it bound this Go process too, whose
 	// runtime maps heap arenas as it goes (a -M below what the runtime
@@ -211,10 +234,6 @@ func (p *plan) apply() error {
 	}
 	// 8. Seccomp, on this thread, which then execs.
 	if p.Filtered {
-		prog := make([]unix.SockFilter, len(p.Filter))
-		for i, in := range p.Filter {
-			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
-		}
 		listener := p.SockFd >= 0
 		lfd, err := notify.Install(prog, listener)
 		if err != nil {
@@ -229,7 +248,20 @@ func (p *plan) apply() error {
 			unix.Close(lfd)
 		}
 	}
-	err := syscall.Exec(p.Program, p.Argv, p.Env)
+	if p.NoFile != nil {
+		// execve with the arguments converted above: syscall.Exec would
+		// allocate them now, under the program's address space limit. (It
+		// also restores the descriptor limit Go raised at start-up; the
+		// plan has set its own.)
+		_, _, errno := unix.Syscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
+			uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])))
+		runtime.KeepAlive(argv0p)
+		runtime.KeepAlive(argvp)
+		runtime.KeepAlive(envvp)
+		err = errno
+	} else {
+		err = syscall.Exec(p.Program, p.Argv, p.Env)
+	}
 	code := exitCannotExec
 	if err == syscall.ENOENT {
 		code = exitNotFound
