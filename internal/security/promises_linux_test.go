@@ -39,14 +39,19 @@ func TestSignalsSelfOnly(t *testing.T) {
 			r := testproc.Run(t, "signals", func() {
 				usr1 := make(chan os.Signal, 1)
 				signal.Notify(usr1, syscall.SIGUSR1)
-				// A thread of this process other than the main one.
+				// A thread of this process other than the main one (a
+				// goroutine that locks its thread may be running on the
+				// main thread: try again until it is another).
 				tids := make(chan int)
-				go func() {
-					runtime.LockOSThread()
-					tids <- unix.Gettid()
-					select {}
-				}()
-				tid := <-tids
+				tid := os.Getpid()
+				for tid == os.Getpid() {
+					go func() {
+						runtime.LockOSThread()
+						tids <- unix.Gettid()
+						select {}
+					}()
+					tid = <-tids
+				}
 				apply(c.promises, pledge.PenaltyEPERM)
 				pid := uintptr(os.Getpid())
 				// Signal 0 checks without delivering; SIGUSR1 is delivered.
