@@ -77,7 +77,7 @@ func wantClean(t *testing.T, r result) {
 	wantOK(t, r)
 	stderr := r.stderr
 	if rest, ok := strings.CutPrefix(stderr, "unveil: sandbox degraded: "); ok && !strings.Contains(strings.TrimSuffix(rest, "\n"), "\n") {
-		item := `(\S+ "\w+" partial \(file; effective permissions "\w+": Landlock adds \S+ "\w+" \(OpenBSD would apply only "\w+" here\)\)|unix sockets by path partial \(needs Landlock ABI 9, this kernel has [1-8]: [^;]*\)|scopes \S+ \(default under a veil\) dropped \(needs Landlock ABI 6, this kernel has [0-5]: [^;]*; --no-scope silences this\))`
+		item := `(\S+ "\w+" partial \(file; effective permissions "\w+": Landlock adds \S+ "\w+" \(OpenBSD would apply only "\w+" here\)\)|unix sockets by path partial \(needs Landlock ABI 9, this kernel has [1-8]: [^;]*\)|scopes \S+ \(default under a veil\) dropped \(needs Landlock ABI 6, this kernel has [0-5]: [^;]*; --no-scope silences this\)|truncate dropped \(needs Landlock ABI 3, this kernel has [0-2]: [^;]*; w is not needed to truncate a file\))`
 		if regexp.MustCompile(`^` + item + `(; ` + item + `)*$`).MatchString(strings.TrimSuffix(rest, "\n")) {
 			stderr = ""
 		}
