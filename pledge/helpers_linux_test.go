@@ -34,25 +34,14 @@ func wantErrno(what string, err error, errno syscall.Errno) {
 // wantStdout fails the test unless the result's stdout holds every line.
 func wantStdout(t *testing.T, r *testproc.Result, lines ...string) {
 	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(r.Stdout, l+"\n") {
-			t.Fatalf("stdout lacks %q\n%s", l, r)
-		}
-	}
+	r.WantStdout(t, lines...)
 }
 
 // wantAbort checks a PenaltyAbort death: killed by SIGKILL after one
 // message line containing every part.
 func wantAbort(t *testing.T, r *testproc.Result, parts ...string) {
 	t.Helper()
-	if !r.Signaled(syscall.SIGKILL) {
-		t.Fatalf("want death by SIGKILL, got %s", r)
-	}
-	for _, p := range parts {
-		if !strings.Contains(r.Stderr, p) {
-			t.Fatalf("stderr lacks %q\n%s", p, r)
-		}
-	}
+	r.WantKilled(t, parts...)
 }
 
 // seccompStatus returns the Seccomp and NoNewPrivs fields of a

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
@@ -51,32 +49,21 @@ func must(what string, err error) {
 // say prints one line the parent test checks.
 func say(format string, args ...any) { fmt.Printf(format+"\n", args...) }
 
-// wantOK fails the test unless the scenario exited 0 and printed every
-// line.
+// wantOK fails the test unless the scenario exited 0 with every line on
+// stdout.
 func wantOK(t *testing.T, r *testproc.Result, lines ...string) {
 	t.Helper()
 	if !r.Exited(0) {
 		t.Fatal(r)
 	}
-	for _, l := range lines {
-		if !strings.Contains(r.Stdout, l+"\n") {
-			t.Fatalf("stdout lacks %q\n%s", l, r)
-		}
-	}
+	r.WantStdout(t, lines...)
 }
 
 // wantKilled fails the test unless the scenario was ended by the default
 // penalty after a message naming every part (the call and the promise).
 func wantKilled(t *testing.T, r *testproc.Result, parts ...string) {
 	t.Helper()
-	if !r.Signaled(syscall.SIGKILL) {
-		t.Fatalf("want death by SIGKILL, got %s", r)
-	}
-	for _, p := range parts {
-		if !strings.Contains(r.Stderr, p) {
-			t.Fatalf("stderr lacks %q\n%s", p, r)
-		}
-	}
+	r.WantKilled(t, parts...)
 }
 
 // canUnveil reports whether this kernel lets pledgekit unveil (Landlock

@@ -84,6 +84,32 @@ func (r *Result) Exited(code int) bool { return r.Signal == 0 && !r.TimedOut && 
 // timeout).
 func (r *Result) Signaled(sig syscall.Signal) bool { return !r.TimedOut && r.Signal == sig }
 
+// WantStdout fails the test unless the scenario's standard output holds
+// every line (each followed by a newline).
+func (r *Result) WantStdout(t testing.TB, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(r.Stdout, l+"\n") {
+			t.Fatalf("stdout lacks %q\n%s", l, r)
+		}
+	}
+}
+
+// WantKilled fails the test unless the scenario was ended with SIGKILL
+// (pledge's default penalty) after a message on standard error holding
+// every part (the call, the promise).
+func (r *Result) WantKilled(t testing.TB, parts ...string) {
+	t.Helper()
+	if !r.Signaled(syscall.SIGKILL) {
+		t.Fatalf("want death by SIGKILL, got %s", r)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.Stderr, p) {
+			t.Fatalf("stderr lacks %q\n%s", p, r)
+		}
+	}
+}
+
 // Status describes how the process ended: "exit status 0", "signal killed",
 // "timed out".
 func (r *Result) Status() string {
