@@ -311,7 +311,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
-	loadLazyFiles(!st.pledged && !pr.SeccompFilterInstalled)
+	loadLazyFiles(ps, !st.pledged && !pr.SeccompFilterInstalled)
 	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
 		if sup != nil {
 			sup.abort()
@@ -401,7 +401,6 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
 		unveil.Prepare(ps)
 	}
-	loadLazyFiles(false) // the first pledge read them
 	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
 		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
 	}
@@ -431,12 +430,13 @@ func refusesMPTCP(ps promises.Set, eff Penalty) bool {
 // timestamped log line; OpenBSD lets every pledged process read those)
 // is always loaded. Package net reads /proc/sys/net/core/somaxconn at a
 // process's first listen; it is read with a listen on an autobound
-// abstract unix socket, closed at once, only when no filter is in force
-// (unfiltered is true): a filter this process inherited may refuse the
-// socket.
-func loadLazyFiles(unfiltered bool) {
+// abstract unix socket, closed at once, only when ps can listen at all
+// ("inet" or "unix"; a later pledge can only narrow) and no filter is in
+// force (unfiltered is true): a filter this process inherited may refuse
+// the socket. A narrowing pledge has nothing to load: the first one did.
+func loadLazyFiles(ps promises.Set, unfiltered bool) {
 	_ = time.Local.String()
-	if unfiltered {
+	if unfiltered && (ps.Has(promises.Inet) || ps.Has(promises.Unix)) {
 		if l, err := net.ListenUnix("unix", &net.UnixAddr{Net: "unix"}); err == nil {
 			l.Close()
 		}
