@@ -3,7 +3,6 @@
 package unveil
 
 import (
-	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -474,8 +473,9 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 // dynamically linked program unveiled with x: the kernel executes it too,
 // and without it executing the program fails with EACCES where OpenBSD
 // runs it. Only what the kernel itself executes is taken (internal/elfdeps
-// in exec-only mode), and only an ELF file: a program's header cannot
-// make an arbitrary file readable. An interpreter unveiled explicitly
+// in exec-only mode, which refuses a PT_INTERP that is not an executable
+// ELF file of the program's machine): a program's header cannot make an
+// arbitrary file readable. An interpreter unveiled explicitly
 // keeps its own permissions.
 func addInterpreters(entries []entry, skip func(what, format string, args ...any)) []entry {
 	n := len(entries)
@@ -506,10 +506,6 @@ func addInterpreters(entries []entry, skip func(what, format string, args ...any
 				}
 				continue
 			}
-			if !isELF(f.Path) {
-				skip(fmt.Sprintf("%s %q (%s)", f.Path, "x", from), "not added: not an ELF file, so the kernel cannot execute it")
-				continue
-			}
 			ie := resolve(pathRule{path: f.Path, perm: PermExec})
 			ie.from = from
 			if ie.exists {
@@ -518,16 +514,6 @@ func addInterpreters(entries []entry, skip func(what, format string, args ...any
 		}
 	}
 	return entries
-}
-
-// isELF reports whether path is an ELF executable or shared object.
-func isELF(path string) bool {
-	f, err := elf.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	return f.Type == elf.ET_DYN || f.Type == elf.ET_EXEC
 }
 
 // libpsxTask grants listing /proc/PID/task in cgo builds below ABI 8:
