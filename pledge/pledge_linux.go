@@ -318,9 +318,10 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		}
 		return err
 	}
-	if eff.Enforces() && ps.Has(promises.Unveil) && !examinesPaths(ps) {
-		// Unveils will be committed under this filter, which would end
-		// the process for the stat(2) and O_PATH opens a commit makes.
+	if eff.Enforces() && !examinesPaths(ps) {
+		// Unveils (pending ones, or a Ruleset committed later) would be
+		// committed under this filter, which would end the process for
+		// the stat(2) and O_PATH opens a commit makes.
 		unveil.Prepare(ps)
 	}
 
@@ -398,7 +399,7 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	if err := st.commitUnveil(ps, true, rs, rep); err != nil {
 		return err
 	}
-	if ps.Has(promises.Unveil) && !examinesPaths(ps) {
+	if !examinesPaths(ps) {
 		unveil.Prepare(ps)
 	}
 	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {

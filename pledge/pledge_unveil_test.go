@@ -152,3 +152,32 @@ func TestApplyUnveilUnderPledgeWithoutRpath(t *testing.T) {
 	}
 	wantStdout(t, r, "refused")
 }
+
+// A Ruleset that names a path after a pledge that forbids examining
+// paths (Unveil, or Commit of one built before) fails with EPERM instead
+// of the process being ended at stat(2).
+func TestRulesetCommitUnderPledgeWithoutRpath(t *testing.T) {
+	dir := t.TempDir()
+	r := testproc.Run(t, "refused", func() {
+		before := unveil.New()
+		if err := before.Unveil(dir, "r"); err != nil {
+			testproc.Fatalf("unveil before the pledge: %v", err)
+		}
+		if err := pledge.Pledge("stdio", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		err := unveil.New().Unveil(dir, "r")
+		if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "rpath") {
+			testproc.Fatalf("Unveil: want an EPERM error naming rpath, got %v", err)
+		}
+		_, err = before.Commit()
+		if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "rpath") {
+			testproc.Fatalf("Commit: want an EPERM error naming rpath, got %v", err)
+		}
+		report("refused")
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "refused")
+}

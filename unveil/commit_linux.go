@@ -71,6 +71,13 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	if r.empty() {
 		return rep, nil
 	}
+	if r.pre == nil && (len(r.paths) > 0 || len(r.raw) > 0 || r.hasImplied) {
+		// Naming a path means stat(2) and O_PATH opens, which the filter
+		// in force would answer by ending the process.
+		if err := sealedError("committing rules that name paths"); err != nil {
+			return rep, err
+		}
+	}
 	p := r.plan(res, opt)
 	rep.Items = p.items
 	if len(p.errs) > 0 {

@@ -201,6 +201,9 @@ func (r *Ruleset) Unveil(path, permissions string) error {
 	if err != nil {
 		return err
 	}
+	if err := sealedError(fmt.Sprintf("unveiling %q", path)); err != nil {
+		return err // examining path would end the process
+	}
 	abs, err := absPath(path)
 	if err != nil {
 		return err

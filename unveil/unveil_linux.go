@@ -5,6 +5,7 @@ package unveil
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
@@ -88,9 +89,24 @@ func Block() (*report.Report, error) {
 	return r.commit(planOptions{veil: true})
 }
 
+// sealedBy holds the promises of the pledge that made Prepare run: from
+// then on a Ruleset that Prepare did not examine cannot name paths.
+var sealedBy atomic.Pointer[promises.Set]
+
+// sealedError says why naming paths is refused after Prepare, or is nil.
+func sealedError(what string) error {
+	ps := sealedBy.Load()
+	if ps == nil {
+		return nil
+	}
+	return fmt.Errorf("unveil: %s: %w: the pledge in force (%q) forbids examining paths, which Landlock needs to name them; do it before that pledge, or keep \"rpath\" in the promises until the last commit",
+		what, syscall.EPERM, ps.String())
+}
+
 // Prepare is pledge's hook, called right before it installs a filter
-// that enforces ps, when ps keeps "unveil" but forbids examining paths
-// (stat(2), O_PATH opens: no "rpath"). The pending unveils are then
+// that enforces ps, when ps forbids examining paths (stat(2), O_PATH
+// opens: no "rpath"). A Ruleset it did not examine then fails to commit
+// rules naming paths with an error (EPERM). The pending unveils are then
 // committed under that filter (by UnveilBlock or a later pledge), and a
 // commit examines and opens every path it names: Prepare does it now,
 // while it still can, for the pending unveils, the paths the promises
@@ -102,6 +118,7 @@ func Prepare(ps promises.Set) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	proc.sealed, proc.isSealed = ps, true
+	sealedBy.Store(&ps)
 	if proc.pending == nil {
 		return // later Unveil calls fail: nothing will be committed
 	}
