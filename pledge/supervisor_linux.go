@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/notify"
-	"github.com/pledgekit/pledgekit/internal/safeprint"
+	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -519,71 +519,58 @@ func isListener(fd int) bool {
 	return err == nil && l == notifyLink
 }
 
-// serve answers notifications until no process uses the filter. It also
-// reads the control pipe: "S <promises>" updates the promises named in
-// messages (the process sends it before further calls), "N <fd>" hands the
-// listener over to a narrowing filter (swap).
+// serve answers notifications until no process uses the filter (then the
+// supervisor exits). It also reads the control pipe: "S <promises>"
+// updates the promises named in messages (the process sends it before
+// further calls), "N <fd>" hands the listener over to a narrowing filter
+// (swap). Receiving and decoding are internal/supervise's; the policy is
+// here: the pledged process is reported once and killed, a program it
+// started has its call fail with EPERM.
 func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReader) {
 	seen := map[[2]int64]bool{}
 	killed := false
-	for {
-		fds := []unix.PollFd{{Fd: int32(l.Fd()), Events: unix.POLLIN}, {Fd: int32(ctl.fd), Events: unix.POLLIN}}
-		if ctl.eof {
-			fds[1].Fd = -1
-		}
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			fmt.Fprintf(os.Stderr, "pledge: supervisor: poll: %v\n", err)
-			os.Exit(1)
-		}
-		if fds[1].Revents != 0 {
-			for !ctl.eof {
-				line, ok := ctl.next(0)
-				if !ok {
-					break
-				}
-				if s, ok := strings.CutPrefix(line, "S "); ok {
-					if set, err := promises.Parse(s); err == nil {
-						ps = set
-					}
-				}
-				if s, ok := strings.CutPrefix(line, "N "); ok {
-					l = swap(l, pidfd, target, s, ctl)
+	control := &supervise.Control{Fd: ctl.fd, Ready: func(l *notify.Listener) (*notify.Listener, bool) {
+		for !ctl.eof {
+			line, ok := ctl.next(0)
+			if !ok {
+				break
+			}
+			if s, ok := strings.CutPrefix(line, "S "); ok {
+				if set, err := promises.Parse(s); err == nil {
+					ps = set
 				}
 			}
+			if s, ok := strings.CutPrefix(line, "N "); ok {
+				l = swap(l, pidfd, target, s, ctl)
+			}
 		}
-		if fds[0].Revents == 0 {
-			continue
-		}
-		n, err := l.Recv()
-		if errors.Is(err, notify.ErrDone) {
-			os.Exit(0) // every process using the filter has exited
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "pledge: supervisor: %v\n", err)
-			os.Exit(1)
-		}
-		tgid := tgidOf(int(n.Pid))
-		v := violation{Arch: runtime.GOARCH, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Pledged: ps,
-			Who: describeProcess(tgid), Child: tgid != target}
-		if !l.Valid(n.ID) {
-			continue // the caller died meanwhile; its pid may be reused
-		}
-		if tgid == target {
+		return l, !ctl.eof
+	}}
+	h := supervise.HandlerFunc(func(r *supervise.Request) {
+		d := supervise.Denial{Prefix: "pledge", Call: r.Call, Pledged: ps, Child: r.Tgid != target}
+		if !d.Child {
 			// Several threads may be refused before SIGKILL lands (Go's
 			// resolver dials A and AAAA at once): print the first only.
 			if !killed {
 				killed = true
-				fmt.Fprintln(os.Stderr, v.String())
+				d.Outcome = "killing the process"
+				fmt.Fprintln(os.Stderr, d.String())
 			}
 			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
-			continue
+			return
 		}
-		if key := [2]int64{int64(tgid), int64(n.Nr)}; !seen[key] && !isExecHelper(tgid) {
+		if key := [2]int64{int64(r.Tgid), int64(r.Nr)}; !seen[key] && !isExecHelper(r.Tgid) {
 			seen[key] = true
-			fmt.Fprintln(os.Stderr, v.String())
+			d.Outcome = "the call fails with EPERM"
+			fmt.Fprintln(os.Stderr, d.String())
 		}
-		_ = l.Errno(n.ID, unix.EPERM)
+		_ = r.Errno(unix.EPERM)
+	})
+	if err := supervise.Serve(l, h, supervise.Options{Control: control}); err != nil {
+		fmt.Fprintf(os.Stderr, "pledge: supervisor: %v\n", err)
+		os.Exit(1)
 	}
+	os.Exit(0) // every process using the filter has exited
 }
 
 // swap hands the listener over to the filter a narrowing pledge installs
@@ -620,30 +607,6 @@ func swap(old *notify.Listener, pidfd, target int, fdArg string, ctl *ctlReader)
 	}
 	fmt.Fprint(reply, "A\n")
 	return notify.NewListener(l)
-}
-
-// tgidOf returns the process (thread group) of thread tid, or -1.
-func tgidOf(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return -1
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Tgid:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err == nil {
-				return n
-			}
-		}
-	}
-	return -1
-}
-
-// describeProcess returns "comm[pid]" with the command name made safe to
-// print (a process chooses its own name).
-func describeProcess(pid int) string {
-	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	return safeprint.String(strings.TrimSuffix(string(b), "\n")) + "[" + strconv.Itoa(pid) + "]"
 }
 
 // isExecHelper reports whether pid is still the exec helper of Command
