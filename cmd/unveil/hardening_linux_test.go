@@ -143,7 +143,7 @@ func TestExecThroughInterpreter(t *testing.T) {
 		if strings.Contains(r.stdout, "uid=") || r.code == 0 {
 			t.Errorf("%v: id ran through %s without the exec promise: %v", veil, ld, r)
 		}
-		if !strings.Contains(r.stderr, "denied: needs promise exec") {
+		if !strings.Contains(r.stderr, `: needs promise "exec"`) {
 			t.Errorf("%v: no denial message: %v", veil, r)
 		}
 		if !regexp.MustCompile(`(?m)^promise\s+exec \(absent\)\s+enforced\s+.*the supervisor refuses every execve`).MatchString(withNotes(r.stderr)) {
@@ -179,7 +179,7 @@ func TestExecChainOnce(t *testing.T) {
 	if !strings.Contains(r.stdout, "first") {
 		t.Errorf("the script did not run: %v", r)
 	}
-	if strings.Contains(r.stdout, "again") || !strings.Contains(r.stderr, "denied: needs promise exec") {
+	if strings.Contains(r.stdout, "again") || !strings.Contains(r.stderr, `: needs promise "exec"`) {
 		t.Errorf("the script's shell executed a shell again: %v", r)
 	}
 	r = unveil(t, "-p", "stdio rpath exec", "-v", "r:"+dir, "-v", "rx:/usr", "--", script)

@@ -13,8 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/internal/safeprint"
+	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -206,8 +206,8 @@ const makeRights = llMakeReg | llMakeDir | llMakeSym | llMakeFifo | llMakeSock |
 var creating = map[string]bool{"open": true, "openat": true, "creat": true, "mkdir": true, "mkdirat": true,
 	"mknod": true, "mknodat": true, "symlink": true, "symlinkat": true}
 
-func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
-	c := decode(n, name)
+func (l *learner) Handle(r *supervise.Request) {
+	c, name := r.Call, r.Name
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// Look at the paths before the call runs: whether a file existed
@@ -217,50 +217,50 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 		existed, regular bool
 	}
 	var ps []pathState
-	for _, p := range c.paths {
-		rp := l.resolve(c.pid, p)
+	for _, p := range c.Paths {
+		rp := l.resolve(c.Pid, p)
 		fi, err := os.Stat(rp)
-		ps = append(ps, pathState{l.procSelf(c.pid, rp), err == nil, err == nil && fi.Mode().IsRegular()})
+		ps = append(ps, pathState{l.procSelf(c.Pid, rp), err == nil, err == nil && fi.Mode().IsRegular()})
 	}
 	var execMissing unix.Errno
 	if (name == "execve" || name == "execveat") && len(ps) == 1 {
-		execMissing = l.creds.unreachable(c.paths[0])
+		execMissing = l.creds.unreachable(c.Paths[0])
 	}
 	probe := l.creds.missingUnixPath(c)
-	ln.Continue(n.ID)
+	_ = r.Continue()
 
-	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
-		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
+	readOnly := (name == "openat" && c.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
+		(name == "open" && c.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
 	skip, emulated := false, false
 	switch {
 	case (name == "open" || name == "openat") && len(ps) == 1:
 		// The loader's own files and /dev/null need no promise.
 		skip = (readOnly && l.p.loader[ps[0].path]) || ps[0].path == "/dev/null"
-	case (name == "access" || name == "faccessat" || name == "faccessat2") && len(c.paths) == 1:
-		skip = loaderProbes[c.paths[0]]
+	case (name == "access" || name == "faccessat" || name == "faccessat2") && len(c.Paths) == 1:
+		skip = loaderProbes[c.Paths[0]]
 	case (name == "execve" || name == "execveat") && len(ps) == 1:
 		// The program's own chain (a #!/usr/bin/env script's
 		// interpreter) needs no exec promise, and a file that does not
 		// exist only fails: the supervisor allows the one and answers
 		// the other as the kernel would.
 		skip = l.p.chain[ps[0].path] || execMissing != 0
-	case isUnixStreamSocket(name, n.Args):
+	case isUnixStreamSocket(name, c.Args):
 		emulated = true
 	case probe:
 		emulated = true
-		l.mark(l.probed, c.unixPath)
+		l.mark(l.probed, c.UnixPath)
 	}
-	key := fmt.Sprint(name, n.Args)
+	key := fmt.Sprint(name, c.Args)
 	if !skip && !l.seen[key] && len(l.calls)+len(l.emulated) < 100000 {
 		l.seen[key] = true
-		lc := learnedCall{name: name, args: n.Args, text: c.text}
+		lc := learnedCall{name: name, args: c.Args, text: c.Text}
 		if emulated {
 			l.emulated = append(l.emulated, lc)
 		} else {
 			l.calls = append(l.calls, lc)
 		}
 	}
-	need := needRights(name, n.Args)
+	need := needRights(name, c.Args)
 	for _, st := range ps {
 		need := need
 		if creating[name] && st.existed {
@@ -284,18 +284,18 @@ func (l *learner) handle(ln *notify.Listener, n *notify.Notif, name string) {
 			l.mark(l.reads, st.path)
 		}
 	}
-	if c.fam == unix.AF_UNIX && c.unixPath != "" && !probe && (name == "connect" || name == "sendto") {
-		if rp := l.resolve(c.pid, c.unixPath); rp != "" {
+	if c.Family == unix.AF_UNIX && c.UnixPath != "" && !probe && (name == "connect" || name == "sendto") {
+		if rp := l.resolve(c.Pid, c.UnixPath); rp != "" {
 			l.mark(l.sockets, rp)
 		}
 	}
-	if c.port >= 0 && (c.fam == 2 || c.fam == 10) {
+	if c.Port >= 0 && (c.Family == 2 || c.Family == 10) {
 		switch name {
 		case "connect":
-			l.connect[c.port] = true
+			l.connect[c.Port] = true
 		case "bind":
-			if c.port != 0 {
-				l.bind[c.port] = true
+			if c.Port != 0 {
+				l.bind[c.Port] = true
 			}
 		}
 	}
@@ -365,10 +365,10 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 	var unallowed []string
 	cands := promises.Set(0)
 	for _, c := range calls {
-		if ok, errno := setAllows(base, l.arch, c.name, c.args); ok || errno != 0 {
+		if ok, errno := supervise.Allows(base, l.arch, c.name, c.args); ok || errno != 0 {
 			continue
 		}
-		alts := allowingPromises(base, l.arch, c.name, c.args)
+		alts := supervise.Needed(base, l.arch, c.name, c.args, 0)
 		if len(alts) == 0 {
 			unallowed = append(unallowed, c.text)
 			continue
@@ -395,7 +395,7 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 			}
 			ok := true
 			for _, c := range todo {
-				if a, _ := setAllows(s, l.arch, c.name, c.args); !a {
+				if a, _ := supervise.Allows(s, l.arch, c.name, c.args); !a {
 					ok = false
 					break
 				}

@@ -521,7 +521,7 @@ func TestReport(t *testing.T) {
 			t.Errorf("--json lacks %s %q enforced: %+v", it.layer, it.what, rep.Items)
 		}
 	}
-	if !strings.Contains(rest, "needs promise rpath") {
+	if !strings.Contains(rest, `needs promise "rpath"`) {
 		t.Errorf("after the report: %q", rest)
 	}
 	// A degraded sandbox: the report says so, one warning line follows,

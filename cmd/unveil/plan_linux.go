@@ -145,64 +145,6 @@ func rulesFor(set promises.Set, arch string, drop ...string) []promises.Rule {
 	return out
 }
 
-// setAllows reports whether the promise set allows the call (an Errno rule
-// of the set counts as not allowed), and the errno rule's value if one
-// answers it.
-func setAllows(set promises.Set, arch, name string, args [6]uint64) (allowed bool, errno uint16) {
-	rs := rulesFor(set, arch)
-	for _, kind := range []promises.Action{promises.Errno, promises.Allow} {
-		for _, r := range rs {
-			if r.Syscall == name && r.Action == kind && r.Match(args) {
-				if kind == promises.Errno {
-					return false, r.Errno
-				}
-				return true, 0
-			}
-		}
-	}
-	return false, 0
-}
-
-// allowingPromises lists the smallest sets of promises that, added to set,
-// allow the call: the single promises if any does, else the pairs, else
-// the triples (a rule may need others with it: opening O_RDWR|O_CREAT
-// takes rpath, wpath and cpath together).
-func allowingPromises(set promises.Set, arch, name string, args [6]uint64) []promises.Set {
-	// Only promises with a rule for this call can help.
-	var cands []promises.Promise
-	for _, p := range promises.All() {
-		if set.Has(p) {
-			continue
-		}
-		for _, r := range promRules(p) {
-			if r.Syscall == name && r.AppliesTo(arch) {
-				cands = append(cands, p)
-				break
-			}
-		}
-	}
-	for size := 1; size <= 3 && size <= len(cands); size++ {
-		var out []promises.Set
-		var walk func(from int, add promises.Set, left int)
-		walk = func(from int, add promises.Set, left int) {
-			if left == 0 {
-				if ok, _ := setAllows(set|add, arch, name, args); ok {
-					out = append(out, add)
-				}
-				return
-			}
-			for i := from; i <= len(cands)-left; i++ {
-				walk(i+1, add.With(cands[i]), left-1)
-			}
-		}
-		walk(0, 0, size)
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return nil
-}
-
 // strippedEnv are the variables the program never gets, inherited or
 // set with --env: LD_PRELOAD and LD_AUDIT make the dynamic loader load
 // libraries into the program that its ELF file does not name (the veil

@@ -18,16 +18,16 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/internal/safeprint"
+	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
-	"github.com/pledgekit/pledgekit/syscalls"
 )
 
 func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
 
-// handler decides one notified call once the program runs.
-type handler interface {
-	handle(l *notify.Listener, n *notify.Notif, name string)
-}
+// handler decides each notified call once the program runs: the policy
+// of the supervised mode (enforcer) or of learn (learner); receiving and
+// decoding are internal/supervise's.
+type handler = supervise.Handler
 
 // spawnStage starts a re-executed unveil that carries out p, receives its
 // seccomp listener, and answers notifications with h until the program
@@ -135,7 +135,7 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 	return ws, nil
 }
 
-// serve answers notifications until every filtered task has exited.
+// serve answers notifications with h until every filtered task has exited.
 //
 // Until the program runs, the only filtered task is unveil's own stage
 // (pid stagePid), whose calls are continued, its execve of the program
@@ -146,8 +146,6 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 // as a new notification, even after the answer was sent (the kernel's
 // seccomp_do_user_notification), and that restart is still the stage's.
 func serve(l *notify.Listener, h handler, stagePid int) {
-	defer l.Close()
-	tab, _ := syscalls.Native()
 	execd := false
 	self, selfErr := os.Stat("/proc/self/exe")
 	isStage := func(n *notify.Notif) bool {
@@ -157,35 +155,22 @@ func serve(l *notify.Listener, h handler, stagePid int) {
 		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", n.Pid))
 		return err == nil && os.SameFile(st, self)
 	}
-	for {
-		n, err := l.Recv()
-		if err != nil {
-			if !errors.Is(err, notify.ErrDone) {
-				fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
-			}
-			return
-		}
-		name := fmt.Sprintf("syscall_%d", n.Nr)
-		if tab != nil {
-			if s, ok := tab.Name(uint32(n.Nr)); ok {
-				name = s
-			}
-		}
+	pass := func(n *notify.Notif, name string) bool {
 		isExec := name == "execve" || name == "execveat"
 		switch {
 		case selfErr != nil && !execd:
 			// No /proc: the first execve ends the stage, as before.
 			execd = isExec
-			l.Continue(n.ID)
-			continue
+			return true
 		case (isExec || !execd) && isStage(n):
-			l.Continue(n.ID)
-			continue
-		case !l.Valid(n.ID):
-			continue // cancelled (the caller was interrupted); it comes again
+			return true
 		}
+		// Any other task is the program or one it started.
 		execd = true
-		h.handle(l, n, name)
+		return false
+	}
+	if err := supervise.Serve(l, h, supervise.Options{Pass: pass}); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
 	}
 }
 
@@ -254,50 +239,34 @@ func (e *enforcer) summary() {
 	}
 }
 
-// comm is the program's name for messages, made printable (a process
-// chooses its own name).
-func comm(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	if err != nil {
-		return "?"
-	}
-	return safeprint.String(strings.TrimSuffix(string(b), "\n"))
-}
-
-func (e *enforcer) deny(l *notify.Listener, n *notify.Notif, errno unix.Errno) {
+// deny refuses the call: it fails with errno, or the program is killed
+// (-k).
+func (e *enforcer) deny(r *supervise.Request, errno unix.Errno) {
 	if e.p.kill {
-		if l.Valid(n.ID) {
-			// kill(2) on a thread ID ends the whole thread group.
-			unix.Kill(int(n.Pid), unix.SIGKILL)
-		}
+		r.Kill()
 		return
 	}
-	l.Errno(n.ID, errno)
+	_ = r.Errno(errno)
 }
 
-func needText(alts []promises.Set) string {
-	if len(alts) == 0 {
-		return "no promise allows it"
+// denial says that r is refused, once per key.
+func (e *enforcer) denial(key string, r *supervise.Request, errno unix.Errno) {
+	outcome := "the call fails with " + unix.ErrnoName(errno)
+	if e.p.kill {
+		outcome = "killing the process"
 	}
-	var s []string
-	for _, a := range alts {
-		s = append(s, strings.ReplaceAll(a.String(), " ", "+"))
-	}
-	if len(s) == 1 {
-		return "needs promise " + s[0]
-	}
-	return "needs one of the promises " + strings.Join(s, ", ")
+	d := supervise.Denial{Call: r.Call, Pledged: e.p.set, Outcome: outcome}
+	e.say(key, "%s", d.String())
 }
 
-func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
-	c := decode(n, name)
-	who := fmt.Sprintf("%s[%d]", comm(c.pid), c.pid)
+func (e *enforcer) Handle(r *supervise.Request) {
+	name, who, text := r.Name, r.Who(), r.Text
 	set := e.p.set
 	switch name {
 	case "execve", "execveat":
 		target := ""
-		if len(c.paths) > 0 {
-			target, _ = cleanAbs(c.paths[0])
+		if len(r.Paths) > 0 {
+			target, _ = cleanAbs(r.Paths[0])
 		}
 		if set.Has(promises.Exec) || e.nextInChain(target) {
 			// The exec promise allows it, or it is the next file of the
@@ -306,14 +275,14 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			// either way. Not the ELF interpreter: execve of ld.so with
 			// another program as argument runs that program.
 			if e.p.trace {
-				e.say("", "%s: %s", who, c.text)
+				e.say("", "%s: %s", who, text)
 			}
-			l.Continue(n.ID)
+			_ = r.Continue()
 			return
 		}
 		path := ""
-		if len(c.paths) > 0 {
-			path = c.paths[0]
+		if len(r.Paths) > 0 {
+			path = r.Paths[0]
 		}
 		if errno := e.creds.unreachable(path); errno != 0 {
 			// The kernel would fail it before anything runs (execvp,
@@ -322,70 +291,70 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			// up as the program would, so that the answer is the
 			// kernel's (EACCES where the program may not look).
 			if e.p.trace {
-				e.say("", "%s: %s: %v", who, c.text, errno)
+				e.say("", "%s: %s: %v", who, text, errno)
 			}
-			l.Errno(n.ID, errno)
+			_ = r.Errno(errno)
 			return
 		}
-		e.say(name+target, "%s: %s denied: needs promise exec", who, c.text)
-		e.deny(l, n, unix.EPERM)
+		e.denial(name+target, r, unix.EPERM)
+		e.deny(r, unix.EPERM)
 		return
 	}
-	if (name == "access" || name == "faccessat" || name == "faccessat2") && len(c.paths) == 1 && loaderProbes[c.paths[0]] {
+	if (name == "access" || name == "faccessat" || name == "faccessat2") && len(r.Paths) == 1 && loaderProbes[r.Paths[0]] {
 		// glibc's loader checks for a preload list; failing it is harmless
 		// (and never worth killing for).
-		l.Errno(n.ID, unix.EPERM)
+		_ = r.Errno(unix.EPERM)
 		return
 	}
-	allowed, errno := setAllows(set, e.arch, name, n.Args)
+	allowed, errno := supervise.Allows(set, e.arch, name, r.Args)
 	if errno != 0 {
-		l.Errno(n.ID, unix.Errno(errno))
+		_ = r.Errno(unix.Errno(errno))
 		return
 	}
 	if !allowed && e.p.unixEmu {
 		// An inert AF_UNIX stream socket, and ENOENT for a connect to
 		// a socket file that does not exist (unixsock_linux.go).
-		if isUnixStreamSocket(name, n.Args) && giveUnixSocket(l, n) {
+		if isUnixStreamSocket(name, r.Args) && giveUnixSocket(r) {
 			if e.p.trace {
-				e.say("", "%s: %s: an unconnected socket (connecting it needs promise unix)", who, c.text)
+				e.say("", "%s: %s: an unconnected socket (connecting it needs promise unix)", who, text)
 			}
 			return
 		}
-		if e.creds.missingUnixPath(c) {
+		if e.creds.missingUnixPath(r.Call) {
 			if e.p.trace {
-				e.say("", "%s: %s: no such file", who, c.text)
+				e.say("", "%s: %s: no such file", who, text)
 			}
-			l.Errno(n.ID, unix.ENOENT)
+			_ = r.Errno(unix.ENOENT)
 			return
 		}
 	}
-	readOnly := (name == "openat" && n.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
-		(name == "open" && n.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
-	if !allowed && readOnly && e.p.readLayer != nil && e.p.readLayer.HandledFS&llReadFile != 0 && len(c.paths) == 1 {
+	readOnly := (name == "openat" && r.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
+		(name == "open" && r.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
+	if !allowed && readOnly && e.p.readLayer != nil && e.p.readLayer.HandledFS&llReadFile != 0 && len(r.Paths) == 1 {
 		// A dynamic program without rpath: its loader may read its own
 		// files; Landlock (the promises layer) enforces which.
-		path, _ := cleanAbs(c.paths[0])
+		path, _ := cleanAbs(r.Paths[0])
 		if _, err := os.Stat(path); err != nil {
 			if e.p.trace {
-				e.say("", "%s: %s: %v", who, c.text, err)
+				e.say("", "%s: %s: %v", who, text, err)
 			}
-			l.Continue(n.ID) // the kernel answers ENOENT (or the like) itself
+			_ = r.Continue() // the kernel answers ENOENT (or the like) itself
 			return
 		}
 		if e.p.readLayer.allows(path, llReadFile) {
-			l.Continue(n.ID)
+			_ = r.Continue()
 			return
 		}
-		e.say(name+path, "%s: %s denied (EACCES): needs promise rpath", who, c.text)
-		e.deny(l, n, unix.EACCES)
+		e.denial(name+path, r, unix.EACCES)
+		e.deny(r, unix.EACCES)
 		return
 	}
 	if allowed {
 		// Only in --trace mode: path calls reach the supervisor so it can
 		// say which unveil is missing. The kernel decides (Landlock).
 		if e.p.veil != nil {
-			for _, path := range c.paths {
-				need := needRights(name, n.Args)
+			for _, path := range r.Paths {
+				need := needRights(name, r.Args)
 				rp, _ := cleanAbs(path)
 				if _, err := os.Stat(rp); err != nil && need&createRights == 0 {
 					continue
@@ -395,24 +364,24 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 					target = parentDir(rp)
 				}
 				if !e.p.veil.allows(target, need) {
-					e.say(name+rp, "%s: %s: %s is not unveiled for %q: add -v %s:%s", who, c.text, target, rightsPerm(need), rightsPerm(need), target)
+					e.say(name+rp, "%s: %s: %s is not unveiled for %q: add -v %s:%s", who, text, target, rightsPerm(need), rightsPerm(need), target)
 				}
 			}
 		}
-		l.Continue(n.ID)
+		_ = r.Continue()
 		return
 	}
-	if (name == "open" || name == "openat") && len(c.paths) == 1 && c.paths[0] == "/dev/null" {
+	if (name == "open" || name == "openat") && len(r.Paths) == 1 && r.Paths[0] == "/dev/null" {
 		// OpenBSD lets every pledged process open /dev/null for reading
 		// and writing. The supervisor opens it itself and hands the
 		// descriptor over, so no path of the program's is trusted.
-		flags := n.Args[1]
+		flags := r.Args[1]
 		if name == "openat" {
-			flags = n.Args[2]
+			flags = r.Args[2]
 		}
 		if flags&(oCreat|oTmpfile) == 0 {
 			if fd, err := unix.Open("/dev/null", int(flags&3)|unix.O_CLOEXEC, 0); err == nil {
-				err = l.SendFd(n.ID, fd, flags&unix.O_CLOEXEC != 0)
+				err = r.SendFd(fd, flags&unix.O_CLOEXEC != 0)
 				unix.Close(fd)
 				if err == nil {
 					return
@@ -420,14 +389,8 @@ func (e *enforcer) handle(l *notify.Listener, n *notify.Notif, name string) {
 			}
 		}
 	}
-	alts := allowingPromises(set, e.arch, name, n.Args)
-	if c.fam == unix.AF_UNIX {
-		// connect, bind, sendto: inet and dns allow them too, but only
-		// unix gives the AF_UNIX socket to use them on.
-		alts = withPromise(alts, promises.Unix)
-	}
-	e.say(name+needText(alts), "%s: %s denied (EPERM): %s", who, c.text, needText(alts))
-	e.deny(l, n, unix.EPERM)
+	e.denial(name+supervise.NeedText(supervise.Needed(set, e.arch, name, r.Args, r.Family)), r, unix.EPERM)
+	e.deny(r, unix.EPERM)
 }
 
 // nextInChain reports whether target is the next file of the program's #!
@@ -447,20 +410,6 @@ func (e *enforcer) nextInChain(target string) bool {
 		}
 	}
 	return false
-}
-
-// withPromise keeps the alternatives that include p, if any does.
-func withPromise(alts []promises.Set, p promises.Promise) []promises.Set {
-	var out []promises.Set
-	for _, a := range alts {
-		if a.Has(p) {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		return alts
-	}
-	return out
 }
 
 // loaderProbes are files dynamic loaders test for at start-up; denying the

@@ -118,7 +118,7 @@ func targetCase(t *testing.T, prog string) {
 					t.Errorf("read without rpath (%v): %v", veil, r)
 				}
 			}
-			if mode == "supervised" && !strings.Contains(unveil(t, "-p", "stdio", "--", prog, "read", secret).stderr, "needs promise rpath") {
+			if mode == "supervised" && !strings.Contains(unveil(t, "-p", "stdio", "--", prog, "read", secret).stderr, `needs promise "rpath"`) {
 				t.Errorf("the refusal does not name rpath")
 			}
 			// Outside the veil: refused by Landlock.

@@ -24,7 +24,7 @@ package main
 import (
 	"golang.org/x/sys/unix"
 
-	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -50,22 +50,22 @@ func isUnixStreamSocket(name string, a [6]uint64) bool {
 
 // giveUnixSocket answers the socket call with a fresh unconnected socket;
 // false if that failed (the caller then refuses the call).
-func giveUnixSocket(l *notify.Listener, n *notify.Notif) bool {
-	flags := unix.SOCK_STREAM | unix.SOCK_CLOEXEC | int(uint32(n.Args[1])&unix.SOCK_NONBLOCK)
+func giveUnixSocket(r *supervise.Request) bool {
+	flags := unix.SOCK_STREAM | unix.SOCK_CLOEXEC | int(uint32(r.Args[1])&unix.SOCK_NONBLOCK)
 	fd, err := unix.Socket(unix.AF_UNIX, flags, 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
-	return l.SendFd(n.ID, fd, uint32(n.Args[1])&unix.SOCK_CLOEXEC != 0) == nil
+	return r.SendFd(fd, uint32(r.Args[1])&unix.SOCK_CLOEXEC != 0) == nil
 }
 
 // missingUnixPath reports whether a connect names a socket file that does
 // not exist (the kernel would answer ENOENT).
-func (cs *credStat) missingUnixPath(c *call) bool {
-	if c.name != "connect" || c.fam != unix.AF_UNIX || c.unixPath == "" {
+func (cs *credStat) missingUnixPath(c *supervise.Call) bool {
+	if c.Name != "connect" || c.Family != unix.AF_UNIX || c.UnixPath == "" {
 		return false
 	}
 	// Looked up as the program would (ascreds_linux.go).
-	return cs.stat(c.unixPath, false) == unix.ENOENT
+	return cs.stat(c.UnixPath, false) == unix.ENOENT
 }
