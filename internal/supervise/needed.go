@@ -95,7 +95,7 @@ func NeedText(sets []promises.Set) string {
 //
 //	pledge: denied socket(AF_INET, SOCK_STREAM, 0) [syscall 41] in app[7]: needs promise "inet" (or "dns" or "anet") (pledged: "stdio"); killing the process
 type Denial struct {
-	Prefix string // who speaks: "pledge", "unveil"
+	Prefix string // who speaks: "pledge", "unveil" ("": the line starts at "denied")
 	Call   *Call
 	// Child is true when the caller is not the pledged process itself but
 	// a program it started, which inherited its filter.
@@ -119,7 +119,9 @@ func (d Denial) Needs() []promises.Set {
 func (d Denial) String() string {
 	c := d.Call
 	var b strings.Builder
-	b.WriteString(d.Prefix + ": ")
+	if d.Prefix != "" {
+		b.WriteString(d.Prefix + ": ")
+	}
 	if c.Name == "" {
 		fmt.Fprintf(&b, "denied unknown system call %d (audit arch %#x)", c.Nr, c.Audit)
 	} else {
