@@ -547,6 +547,9 @@ func serve(l *notify.Listener, pidfd, target int, ps promises.Set, ctl *ctlReade
 		return l, !ctl.eof
 	}}
 	h := supervise.HandlerFunc(func(r *supervise.Request) {
+		if !r.Identify() {
+			return // the caller died meanwhile; its pid may be reused
+		}
 		d := supervise.Denial{Prefix: "pledge", Call: r.Call, Pledged: ps, Child: r.Tgid != target}
 		if !d.Child {
 			// Several threads may be refused before SIGKILL lands (Go's

@@ -148,21 +148,21 @@ func spawnStage(p *plan, h handler) (syscall.WaitStatus, error) {
 func serve(l *notify.Listener, h handler, stagePid int) {
 	execd := false
 	self, selfErr := os.Stat("/proc/self/exe")
-	isStage := func(n *notify.Notif) bool {
-		if selfErr != nil || int(n.Pid) != stagePid {
+	isStage := func(pid int) bool {
+		if selfErr != nil || pid != stagePid {
 			return false
 		}
-		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", n.Pid))
+		st, err := os.Stat(fmt.Sprintf("/proc/%d/exe", pid))
 		return err == nil && os.SameFile(st, self)
 	}
-	pass := func(n *notify.Notif, name string) bool {
+	pass := func(pid int, name string) bool {
 		isExec := name == "execve" || name == "execveat"
 		switch {
 		case selfErr != nil && !execd:
 			// No /proc: the first execve ends the stage, as before.
 			execd = isExec
 			return true
-		case (isExec || !execd) && isStage(n):
+		case (isExec || !execd) && isStage(pid):
 			return true
 		}
 		// Any other task is the program or one it started.
@@ -251,16 +251,24 @@ func (e *enforcer) deny(r *supervise.Request, errno unix.Errno) {
 
 // denial says that r is refused, once per key.
 func (e *enforcer) denial(key string, r *supervise.Request, errno unix.Errno) {
+	if e.p.quiet {
+		return
+	}
 	outcome := "the call fails with " + unix.ErrnoName(errno)
 	if e.p.kill {
 		outcome = "killing the process"
 	}
+	r.Identify()
 	d := supervise.Denial{Call: r.Call, Pledged: e.p.set, Outcome: outcome}
 	e.say(key, "%s", d.String())
 }
 
 func (e *enforcer) Handle(r *supervise.Request) {
-	name, who, text := r.Name, r.Who(), r.Text
+	name, text := r.Name, r.Text
+	who := func() string { // read only for a message
+		r.Identify()
+		return r.Who()
+	}
 	set := e.p.set
 	switch name {
 	case "execve", "execveat":
@@ -275,7 +283,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 			// either way. Not the ELF interpreter: execve of ld.so with
 			// another program as argument runs that program.
 			if e.p.trace {
-				e.say("", "%s: %s", who, text)
+				e.say("", "%s: %s", who(), text)
 			}
 			_ = r.Continue()
 			return
@@ -291,7 +299,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 			// up as the program would, so that the answer is the
 			// kernel's (EACCES where the program may not look).
 			if e.p.trace {
-				e.say("", "%s: %s: %v", who, text, errno)
+				e.say("", "%s: %s: %v", who(), text, errno)
 			}
 			_ = r.Errno(errno)
 			return
@@ -316,13 +324,13 @@ func (e *enforcer) Handle(r *supervise.Request) {
 		// a socket file that does not exist (unixsock_linux.go).
 		if isUnixStreamSocket(name, r.Args) && giveUnixSocket(r) {
 			if e.p.trace {
-				e.say("", "%s: %s: an unconnected socket (connecting it needs promise unix)", who, text)
+				e.say("", "%s: %s: an unconnected socket (connecting it needs promise unix)", who(), text)
 			}
 			return
 		}
 		if e.creds.missingUnixPath(r.Call) {
 			if e.p.trace {
-				e.say("", "%s: %s: no such file", who, text)
+				e.say("", "%s: %s: no such file", who(), text)
 			}
 			_ = r.Errno(unix.ENOENT)
 			return
@@ -336,7 +344,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 		path, _ := cleanAbs(r.Paths[0])
 		if _, err := os.Stat(path); err != nil {
 			if e.p.trace {
-				e.say("", "%s: %s: %v", who, text, err)
+				e.say("", "%s: %s: %v", who(), text, err)
 			}
 			_ = r.Continue() // the kernel answers ENOENT (or the like) itself
 			return
@@ -364,7 +372,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 					target = parentDir(rp)
 				}
 				if !e.p.veil.allows(target, need) {
-					e.say(name+rp, "%s: %s: %s is not unveiled for %q: add -v %s:%s", who, text, target, rightsPerm(need), rightsPerm(need), target)
+					e.say(name+rp, "%s: %s: %s is not unveiled for %q: add -v %s:%s", who(), text, target, rightsPerm(need), rightsPerm(need), target)
 				}
 			}
 		}

@@ -20,16 +20,15 @@ const (
 )
 
 // Decode decodes notification n of a process running on Go architecture
-// arch: its caller (thread group and command name, from /proc), its name,
-// the paths and socket address it names, read from the caller's memory
-// (bounded: maxPath and maxSockaddr bytes), and its text. What cannot be
-// read is shown in hex. Read first, then check that the notification is
-// still valid, then act (Serve does).
+// arch: its name, the paths and socket address it names, read from the
+// caller's memory (bounded: maxPath and maxSockaddr bytes), and its text.
+// What cannot be read is shown in hex. The caller's process and command
+// name are left unknown (Tgid 0): they cost two /proc reads, and only
+// some calls need them (Request.Identify reads them). Read first, then
+// check that the notification is still valid, then act (Serve does).
 func Decode(n *notify.Notif, arch string) *Call {
 	c := &Call{Pid: int(n.Pid), Arch: arch, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Port: -1}
 	c.Name = SyscallName(arch, n.Arch, n.Nr)
-	c.Tgid = tgidOf(c.Pid)
-	c.Comm = commOf(c.Tgid)
 	pathAt := map[int]string{}
 	for _, pa := range pathArgs[c.Name] {
 		s, err := notify.ReadString(c.Pid, n.Args[pa[1]], maxPath)

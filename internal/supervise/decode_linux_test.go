@@ -67,6 +67,7 @@ func TestDecodePaths(t *testing.T) {
 		{"getpid", [6]uint64{}, nil, "getpid()"},
 	} {
 		c := Decode(notif(t, tc.name, tc.args), runtime.GOARCH)
+		c.Tgid, c.Comm = tgidOf(c.Pid), commOf(tgidOf(c.Pid)) // Request.Identify's reads
 		runtime.KeepAlive(hostile)
 		runtime.KeepAlive(rel)
 		if strings.Join(c.Paths, "|") != strings.Join(tc.wantPaths, "|") {
@@ -87,6 +88,7 @@ func TestDecodePaths(t *testing.T) {
 		t.Errorf("an unterminated path: %d paths, text of %d bytes", len(c.Paths), len(c.Text))
 	}
 	// The caller's command name is printable too.
+	c.Tgid, c.Comm = tgidOf(c.Pid), commOf(tgidOf(c.Pid))
 	if c.Who() != commOf(os.Getpid())+"["+strconv.Itoa(os.Getpid())+"]" {
 		t.Errorf("who %q", c.Who())
 	}

@@ -15,9 +15,12 @@ import (
 // before the kernel used it, so it can explain a decision or support a
 // denial, never allow a call on its own (see package notify).
 type Call struct {
-	Pid   int    // thread ID of the caller
-	Tgid  int    // its process (thread group), -1 if unknown
-	Comm  string // the process's command name, made printable
+	Pid int // thread ID of the caller
+	// Tgid is the caller's process (thread group) and Comm its command
+	// name, made printable: 0 and "" until read (Request.Identify), -1
+	// and "?" if they could not be.
+	Tgid  int
+	Comm  string
 	Arch  string // Go architecture the process runs on
 	Audit uint32 // AUDIT_ARCH_* of the call
 	Nr    int32

@@ -48,6 +48,18 @@ func (r *Request) SendFd(fd int, cloexec bool) error { return r.l.SendFd(r.id, f
 // still in it): its Pid is then still the caller's.
 func (r *Request) Valid() bool { return r.l.Valid(r.id) }
 
+// Identify reads the caller's process (Tgid) and command name (Comm),
+// once, then checks that the call is still pending: only then are they
+// the caller's, not those of a process that took its thread ID after it
+// died. It reports whether the call is still pending.
+func (r *Request) Identify() bool {
+	if r.Tgid == 0 {
+		r.Tgid = tgidOf(r.Pid)
+		r.Comm = commOf(r.Tgid)
+	}
+	return r.Valid()
+}
+
 // Kill ends the caller's whole process with SIGKILL, if the call is still
 // pending (otherwise its thread ID may have been reused). The call itself
 // is never answered: it ends with the process.
@@ -72,11 +84,11 @@ type Options struct {
 	// Arch is the Go architecture of the supervised processes
 	// (runtime.GOARCH when empty).
 	Arch string
-	// Pass, if set, sees each notification first, with the call's name
-	// ("" when not native); when it returns true the call is continued
-	// at once, neither decoded nor handled (cmd/unveil: its own stage's
-	// calls before it runs the program).
-	Pass func(n *notify.Notif, name string) bool
+	// Pass, if set, sees each notification first: the caller's thread ID
+	// and the call's name ("" when not native). When it returns true the
+	// call is continued at once, neither decoded nor handled (cmd/unveil:
+	// its own stage's calls before it runs the program).
+	Pass func(pid int, name string) bool
 	// Control, if set, is watched with the listener.
 	Control *Control
 }
@@ -122,7 +134,7 @@ func Serve(l *notify.Listener, h Handler, o Options) (err error) {
 		if err != nil {
 			return fmt.Errorf("supervise: %w", err)
 		}
-		if o.Pass != nil && o.Pass(n, SyscallName(arch, n.Arch, n.Nr)) {
+		if o.Pass != nil && o.Pass(int(n.Pid), SyscallName(arch, n.Arch, n.Nr)) {
 			_ = l.Continue(n.ID)
 			continue
 		}

@@ -59,7 +59,7 @@ func TestServe(t *testing.T) {
 				fmt.Printf("handled getcwd, decoded %v\n", strings.HasPrefix(r.Text, "getcwd(0x"))
 				_ = r.Errno(unix.EACCES)
 			case len(r.Paths) == 1 && strings.HasSuffix(r.Paths[0], "/allowed"):
-				fmt.Printf("handled mkdirat %s by %v\n", filepath.Base(r.Paths[0]), r.Tgid == os.Getpid())
+				fmt.Printf("handled mkdirat %s by %v\n", filepath.Base(r.Paths[0]), r.Identify() && r.Tgid == os.Getpid() && r.Comm != "")
 				_ = r.Continue()
 			default:
 				fmt.Printf("handled mkdirat %s\n", filepath.Base(r.Paths[0]))
@@ -67,7 +67,7 @@ func TestServe(t *testing.T) {
 			}
 		})
 		go func() {
-			err := Serve(l, h, Options{Pass: func(n *notify.Notif, name string) bool { return pass.Load() && name == "getcwd" }})
+			err := Serve(l, h, Options{Pass: func(_ int, name string) bool { return pass.Load() && name == "getcwd" }})
 			testproc.Fatalf("Serve returned: %v", err)
 		}()
 		run := func(f func() string) { calls <- f; fmt.Println(<-results) }
