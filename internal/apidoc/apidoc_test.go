@@ -108,6 +108,10 @@ var (
 	heading = regexp.MustCompile("^### package `?([a-z]+)`?")
 	entry   = regexp.MustCompile("^- ((?:`[^`]+`(?:, )?)+):")
 	name    = regexp.MustCompile("`([^`]+)`")
+	// sibling catches a description written for another package of the
+	// module rather than for a user ("for package pledge", "used by
+	// unveil").
+	sibling = regexp.MustCompile(`(?i)\bfor package\b|\bused by (package )?(pledge|unveil|promises|report|policy|syscalls|filter|cmd)\b`)
 )
 
 // listed returns, per package, the names the "Public API" section of
@@ -143,6 +147,9 @@ func listed(t *testing.T) map[string]map[string]int {
 			if m == nil {
 				t.Errorf("DESIGN.md:%d: %q: want \"- `Name`: what it is for\"", line, l)
 				continue
+			}
+			if sibling.MatchString(l) {
+				t.Errorf("DESIGN.md:%d: %q: say what the name is for a user, not which package uses it", line, l)
 			}
 			for _, n := range name.FindAllStringSubmatch(m[1], -1) {
 				if prev, dup := out[pkg][n[1]]; dup {
