@@ -16,6 +16,8 @@ import "iter"
 // keep, Baseline and the function Rules return copies.
 func (s Set) Rules(arch string) iter.Seq[Rule] {
 	return func(yield func(Rule) bool) {
+		// Three conditions is the most any rule has today; one allocation
+		// holds them all (append grows it should a rule ever have more).
 		var buf []Cond
 		each := func(rs []Rule) bool {
 			for i := range rs {
@@ -24,6 +26,9 @@ func (s Set) Rules(arch string) iter.Seq[Rule] {
 					continue
 				}
 				if len(r.Args) > 0 {
+					if buf == nil {
+						buf = make([]Cond, 0, 4)
+					}
 					buf = append(buf[:0], r.Args...)
 					r.Args = buf[:len(buf):len(buf)]
 				}
