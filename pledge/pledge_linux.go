@@ -15,6 +15,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -488,7 +489,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "OpenBSD-only: accepted, grants nothing on Linux")
 		case p == promises.Error:
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "violations fail with ENOSYS")
-		case promises.TableLen(promises.Of(p)) == promises.TableLen(0): // no rules of its own (without copying them)
+		case !info.Grants:
 			rep.Add(report.LayerPromise, p.String(), report.NoEffect, "grants no system calls on Linux; with unveil, makes its files accessible (promises.ImpliedPaths)")
 		default:
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
@@ -496,7 +497,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	}
 	// Only a layer committed by this call can have left truncation to it
 	// (its report is merged by now): ordinary pledges skip the check.
-	if rep.Open(report.GapTruncate) && eff.Enforces() && !promises.Truncates(ps, runtime.GOARCH) {
+	if rep.Open(report.GapTruncate) && eff.Enforces() && !promfacts.Truncates(ps, runtime.GOARCH) {
 		rep.CloseGap(report.GapTruncate, "the pledge's filter, which refuses truncate(2), O_TRUNC and opening files for writing")
 	}
 	if refusesMPTCP(ps, eff) {
@@ -505,14 +506,14 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	if len(prog.Skipped) > 0 {
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
 	}
-	if promises.StatByPath(ps, runtime.GOARCH) {
-		rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
+	if promises.StatByPath.In(ps, runtime.GOARCH) {
+		rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPath.Reason())
 	}
 	// Without "unix", unix sockets are refused, except that an AF_UNIX
 	// datagram socket from socketpair (stdio) takes addressed sends, which
 	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
 	// layer with paths that this process committed is in force.
-	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
+	if promises.UnixDatagramsByPath.In(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
 		switch {
 		case rep.LandlockABI >= 9:

@@ -65,7 +65,7 @@ func TestErrorTrimsWidening(t *testing.T) {
 		report("ok")
 	})
 	wantStdout(t, r, `sandbox degraded: inet dropped (not in the current promises; removed silently because they include "error", as on OpenBSD); `+
-		"stat without rpath partial ("+promises.StatByPathReason+")", "ok")
+		"stat without rpath partial ("+promises.StatByPath.Reason()+")", "ok")
 }
 
 func TestExecpromisesRules(t *testing.T) {

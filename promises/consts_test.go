@@ -148,7 +148,7 @@ func TestNeverIoctls(t *testing.T) {
 		if ps := Allowing("amd64", "ioctl", a(0, r.req)); len(ps) != 0 {
 			t.Errorf("%s allowed by %v", r.name, ps)
 		}
-		if _, ok := Decide(LinuxSet(), "arm64", "ioctl", a(0, r.req|1<<32)); ok {
+		if _, ok := Decide(linuxSet(), "arm64", "ioctl", a(0, r.req|1<<32)); ok {
 			t.Errorf("%s allowed under every promise", r.name)
 		}
 	}

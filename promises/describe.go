@@ -6,6 +6,11 @@ type Info struct {
 	// Linux is false for OpenBSD-only promises: they are accepted so that
 	// promise strings written for OpenBSD parse, but grant nothing on Linux.
 	Linux bool
+	// Grants is true when the promise allows system calls of its own on
+	// Linux (Rules(p) is not empty). A promise with Linux true and Grants
+	// false acts through ImpliedPaths (files reachable under unveil) or
+	// the penalty ("error") only.
+	Grants bool
 	// Summary says in one or two sentences what the promise allows on Linux
 	// and how that differs from OpenBSD.
 	Summary string
@@ -104,17 +109,6 @@ func Describe(p Promise) Info {
 	}
 	i := infos[p]
 	i.Name = p.String()
+	i.Grants = len(table[p]) > 0
 	return i
-}
-
-// LinuxSet returns the set of promises that have a meaning on Linux
-// (Describe(p).Linux); the others are accepted and ignored.
-func LinuxSet() Set {
-	var s Set
-	for p := Promise(0); p < numPromises; p++ {
-		if infos[p].Linux {
-			s = s.With(p)
-		}
-	}
-	return s
 }

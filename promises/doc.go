@@ -122,8 +122,8 @@
 //     cannot see that the path is empty: with an absolute path, or one
 //     relative to a directory descriptor, the call reads the metadata
 //     (never the contents) of any file the kernel lets it look up, without
-//     rpath, and Landlock does not govern stat either. StatByPath names
-//     the sets; package pledge reports them as partial.
+//     rpath, and Landlock does not govern stat either. The Hole StatByPath
+//     names the sets (Holes); package pledge reports them as partial.
 //   - Landlock: landlock_create_ruleset, landlock_add_rule and
 //     landlock_restrict_self are in the baseline, under every promise set:
 //     like seccomp(2) they can only narrow what the process may do, and
@@ -149,8 +149,9 @@
 //     stdio, and the addressed sendto of inet, dns and route (and sendfd's
 //     sendmsg) works on such a socket too, so those promises reach any
 //     unix datagram socket by path (/dev/log, notify sockets) that file
-//     permissions allow. UnixDatagramsByPath tells which sets; package
-//     pledge reports them as partial. Only Landlock ABI 9 (unveil) closes it.
+//     permissions allow. The Hole UnixDatagramsByPath tells which sets;
+//     package pledge reports them as partial. Only Landlock ABI 9 (unveil)
+//     closes it.
 //   - Socket addresses cannot be checked: inet reaches every host and port,
 //     and dns, which on OpenBSD only works on libc's SOCK_DNS sockets, is
 //     TCP and UDP to any host (without listen/accept). Landlock can restrict

@@ -64,3 +64,30 @@ func ExampleImpliedPaths() {
 	// /etc/resolv.conf r
 	// /etc/hosts r
 }
+
+func ExampleHoles() {
+	// What a filter for "stdio inet" cannot hold to the letter.
+	for _, h := range promises.Holes(promises.MustParse("stdio inet"), "amd64") {
+		if abi := h.LandlockABI(); abi > 0 {
+			fmt.Printf("%s: unveil closes it from Landlock ABI %d\n", h, abi)
+		} else {
+			fmt.Printf("%s: nothing closes it\n", h)
+		}
+	}
+	fmt.Println(promises.StatByPath.In(promises.MustParse("stdio rpath"), "amd64"))
+	// Output:
+	// stat without rpath: nothing closes it
+	// unix datagrams by path: unveil closes it from Landlock ABI 9
+	// false
+}
+
+func ExampleSet_Rules() {
+	// The rules in force under "stdio" for write(2).
+	for r := range promises.MustParse("stdio").Rules("amd64") {
+		if r.Syscall == "write" {
+			fmt.Println(r)
+		}
+	}
+	// Output:
+	// write
+}

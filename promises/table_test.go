@@ -184,13 +184,13 @@ func TestOpenBSDOnlyPromises(t *testing.T) {
 			t.Errorf("Describe(%v) = %+v", p, i)
 		}
 		if i.Linux {
-			if !LinuxSet().Has(p) {
+			if !linuxSet().Has(p) {
 				t.Errorf("%v: Linux but not in LinuxSet", p)
 			}
 			continue
 		}
 		got = append(got, p.String())
-		if LinuxSet().Has(p) {
+		if linuxSet().Has(p) {
 			t.Errorf("%v: in LinuxSet", p)
 		}
 		if Rules(p) != nil || Syscalls(p) != nil || ImpliedPaths(p) != nil {
@@ -223,7 +223,13 @@ func TestOpenBSDOnlyPromises(t *testing.T) {
 			t.Errorf("%v means something on Linux but has no rules", p)
 		}
 	}
-	if i := Describe(Promise(99)); i.Linux || i.Name == "" {
+	// Grants says whether the promise has rules of its own.
+	for _, p := range All() {
+		if got, want := Describe(p).Grants, Rules(p) != nil; got != want {
+			t.Errorf("Describe(%v).Grants = %v, want %v", p, got, want)
+		}
+	}
+	if i := Describe(Promise(99)); i.Linux || i.Grants || i.Name == "" {
 		t.Errorf("Describe(99) = %+v", i)
 	}
 }
@@ -417,12 +423,12 @@ func TestStdioCoversGoRuntime(t *testing.T) {
 }
 
 func TestLinuxSetParses(t *testing.T) {
-	s := LinuxSet()
+	s := linuxSet()
 	if s.Has(Audio) || !s.Has(Stdio) || !s.Has(Anet) {
 		t.Errorf("LinuxSet = %v", s)
 	}
 	if got, err := Parse(s.String()); err != nil || got != s {
-		t.Errorf("Parse(LinuxSet().String()) = %v, %v", got, err)
+		t.Errorf("Parse(linuxSet().String()) = %v, %v", got, err)
 	}
 	if !slices.Contains(Allowing("amd64", "read", a()), Stdio) {
 		t.Error("read not allowed by stdio")
@@ -435,7 +441,7 @@ func TestLinuxSetParses(t *testing.T) {
 // whatever bits above the kernel's 16 are set.
 func TestNoDeviceNodes(t *testing.T) {
 	allowed := map[uint64]bool{0: true, sIFREG: true, sIFIFO: true, sIFSOCK: true}
-	every := LinuxSet()
+	every := linuxSet()
 	for typ := uint64(0); typ <= sIFMT; typ += 0o10000 {
 		for _, high := range []uint64{0, 1 << 16, 1 << 31, 1 << 32} {
 			mode := typ | 0o644 | high
@@ -479,11 +485,11 @@ func TestNoXattrChanges(t *testing.T) {
 			if ps := Allowing(arch, sys, a(0, 0, 0, 0, 0)); len(ps) != 0 {
 				t.Errorf("%s %s allowed by %v", arch, sys, ps)
 			}
-			r, ok := Decide(LinuxSet(), arch, sys, a(0, 0, 0, 0, 0))
+			r, ok := Decide(linuxSet(), arch, sys, a(0, 0, 0, 0, 0))
 			if !ok || r.Action != Errno || r.Errno != eOPNOTSUPP {
 				t.Errorf("%s %s under every promise = %v %v, want EOPNOTSUPP", arch, sys, r, ok)
 			}
-			if _, ok := Decide(LinuxSet().Without(Fattr), arch, sys, a(0, 0, 0, 0, 0)); ok {
+			if _, ok := Decide(linuxSet().Without(Fattr), arch, sys, a(0, 0, 0, 0, 0)); ok {
 				t.Errorf("%s %s decided without fattr", arch, sys)
 			}
 		}
@@ -512,7 +518,7 @@ func TestUnixDatagramsByPath(t *testing.T) {
 		{"stdio rpath wpath cpath dpath fattr proc exec", false},
 	} {
 		for _, arch := range []string{"amd64", "arm64"} {
-			if got := UnixDatagramsByPath(MustParse(c.set), arch); got != c.want {
+			if got := UnixDatagramsByPath.In(MustParse(c.set), arch); got != c.want {
 				t.Errorf("UnixDatagramsByPath(%q, %s) = %v, want %v", c.set, arch, got, c.want)
 			}
 		}
@@ -522,7 +528,7 @@ func TestUnixDatagramsByPath(t *testing.T) {
 	for _, p := range All() {
 		s := MustParse("stdio").With(p)
 		want := p == Inet || p == DNS || p == Sendfd || p == Route
-		if got := UnixDatagramsByPath(s, "amd64"); got != want {
+		if got := UnixDatagramsByPath.In(s, "amd64"); got != want {
 			t.Errorf("stdio %s: %v, want %v", p, got, want)
 		}
 	}
@@ -542,9 +548,55 @@ func TestStatByPath(t *testing.T) {
 		{"", false},
 	} {
 		for _, arch := range []string{"amd64", "arm64"} {
-			if got := StatByPath(MustParse(c.set), arch); got != c.want {
+			if got := StatByPath.In(MustParse(c.set), arch); got != c.want {
 				t.Errorf("StatByPath(%q, %s) = %v, want %v", c.set, arch, got, c.want)
 			}
 		}
+	}
+}
+
+// linuxSet returns the set of promises that have a meaning on Linux
+// (Describe(p).Linux); the others are accepted and ignored.
+func linuxSet() Set {
+	var s Set
+	for p := Promise(0); p < numPromises; p++ {
+		if infos[p].Linux {
+			s = s.With(p)
+		}
+	}
+	return s
+}
+
+// TestHoles: Holes lists exactly the holes whose In holds, in constant
+// order, and every hole has a name and a reason.
+func TestHoles(t *testing.T) {
+	all := []Hole{StatByPath, UnixDatagramsByPath}
+	for _, set := range []string{"", "stdio", "stdio rpath", "stdio inet", "stdio rpath inet", "stdio unix", linuxSet().String()} {
+		s := MustParse(set)
+		for _, arch := range []string{"amd64", "arm64"} {
+			var want []Hole
+			for _, h := range all {
+				if h.In(s, arch) {
+					want = append(want, h)
+				}
+			}
+			if got := Holes(s, arch); !slices.Equal(got, want) {
+				t.Errorf("Holes(%q, %s) = %v, want %v", set, arch, got, want)
+			}
+		}
+	}
+	if got := Holes(MustParse("stdio inet"), "amd64"); !slices.Equal(got, all) {
+		t.Errorf("Holes(stdio inet) = %v, want %v", got, all)
+	}
+	for _, h := range all {
+		if h.String() == "" || strings.HasPrefix(h.String(), "hole(") || h.Reason() == "" {
+			t.Errorf("hole %d: name %q, reason %q", h, h.String(), h.Reason())
+		}
+	}
+	if StatByPath.LandlockABI() != 0 || UnixDatagramsByPath.LandlockABI() != 9 {
+		t.Errorf("LandlockABI: stat %d, datagrams %d", StatByPath.LandlockABI(), UnixDatagramsByPath.LandlockABI())
+	}
+	if bad := Hole(99); bad.In(linuxSet(), "amd64") || bad.Reason() != "" || bad.String() != "hole(99)" || bad.LandlockABI() != 0 {
+		t.Errorf("Hole(99): %v %q %q %d", bad.In(linuxSet(), "amd64"), bad.Reason(), bad.String(), bad.LandlockABI())
 	}
 }

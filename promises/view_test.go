@@ -5,42 +5,67 @@ import (
 	"testing"
 )
 
-// TestTableRules checks that TableRules yields exactly Baseline() and then
-// Rules(p) for each promise of the set, in order, and that changing a
-// yielded rule's Args does not change the table.
-func TestTableRules(t *testing.T) {
-	for _, s := range []Set{0, MustParse("stdio"), MustParse("stdio rpath wpath cpath inet dns"), LinuxSet(), ^Set(0)} {
-		want := Baseline()
-		for _, p := range s.Promises() {
-			want = append(want, Rules(p)...)
-		}
-		var got []Rule
-		for r := range TableRules(s) {
-			r.Args = append([]Cond(nil), r.Args...) // the buffer is reused
-			got = append(got, r)
-		}
-		if n := TableLen(s); n != len(want) {
-			t.Fatalf("%q: TableLen %d, want %d", s, n, len(want))
-		}
-		if len(got) != len(want) {
-			t.Fatalf("%q: %d rules, want %d", s, len(got), len(want))
-		}
-		for i := range want {
-			if len(want[i].Args) == 0 {
-				want[i].Args = nil
+// TestSetRules checks that Set.Rules yields exactly the rules of Baseline()
+// and then of Rules(p) for each promise of the set, in order, that apply to
+// the arch and whose Also is in the set, and that changing a yielded rule's
+// Args does not change the table.
+func TestSetRules(t *testing.T) {
+	for _, arch := range []string{"amd64", "arm64"} {
+		for _, s := range []Set{0, MustParse("stdio"), MustParse("cpath"), MustParse("stdio rpath wpath cpath inet dns"), linuxSet(), ^Set(0)} {
+			var want []Rule
+			all := Baseline()
+			for _, p := range s.Promises() {
+				all = append(all, Rules(p)...)
 			}
-			if len(got[i].Args) == 0 {
-				got[i].Args = nil
+			for _, r := range all {
+				if r.AppliesTo(arch) && r.AppliesWith(s) {
+					want = append(want, r)
+				}
 			}
-			if !reflect.DeepEqual(got[i], want[i]) {
-				t.Fatalf("%q: rule %d is %v, want %v", s, i, got[i], want[i])
+			var got []Rule
+			for r := range s.Rules(arch) {
+				r.Args = append([]Cond(nil), r.Args...) // the buffer is reused
+				got = append(got, r)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s %q: %d rules, want %d", arch, s, len(got), len(want))
+			}
+			for i := range want {
+				if len(want[i].Args) == 0 {
+					want[i].Args = nil
+				}
+				if len(got[i].Args) == 0 {
+					got[i].Args = nil
+				}
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Fatalf("%s %q: rule %d is %v, want %v", arch, s, i, got[i], want[i])
+				}
 			}
 		}
 	}
 
+	// A rule whose Also is not in the set is not yielded: cpath alone
+	// cannot open an existing file read-write.
+	withAlso := 0
+	for _, r := range Rules(Cpath) {
+		if r.Also != 0 {
+			withAlso++
+		}
+	}
+	yielded := 0
+	for r := range MustParse("cpath").Rules("amd64") {
+		if r.Also != 0 && !r.Also.SubsetOf(MustParse("cpath")) {
+			t.Errorf("cpath yields %v, whose Also is not pledged", r)
+		}
+		yielded++
+	}
+	if withAlso == 0 || yielded+withAlso != len(Baseline())+len(Rules(Cpath)) {
+		t.Errorf("cpath: %d rules yielded, %d with Also, of %d", yielded, withAlso, len(Baseline())+len(Rules(Cpath)))
+	}
+
 	// Writing into the yielded Args must not reach the table.
 	before := Rules(Stdio)
-	for r := range TableRules(MustParse("stdio")) {
+	for r := range MustParse("stdio").Rules("amd64") {
 		for i := range r.Args {
 			r.Args[i] = Cond{Arg: 5, Width: W64, Value: 0xdead}
 		}
@@ -51,7 +76,7 @@ func TestTableRules(t *testing.T) {
 
 	// Stopping early stops.
 	n := 0
-	for range TableRules(LinuxSet()) {
+	for range linuxSet().Rules("amd64") {
 		n++
 		if n == 3 {
 			break

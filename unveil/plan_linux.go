@@ -16,6 +16,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -341,7 +342,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	p.handledFS = res.FSRights()
 	// Truncation left to the pledge is a gap of this layer, which the
 	// pledge's filter closes once it is installed (report.GapTruncate).
-	leftToPledge := opt.promisesKnown && !promises.Truncates(opt.promises, runtime.GOARCH)
+	leftToPledge := opt.promisesKnown && !promfacts.Truncates(opt.promises, runtime.GOARCH)
 	if leftToPledge && p.handledFS&accTrunc != 0 {
 		// Every open also asks Landlock for truncate, as an optional
 		// right; a rule that does not grant it (r) makes the kernel walk

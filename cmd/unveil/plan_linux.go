@@ -17,6 +17,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -465,7 +466,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, err
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
-	datagrams := promises.UnixDatagramsByPath(set, arch)
+	datagrams := promises.UnixDatagramsByPath.In(set, arch)
 	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llResolveUnix == 0) {
 		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
 		if pr.LandlockABI >= 9 {
@@ -479,7 +480,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		if !set.Has(promises.Unix) && !datagrams {
 			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise (and without inet, dns, route or sendfd) it refuses unix sockets"
 		}
-		if !promises.Truncates(set, arch) {
+		if !promfacts.Truncates(set, arch) {
 			p.Moot["truncate"] = fmt.Sprintf("left to the filter: the promises %q refuse truncate(2), O_TRUNC and opening files for writing", set.String())
 		}
 	}
@@ -914,8 +915,8 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		return err
 	}
 	p.rep.Add(report.LayerSeccomp, "promises "+p.set.String(), report.Enforced, "")
-	if promises.StatByPath(p.set, arch) {
-		p.rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPathReason)
+	if promises.StatByPath.In(p.set, arch) {
+		p.rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPath.Reason())
 	}
 	return nil
 }

@@ -279,7 +279,7 @@ func TestUnixPathItems(t *testing.T) {
 			item = item || it.What == "unix datagrams by path" && it.Status == report.Partial
 		}
 		set, _ := promises.Parse(tc.promises)
-		if want := promises.UnixDatagramsByPath(set, runtime.GOARCH) && probe.Get().LandlockABI < 9; item != want {
+		if want := promises.UnixDatagramsByPath.In(set, runtime.GOARCH) && probe.Get().LandlockABI < 9; item != want {
 			t.Errorf("%q: datagram item %v, want %v: %+v", tc.promises, item, want, p.rep.Items)
 		}
 	}

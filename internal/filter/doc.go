@@ -172,7 +172,7 @@
 //
 // Compile runs once per pledge, in the program's start-up path, so it is
 // kept allocation-light: the promise table is read in place
-// (promises.TableRules), rules are grouped by syscall number with a
+// (promises.Set.Rules), rules are grouped by syscall number with a
 // counting sort into one array, argument parts live in one arena, the
 // generator's scratch lists are stacks reused across syscall numbers, and
 // assembler items are 16 bytes. Long rule lists (setsockopt and getsockopt

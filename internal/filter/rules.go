@@ -229,7 +229,10 @@ type numbered struct {
 // matching promises.Decide. skipped lists, sorted and without duplicates,
 // the names of applicable rules tab does not have.
 func byNumber(s Spec, tab *syscalls.Table, maxNr, deny uint32) (per [][]crule, skipped []string, err error) {
-	n := promises.TableLen(s.Promises) + len(s.Extra)
+	n := len(s.Extra)
+	for range s.Promises.Rules(s.Arch) {
+		n++
+	}
 	rules := make([]numbered, 0, n)
 	parts := make([]part, 0, 2*n)
 	var errnos []numbered // Errno rules: they go first
@@ -271,7 +274,7 @@ func byNumber(s Spec, tab *syscalls.Table, maxNr, deny uint32) (per [][]crule, s
 			rules = append(rules, numbered{lastNr, c})
 		}
 	}
-	for r := range promises.TableRules(s.Promises) {
+	for r := range s.Promises.Rules(s.Arch) {
 		add(&r)
 	}
 	for i := range s.Extra {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
@@ -96,7 +97,7 @@ func safeArgs(name string, a [6]uint64) [6]uint64 {
 // random sets. -short checks fewer.
 func diffSets(short bool) []promises.Set {
 	stdio := promises.Of(promises.Stdio)
-	linux := promises.LinuxSet().Without(promises.Error)
+	linux := promfacts.LinuxSet().Without(promises.Error)
 	// The -short sets come first and are part of the full list: a
 	// scenario child runs without -test.short and must find its subtest.
 	sets := []promises.Set{stdio, linux, promises.MustParse("stdio rpath wpath cpath inet dns"), promises.MustParse("stdio unix route proc exec tty")}

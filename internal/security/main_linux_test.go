@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
@@ -217,7 +218,7 @@ func writeFile(path, content string, perm os.FileMode) error {
 // "error" (which only changes the penalty): the widest sandbox there is.
 var allLinux = func() string {
 	var names []string
-	for _, p := range promises.LinuxSet().Promises() {
+	for _, p := range promfacts.LinuxSet().Promises() {
 		if p != promises.Error {
 			names = append(names, p.String())
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/pledgekit/pledgekit/bench/internal/bpfrun"
 	"github.com/pledgekit/pledgekit/bench/internal/progs"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/pledge"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -167,7 +168,7 @@ func childApply() (any, error) {
 		kill.Promises = "stdio"
 		_, err = pledge.Apply(kill)
 	case "pledge-large":
-		kill.Promises = promises.LinuxSet().Without(promises.Error).String()
+		kill.Promises = promfacts.LinuxSet().Without(promises.Error).String()
 		_, err = pledge.Apply(kill)
 	case "pledge-eperm":
 		_, err = pledge.Apply(pledge.Options{Promises: "stdio rpath wpath cpath inet dns", Penalty: pledge.PenaltyEPERM})
