@@ -3,9 +3,9 @@
 //
 // The numbers are generated from syscalls.txt, a compact transcription of
 // the kernel's own syscall tables at a pinned release (see its header), into
-// internal packages, one per architecture. They have no build constraints,
-// so a filter for arm64 can be compiled and tested on amd64 and the other
-// way round.
+// the packages linux_amd64 and linux_arm64. Those packages have no build
+// constraints, so a filter for arm64 can be compiled and tested on amd64 and
+// the other way round.
 //
 // Names are the kernel's: a syscall that does not exist on an architecture
 // (open, stat, fork, dup2, pipe, epoll_wait on arm64; fstatat is called
@@ -26,8 +26,8 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/pledgekit/pledgekit/syscalls/internal/linux_amd64"
-	"github.com/pledgekit/pledgekit/syscalls/internal/linux_arm64"
+	"github.com/pledgekit/pledgekit/syscalls/linux_amd64"
+	"github.com/pledgekit/pledgekit/syscalls/linux_arm64"
 )
 
 // ErrUnknownArch is wrapped by the error ByArch returns for an architecture

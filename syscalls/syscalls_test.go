@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pledgekit/pledgekit/syscalls/internal/linux_amd64"
-	"github.com/pledgekit/pledgekit/syscalls/internal/linux_arm64"
+	"github.com/pledgekit/pledgekit/syscalls/linux_amd64"
+	"github.com/pledgekit/pledgekit/syscalls/linux_arm64"
 )
 
 func mustArch(t *testing.T, a string) *Table {

@@ -1,5 +1,5 @@
 // Command mksysnum generates the per-architecture syscall number tables
-// (syscalls/internal/linux_amd64/zsysnum.go and syscalls/internal/linux_arm64/zsysnum.go)
+// (syscalls/linux_amd64/zsysnum.go and syscalls/linux_arm64/zsysnum.go)
 // from the checked-in source syscalls/syscalls.txt.
 //
 // Usage (normally through go generate in package syscalls):
@@ -227,7 +227,7 @@ func generate(src *source) (map[string][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("formatting %s table: %w", a.goarch, err)
 		}
-		out[filepath.Join("internal", a.pkg, "zsysnum.go")] = code
+		out[filepath.Join(a.pkg, "zsysnum.go")] = code
 	}
 	return out, nil
 }
