@@ -4,6 +4,7 @@ package unveil
 
 import (
 	"errors"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,8 +51,8 @@ func TestRightsMapping(t *testing.T) {
 	}
 	// Every other right the newest known ABI has is granted by some letter.
 	all := dirRights(PermRead | PermWrite | PermExec | PermCreate)
-	if all != probe.LandlockFSRights(probe.MaxKnownLandlockABI)&^devices {
-		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, probe.LandlockFSRights(probe.MaxKnownLandlockABI))
+	if all != llaccess.Mask(llaccess.FS, probe.MaxKnownLandlockABI)&^devices {
+		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, llaccess.Mask(llaccess.FS, probe.MaxKnownLandlockABI))
 	}
 	// Files take only file rights.
 	fileOnly := uint64(accRead | accWrite | accTrunc | accExec | accIoctl | accUnix)
@@ -93,7 +94,7 @@ func TestPlanPerABI(t *testing.T) {
 		if len(p.errs) != 0 {
 			t.Fatalf("ABI %d: errors %v", abi, p.errs)
 		}
-		if p.handledFS != probe.LandlockFSRights(abi) {
+		if p.handledFS != llaccess.Mask(llaccess.FS, abi) {
 			t.Errorf("ABI %d: handled fs %#x", abi, p.handledFS)
 		}
 		for _, g := range p.fs {
@@ -101,7 +102,7 @@ func TestPlanPerABI(t *testing.T) {
 				t.Errorf("ABI %d: grant %#x outside handled %#x", abi, g.rights, p.handledFS)
 			}
 		}
-		if p.handledNet&^probe.LandlockNetRights(abi) != 0 || p.scoped&^probe.LandlockScopes(abi) != 0 {
+		if p.handledNet&^llaccess.Mask(llaccess.Net, abi) != 0 || p.scoped&^llaccess.Mask(llaccess.Scope, abi) != 0 {
 			t.Errorf("ABI %d: net %#x scopes %#x beyond the ABI", abi, p.handledNet, p.scoped)
 		}
 		wantTCP := abi >= 4

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"io/fs"
 	"math"
 	"os"
@@ -596,7 +597,7 @@ func (p *plan) limits(c *config) error {
 // read only what its loader needs and what its promises imply).
 func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic bool) error {
 	abi := pr.LandlockABI
-	fsAll := probe.LandlockFSRights(abi)
+	fsAll := llaccess.Mask(llaccess.FS, abi)
 	rep := p.rep
 	var implied []impliedPath
 	for _, pm := range p.set.Promises() {
@@ -706,7 +707,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			ports[k.bit] = append(ports[k.bit], k.flag...)
 		}
 	}
-	have := probe.LandlockNetRights(abi)
+	have := llaccess.Mask(llaccess.Net, abi)
 	dnsOnly := p.set.Has(promises.DNS) && !p.set.Has(promises.Inet)
 	if dnsOnly {
 		for _, k := range netKinds {
@@ -756,7 +757,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		if veil == nil {
 			veil = &llLayer{Name: "scope"}
 		}
-		veil.Scoped = pol.Scoped & probe.LandlockScopes(abi)
+		veil.Scoped = pol.Scoped & llaccess.Mask(llaccess.Scope, abi)
 		if veil.Scoped != pol.Scoped {
 			rep.Add(report.LayerLandlockScope, "scopes", report.Dropped, fmt.Sprintf("Landlock ABI %d lacks some requested scopes", abi))
 		}
@@ -772,7 +773,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			want |= unix.LANDLOCK_SCOPE_SIGNAL
 			what = "scopes signal+abstract_unix_socket (default under a veil)"
 		}
-		if got := want & probe.LandlockScopes(abi); got != want {
+		if got := want & llaccess.Mask(llaccess.Scope, abi); got != want {
 			rep.Add(report.LayerLandlockScope, what, report.Dropped, fmt.Sprintf("needs Landlock ABI 6, this kernel has %d: the program can connect to abstract unix sockets and signal processes outside the veil (as far as its promises allow); --no-scope silences this", abi))
 		} else {
 			veil.Scoped |= want
