@@ -3,9 +3,10 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Group contents per ABI, written out by hand from the Landlock ABI

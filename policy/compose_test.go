@@ -3,8 +3,9 @@ package policy
 import (
 	"bytes"
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 func mustParse(t *testing.T, f Format, doc string) *Config {

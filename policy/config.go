@@ -3,11 +3,11 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/promises"
 )
 

@@ -1,9 +1,10 @@
 package policy
 
 import (
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"os"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Expected results of the format's own examples, derived by hand:

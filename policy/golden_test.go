@@ -2,13 +2,14 @@ package policy
 
 import (
 	"bufio"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 const (

@@ -1,9 +1,10 @@
 package probe
 
 import (
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // The feature table agrees with the rights tables: a feature is listed

@@ -5,12 +5,12 @@ package probe
 import (
 	"bytes"
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/rawio"
 )
 

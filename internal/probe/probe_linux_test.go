@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"os"
 	"regexp"
 	"runtime"
@@ -19,6 +18,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // kernelVersion parses "6.18.44-foo" into (6, 18).
