@@ -20,14 +20,16 @@ import (
 )
 
 func TestRightsMapping(t *testing.T) {
+	dirRights := func(p Perm) uint64 { return p.FSRights(fs.ModeDir) }
+	fileRights := func(p Perm, m fs.FileMode) uint64 { return p.FSRights(m) }
 	// Directories.
-	if got := dirRights(PermRead); got != accRead|accList|accIoctl {
+	if got := dirRights(PermRead); got != llaccess.FSReadFile|llaccess.FSReadDir|llaccess.FSIoctlDev {
 		t.Errorf("r dir: %#x", got)
 	}
-	if got := dirRights(PermWrite); got != accWrite|accTrunc|accIoctl|accUnix {
+	if got := dirRights(PermWrite); got != llaccess.FSWriteFile|llaccess.FSTruncate|llaccess.FSIoctlDev|llaccess.FSResolveUnix {
 		t.Errorf("w dir: %#x", got)
 	}
-	if got := dirRights(PermExec); got != accExec|accRead {
+	if got := dirRights(PermExec); got != llaccess.FSExecute|llaccess.FSReadFile {
 		t.Errorf("x dir: %#x", got)
 	}
 	c := dirRights(PermCreate)
@@ -46,7 +48,7 @@ func TestRightsMapping(t *testing.T) {
 	if c&devices != 0 {
 		t.Errorf("c grants device nodes: %#x", c&devices)
 	}
-	if c&(accRead|accWrite|accExec) != 0 {
+	if c&(llaccess.FSReadFile|llaccess.FSWriteFile|llaccess.FSExecute) != 0 {
 		t.Errorf("c grants more than create/remove: %#x", c)
 	}
 	// Every other right the newest known ABI has is granted by some letter.
@@ -55,7 +57,7 @@ func TestRightsMapping(t *testing.T) {
 		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, llaccess.Mask(llaccess.FS, probe.MaxKnownLandlockABI))
 	}
 	// Files take only file rights.
-	fileOnly := uint64(accRead | accWrite | accTrunc | accExec | accIoctl | accUnix)
+	fileOnly := uint64(llaccess.FSReadFile | llaccess.FSWriteFile | llaccess.FSTruncate | llaccess.FSExecute | llaccess.FSIoctlDev | llaccess.FSResolveUnix)
 	for p := Perm(0); p < 16; p++ {
 		for _, m := range []fs.FileMode{0, fs.ModeDevice | fs.ModeCharDevice, fs.ModeSocket, fs.ModeNamedPipe} {
 			if got := fileRights(p, m); got&^fileOnly != 0 {
@@ -63,7 +65,7 @@ func TestRightsMapping(t *testing.T) {
 			}
 		}
 	}
-	if fileRights(PermWrite, 0)&accIoctl != 0 || fileRights(PermWrite, fs.ModeDevice|fs.ModeCharDevice)&accIoctl == 0 {
+	if fileRights(PermWrite, 0)&llaccess.FSIoctlDev != 0 || fileRights(PermWrite, fs.ModeDevice|fs.ModeCharDevice)&llaccess.FSIoctlDev == 0 {
 		t.Error("ioctl only on devices")
 	}
 	if fileRights(PermCreate, 0) != 0 {
@@ -275,8 +277,8 @@ func TestPlanTruncateLeftToPledge(t *testing.T) {
 		for _, it := range p.items {
 			item = item || it.What == "truncate"
 		}
-		granted := len(p.fs) == 1 && p.fs[0].rights&accTrunc != 0
-		return p.handledFS&accTrunc != 0 && granted, item
+		granted := len(p.fs) == 1 && p.fs[0].rights&llaccess.FSTruncate != 0
+		return p.handledFS&llaccess.FSTruncate != 0 && granted, item
 	}
 	for _, tc := range []struct {
 		opt     planOptions

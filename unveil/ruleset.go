@@ -81,6 +81,17 @@ var protectionNames = [numProtections]string{
 	IoctlDev: "ioctl_dev", Scopes: "scopes", UnixSockets: "unix_sockets", UDP: "udp",
 }
 
+// protectionNamed returns the protection of a feature name (0 for a
+// name that is none).
+func protectionNamed(name string) Protection {
+	for p := Paths; p < numProtections; p++ {
+		if protectionNames[p] == name {
+			return p
+		}
+	}
+	return 0
+}
+
 func (p Protection) String() string {
 	if p > 0 && p < numProtections {
 		return protectionNames[p]
