@@ -525,7 +525,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	datagrams := promises.UnixDatagramsByPath(set, arch)
-	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llResolveUnix == 0) {
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llaccess.FSResolveUnix == 0) {
 		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
 		if pr.LandlockABI >= 9 {
 			why = "-V: no veil restricts it (a layer of port rules alone does not)"
@@ -684,10 +684,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		what  string
 		proto string
 	}{
-		{llNetConnectTCP, c.tcpConnect, "tcp connect", "tcp"},
-		{llNetBindTCP, c.tcpBind, "tcp bind", "tcp"},
-		{llNetSendUDP, c.udpConnect, "udp connect/send", "udp"},
-		{llNetBindUDP, c.udpBind, "udp bind", "udp"},
+		{llaccess.NetConnectTCP, c.tcpConnect, "tcp connect", "tcp"},
+		{llaccess.NetBindTCP, c.tcpBind, "tcp bind", "tcp"},
+		{llaccess.NetConnectSendUDP, c.udpConnect, "udp connect/send", "udp"},
+		{llaccess.NetBindUDP, c.udpBind, "udp bind", "udp"},
 	}
 	var handledNet uint64
 	ports := map[uint64][]uint16{}
@@ -718,9 +718,9 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 		const what = "dns without inet: port 53 only"
 		switch {
-		case have&llNetConnectTCP == 0:
+		case have&llaccess.NetConnectTCP == 0:
 			rep.Add(report.LayerPromise, what, report.Dropped, fmt.Sprintf("not pinned: Landlock ABI %d has no network rules (needs %d); TCP and UDP reach any port", abi, uv.TCP.ABI()))
-		case have&llNetSendUDP == 0:
+		case have&llaccess.NetConnectSendUDP == 0:
 			rep.Add(report.LayerPromise, what, report.Partial, fmt.Sprintf("TCP pinned as on OpenBSD; UDP reaches any port: Landlock ABI %d cannot restrict UDP (needs %d)", abi, uv.UDP.ABI()))
 		default:
 			rep.Add(report.LayerPromise, what, report.Enforced, "TCP connects and UDP sends to port 53 only, no TCP bind, UDP binds to a kernel-chosen port only")
@@ -749,7 +749,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 	if len(enforced) > 0 {
 		rep.Add(report.LayerLandlockNet, strings.Join(enforced, ", ")+" ports", report.Enforced, "")
-		if have&llNetSendUDP == 0 && p.set.Has(promises.Inet) {
+		if have&llaccess.NetConnectSendUDP == 0 && p.set.Has(promises.Inet) {
 			rep.Add(report.LayerLandlockNet, "udp ports", report.Partial, fmt.Sprintf("Landlock ABI %d cannot restrict UDP (needs %d); inet allows any UDP peer", abi, uv.UDP.ABI()))
 		}
 	}
@@ -767,10 +767,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		// program may not connect to abstract unix sockets made outside
 		// it, nor signal processes outside it unless it has proc (as
 		// landrun does); --no-scope turns this off.
-		want := uint64(unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
+		want := llaccess.ScopeAbstractUnixSocket
 		what := "scopes abstract_unix_socket (default under a veil)"
 		if !p.set.Has(promises.Proc) {
-			want |= unix.LANDLOCK_SCOPE_SIGNAL
+			want |= llaccess.ScopeSignal
 			what = "scopes signal+abstract_unix_socket (default under a veil)"
 		}
 		if got := want & llaccess.Mask(llaccess.Scope, abi); got != want {
@@ -808,20 +808,20 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 	em := llLayer{Name: "promises"}
 	if !p.set.Has(promises.Exec) {
-		em.HandledFS |= llExecute
+		em.HandledFS |= llaccess.FSExecute
 		for f := range p.chain {
-			em.addPath(f, llExecute, "program")
+			em.addPath(f, llaccess.FSExecute, "program")
 		}
 	}
 	if dynamic && !p.set.Has(promises.Rpath) {
-		em.HandledFS |= llReadFile | llReadDir
+		em.HandledFS |= llaccess.FSReadFile | llaccess.FSReadDir
 		for f := range p.loader {
-			em.addPath(f, llReadFile|llReadDir, "loader")
+			em.addPath(f, llaccess.FSReadFile|llaccess.FSReadDir, "loader")
 		}
 		for _, ip := range implied {
 			if strings.Contains(ip.Perm, "r") {
 				if rp, err := cleanAbs(ip.Path); err == nil {
-					em.addPath(rp, llReadFile|llReadDir, "implied by a promise")
+					em.addPath(rp, llaccess.FSReadFile|llaccess.FSReadDir, "implied by a promise")
 				}
 			}
 		}
@@ -839,7 +839,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
-			if em.HandledFS&llExecute != 0 {
+			if em.HandledFS&llaccess.FSExecute != 0 {
 				switch {
 				case p.Mode == modeSupervised:
 					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed; "+execSupervised)
@@ -849,10 +849,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
 				}
 			}
-			if em.HandledFS&llReadFile != 0 {
+			if em.HandledFS&llaccess.FSReadFile != 0 {
 				rep.Add(report.LayerPromise, "rpath (absent)", report.Enforced, "Landlock: only the loader's files and the paths the promises imply can be read")
 			}
-			if em.HandledFS&llReadFile != 0 {
+			if em.HandledFS&llaccess.FSReadFile != 0 {
 				// Only a layer that restricts reading answers the
 				// supervisor's question "may the loader read this?"; the
 				// exec-only layer of a static program allows every read
