@@ -187,12 +187,7 @@ func (r *Ruleset) planScopes(p *plan, abi int, need func(Protection) bool, unava
 		p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted%s", unavailable(Scopes), note)
 		return
 	}
-	if scopes&ScopeSignal != 0 {
-		p.scoped |= llaccess.ScopeSignal
-	}
-	if scopes&ScopeAbstractUnix != 0 {
-		p.scoped |= llaccess.ScopeAbstractUnixSocket
-	}
+	p.scoped |= scopes.landlock()
 	switch {
 	case opt.thread:
 		p.add(report.LayerLandlockScope, what, report.Enforced,

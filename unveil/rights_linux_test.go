@@ -46,3 +46,14 @@ func TestProtectionsAreFeatures(t *testing.T) {
 		t.Error("tsync is not a protection")
 	}
 }
+
+// Scope maps to the Landlock scopes of the same name.
+func TestScopeBits(t *testing.T) {
+	if ScopeSignal.landlock() != llaccess.ScopeSignal || ScopeAbstractUnix.landlock() != llaccess.ScopeAbstractUnixSocket ||
+		(ScopeSignal|ScopeAbstractUnix).landlock() != llaccess.Known(llaccess.Scope) || Scope(0).landlock() != 0 {
+		t.Error("Scope to Landlock scope bits")
+	}
+	if s := (ScopeSignal | ScopeAbstractUnix).String(); s != "signal+abstract_unix_socket" {
+		t.Errorf("String = %q", s)
+	}
+}
