@@ -146,10 +146,6 @@ func Rights(k Kind) []Right {
 	return out
 }
 
-// All returns every row, filesystem rights first, then network rights,
-// then scopes, each in bit order (a copy).
-func All() []Right { return append([]Right(nil), table...) }
-
 // Known returns every right of kind k the table has.
 func Known(k Kind) uint64 { return Mask(k, MaxABI) }
 
@@ -219,18 +215,6 @@ func String(k Kind, set uint64) string {
 	return "{" + strings.Join(Names(k, set), ",") + "}"
 }
 
-// UAPI returns the kernel's constant names of the rights of kind k in
-// set, joined with ", ", in bit order.
-func UAPI(k Kind, set uint64) string {
-	var out []string
-	for _, r := range table {
-		if r.Kind == k && set&r.Bit != 0 {
-			out = append(out, r.UAPI)
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
 // Feature is one thing a Landlock ABI added that brings rights.
 type Feature struct {
 	Name   string
@@ -259,15 +243,4 @@ func Features() []Feature {
 		}
 	}
 	return out
-}
-
-// FeatureOf returns the feature of the one right bit of kind k ("" for a
-// bit the table lacks).
-func FeatureOf(k Kind, bit uint64) string {
-	for _, r := range table {
-		if r.Kind == k && r.Bit == bit {
-			return r.Feature
-		}
-	}
-	return ""
 }
