@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Group contents per ABI, written out by hand from the Landlock ABI
@@ -117,8 +120,8 @@ scoped = ["signal"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.HandledFS != fsIoctlDev|fsTruncate || r.HandledNet != netConnectTCP || r.Scoped != scopeSignal {
-		t.Errorf("got %v %v %v", FSAccessNames(r.HandledFS), NetAccessNames(r.HandledNet), ScopeNames(r.Scoped))
+	if r.HandledFS != llaccess.FSIoctlDev|llaccess.FSTruncate || r.HandledNet != llaccess.NetConnectTCP || r.Scoped != llaccess.ScopeSignal {
+		t.Errorf("got %v %v %v", names(kindFS, r.HandledFS), names(kindNet, r.HandledNet), names(kindScope, r.Scoped))
 	}
 }
 
@@ -139,10 +142,32 @@ func TestNames(t *testing.T) {
 			t.Errorf("%s: %d names for all bits", k, got)
 		}
 	}
-	if got := strings.Join(FSAccessNames(fsExecute|1<<40), " "); got != "execute bit40" {
+	if got := strings.Join(names(kindFS, llaccess.FSExecute|1<<40), " "); got != "execute bit40" {
 		t.Errorf("unknown bits print as %q", got)
 	}
-	if got := FSAccessNames(0); got == nil || len(got) != 0 {
-		t.Errorf("FSAccessNames(0) = %#v, want empty non-nil", got)
+	if got := names(kindFS, 0); got == nil || len(got) != 0 {
+		t.Errorf("names(kindFS, 0) = %#v, want empty non-nil", got)
+	}
+}
+
+// The rights of ABIs after MaxGroupABI have no name in this revision of
+// the format: their go-landlock names are refused, as unknown names are.
+func TestLaterRightsHaveNoName(t *testing.T) {
+	for _, doc := range []string{
+		"[[ruleset]]\nhandled_access_fs = [\"resolve_unix\"]\n",
+		"[[ruleset]]\nhandled_access_net = [\"bind_udp\"]\n",
+		"[[ruleset]]\nhandled_access_net = [\"connect_send_udp\"]\n",
+	} {
+		if _, err := Parse([]byte(doc), FormatTOML, "t"); !errors.Is(err, ErrAccess) {
+			t.Errorf("%q: %v, want ErrAccess", doc, err)
+		}
+	}
+	for _, doc := range []string{
+		"[[ruleset]]\nhandled_access_fs = [\"ioctl_dev\"]\n",
+		"[[ruleset]]\nhandled_access_net = [\"bind_tcp\"]\n",
+	} {
+		if _, err := Parse([]byte(doc), FormatTOML, "t"); err != nil {
+			t.Errorf("%q: %v", doc, err)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 func mustParse(t *testing.T, f Format, doc string) *Config {
@@ -60,8 +62,8 @@ handled_access_fs = ["execute"]
 // Handled rights are intersected; rules of both files survive, clipped to
 // the common handled rights, and are dropped when nothing is left.
 func TestComposeIntersection(t *testing.T) {
-	abi1 := fsExecute | fsWriteFile | fsReadFile | fsReadDir | fsRemoveDir | fsRemoveFile |
-		fsMakeChar | fsMakeDir | fsMakeReg | fsMakeSock | fsMakeFifo | fsMakeBlock | fsMakeSym
+	abi1 := llaccess.FSExecute | llaccess.FSWriteFile | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRemoveDir | llaccess.FSRemoveFile |
+		llaccess.FSMakeChar | llaccess.FSMakeDir | llaccess.FSMakeReg | llaccess.FSMakeSock | llaccess.FSMakeFifo | llaccess.FSMakeBlock | llaccess.FSMakeSym
 	// c1: every ABI-1 right on /common and /c1.
 	c1 := mustParse(t, FormatTOML, `abi = 1
 [[path_beneath]]
@@ -76,7 +78,7 @@ parent = ["/common", "/c1"]
   {"allowedAccess": ["execute", "read_file", "read_dir", "remove_dir", "remove_file", "make_char", "make_dir",
     "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer"], "parent": ["/common", "/c2"]},
   {"allowedAccess": ["refer"], "parent": ["/refer-only"]}]}`)
-	common := abi1 &^ fsWriteFile
+	common := abi1 &^ llaccess.FSWriteFile
 	want := &Resolved{ABI: 1, HandledFS: common, Ports: map[uint64]uint64{}, Paths: map[string]uint64{
 		"/common": common, "/c1": common, "/c2": common, // "/refer-only": refer is not handled by c1
 	}}
@@ -96,8 +98,8 @@ func TestComposeDisjoint(t *testing.T) {
 	vars := mustParse(t, FormatTOML, "[[variable]]\nname = \"x\"\nliteral = [\"/x\"]\n")
 	sameResolved(t, mustResolve(t, fs, vars), &Resolved{Paths: map[string]uint64{}, Ports: map[uint64]uint64{}})
 	// Each alone is kept whole.
-	sameResolved(t, mustResolve(t, net), &Resolved{HandledNet: netBindTCP, Paths: map[string]uint64{},
-		Ports: map[uint64]uint64{80: netBindTCP}})
+	sameResolved(t, mustResolve(t, net), &Resolved{HandledNet: llaccess.NetBindTCP, Paths: map[string]uint64{},
+		Ports: map[uint64]uint64{80: llaccess.NetBindTCP}})
 }
 
 // Variables are united across files; a rule may use a variable another
@@ -116,7 +118,7 @@ parent = ["${d}/x", "${empty}/never"]
 	b := mustParse(t, FormatJSON, `{"variable": [{"name": "d", "literal": ["/c", "/a"]}, {"name": "s", "literal": ["1", "2"]}],
  "pathBeneath": [{"allowedAccess": ["read_file", "read_dir"], "parent": ["${d}${s}"]}]}`)
 	r := mustResolve(t, a, b)
-	rf, rd := fsReadFile, fsReadDir
+	rf, rd := llaccess.FSReadFile, llaccess.FSReadDir
 	// a handles only read_file, so b's read_dir is clipped.
 	sameResolved(t, r, &Resolved{ABI: 3, HandledFS: rf, Ports: map[uint64]uint64{}, Paths: map[string]uint64{
 		"/a/x": rf, "/b/x": rf, "/c/x": rf,
@@ -141,8 +143,8 @@ parent = ["/tmp", "${t}"]
 allowed_access = ["write_file"]
 parent = ["//tmp/./"]
 `))
-	sameResolved(t, r, &Resolved{HandledFS: fsReadFile | fsWriteFile, Ports: map[uint64]uint64{},
-		Paths: map[string]uint64{"/tmp": fsReadFile | fsWriteFile}})
+	sameResolved(t, r, &Resolved{HandledFS: llaccess.FSReadFile | llaccess.FSWriteFile, Ports: map[uint64]uint64{},
+		Paths: map[string]uint64{"/tmp": llaccess.FSReadFile | llaccess.FSWriteFile}})
 }
 
 // Composition order never matters, and composing a file with itself
@@ -194,10 +196,10 @@ func TestComposeOrderAndIdempotence(t *testing.T) {
 
 func TestPledgekitFormat(t *testing.T) {
 	want := &Resolved{
-		HandledNet: netBindTCP | netConnectTCP,
-		Scoped:     scopeAbstractUnixSocket | scopeSignal,
+		HandledNet: llaccess.NetBindTCP | llaccess.NetConnectTCP,
+		Scoped:     llaccess.ScopeAbstractUnixSocket | llaccess.ScopeSignal,
 		Paths:      map[string]uint64{},
-		Ports:      map[uint64]uint64{443: netConnectTCP, 80: netConnectTCP},
+		Ports:      map[uint64]uint64{443: llaccess.NetConnectTCP, 80: llaccess.NetConnectTCP},
 		Unveils: []Unveil{
 			{"/etc/resolv.conf", "r"}, {"/etc/ssl", "r"}, {"/home/u/downloads", "rwc"},
 		},
@@ -227,13 +229,13 @@ func TestPledgekitPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rx := fsExecute | fsReadFile | fsReadDir | fsRefer
+	rx := llaccess.FSExecute | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRefer
 	// Alone: connect_tcp is handled by the Landlock part (port 53) and by
 	// [net] (port 443); both ports are allowed.
 	sameResolved(t, mustResolve(t, mixed), &Resolved{
-		ABI: 4, HandledFS: rx, HandledNet: netConnectTCP,
+		ABI: 4, HandledFS: rx, HandledNet: llaccess.NetConnectTCP,
 		Paths:   map[string]uint64{"/lib": rx, "/usr/lib": rx},
-		Ports:   map[uint64]uint64{53: netConnectTCP, 443: netConnectTCP},
+		Ports:   map[uint64]uint64{53: llaccess.NetConnectTCP, 443: llaccess.NetConnectTCP},
 		Unveils: []Unveil{{"/var/tmp/work", "rwc"}}, HasPromises: true, Promises: "stdio rpath",
 	})
 	// A file with only pledgekit sections does not take part in the
@@ -241,18 +243,18 @@ func TestPledgekitPrecedence(t *testing.T) {
 	extOnly := mustParse(t, FormatJSON, `{"promises": "inet", "unveil": [{"path": "/var/tmp/work", "perm": "x"},
  {"path": "${HOME}", "perm": ""}], "scope": {"signal": true, "abstractUnixSocket": false}, "net": {"bindTcp": [8080]}}`)
 	sameResolved(t, mustResolve(t, mixed, extOnly), &Resolved{
-		ABI: 4, HandledFS: rx, HandledNet: netConnectTCP | netBindTCP, Scoped: scopeSignal,
+		ABI: 4, HandledFS: rx, HandledNet: llaccess.NetConnectTCP | llaccess.NetBindTCP, Scoped: llaccess.ScopeSignal,
 		Paths:   map[string]uint64{"/lib": rx, "/usr/lib": rx},
-		Ports:   map[uint64]uint64{53: netConnectTCP, 443: netConnectTCP, 8080: netBindTCP},
+		Ports:   map[uint64]uint64{53: llaccess.NetConnectTCP, 443: llaccess.NetConnectTCP, 8080: llaccess.NetBindTCP},
 		Unveils: []Unveil{{"/home/u", ""}, {"/var/tmp/work", "rwxc"}}, HasPromises: true, Promises: "stdio rpath inet",
 	})
 	// A Landlock Config file does take part: handling no network right, it
 	// drops the Landlock part's port 53, but not [net]'s port 443.
 	fsOnly := mustParse(t, FormatTOML, "abi = 6\n[[path_beneath]]\nallowed_access = [\"abi.all\"]\nparent = [\"/lib\"]\n")
 	sameResolved(t, mustResolve(t, mixed, fsOnly), &Resolved{
-		ABI: 4, HandledFS: rx, HandledNet: netConnectTCP,
+		ABI: 4, HandledFS: rx, HandledNet: llaccess.NetConnectTCP,
 		Paths:   map[string]uint64{"/lib": rx, "/usr/lib": rx},
-		Ports:   map[uint64]uint64{443: netConnectTCP},
+		Ports:   map[uint64]uint64{443: llaccess.NetConnectTCP},
 		Unveils: []Unveil{{"/var/tmp/work", "rwc"}}, HasPromises: true, Promises: "stdio rpath",
 	})
 }
@@ -350,11 +352,11 @@ func TestComposeScopes(t *testing.T) {
 		t.Fatal(err)
 	}
 	signal := mustParse(t, FormatTOML, "[[ruleset]]\nscoped = [\"signal\"]\nhandled_access_net = [\"connect_tcp\"]\n")
-	want := &Resolved{ABI: 6, Scoped: scopeSignal, HandledNet: netConnectTCP, Paths: map[string]uint64{}, Ports: map[uint64]uint64{}}
+	want := &Resolved{ABI: 6, Scoped: llaccess.ScopeSignal, HandledNet: llaccess.NetConnectTCP, Paths: map[string]uint64{}, Ports: map[uint64]uint64{}}
 	sameResolved(t, mustResolve(t, both, signal), want)
 	sameResolved(t, mustResolve(t, signal, both), want)
 	// A pledgekit [scope] is added on top.
 	ext := mustParse(t, FormatTOML, "[scope]\nabstract_unix_socket = true\nsignal = false\n")
-	want.Scoped |= scopeAbstractUnixSocket
+	want.Scoped |= llaccess.ScopeAbstractUnixSocket
 	sameResolved(t, mustResolve(t, both, signal, ext), want)
 }

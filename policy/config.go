@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -646,7 +647,7 @@ func (p *parser) net(n *node, ext *extPart) error {
 	for _, f := range []struct {
 		key string
 		bit uint64
-	}{{d.bindTCP, netBindTCP}, {d.connectTCP, netConnectTCP}} {
+	}{{d.bindTCP, llaccess.NetBindTCP}, {d.connectTCP, llaccess.NetConnectTCP}} {
 		v := m[f.key]
 		if v == nil {
 			continue
@@ -687,7 +688,7 @@ func (p *parser) scope(n *node, ext *extPart) error {
 	for _, f := range []struct {
 		key string
 		bit uint64
-	}{{d.abstractUS, scopeAbstractUnixSocket}, {"signal", scopeSignal}} {
+	}{{d.abstractUS, llaccess.ScopeAbstractUnixSocket}, {"signal", llaccess.ScopeSignal}} {
 		if v := m[f.key]; v != nil {
 			on, err := p.boolean(v, at.key(f.key))
 			if err != nil {

@@ -86,15 +86,32 @@ connect_tcp = [443]
 	}
 	fmt.Println("promises:", r.Promises)
 	fmt.Println("unveils:", r.Unveils)
-	fmt.Println("handled fs:", policy.FSAccessNames(r.HandledFS))
-	fmt.Println("/usr:", policy.FSAccessNames(r.Paths["/usr"]))
-	fmt.Println("port 443:", policy.NetAccessNames(r.Ports[443]))
+	// The Landlock rights by name, as `unveil policy resolve` prints them.
+	b, err := r.JSON()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(b))
 	// Output:
 	// promises: stdio rpath inet dns
 	// unveils: [{/home/alice/downloads rwc}]
-	// handled fs: [execute read_file read_dir refer]
-	// /usr: [execute read_file read_dir refer]
-	// port 443: [connect_tcp]
+	// {
+	//   "abi": 4,
+	//   "handledAccessFs": ["execute", "read_file", "read_dir", "refer"],
+	//   "handledAccessNet": ["connect_tcp"],
+	//   "scoped": [],
+	//   "pathBeneath": [
+	//     {"path": "/lib", "allowedAccess": ["execute", "read_file", "read_dir", "refer"]},
+	//     {"path": "/usr", "allowedAccess": ["execute", "read_file", "read_dir", "refer"]}
+	//   ],
+	//   "netPort": [
+	//     {"port": 443, "allowedAccess": ["connect_tcp"]}
+	//   ],
+	//   "unveil": [
+	//     {"path": "/home/alice/downloads", "perm": "rwc"}
+	//   ],
+	//   "promises": "stdio rpath inet dns"
+	// }
 }
 
 // Errors name the file, position and key.

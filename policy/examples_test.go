@@ -3,6 +3,8 @@ package policy
 import (
 	"os"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Expected results of the format's own examples, derived by hand:
@@ -12,11 +14,11 @@ import (
 //	abi.all at abi 5 = the 13 ABI-1 rights + refer + truncate + ioctl_dev
 //	rule rights are added to the handled rights.
 func TestExamples(t *testing.T) {
-	abi1 := fsExecute | fsWriteFile | fsReadFile | fsReadDir | fsRemoveDir | fsRemoveFile |
-		fsMakeChar | fsMakeDir | fsMakeReg | fsMakeSock | fsMakeFifo | fsMakeBlock | fsMakeSym
-	all5 := abi1 | fsRefer | fsTruncate | fsIoctlDev
-	rx := fsExecute | fsReadFile | fsReadDir | fsRefer
-	rw5 := all5 &^ fsExecute
+	abi1 := llaccess.FSExecute | llaccess.FSWriteFile | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRemoveDir | llaccess.FSRemoveFile |
+		llaccess.FSMakeChar | llaccess.FSMakeDir | llaccess.FSMakeReg | llaccess.FSMakeSock | llaccess.FSMakeFifo | llaccess.FSMakeBlock | llaccess.FSMakeSym
+	all5 := abi1 | llaccess.FSRefer | llaccess.FSTruncate | llaccess.FSIoctlDev
+	rx := llaccess.FSExecute | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRefer
+	rw5 := all5 &^ llaccess.FSExecute
 	sys := func(extra map[string]uint64) map[string]uint64 {
 		m := map[string]uint64{".": rx, "/bin": rx, "/lib": rx, "/usr": rx, "/dev": rx, "/etc": rx, "/proc": rx}
 		for k, v := range extra {
@@ -25,19 +27,19 @@ func TestExamples(t *testing.T) {
 		return m
 	}
 	noPorts := map[uint64]uint64{}
-	verboseTmp := fsWriteFile | fsReadFile | fsReadDir | fsRemoveDir | fsRemoveFile | fsMakeDir |
-		fsMakeReg | fsMakeSock | fsMakeFifo | fsMakeSym | fsRefer | fsTruncate
+	verboseTmp := llaccess.FSWriteFile | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRemoveDir | llaccess.FSRemoveFile | llaccess.FSMakeDir |
+		llaccess.FSMakeReg | llaccess.FSMakeSock | llaccess.FSMakeFifo | llaccess.FSMakeSym | llaccess.FSRefer | llaccess.FSTruncate
 	tests := map[string]*Resolved{
 		"micro-var.toml": {ABI: 5, HandledFS: all5, Ports: noPorts, Paths: sys(map[string]uint64{
 			"/tmp": rw5, "/var/tmp": rw5, "/root": rw5, "/home": rw5})},
 		// Its comment mentions bind_tcp, but nothing in it handles network rights.
 		"micro-write-tmp.toml": {ABI: 5, HandledFS: all5, Ports: noPorts, Paths: sys(map[string]uint64{"/tmp": rw5})},
-		"mini-scoped.json": {ABI: 6, HandledNet: netBindTCP | netConnectTCP,
-			Scoped: scopeAbstractUnixSocket | scopeSignal, Paths: map[string]uint64{}, Ports: noPorts},
-		"mini-write-tmp.json": {ABI: 5, HandledFS: all5, HandledNet: netBindTCP,
-			Paths: sys(map[string]uint64{"/tmp": rw5}), Ports: map[uint64]uint64{80: netBindTCP, 443: netBindTCP}},
-		"mini-write-tmp.toml": {ABI: 5, HandledFS: all5, HandledNet: netBindTCP,
-			Paths: sys(map[string]uint64{"/tmp": rw5}), Ports: map[uint64]uint64{80: netBindTCP, 443: netBindTCP}},
+		"mini-scoped.json": {ABI: 6, HandledNet: llaccess.NetBindTCP | llaccess.NetConnectTCP,
+			Scoped: llaccess.ScopeAbstractUnixSocket | llaccess.ScopeSignal, Paths: map[string]uint64{}, Ports: noPorts},
+		"mini-write-tmp.json": {ABI: 5, HandledFS: all5, HandledNet: llaccess.NetBindTCP,
+			Paths: sys(map[string]uint64{"/tmp": rw5}), Ports: map[uint64]uint64{80: llaccess.NetBindTCP, 443: llaccess.NetBindTCP}},
+		"mini-write-tmp.toml": {ABI: 5, HandledFS: all5, HandledNet: llaccess.NetBindTCP,
+			Paths: sys(map[string]uint64{"/tmp": rw5}), Ports: map[uint64]uint64{80: llaccess.NetBindTCP, 443: llaccess.NetBindTCP}},
 		// No abi: only explicit names, all 16 of them handled.
 		"verbose-write-tmp.json": {ABI: 0, HandledFS: all5, Ports: noPorts, Paths: sys(map[string]uint64{"/tmp": verboseTmp})},
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 const (
@@ -173,8 +175,8 @@ func TestGoldenFlagNames(t *testing.T) {
 		t.Fatal("no flag names read")
 	}
 	for bits, want := range g.flagNames {
-		if got := FSAccessNames(bits); strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Errorf("FSAccessNames(%#b) = %v, golden %v", bits, got, want)
+		if got := names(kindFS, bits); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("names(kindFS, %#b) = %v, golden %v", bits, got, want)
 		}
 	}
 }
@@ -188,11 +190,11 @@ func TestCompositionByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	abi1 := fsExecute | fsWriteFile | fsReadFile | fsReadDir | fsRemoveDir | fsRemoveFile |
-		fsMakeChar | fsMakeDir | fsMakeReg | fsMakeSock | fsMakeFifo | fsMakeBlock | fsMakeSym
-	all4 := abi1 | fsRefer | fsTruncate
-	rx := fsExecute | fsReadFile | fsReadDir | fsRefer
-	rw := all4 &^ fsExecute
+	abi1 := llaccess.FSExecute | llaccess.FSWriteFile | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRemoveDir | llaccess.FSRemoveFile |
+		llaccess.FSMakeChar | llaccess.FSMakeDir | llaccess.FSMakeReg | llaccess.FSMakeSock | llaccess.FSMakeFifo | llaccess.FSMakeBlock | llaccess.FSMakeSym
+	all4 := abi1 | llaccess.FSRefer | llaccess.FSTruncate
+	rx := llaccess.FSExecute | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSRefer
+	rw := all4 &^ llaccess.FSExecute
 	want := &Resolved{ABI: 4, HandledFS: all4, Paths: map[string]uint64{
 		"/bin": rx, "/lib": rx, "/usr": rx, "/dev": rx, "/proc": rx, "/etc": rx, "/home/user/bin": rx,
 		"/tmp": rw, "/var/tmp": rw, "/home/user/tmp": rw,
@@ -209,24 +211,24 @@ func sameResolved(t *testing.T, got, want *Resolved) {
 		t.Errorf("ABI = %d, want %d", got.ABI, want.ABI)
 	}
 	if got.HandledFS != want.HandledFS {
-		t.Errorf("HandledFS = %v, want %v", FSAccessNames(got.HandledFS), FSAccessNames(want.HandledFS))
+		t.Errorf("HandledFS = %v, want %v", names(kindFS, got.HandledFS), names(kindFS, want.HandledFS))
 	}
 	if got.HandledNet != want.HandledNet {
-		t.Errorf("HandledNet = %v, want %v", NetAccessNames(got.HandledNet), NetAccessNames(want.HandledNet))
+		t.Errorf("HandledNet = %v, want %v", names(kindNet, got.HandledNet), names(kindNet, want.HandledNet))
 	}
 	if got.Scoped != want.Scoped {
-		t.Errorf("Scoped = %v, want %v", ScopeNames(got.Scoped), ScopeNames(want.Scoped))
+		t.Errorf("Scoped = %v, want %v", names(kindScope, got.Scoped), names(kindScope, want.Scoped))
 	}
 	if !mapsEqual(got.Paths, want.Paths) {
 		t.Errorf("Paths:")
 		for p, a := range got.Paths {
 			if want.Paths[p] != a {
-				t.Errorf("  %s: got %v, want %v", p, FSAccessNames(a), FSAccessNames(want.Paths[p]))
+				t.Errorf("  %s: got %v, want %v", p, names(kindFS, a), names(kindFS, want.Paths[p]))
 			}
 		}
 		for p, a := range want.Paths {
 			if _, ok := got.Paths[p]; !ok {
-				t.Errorf("  %s: missing, want %v", p, FSAccessNames(a))
+				t.Errorf("  %s: missing, want %v", p, names(kindFS, a))
 			}
 		}
 	}

@@ -200,9 +200,9 @@ type resolvedJSON struct {
 // MarshalJSON encodes r in the shape JSON documents.
 func (r *Resolved) MarshalJSON() ([]byte, error) {
 	out := resolvedJSON{
-		HandledAccessFs:  FSAccessNames(r.HandledFS),
-		HandledAccessNet: NetAccessNames(r.HandledNet),
-		Scoped:           ScopeNames(r.Scoped),
+		HandledAccessFs:  names(kindFS, r.HandledFS),
+		HandledAccessNet: names(kindNet, r.HandledNet),
+		Scoped:           names(kindScope, r.Scoped),
 		PathBeneath:      []pathJSON{},
 		NetPort:          []portJSON{},
 		Unveil:           []Unveil{},
@@ -212,7 +212,7 @@ func (r *Resolved) MarshalJSON() ([]byte, error) {
 		out.ABI = &abi
 	}
 	for _, p := range sortedKeys(r.Paths) {
-		out.PathBeneath = append(out.PathBeneath, pathJSON{p, FSAccessNames(r.Paths[p])})
+		out.PathBeneath = append(out.PathBeneath, pathJSON{p, names(kindFS, r.Paths[p])})
 	}
 	ports := make([]uint64, 0, len(r.Ports))
 	for p := range r.Ports {
@@ -220,7 +220,7 @@ func (r *Resolved) MarshalJSON() ([]byte, error) {
 	}
 	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
 	for _, p := range ports {
-		out.NetPort = append(out.NetPort, portJSON{p, NetAccessNames(r.Ports[p])})
+		out.NetPort = append(out.NetPort, portJSON{p, names(kindNet, r.Ports[p])})
 	}
 	out.Unveil = append(out.Unveil, r.Unveils...)
 	sort.SliceStable(out.Unveil, func(i, j int) bool { return out.Unveil[i].Path < out.Unveil[j].Path })

@@ -8,6 +8,7 @@ import (
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -45,7 +46,7 @@ func restrictSelfFlags(res *probe.Result, flags uint32) (uint32, bool) {
 // thread in another; with TSYNC there is one domain, so only the
 // filesystem rights count.
 func prestartNeeded(res *probe.Result, handledFS uint64) bool {
-	const supervisorUses = accExec | accRead | accList | accWrite | accTrunc | accIoctl
+	const supervisorUses = llaccess.FSExecute | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSWriteFile | llaccess.FSTruncate | llaccess.FSIoctlDev
 	return !tsync(res) || handledFS&supervisorUses != 0
 }
 
@@ -103,7 +104,7 @@ func UnixSocketsRestricted() bool { return unixSocketsInForce.Load() }
 // pathname unix sockets (Landlock ABI 9): only sockets beneath a path
 // unveiled with w are reachable.
 func unixSocketsItem(p *plan, opt planOptions) {
-	if p.handledFS&accUnix != 0 {
+	if p.handledFS&llaccess.FSResolveUnix != 0 {
 		if !opt.thread {
 			unixSocketsInForce.Store(true)
 		}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/hooks"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -95,13 +96,13 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	netRules := make([]landlock.Rule, 0, len(p.net))
 	for _, g := range p.net {
 		switch g.access {
-		case unix.LANDLOCK_ACCESS_NET_CONNECT_TCP:
+		case llaccess.NetConnectTCP:
 			netRules = append(netRules, landlock.ConnectTCP(g.port))
-		case unix.LANDLOCK_ACCESS_NET_BIND_TCP:
+		case llaccess.NetBindTCP:
 			netRules = append(netRules, landlock.BindTCP(g.port))
-		case unix.LANDLOCK_ACCESS_NET_BIND_UDP:
+		case llaccess.NetBindUDP:
 			netRules = append(netRules, landlock.BindUDP(g.port))
-		case unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP:
+		case llaccess.NetConnectSendUDP:
 			netRules = append(netRules, landlock.ConnectSendUDP(g.port))
 		}
 	}

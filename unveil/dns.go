@@ -1,24 +1,19 @@
 package unveil
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
+)
 
 // DNSPort is the one remote port a "dns" pledge without "inet" reaches,
 // as on OpenBSD, whose kernel pins the sockets of such a pledge to it.
 const DNSPort = 53
 
-// Landlock network access rights (LANDLOCK_ACCESS_NET_*), as the kernel
-// numbers them.
-const (
-	netBindTCP    = 1 << 0
-	netConnectTCP = 1 << 1
-	netBindUDP    = 1 << 2
-	netSendUDP    = 1 << 3
-)
-
 // dnsKeep is, per network right, the one port OnlyDNS allows (-1: none):
 // connects and sends to port 53; UDP binds to a kernel-chosen port (0,
 // also what the first send of an unbound socket binds); no TCP bind.
-var dnsKeep = map[uint64]int{netConnectTCP: DNSPort, netSendUDP: DNSPort, netBindUDP: 0, netBindTCP: -1}
+var dnsKeep = map[uint64]int{llaccess.NetConnectTCP: DNSPort, llaccess.NetConnectSendUDP: DNSPort, llaccess.NetBindUDP: 0, llaccess.NetBindTCP: -1}
 
 // OnlyDNS narrows the ruleset's network rules to what a resolver needs,
 // as OpenBSD does for a "dns" pledge without "inet": TCP connects and UDP
@@ -32,7 +27,7 @@ func (r *Ruleset) OnlyDNS() *Ruleset {
 	for _, k := range []struct {
 		set *portSet
 		bit uint64
-	}{{&r.connectTCP, netConnectTCP}, {&r.bindTCP, netBindTCP}, {&r.sendUDP, netSendUDP}, {&r.bindUDP, netBindUDP}} {
+	}{{&r.connectTCP, llaccess.NetConnectTCP}, {&r.bindTCP, llaccess.NetBindTCP}, {&r.sendUDP, llaccess.NetConnectSendUDP}, {&r.bindUDP, llaccess.NetBindUDP}} {
 		k.set.ports = NarrowToDNS(k.bit, k.set.on, k.set.ports)
 		k.set.on = true
 	}

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Perm is a set of unveil permissions: the letters r, w, x and c.
 type Perm uint8
 
-// The permission letters, as OpenBSD's unveil(2) defines them.
+// The permission letters, as OpenBSD's unveil(2) defines them; bit i is
+// the i-th letter of "rwxc", as in pledgekit's letter table
+// (internal/llaccess), which maps them to Landlock rights (see
+// Perm.FSRights).
 const (
 	// PermRead (r): read files, list directories.
 	PermRead Perm = 1 << iota
@@ -72,35 +77,17 @@ func ParsePerm(s string) (Perm, error) {
 	}
 	var p Perm
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'r':
-			p |= PermRead
-		case 'w':
-			p |= PermWrite
-		case 'x':
-			p |= PermExec
-		case 'c':
-			p |= PermCreate
-		default:
+		b := llaccess.LetterBit(s[i])
+		if b == 0 {
 			return 0, &PermError{Perms: s, Offset: i, Errno: syscall.EINVAL}
 		}
+		p |= Perm(b)
 	}
 	return p, nil
 }
 
 // String returns the permissions in the canonical order "rwxc" ("" for none).
-func (p Perm) String() string {
-	var b strings.Builder
-	for _, l := range []struct {
-		bit Perm
-		c   byte
-	}{{PermRead, 'r'}, {PermWrite, 'w'}, {PermExec, 'x'}, {PermCreate, 'c'}} {
-		if p&l.bit != 0 {
-			b.WriteByte(l.c)
-		}
-	}
-	return b.String()
-}
+func (p Perm) String() string { return llaccess.LetterString(uint8(p)) }
 
 // ErrPath is wrapped by the error for an unusable path: empty (OpenBSD:
 // EINVAL) or containing a NUL byte. It also matches syscall.EINVAL.

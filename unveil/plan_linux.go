@@ -12,89 +12,13 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
-
-// Landlock filesystem rights each permission letter grants.
-const (
-	// No MAKE_CHAR or MAKE_BLOCK: the ruleset handles them, so device
-	// nodes can be made only where Ruleset.AllowFS grants them.
-	accMake = unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
-		unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_SOCK |
-		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_SYM
-	accRemove = unix.LANDLOCK_ACCESS_FS_REMOVE_FILE | unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
-	accRefer  = unix.LANDLOCK_ACCESS_FS_REFER
-	accRead   = unix.LANDLOCK_ACCESS_FS_READ_FILE
-	accList   = unix.LANDLOCK_ACCESS_FS_READ_DIR
-	accWrite  = unix.LANDLOCK_ACCESS_FS_WRITE_FILE
-	accTrunc  = unix.LANDLOCK_ACCESS_FS_TRUNCATE
-	accExec   = unix.LANDLOCK_ACCESS_FS_EXECUTE
-	accIoctl  = unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
-	accUnix   = unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
-)
-
-// dirRights maps permissions on a directory to the Landlock rights
-// granted on everything beneath it.
-//
-//	r: read files, list directories; ioctl on devices opened through it
-//	w: write and truncate files; ioctl on devices; connect to unix sockets
-//	x: execute files; also read them, because Linux's execve opens the
-//	   binary for reading and Landlock checks READ_FILE on that open (the
-//	   report marks x without r as partial)
-//	c: make files, directories, symlinks, sockets and FIFOs (not device
-//	   nodes: only Ruleset.AllowFS grants MAKE_CHAR/MAKE_BLOCK);
-//	   remove files and directories; rename and link across directories
-//	   (REFER, which Landlock checks on both the source and the target
-//	   directory, so a move needs c on both sides)
-func dirRights(p Perm) uint64 {
-	var a uint64
-	if p&PermRead != 0 {
-		a |= accRead | accList | accIoctl
-	}
-	if p&PermWrite != 0 {
-		a |= accWrite | accTrunc | accIoctl | accUnix
-	}
-	if p&PermExec != 0 {
-		a |= accExec | accRead
-	}
-	if p&PermCreate != 0 {
-		a |= accMake | accRemove | accRefer
-	}
-	return a
-}
-
-// fileRights maps permissions on a single non-directory to the Landlock
-// rights Landlock accepts on a file. c has no file right: creating and
-// removing are rights of the directory.
-func fileRights(p Perm, mode fs.FileMode) uint64 {
-	dev := mode&fs.ModeDevice != 0
-	var a uint64
-	if p&PermRead != 0 {
-		a |= accRead
-		if dev {
-			a |= accIoctl
-		}
-	}
-	if p&PermWrite != 0 {
-		a |= accWrite | accTrunc
-		if dev {
-			a |= accIoctl
-		}
-		if mode&fs.ModeSocket != 0 {
-			a |= accUnix
-		}
-	}
-	if p&PermExec != 0 {
-		a |= accExec | accRead
-	}
-	return a
-}
 
 type fsGrant struct {
 	path   string // resolved path
@@ -103,7 +27,7 @@ type fsGrant struct {
 }
 
 type netGrant struct {
-	access uint64 // one LANDLOCK_ACCESS_NET_* bit
+	access uint64 // one llaccess.Net* bit
 	port   uint16
 }
 
@@ -264,12 +188,7 @@ func (r *Ruleset) planScopes(p *plan, abi int, need func(Protection) bool, unava
 		p.add(report.LayerLandlockScope, what, report.Dropped, "%s; not restricted%s", unavailable(Scopes), note)
 		return
 	}
-	if scopes&ScopeSignal != 0 {
-		p.scoped |= unix.LANDLOCK_SCOPE_SIGNAL
-	}
-	if scopes&ScopeAbstractUnix != 0 {
-		p.scoped |= unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-	}
+	p.scoped |= scopes.landlock()
 	switch {
 	case opt.thread:
 		p.add(report.LayerLandlockScope, what, report.Enforced,
@@ -343,13 +262,13 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	// Truncation left to the pledge is a gap of this layer, which the
 	// pledge's filter closes once it is installed (report.GapTruncate).
 	leftToPledge := opt.promisesKnown && !promfacts.Truncates(opt.promises, runtime.GOARCH)
-	if leftToPledge && p.handledFS&accTrunc != 0 {
+	if leftToPledge && p.handledFS&llaccess.FSTruncate != 0 {
 		// Every open also asks Landlock for truncate, as an optional
 		// right; a rule that does not grant it (r) makes the kernel walk
 		// from the file up to the root on every open, instead of
 		// stopping at the rule. The filter that follows refuses every way
 		// to truncate, so the layer need not handle it.
-		p.handledFS &^= accTrunc
+		p.handledFS &^= llaccess.FSTruncate
 		p.add(report.LayerLandlockFS, "truncate", report.Partial,
 			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing; Landlock does not check it, so opens stop their path walk at the rule that grants them", opt.promises.String())
 		p.items[len(p.items)-1].Gap = report.GapTruncate
@@ -401,11 +320,10 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		var notes []string
 		st := report.Enforced
 		var rights uint64
+		rights = e.perm.FSRights(e.mode)
 		if e.isDir {
-			rights = dirRights(e.perm)
 			anyCreate = anyCreate || e.perm&PermCreate != 0
 		} else {
-			rights = fileRights(e.perm, e.mode)
 			if e.perm&PermCreate != 0 {
 				st = report.Partial
 				notes = append(notes, "c dropped: creating and removing are rights of the directory under Landlock; unveil the directory with c")
@@ -522,13 +440,13 @@ func addInterpreters(entries []entry, skip func(what, format string, args ...any
 // right after restricting (go-landlock issue 39). Once per layer.
 func (p *plan) libpsxTask(res *probe.Result, opt planOptions) {
 	task := fmt.Sprintf("/proc/%d/task", os.Getpid())
-	if opt.thread || !res.Cgo || res.LandlockABI >= 8 || p.handledFS&accList == 0 ||
+	if opt.thread || !res.Cgo || res.LandlockABI >= 8 || p.handledFS&llaccess.FSReadDir == 0 ||
 		slices.ContainsFunc(p.fs, func(g fsGrant) bool { return g.path == task }) {
 		return
 	}
 	p.add(report.LayerLandlockFS, task+" (list only)", report.Enforced,
 		"granted in cgo builds so libpsx can find the threads to restrict (go-landlock issue 39)")
-	p.fs = append(p.fs, fsGrant{path: task, rights: accList})
+	p.fs = append(p.fs, fsGrant{path: task, rights: llaccess.FSReadDir})
 }
 
 func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool, unavailable func(Protection) string) {
@@ -538,10 +456,10 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 		bit  uint64
 		what string
 	}{
-		{&r.connectTCP, TCP, unix.LANDLOCK_ACCESS_NET_CONNECT_TCP, "tcp connect"},
-		{&r.bindTCP, TCP, unix.LANDLOCK_ACCESS_NET_BIND_TCP, "tcp bind"},
-		{&r.bindUDP, UDP, unix.LANDLOCK_ACCESS_NET_BIND_UDP, "udp bind"},
-		{&r.sendUDP, UDP, unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, "udp connect/send"},
+		{&r.connectTCP, TCP, llaccess.NetConnectTCP, "tcp connect"},
+		{&r.bindTCP, TCP, llaccess.NetBindTCP, "tcp bind"},
+		{&r.bindUDP, UDP, llaccess.NetBindUDP, "udp bind"},
+		{&r.sendUDP, UDP, llaccess.NetConnectSendUDP, "udp connect/send"},
 	}
 	for _, k := range kinds {
 		if !k.set.on {

@@ -13,20 +13,23 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
 
 func TestRightsMapping(t *testing.T) {
+	dirRights := func(p Perm) uint64 { return p.FSRights(fs.ModeDir) }
+	fileRights := func(p Perm, m fs.FileMode) uint64 { return p.FSRights(m) }
 	// Directories.
-	if got := dirRights(PermRead); got != accRead|accList|accIoctl {
+	if got := dirRights(PermRead); got != llaccess.FSReadFile|llaccess.FSReadDir|llaccess.FSIoctlDev {
 		t.Errorf("r dir: %#x", got)
 	}
-	if got := dirRights(PermWrite); got != accWrite|accTrunc|accIoctl|accUnix {
+	if got := dirRights(PermWrite); got != llaccess.FSWriteFile|llaccess.FSTruncate|llaccess.FSIoctlDev|llaccess.FSResolveUnix {
 		t.Errorf("w dir: %#x", got)
 	}
-	if got := dirRights(PermExec); got != accExec|accRead {
+	if got := dirRights(PermExec); got != llaccess.FSExecute|llaccess.FSReadFile {
 		t.Errorf("x dir: %#x", got)
 	}
 	c := dirRights(PermCreate)
@@ -45,16 +48,16 @@ func TestRightsMapping(t *testing.T) {
 	if c&devices != 0 {
 		t.Errorf("c grants device nodes: %#x", c&devices)
 	}
-	if c&(accRead|accWrite|accExec) != 0 {
+	if c&(llaccess.FSReadFile|llaccess.FSWriteFile|llaccess.FSExecute) != 0 {
 		t.Errorf("c grants more than create/remove: %#x", c)
 	}
 	// Every other right the newest known ABI has is granted by some letter.
 	all := dirRights(PermRead | PermWrite | PermExec | PermCreate)
-	if all != probe.LandlockFSRights(probe.MaxKnownLandlockABI)&^devices {
-		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, probe.LandlockFSRights(probe.MaxKnownLandlockABI))
+	if all != llaccess.Mask(llaccess.FS, probe.MaxKnownLandlockABI)&^devices {
+		t.Errorf("rwxc on a dir = %#x, all rights = %#x", all, llaccess.Mask(llaccess.FS, probe.MaxKnownLandlockABI))
 	}
 	// Files take only file rights.
-	fileOnly := uint64(accRead | accWrite | accTrunc | accExec | accIoctl | accUnix)
+	fileOnly := uint64(llaccess.FSReadFile | llaccess.FSWriteFile | llaccess.FSTruncate | llaccess.FSExecute | llaccess.FSIoctlDev | llaccess.FSResolveUnix)
 	for p := Perm(0); p < 16; p++ {
 		for _, m := range []fs.FileMode{0, fs.ModeDevice | fs.ModeCharDevice, fs.ModeSocket, fs.ModeNamedPipe} {
 			if got := fileRights(p, m); got&^fileOnly != 0 {
@@ -62,7 +65,7 @@ func TestRightsMapping(t *testing.T) {
 			}
 		}
 	}
-	if fileRights(PermWrite, 0)&accIoctl != 0 || fileRights(PermWrite, fs.ModeDevice|fs.ModeCharDevice)&accIoctl == 0 {
+	if fileRights(PermWrite, 0)&llaccess.FSIoctlDev != 0 || fileRights(PermWrite, fs.ModeDevice|fs.ModeCharDevice)&llaccess.FSIoctlDev == 0 {
 		t.Error("ioctl only on devices")
 	}
 	if fileRights(PermCreate, 0) != 0 {
@@ -93,7 +96,7 @@ func TestPlanPerABI(t *testing.T) {
 		if len(p.errs) != 0 {
 			t.Fatalf("ABI %d: errors %v", abi, p.errs)
 		}
-		if p.handledFS != probe.LandlockFSRights(abi) {
+		if p.handledFS != llaccess.Mask(llaccess.FS, abi) {
 			t.Errorf("ABI %d: handled fs %#x", abi, p.handledFS)
 		}
 		for _, g := range p.fs {
@@ -101,7 +104,7 @@ func TestPlanPerABI(t *testing.T) {
 				t.Errorf("ABI %d: grant %#x outside handled %#x", abi, g.rights, p.handledFS)
 			}
 		}
-		if p.handledNet&^probe.LandlockNetRights(abi) != 0 || p.scoped&^probe.LandlockScopes(abi) != 0 {
+		if p.handledNet&^llaccess.Mask(llaccess.Net, abi) != 0 || p.scoped&^llaccess.Mask(llaccess.Scope, abi) != 0 {
 			t.Errorf("ABI %d: net %#x scopes %#x beyond the ABI", abi, p.handledNet, p.scoped)
 		}
 		wantTCP := abi >= 4
@@ -274,8 +277,8 @@ func TestPlanTruncateLeftToPledge(t *testing.T) {
 		for _, it := range p.items {
 			item = item || it.What == "truncate"
 		}
-		granted := len(p.fs) == 1 && p.fs[0].rights&accTrunc != 0
-		return p.handledFS&accTrunc != 0 && granted, item
+		granted := len(p.fs) == 1 && p.fs[0].rights&llaccess.FSTruncate != 0
+		return p.handledFS&llaccess.FSTruncate != 0 && granted, item
 	}
 	for _, tc := range []struct {
 		opt     planOptions

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"syscall"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Landlock rules with explicit rights, for Landlock Config path_beneath
@@ -15,32 +17,7 @@ import (
 // LANDLOCK_ACCESS_FS_* bits, as in golang.org/x/sys/unix) that HandleFS
 // and AllowFS accept: those of Landlock ABI 1 to 9, from execute (bit 0)
 // to resolve_unix (bit 16).
-const KnownFSRights uint64 = 1<<17 - 1
-
-// Rights a rule on a file that is not a directory can carry; the others
-// are rights of directories (listing, making and removing entries,
-// refer).
-const (
-	fsExecute     = 1 << 0
-	fsWriteFile   = 1 << 1
-	fsReadFile    = 1 << 2
-	fsReadDir     = 1 << 3
-	fsRefer       = 1 << 13
-	fsTruncate    = 1 << 14
-	fsIoctlDev    = 1 << 15
-	fsResolveUnix = 1 << 16
-
-	fsFileRights = fsExecute | fsWriteFile | fsReadFile | fsTruncate | fsIoctlDev | fsResolveUnix
-)
-
-// rawProtections names the protection (the first ABI) each right after
-// ABI 1 needs.
-var rawProtections = []struct {
-	bits uint64
-	prot Protection
-}{
-	{fsRefer, Refer}, {fsTruncate, Truncate}, {fsIoctlDev, IoctlDev}, {fsResolveUnix, UnixSockets},
-}
+const KnownFSRights uint64 = llaccess.AllFS
 
 // rawRule is one AllowFS rule.
 type rawRule struct {

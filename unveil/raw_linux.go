@@ -11,13 +11,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
-
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/report"
 )
 
-func rightsString(rights uint64) string { return landlock.AccessFSSet(rights).String() }
+func rightsString(rights uint64) string { return llaccess.String(llaccess.FS, rights) }
 
 // rawEntry is an AllowFS rule with what stat(2) found.
 type rawEntry struct {
@@ -44,9 +43,16 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 	}
 	have := res.FSRights()
 	if missing := r.rawHandled &^ have; missing != 0 {
-		for _, rp := range rawProtections {
-			if m := missing & rp.bits; m != 0 && !need(rp.prot) {
-				p.add(report.LayerLandlockFS, "handled "+rightsString(m), report.Dropped, "%s; not restricted", unavailable(rp.prot))
+		for _, f := range llaccess.Features() {
+			var bits uint64
+			for _, rt := range f.Rights {
+				if rt.Kind == llaccess.FS {
+					bits |= rt.Bit
+				}
+			}
+			prot := protectionNamed(f.Name)
+			if m := missing & bits; m != 0 && !need(prot) {
+				p.add(report.LayerLandlockFS, "handled "+rightsString(m), report.Dropped, "%s; not restricted", unavailable(prot))
 			}
 		}
 	}
@@ -72,10 +78,10 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 		rights := rr.rights & handled
 		var notes []string
 		st := report.Enforced
-		if !e.isDir && rights&^fsFileRights != 0 {
+		if !e.isDir && rights&^llaccess.FileRights() != 0 {
 			st = report.Partial
-			notes = append(notes, fmt.Sprintf("not a directory: %s left out (rights of directories)", rightsString(rights&^fsFileRights)))
-			rights &= fsFileRights
+			notes = append(notes, fmt.Sprintf("not a directory: %s left out (rights of directories)", rightsString(rights&^llaccess.FileRights())))
+			rights &= llaccess.FileRights()
 		}
 		if lost := rr.rights &^ have; lost != 0 {
 			notes = append(notes, fmt.Sprintf("%s not handled by this kernel", rightsString(lost)))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 )
@@ -81,6 +82,17 @@ var protectionNames = [numProtections]string{
 	IoctlDev: "ioctl_dev", Scopes: "scopes", UnixSockets: "unix_sockets", UDP: "udp",
 }
 
+// protectionNamed returns the protection of a feature name (0 for a
+// name that is none).
+func protectionNamed(name string) Protection {
+	for p := Paths; p < numProtections; p++ {
+		if protectionNames[p] == name {
+			return p
+		}
+	}
+	return 0
+}
+
 func (p Protection) String() string {
 	if p > 0 && p < numProtections {
 		return protectionNames[p]
@@ -132,13 +144,30 @@ const (
 	ScopeAbstractUnix
 )
 
+// scopeBits maps each Scope to its Landlock scope (whose name it prints
+// with), in the order String prints them.
+var scopeBits = []struct {
+	scope Scope
+	bit   uint64
+}{{ScopeSignal, llaccess.ScopeSignal}, {ScopeAbstractUnix, llaccess.ScopeAbstractUnixSocket}}
+
+// landlock returns the Landlock scope bits of s.
+func (s Scope) landlock() uint64 {
+	var b uint64
+	for _, e := range scopeBits {
+		if s&e.scope != 0 {
+			b |= e.bit
+		}
+	}
+	return b
+}
+
 func (s Scope) String() string {
 	var out []string
-	if s&ScopeSignal != 0 {
-		out = append(out, "signal")
-	}
-	if s&ScopeAbstractUnix != 0 {
-		out = append(out, "abstract_unix_socket")
+	for _, e := range scopeBits {
+		if s&e.scope != 0 {
+			out = append(out, llaccess.Names(llaccess.Scope, e.bit)...)
+		}
 	}
 	return strings.Join(out, "+")
 }

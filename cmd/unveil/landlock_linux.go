@@ -13,35 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
-)
-
-const (
-	llExecute     = unix.LANDLOCK_ACCESS_FS_EXECUTE
-	llWriteFile   = unix.LANDLOCK_ACCESS_FS_WRITE_FILE
-	llReadFile    = unix.LANDLOCK_ACCESS_FS_READ_FILE
-	llReadDir     = unix.LANDLOCK_ACCESS_FS_READ_DIR
-	llRemoveDir   = unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
-	llRemoveFile  = unix.LANDLOCK_ACCESS_FS_REMOVE_FILE
-	llMakeChar    = unix.LANDLOCK_ACCESS_FS_MAKE_CHAR
-	llMakeDir     = unix.LANDLOCK_ACCESS_FS_MAKE_DIR
-	llMakeReg     = unix.LANDLOCK_ACCESS_FS_MAKE_REG
-	llMakeSock    = unix.LANDLOCK_ACCESS_FS_MAKE_SOCK
-	llMakeFifo    = unix.LANDLOCK_ACCESS_FS_MAKE_FIFO
-	llMakeBlock   = unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK
-	llMakeSym     = unix.LANDLOCK_ACCESS_FS_MAKE_SYM
-	llRefer       = unix.LANDLOCK_ACCESS_FS_REFER
-	llTruncate    = unix.LANDLOCK_ACCESS_FS_TRUNCATE
-	llIoctlDev    = unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
-	llResolveUnix = unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
-
-	llNetBindTCP    = unix.LANDLOCK_ACCESS_NET_BIND_TCP
-	llNetConnectTCP = unix.LANDLOCK_ACCESS_NET_CONNECT_TCP
-	llNetBindUDP    = unix.LANDLOCK_ACCESS_NET_BIND_UDP
-	llNetSendUDP    = unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP
 )
 
 // createRights are the rights the library's c grants (checked on the
@@ -53,7 +27,7 @@ var createRights = uv.PermCreate.FSRights(fs.ModeDir)
 // them.
 func rightsPerm(rights uint64) string {
 	var b strings.Builder
-	left := rights &^ llIoctlDev
+	left := rights &^ llaccess.FSIoctlDev
 	for _, p := range []uv.Perm{uv.PermRead, uv.PermWrite, uv.PermExec, uv.PermCreate} {
 		if r := p.FSRights(fs.ModeDir); r&left != 0 {
 			b.WriteString(p.String())
@@ -190,10 +164,10 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 		bit   uint64
 		allow func(...uint16) *uv.Ruleset
 	}{
-		{llNetConnectTCP, rs.ConnectTCP},
-		{llNetBindTCP, rs.BindTCP},
-		{llNetBindUDP, rs.BindUDP},
-		{llNetSendUDP, rs.ConnectUDP},
+		{llaccess.NetConnectTCP, rs.ConnectTCP},
+		{llaccess.NetBindTCP, rs.BindTCP},
+		{llaccess.NetBindUDP, rs.BindUDP},
+		{llaccess.NetConnectSendUDP, rs.ConnectUDP},
 	}
 	known := uint64(0)
 	for _, n := range net {
@@ -212,13 +186,13 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 	if bad := l.HandledNet &^ known; bad != 0 {
 		return nil, fmt.Errorf("unknown Landlock network rights %#x", bad)
 	}
-	if l.Scoped&unix.LANDLOCK_SCOPE_SIGNAL != 0 {
+	if l.Scoped&llaccess.ScopeSignal != 0 {
 		rs.Scope(uv.ScopeSignal)
 	}
-	if l.Scoped&unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET != 0 {
+	if l.Scoped&llaccess.ScopeAbstractUnixSocket != 0 {
 		rs.Scope(uv.ScopeAbstractUnix)
 	}
-	if bad := l.Scoped &^ (unix.LANDLOCK_SCOPE_SIGNAL | unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET); bad != 0 {
+	if bad := l.Scoped &^ (llaccess.ScopeSignal | llaccess.ScopeAbstractUnixSocket); bad != 0 {
 		return nil, fmt.Errorf("unknown Landlock scopes %#x", bad)
 	}
 	return rs, nil

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 )
 
@@ -177,8 +176,8 @@ func TestLayerRulesetUnknownRights(t *testing.T) {
 			t.Errorf("layer %+v: no error", l)
 		}
 	}
-	l := llLayer{Name: "ok", HandledFS: llReadFile, HandledNet: llNetConnectTCP, Scoped: unix.LANDLOCK_SCOPE_SIGNAL,
-		Paths: []pathRule{{Path: "/etc", Access: llReadFile | llWriteFile}}, Ports: []portRule{{Port: 443, Access: llNetConnectTCP}}}
+	l := llLayer{Name: "ok", HandledFS: llaccess.FSReadFile, HandledNet: llaccess.NetConnectTCP, Scoped: llaccess.ScopeSignal,
+		Paths: []pathRule{{Path: "/etc", Access: llaccess.FSReadFile | llaccess.FSWriteFile}}, Ports: []portRule{{Port: 443, Access: llaccess.NetConnectTCP}}}
 	if _, err := l.ruleset(); err != nil {
 		t.Errorf("layer %+v: %v", l, err)
 	}

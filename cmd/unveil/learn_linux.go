@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
@@ -199,7 +200,7 @@ func (l *learner) mark(m map[string]bool, path string) {
 }
 
 // makeRights are the Landlock rights that create or remove a name.
-const makeRights = llMakeReg | llMakeDir | llMakeSym | llMakeFifo | llMakeSock | llMakeChar | llMakeBlock
+const makeRights = llaccess.FSMakeReg | llaccess.FSMakeDir | llaccess.FSMakeSym | llaccess.FSMakeFifo | llaccess.FSMakeSock | llaccess.FSMakeChar | llaccess.FSMakeBlock
 
 // creating lists the calls that create their (single) path argument and
 // fail with EEXIST, before any permission check, when it exists.
@@ -266,7 +267,7 @@ func (l *learner) Handle(r *supervise.Request) {
 		if creating[name] && st.existed {
 			// Nothing is created (the call opens the file, or fails
 			// with EEXIST before any permission check).
-			if need&llMakeReg != 0 && st.regular {
+			if need&llaccess.FSMakeReg != 0 && st.regular {
 				l.mark(l.recreate, st.path)
 			}
 			need &^= makeRights
@@ -276,11 +277,11 @@ func (l *learner) Handle(r *supervise.Request) {
 			if st.existed && !l.p.chain[st.path] {
 				l.mark(l.execs, st.path)
 			}
-		case need&(makeRights|llRemoveFile|llRemoveDir) != 0:
+		case need&(makeRights|llaccess.FSRemoveFile|llaccess.FSRemoveDir) != 0:
 			l.mark(l.creates, parentDir(st.path))
-		case need&(llWriteFile|llTruncate) != 0 && st.existed:
+		case need&(llaccess.FSWriteFile|llaccess.FSTruncate) != 0 && st.existed:
 			l.mark(l.writes, st.path)
-		case need&llReadFile != 0 && st.existed:
+		case need&llaccess.FSReadFile != 0 && st.existed:
 			l.mark(l.reads, st.path)
 		}
 	}
@@ -436,7 +437,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 		addPerm(d, "rwc")
 	}
 	for f := range l.writes {
-		if !auto.allows(f, llWriteFile) {
+		if !auto.allows(f, llaccess.FSWriteFile) {
 			addPerm(f, "rw")
 		}
 	}
@@ -451,7 +452,7 @@ func (l *learner) unveils(set promises.Set) []unveilArg {
 	}
 	var reads []string
 	for f := range l.reads {
-		if !auto.allows(f, llReadFile) {
+		if !auto.allows(f, llaccess.FSReadFile) {
 			reads = append(reads, f)
 		}
 	}

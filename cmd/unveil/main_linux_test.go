@@ -26,8 +26,8 @@ import (
 var unveilBin string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(udpHelperEnv) != "" {
-		os.Exit(m.Run()) // a helper process (TestHelperUDP): builds nothing
+	if os.Getenv(udpHelperEnv) != "" || os.Getenv(lettersHelperEnv) != "" {
+		os.Exit(m.Run()) // a helper process (TestHelperUDP, TestHelperLetters): builds nothing
 	}
 	dir, err := os.MkdirTemp("", "unveil-test")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/policy"
@@ -467,7 +468,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	}
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	datagrams := promises.UnixDatagramsByPath.In(set, arch)
-	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llResolveUnix == 0) {
+	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llaccess.FSResolveUnix == 0) {
 		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
 		if pr.LandlockABI >= 9 {
 			why = "-V: no veil restricts it (a layer of port rules alone does not)"
@@ -539,7 +540,7 @@ func (p *plan) limits(c *config) error {
 // read only what its loader needs and what its promises imply).
 func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic bool) error {
 	abi := pr.LandlockABI
-	fsAll := probe.LandlockFSRights(abi)
+	fsAll := llaccess.Mask(llaccess.FS, abi)
 	rep := p.rep
 	var implied []impliedPath
 	for _, pm := range p.set.Promises() {
@@ -626,10 +627,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		what  string
 		proto string
 	}{
-		{llNetConnectTCP, c.tcpConnect, "tcp connect", "tcp"},
-		{llNetBindTCP, c.tcpBind, "tcp bind", "tcp"},
-		{llNetSendUDP, c.udpConnect, "udp connect/send", "udp"},
-		{llNetBindUDP, c.udpBind, "udp bind", "udp"},
+		{llaccess.NetConnectTCP, c.tcpConnect, "tcp connect", "tcp"},
+		{llaccess.NetBindTCP, c.tcpBind, "tcp bind", "tcp"},
+		{llaccess.NetConnectSendUDP, c.udpConnect, "udp connect/send", "udp"},
+		{llaccess.NetBindUDP, c.udpBind, "udp bind", "udp"},
 	}
 	var handledNet uint64
 	ports := map[uint64][]uint16{}
@@ -649,7 +650,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			ports[k.bit] = append(ports[k.bit], k.flag...)
 		}
 	}
-	have := probe.LandlockNetRights(abi)
+	have := llaccess.Mask(llaccess.Net, abi)
 	dnsOnly := p.set.Has(promises.DNS) && !p.set.Has(promises.Inet)
 	if dnsOnly {
 		for _, k := range netKinds {
@@ -660,9 +661,9 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 		const what = "dns without inet: port 53 only"
 		switch {
-		case have&llNetConnectTCP == 0:
+		case have&llaccess.NetConnectTCP == 0:
 			rep.Add(report.LayerPromise, what, report.Dropped, fmt.Sprintf("not pinned: Landlock ABI %d has no network rules (needs %d); TCP and UDP reach any port", abi, uv.TCP.ABI()))
-		case have&llNetSendUDP == 0:
+		case have&llaccess.NetConnectSendUDP == 0:
 			rep.Add(report.LayerPromise, what, report.Partial, fmt.Sprintf("TCP pinned as on OpenBSD; UDP reaches any port: Landlock ABI %d cannot restrict UDP (needs %d)", abi, uv.UDP.ABI()))
 		default:
 			rep.Add(report.LayerPromise, what, report.Enforced, "TCP connects and UDP sends to port 53 only, no TCP bind, UDP binds to a kernel-chosen port only")
@@ -691,7 +692,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 	if len(enforced) > 0 {
 		rep.Add(report.LayerLandlockNet, strings.Join(enforced, ", ")+" ports", report.Enforced, "")
-		if have&llNetSendUDP == 0 && p.set.Has(promises.Inet) {
+		if have&llaccess.NetConnectSendUDP == 0 && p.set.Has(promises.Inet) {
 			rep.Add(report.LayerLandlockNet, "udp ports", report.Partial, fmt.Sprintf("Landlock ABI %d cannot restrict UDP (needs %d); inet allows any UDP peer", abi, uv.UDP.ABI()))
 		}
 	}
@@ -699,7 +700,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		if veil == nil {
 			veil = &llLayer{Name: "scope"}
 		}
-		veil.Scoped = pol.Scoped & probe.LandlockScopes(abi)
+		veil.Scoped = pol.Scoped & llaccess.Mask(llaccess.Scope, abi)
 		if veil.Scoped != pol.Scoped {
 			rep.Add(report.LayerLandlockScope, "scopes", report.Dropped, fmt.Sprintf("Landlock ABI %d lacks some requested scopes", abi))
 		}
@@ -709,13 +710,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		// program may not connect to abstract unix sockets made outside
 		// it, nor signal processes outside it unless it has proc (as
 		// landrun does); --no-scope turns this off.
-		want := uint64(unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
+		want := llaccess.ScopeAbstractUnixSocket
 		what := "scopes abstract_unix_socket (default under a veil)"
 		if !p.set.Has(promises.Proc) {
-			want |= unix.LANDLOCK_SCOPE_SIGNAL
+			want |= llaccess.ScopeSignal
 			what = "scopes signal+abstract_unix_socket (default under a veil)"
 		}
-		if got := want & probe.LandlockScopes(abi); got != want {
+		if got := want & llaccess.Mask(llaccess.Scope, abi); got != want {
 			rep.Add(report.LayerLandlockScope, what, report.Dropped, fmt.Sprintf("needs Landlock ABI 6, this kernel has %d: the program can connect to abstract unix sockets and signal processes outside the veil (as far as its promises allow); --no-scope silences this", abi))
 		} else {
 			veil.Scoped |= want
@@ -750,20 +751,20 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	}
 	em := llLayer{Name: "promises"}
 	if !p.set.Has(promises.Exec) {
-		em.HandledFS |= llExecute
+		em.HandledFS |= llaccess.FSExecute
 		for f := range p.chain {
-			em.addPath(f, llExecute, "program")
+			em.addPath(f, llaccess.FSExecute, "program")
 		}
 	}
 	if dynamic && !p.set.Has(promises.Rpath) {
-		em.HandledFS |= llReadFile | llReadDir
+		em.HandledFS |= llaccess.FSReadFile | llaccess.FSReadDir
 		for f := range p.loader {
-			em.addPath(f, llReadFile|llReadDir, "loader")
+			em.addPath(f, llaccess.FSReadFile|llaccess.FSReadDir, "loader")
 		}
 		for _, ip := range implied {
 			if strings.Contains(ip.Perm, "r") {
 				if rp, err := cleanAbs(ip.Path); err == nil {
-					em.addPath(rp, llReadFile|llReadDir, "implied by a promise")
+					em.addPath(rp, llaccess.FSReadFile|llaccess.FSReadDir, "implied by a promise")
 				}
 			}
 		}
@@ -781,7 +782,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		} else {
 			em.sort()
 			p.Layers = append(p.Layers, em)
-			if em.HandledFS&llExecute != 0 {
+			if em.HandledFS&llaccess.FSExecute != 0 {
 				switch {
 				case p.Mode == modeSupervised:
 					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed; "+execSupervised)
@@ -791,10 +792,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 					rep.Add(report.LayerPromise, "exec (absent)", report.Enforced, "Landlock: only the program and its interpreters can be executed")
 				}
 			}
-			if em.HandledFS&llReadFile != 0 {
+			if em.HandledFS&llaccess.FSReadFile != 0 {
 				rep.Add(report.LayerPromise, "rpath (absent)", report.Enforced, "Landlock: only the loader's files and the paths the promises imply can be read")
 			}
-			if em.HandledFS&llReadFile != 0 {
+			if em.HandledFS&llaccess.FSReadFile != 0 {
 				// Only a layer that restricts reading answers the
 				// supervisor's question "may the loader read this?"; the
 				// exec-only layer of a static program allows every read

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/internal/supervise"
@@ -338,7 +339,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 	}
 	readOnly := (name == "openat" && r.Args[2]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0) ||
 		(name == "open" && r.Args[1]&(oAccmode|oCreat|oTrunc|oTmpfile) == 0)
-	if !allowed && readOnly && e.p.readLayer != nil && e.p.readLayer.HandledFS&llReadFile != 0 && len(r.Paths) == 1 {
+	if !allowed && readOnly && e.p.readLayer != nil && e.p.readLayer.HandledFS&llaccess.FSReadFile != 0 && len(r.Paths) == 1 {
 		// A dynamic program without rpath: its loader may read its own
 		// files; Landlock (the promises layer) enforces which.
 		path, _ := cleanAbs(r.Paths[0])
@@ -349,7 +350,7 @@ func (e *enforcer) Handle(r *supervise.Request) {
 			_ = r.Continue() // the kernel answers ENOENT (or the like) itself
 			return
 		}
-		if e.p.readLayer.allows(path, llReadFile) {
+		if e.p.readLayer.allows(path, llaccess.FSReadFile) {
 			_ = r.Continue()
 			return
 		}
@@ -438,17 +439,17 @@ func needRights(name string, a [6]uint64) uint64 {
 		var r uint64
 		switch f & 3 {
 		case 0:
-			r = llReadFile
+			r = llaccess.FSReadFile
 		case 1:
-			r = llWriteFile
+			r = llaccess.FSWriteFile
 		default:
-			r = llReadFile | llWriteFile
+			r = llaccess.FSReadFile | llaccess.FSWriteFile
 		}
 		if f&oCreat != 0 {
-			r |= llMakeReg
+			r |= llaccess.FSMakeReg
 		}
 		if f&oTrunc != 0 {
-			r |= llTruncate
+			r |= llaccess.FSTruncate
 		}
 		return r
 	}
@@ -458,24 +459,24 @@ func needRights(name string, a [6]uint64) uint64 {
 	case "openat":
 		return openNeed(a[2])
 	case "creat":
-		return llWriteFile | llMakeReg
+		return llaccess.FSWriteFile | llaccess.FSMakeReg
 	case "mkdir", "mkdirat":
-		return llMakeDir
+		return llaccess.FSMakeDir
 	case "unlink", "rmdir":
-		return llRemoveFile
+		return llaccess.FSRemoveFile
 	case "unlinkat":
 		if a[2]&0x200 != 0 {
-			return llRemoveDir
+			return llaccess.FSRemoveDir
 		}
-		return llRemoveFile
+		return llaccess.FSRemoveFile
 	case "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat":
-		return llMakeReg | llRemoveFile
+		return llaccess.FSMakeReg | llaccess.FSRemoveFile
 	case "truncate":
-		return llTruncate
+		return llaccess.FSTruncate
 	case "execve", "execveat":
-		return llExecute
+		return llaccess.FSExecute
 	case "mknod", "mknodat":
-		return llMakeFifo
+		return llaccess.FSMakeFifo
 	}
 	return 0
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -68,15 +69,21 @@ func allPerms() []string {
 }
 
 // TestPermLettersMatchLibrary: for every permission string, the command's
-// rule for a -v directory carries the letters to unveil (the stage calls
-// unveil.Ruleset.Unveil with them) and explains denials with exactly the
-// rights unveil's table gives them.
+// rule for a -v directory, regular file or device carries the letters to
+// unveil (the stage calls unveil.Ruleset.Unveil with them) and explains
+// denials with exactly the rights unveil gives them, which are those of
+// the letter table's rows (internal/llaccess). TestPermLettersEnforced
+// compares what the kernel then enforces.
 func TestPermLettersMatchLibrary(t *testing.T) {
 	dir, file := t.TempDir(), filepath.Join(t.TempDir(), "f")
 	os.WriteFile(file, nil, 0o644)
 	pr := &probe.Result{LandlockABI: 7}
+	paths := []string{dir, file}
+	if fi, err := os.Stat("/dev/null"); err == nil && fi.Mode()&fs.ModeDevice != 0 {
+		paths = append(paths, "/dev/null")
+	}
 	for _, perm := range allPerms() {
-		for _, path := range []string{dir, file} {
+		for _, path := range paths {
 			p := &plan{rep: &report.Report{}, set: promises.Of(promises.Stdio, promises.Exec), prog: &elfdeps.Program{},
 				loader: map[string]bool{}, chain: map[string]bool{}}
 			c := &config{unveils: []unveilArg{{Path: path, Perm: perm}}}
@@ -90,7 +97,7 @@ func TestPermLettersMatchLibrary(t *testing.T) {
 			fi, _ := os.Stat(path)
 			var got *pathRule
 			for i := range p.veil.Paths {
-				if p.veil.Paths[i].Path == path {
+				if p.veil.Paths[i].Path == path && p.veil.Paths[i].Unveil {
 					got = &p.veil.Paths[i]
 				}
 			}
@@ -100,6 +107,21 @@ func TestPermLettersMatchLibrary(t *testing.T) {
 			}
 			if !got.Unveil || got.Perm != up.String() || got.Access != up.FSRights(fi.Mode()) {
 				t.Errorf("-v %s:%s: rule %+v; want unveil %q with rights %#x", perm, path, *got, up.String(), up.FSRights(fi.Mode()))
+			}
+			var rows uint64
+			for _, l := range llaccess.Letters() {
+				switch {
+				case !strings.ContainsRune(perm, rune(l.Letter)):
+				case fi.IsDir():
+					rows |= l.Dir
+				case fi.Mode()&fs.ModeDevice != 0:
+					rows |= l.File | l.Device
+				default:
+					rows |= l.File
+				}
+			}
+			if got.Access != rows {
+				t.Errorf("-v %s:%s: rights %s, the letter table's rows %s", perm, path, llaccess.String(llaccess.FS, got.Access), llaccess.String(llaccess.FS, rows))
 			}
 			rs, err := p.veil.ruleset()
 			if err != nil || rs == nil {
@@ -225,7 +247,7 @@ func TestVeilScopes(t *testing.T) {
 
 // TestVeilScopesPlanned: which scopes the veil asks for, on any kernel.
 func TestVeilScopesPlanned(t *testing.T) {
-	const sig, abs = unix.LANDLOCK_SCOPE_SIGNAL, unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+	const sig, abs = llaccess.ScopeSignal, llaccess.ScopeAbstractUnixSocket
 	for _, tc := range []struct {
 		abi     int
 		set     promises.Set

@@ -2,7 +2,10 @@ package probe
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // LandlockFeature is one thing a Landlock ABI added that pledgekit uses,
@@ -15,18 +18,30 @@ type LandlockFeature struct {
 }
 
 // LandlockFeatures lists every Landlock feature pledgekit uses, oldest
-// ABI first. It is the one table of feature names and ABIs.
-var LandlockFeatures = []LandlockFeature{
-	{"paths", 1, "filesystem access rights (LANDLOCK_ACCESS_FS_*)"},
-	{"refer", 2, "LANDLOCK_ACCESS_FS_REFER"},
-	{"truncate", 3, "LANDLOCK_ACCESS_FS_TRUNCATE"},
-	{"tcp", 4, "LANDLOCK_ACCESS_NET_BIND_TCP, LANDLOCK_ACCESS_NET_CONNECT_TCP"},
-	{"ioctl_dev", 5, "LANDLOCK_ACCESS_FS_IOCTL_DEV"},
-	{"scopes", 6, "LANDLOCK_SCOPE_SIGNAL, LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"},
+// ABI first: those that bring rights, from internal/llaccess's table,
+// and the landlock_restrict_self flags. It is the one table of feature
+// names and ABIs.
+var LandlockFeatures = landlockFeatures()
+
+// restrictFlagFeatures are the features that are flags of
+// landlock_restrict_self, not rights.
+var restrictFlagFeatures = []LandlockFeature{
 	{"tsync", 8, "LANDLOCK_RESTRICT_SELF_TSYNC: one landlock_restrict_self for every thread"},
-	{"unix_sockets", 9, "LANDLOCK_ACCESS_FS_RESOLVE_UNIX"},
-	{"udp", 10, "LANDLOCK_ACCESS_NET_BIND_UDP, LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP"},
 	{"restrict_nnp", 11, "LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS"},
+}
+
+func landlockFeatures() []LandlockFeature {
+	var out []LandlockFeature
+	for _, f := range llaccess.Features() {
+		var uapi []string
+		for _, r := range f.Rights {
+			uapi = append(uapi, r.UAPI)
+		}
+		out = append(out, LandlockFeature{f.Name, f.ABI, strings.Join(uapi, ", ")})
+	}
+	out = append(out, restrictFlagFeatures...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ABI < out[j].ABI })
+	return out
 }
 
 // LandlockFeatureABI returns the first Landlock ABI that has the feature

@@ -3,6 +3,8 @@ package probe
 import (
 	"strings"
 	"testing"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // The feature table agrees with the rights tables: a feature is listed
@@ -11,14 +13,14 @@ func TestLandlockFeaturesMatchRights(t *testing.T) {
 	for abi := 0; abi <= MaxKnownLandlockABI; abi++ {
 		r := &Result{LandlockABI: abi}
 		checks := map[string]bool{
-			"paths":        LandlockFSRights(abi) != 0,
-			"refer":        LandlockFSRights(abi)&(1<<13) != 0,
-			"truncate":     LandlockFSRights(abi)&(1<<14) != 0,
-			"tcp":          LandlockNetRights(abi)&netConnectTCP != 0,
-			"ioctl_dev":    LandlockFSRights(abi)&(1<<15) != 0,
-			"scopes":       LandlockScopes(abi) != 0,
-			"unix_sockets": LandlockFSRights(abi)&fsResolveUnix != 0,
-			"udp":          LandlockNetRights(abi)&netSendUDP != 0,
+			"paths":        llaccess.Mask(llaccess.FS, abi) != 0,
+			"refer":        llaccess.Mask(llaccess.FS, abi)&(1<<13) != 0,
+			"truncate":     llaccess.Mask(llaccess.FS, abi)&(1<<14) != 0,
+			"tcp":          llaccess.Mask(llaccess.Net, abi)&llaccess.NetConnectTCP != 0,
+			"ioctl_dev":    llaccess.Mask(llaccess.FS, abi)&(1<<15) != 0,
+			"scopes":       llaccess.Mask(llaccess.Scope, abi) != 0,
+			"unix_sockets": llaccess.Mask(llaccess.FS, abi)&llaccess.FSResolveUnix != 0,
+			"udp":          llaccess.Mask(llaccess.Net, abi)&llaccess.NetConnectSendUDP != 0,
 		}
 		for name, want := range checks {
 			if got := r.Has(name); got != want {

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // Seccomp filter flag names, the keys of Result.SeccompFlags.
@@ -206,67 +208,14 @@ func Seccomp() *Result {
 // showing the state after a sandbox was applied).
 func Fresh() *Result { return fresh() }
 
-// Landlock access-right bits (the kernel's LANDLOCK_ACCESS_* values).
-const (
-	fsExecute     = 1 << 0
-	fsResolveUnix = 1 << 16
-	netBindTCP    = 1 << 0
-	netConnectTCP = 1 << 1
-	netBindUDP    = 1 << 2
-	netSendUDP    = 1 << 3
-	scopeAbstract = 1 << 0
-	scopeSignal   = 1 << 1
-)
-
-// LandlockFSRights returns every filesystem access right of Landlock ABI
-// abi (the kernel's LANDLOCK_ACCESS_FS_* bits); 0 for abi < 1.
-func LandlockFSRights(abi int) uint64 {
-	switch {
-	case abi <= 0:
-		return 0
-	case abi == 1:
-		return 1<<13 - 1
-	case abi == 2:
-		return 1<<14 - 1
-	case abi <= 4:
-		return 1<<15 - 1 // + TRUNCATE (3)
-	case abi <= 8:
-		return 1<<16 - 1 // + IOCTL_DEV (5)
-	default:
-		return 1<<17 - 1 // + RESOLVE_UNIX (9)
-	}
-}
-
-// LandlockNetRights returns every network access right of Landlock ABI
-// abi (LANDLOCK_ACCESS_NET_*): TCP from 4, UDP from 10.
-func LandlockNetRights(abi int) uint64 {
-	switch {
-	case abi < 4:
-		return 0
-	case abi < 10:
-		return netBindTCP | netConnectTCP
-	default:
-		return netBindTCP | netConnectTCP | netBindUDP | netSendUDP
-	}
-}
-
-// LandlockScopes returns every scope of Landlock ABI abi
-// (LANDLOCK_SCOPE_*): abstract unix sockets and signals from 6.
-func LandlockScopes(abi int) uint64 {
-	if abi < 6 {
-		return 0
-	}
-	return scopeAbstract | scopeSignal
-}
-
 // FSRights returns the filesystem rights the verified ABI supports.
-func (r *Result) FSRights() uint64 { return LandlockFSRights(r.LandlockABI) }
+func (r *Result) FSRights() uint64 { return llaccess.Mask(llaccess.FS, r.LandlockABI) }
 
 // NetRights returns the network rights the verified ABI supports.
-func (r *Result) NetRights() uint64 { return LandlockNetRights(r.LandlockABI) }
+func (r *Result) NetRights() uint64 { return llaccess.Mask(llaccess.Net, r.LandlockABI) }
 
 // Scopes returns the scopes the verified ABI supports.
-func (r *Result) Scopes() uint64 { return LandlockScopes(r.LandlockABI) }
+func (r *Result) Scopes() uint64 { return llaccess.Mask(llaccess.Scope, r.LandlockABI) }
 
 func errString(err error) string {
 	if err == nil {

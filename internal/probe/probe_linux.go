@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/rawio"
 )
 
@@ -319,7 +320,7 @@ func probeLandlockWith(r *Result, landlockCreate createFunc) {
 	}
 	var lastErr unix.Errno
 	for ; abi >= 1; abi-- {
-		attr := rulesetAttr{fs: LandlockFSRights(abi), net: LandlockNetRights(abi), scoped: LandlockScopes(abi)}
+		attr := rulesetAttr{fs: llaccess.Mask(llaccess.FS, abi), net: llaccess.Mask(llaccess.Net, abi), scoped: llaccess.Mask(llaccess.Scope, abi)}
 		fd, e := landlockCreate(&attr, attrSize(abi), 0)
 		if e == 0 {
 			unix.Close(fd)

@@ -18,6 +18,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
 
 // kernelVersion parses "6.18.44-foo" into (6, 18).
@@ -212,7 +214,7 @@ func TestProbeThisKernel(t *testing.T) {
 	if r.LandlockABI < MaxKnownLandlockABI && r.LandlockABI == r.LandlockReportedABI {
 		// One ABI up must be rejected, or the probe stopped too low.
 		up := r.LandlockABI + 1
-		attr := rulesetAttr{fs: LandlockFSRights(up), net: LandlockNetRights(up), scoped: LandlockScopes(up)}
+		attr := rulesetAttr{fs: llaccess.Mask(llaccess.FS, up), net: llaccess.Mask(llaccess.Net, up), scoped: llaccess.Mask(llaccess.Scope, up)}
 		if attr != (rulesetAttr{fs: r.FSRights(), net: r.NetRights(), scoped: r.Scopes()}) {
 			if fd, e := landlockCreate(&attr, unsafe.Sizeof(attr), 0); e == 0 {
 				unix.Close(fd)
@@ -241,9 +243,9 @@ func TestGetIsCached(t *testing.T) {
 func TestRightsTables(t *testing.T) {
 	// Monotonic, and the known milestones.
 	for abi := 1; abi <= MaxKnownLandlockABI; abi++ {
-		if LandlockFSRights(abi)&LandlockFSRights(abi-1) != LandlockFSRights(abi-1) ||
-			LandlockNetRights(abi)&LandlockNetRights(abi-1) != LandlockNetRights(abi-1) ||
-			LandlockScopes(abi)&LandlockScopes(abi-1) != LandlockScopes(abi-1) {
+		if llaccess.Mask(llaccess.FS, abi)&llaccess.Mask(llaccess.FS, abi-1) != llaccess.Mask(llaccess.FS, abi-1) ||
+			llaccess.Mask(llaccess.Net, abi)&llaccess.Mask(llaccess.Net, abi-1) != llaccess.Mask(llaccess.Net, abi-1) ||
+			llaccess.Mask(llaccess.Scope, abi)&llaccess.Mask(llaccess.Scope, abi-1) != llaccess.Mask(llaccess.Scope, abi-1) {
 			t.Errorf("ABI %d loses rights of ABI %d", abi, abi-1)
 		}
 	}
@@ -264,9 +266,9 @@ func TestRightsTables(t *testing.T) {
 		{10, unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX<<1 - 1, unix.LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP<<1 - 1, 3},
 	}
 	for _, c := range checks {
-		if LandlockFSRights(c.abi) != c.fs || LandlockNetRights(c.abi) != c.net || LandlockScopes(c.abi) != c.scop {
+		if llaccess.Mask(llaccess.FS, c.abi) != c.fs || llaccess.Mask(llaccess.Net, c.abi) != c.net || llaccess.Mask(llaccess.Scope, c.abi) != c.scop {
 			t.Errorf("ABI %d: fs %#x net %#x scopes %#x; want %#x %#x %#x", c.abi,
-				LandlockFSRights(c.abi), LandlockNetRights(c.abi), LandlockScopes(c.abi), c.fs, c.net, c.scop)
+				llaccess.Mask(llaccess.FS, c.abi), llaccess.Mask(llaccess.Net, c.abi), llaccess.Mask(llaccess.Scope, c.abi), c.fs, c.net, c.scop)
 		}
 	}
 }
@@ -531,20 +533,20 @@ func TestLandlockStepDown(t *testing.T) {
 		wantErrIs error
 		wantNote  string
 	}{
-		{"honest 7", fakeKernel{abi: 7, errata: 7, fs: LandlockFSRights(7), net: LandlockNetRights(7), scoped: LandlockScopes(7)}, 7, nil, ""},
+		{"honest 7", fakeKernel{abi: 7, errata: 7, fs: llaccess.Mask(llaccess.FS, 7), net: llaccess.Mask(llaccess.Net, 7), scoped: llaccess.Mask(llaccess.Scope, 7)}, 7, nil, ""},
 		// RHEL 9 style: reports 4 but has only the ABI 3 FS rights and no network.
-		{"lying 4", fakeKernel{abi: 4, errata: 0, fs: LandlockFSRights(3)}, 3, nil, "rejects the rights of ABI 4"},
+		{"lying 4", fakeKernel{abi: 4, errata: 0, fs: llaccess.Mask(llaccess.FS, 3)}, 3, nil, "rejects the rights of ABI 4"},
 		// Ubuntu HWE style: reports 5 but rejects IOCTL_DEV.
-		{"lying 5", fakeKernel{abi: 5, errata: 0, fs: LandlockFSRights(4), net: LandlockNetRights(4)}, 4, nil, "rejects the rights of ABI 5"},
-		{"6 without erratum", fakeKernel{abi: 6, errata: 1, fs: LandlockFSRights(6), net: LandlockNetRights(6), scoped: LandlockScopes(6)}, 5, nil, "erratum 2"},
-		{"6 predating errata", fakeKernel{abi: 6, errata: -1, fs: LandlockFSRights(6), net: LandlockNetRights(6), scoped: LandlockScopes(6)}, 5, nil, "erratum 2"},
-		{"future 14", fakeKernel{abi: 14, errata: 0xff, fs: LandlockFSRights(11), net: LandlockNetRights(11), scoped: LandlockScopes(11)}, 11, nil, "knows up to 11"},
+		{"lying 5", fakeKernel{abi: 5, errata: 0, fs: llaccess.Mask(llaccess.FS, 4), net: llaccess.Mask(llaccess.Net, 4)}, 4, nil, "rejects the rights of ABI 5"},
+		{"6 without erratum", fakeKernel{abi: 6, errata: 1, fs: llaccess.Mask(llaccess.FS, 6), net: llaccess.Mask(llaccess.Net, 6), scoped: llaccess.Mask(llaccess.Scope, 6)}, 5, nil, "erratum 2"},
+		{"6 predating errata", fakeKernel{abi: 6, errata: -1, fs: llaccess.Mask(llaccess.FS, 6), net: llaccess.Mask(llaccess.Net, 6), scoped: llaccess.Mask(llaccess.Scope, 6)}, 5, nil, "erratum 2"},
+		{"future 14", fakeKernel{abi: 14, errata: 0xff, fs: llaccess.Mask(llaccess.FS, 11), net: llaccess.Mask(llaccess.Net, 11), scoped: llaccess.Mask(llaccess.Scope, 11)}, 11, nil, "knows up to 11"},
 		{"ENOSYS", fakeKernel{versionE: unix.ENOSYS}, 0, ErrLandlockNotBuilt, ""},
 		{"EOPNOTSUPP", fakeKernel{versionE: unix.EOPNOTSUPP}, 0, ErrLandlockDisabled, ""},
 		{"rejects all", fakeKernel{abi: 2, fs: 0}, 0, unix.EINVAL, "rejects the rights of ABI 1"},
 		{"EPERM", fakeKernel{versionE: unix.EPERM}, 0, ErrLandlockRefused, ""},
-		{"create EPERM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.EPERM}, 0, ErrLandlockRefused, ""},
-		{"ENOMEM", fakeKernel{abi: 3, fs: LandlockFSRights(3), createE: unix.ENOMEM}, 0, unix.ENOMEM, ""},
+		{"create EPERM", fakeKernel{abi: 3, fs: llaccess.Mask(llaccess.FS, 3), createE: unix.EPERM}, 0, ErrLandlockRefused, ""},
+		{"ENOMEM", fakeKernel{abi: 3, fs: llaccess.Mask(llaccess.FS, 3), createE: unix.ENOMEM}, 0, unix.ENOMEM, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
