@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
-
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -25,29 +23,6 @@ import (
 
 func tsync(res *probe.Result) bool   { return res.LandlockTSync() }
 func nnpFlag(res *probe.Result) bool { return res.LandlockRestrictNoNewPrivs() }
-
-// restrictSelfFlags returns the flags for restricting the calling thread
-// alone (CommitThread) and whether they set no_new_privs.
-func restrictSelfFlags(res *probe.Result, flags uint32) (uint32, bool) {
-	if nnpFlag(res) {
-		return flags | llsys.FlagRestrictSelfNoNewPrivs, true
-	}
-	return flags, false
-}
-
-// prestartNeeded reports whether package pledge must start its
-// supervisor before this whole-process layer: the supervisor is this
-// program's binary re-executed, which reads /proc and its own binary and
-// libraries, and must reach the pledged process (pidfd_getfd, a ptrace
-// access check). A layer that handles none of the rights the supervisor
-// uses leaves it all of that, but below ABI 8 each thread ends up in a
-// sibling domain, and a supervisor forked from one thread cannot reach a
-// thread in another; with TSYNC there is one domain, so only the
-// filesystem rights count.
-func prestartNeeded(res *probe.Result, handledFS uint64) bool {
-	const supervisorUses = accExec | accRead | accList | accWrite | accTrunc | accIoctl
-	return !tsync(res) || handledFS&supervisorUses != 0
-}
 
 // mechanismItems says how the layer was enforced: on which threads,
 // through which mechanism, and who set no_new_privs (nnpBefore: it was

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
-	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
@@ -946,20 +946,20 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		extra = append(extra, promises.Rule{Syscall: "openat", Args: ro},
 			promises.Rule{Syscall: "open", Args: []promises.Cond{c32(1, oAccmode|oCreat|oTrunc|oTmpfile, 0)}})
 	}
-	deny := filter.RetErrno | filter.EPERM
+	deny := engine.DenyEPERM
 	switch {
 	case p.Mode == modeSupervised:
-		deny = filter.RetUserNotif
+		deny = engine.DenyNotify
 		// The stage hands the listener over this descriptor; it is above
 		// the descriptor limit the program gets, so the program can never
 		// hold a descriptor with this number.
 		p.SockFd = p.listenerFd()
 		extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	case c.kill:
-		deny = filter.RetKillProcess
+		deny = engine.DenyKill
 	}
 	p.forPid = func(pid int) error {
-		prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 		}
@@ -1000,7 +1000,7 @@ func (p *plan) learnFilter(arch string) error {
 	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	p.forPid = func(pid int) error {
-		prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Deny: engine.DenyNotify, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the learning filter: %v", err)
 		}
@@ -1011,7 +1011,7 @@ func (p *plan) learnFilter(arch string) error {
 }
 
 // setFilter makes prog the plan's filter.
-func (p *plan) setFilter(prog *filter.Program) {
+func (p *plan) setFilter(prog *engine.Program) {
 	p.Filter = p.Filter[:0]
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
