@@ -16,6 +16,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -326,7 +327,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 				// would be committed under this filter, which would end
 				// the process for the stat(2) and O_PATH opens a commit
 				// makes.
-				unveil.Prepare(ps)
+				unveillink.Prepare(ps)
 			}
 			if sup != nil {
 				return sup.handOver()
@@ -423,7 +424,7 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 		Landlock: []engine.Layer{{Commit: func() error { return st.commitUnveil(ps, true, rs, rep) }}},
 		BeforeFilter: func() error {
 			if !examinesPaths(ps) {
-				unveil.Prepare(ps)
+				unveillink.Prepare(ps)
 			}
 			return nil
 		},
@@ -541,7 +542,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	// datagram socket from socketpair (stdio) takes addressed sends, which
 	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
 	// layer with paths that this process committed is in force.
-	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
+	if promises.UnixDatagramsByPath(ps, runtime.GOARCH) && !unveillink.UnixSocketsRestricted() {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
 		switch {
 		case rep.LandlockABI >= 9:
@@ -561,11 +562,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 // a filter enforcing ps follows at once (not PenaltyLog, not without
 // seccomp): only then may the layers leave anything to it.
 func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Ruleset, rep *report.Report) error {
-	pending := unveil.CommitPending
-	if !enforced {
-		pending = unveil.CommitPendingUnenforced
-	}
-	ur, err := pending(ps)
+	ur, err := unveillink.CommitPending(ps, enforced)
 	if err != nil {
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
@@ -584,7 +581,7 @@ func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *repo
 	}
 	commit := rs.Commit
 	if pledging {
-		commit = func() (*report.Report, error) { return rs.CommitPledged(ps) }
+		commit = func() (*report.Report, error) { return unveillink.CommitPledged(rs, ps) }
 	}
 	ur, err := commit()
 	if ur != nil {

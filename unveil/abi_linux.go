@@ -66,13 +66,13 @@ func (p *plan) addFeature(layer report.Layer, what string, st report.Status, fea
 // LANDLOCK_ACCESS_FS_RESOLVE_UNIX is enforced.
 var unixSocketsInForce atomic.Bool
 
-// UnixSocketsRestricted reports whether a Landlock layer this process
+// unixSocketsRestricted (unveillink.UnixSocketsRestricted) reports whether a Landlock layer this process
 // committed for all its threads restricts connecting and sending to
 // pathname unix sockets (Landlock ABI 9): from then on, for as long as
 // the process lives, only sockets beneath a path unveiled with w are
 // reachable, whatever a seccomp filter allows. Layers inherited from the
 // parent process are not known here.
-func UnixSocketsRestricted() bool { return unixSocketsInForce.Load() }
+func unixSocketsRestricted() bool { return unixSocketsInForce.Load() }
 
 // unixSocketsItem says that the layer restricts connecting and sending to
 // pathname unix sockets (Landlock ABI 9): only sockets beneath a path

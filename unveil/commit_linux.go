@@ -53,13 +53,14 @@ func (r *Ruleset) CommitThread() (*report.Report, error) {
 	return r.commit(planOptions{thread: true})
 }
 
-// CommitPledged is Commit for package pledge, which calls it right
-// before installing a filter that enforces ps (pledge.Options.Unveil):
+// commitPledged is Commit for package pledge (unveillink.CommitPledged),
+// which calls it right before installing a filter that enforces ps
+// (pledge.Options.Unveil, the "dns" pin):
 // knowing ps, the layer leaves to that filter what it refuses anyway
 // (truncation when ps lacks "wpath"; unix sockets by path when ps lacks
 // "unix"), and the report says so. As a pledge's commit it has the
-// default scopes of a veil (see Unscope). Call Commit otherwise.
-func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) {
+// default scopes of a veil (see Unscope).
+func (r *Ruleset) commitPledged(ps promises.Set) (*report.Report, error) {
 	return r.commit(planOptions{promises: ps, promisesKnown: true, declared: true, veil: true})
 }
 
