@@ -117,4 +117,5 @@ func init() {
 	}
 	unveillink.Prepare = prepare
 	unveillink.UnixSocketsRestricted = unixSocketsRestricted
+	unveillink.NarrowToDNS = narrowToDNS
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/probe"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -676,7 +677,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 	}
 	// Network ports: the flags, the policy's, and "dns" without "inet"
-	// pinned to port 53 as on OpenBSD (unveil.NarrowToDNS).
+	// pinned to port 53 as on OpenBSD (unveillink.NarrowToDNS, what unveil.Ruleset.OnlyDNS does).
 	netKinds := []struct {
 		bit   uint64
 		flag  []uint16
@@ -711,7 +712,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	if dnsOnly {
 		for _, k := range netKinds {
 			if have&k.bit != 0 {
-				ports[k.bit] = uv.NarrowToDNS(k.bit, handledNet&k.bit != 0, ports[k.bit])
+				ports[k.bit] = unveillink.NarrowToDNS(k.bit, handledNet&k.bit != 0, ports[k.bit])
 				handledNet |= k.bit
 			}
 		}

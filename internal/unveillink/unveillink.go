@@ -1,7 +1,8 @@
-// Package unveillink is what package pledge needs from package unveil
-// that users must not call: committing the pending unveils with a pledge,
-// committing Options.Unveil knowing the promises, examining paths before
-// a filter forbids it, and whether unix sockets are restricted by path.
+// Package unveillink is what package pledge (and the unveil command) need
+// from package unveil that users must not call: committing the pending
+// unveils with a pledge, committing Options.Unveil knowing the promises,
+// examining paths before a filter forbids it, whether unix sockets are
+// restricted by path, and the "dns" port narrowing.
 // Package unveil sets the functions from an init function (Linux only);
 // pledge imports unveil, so they are set before pledge uses them. On
 // other systems they stay nil and pledge does not call them.
@@ -40,4 +41,11 @@ var (
 	// layer this process committed restricts connecting and sending to
 	// pathname unix sockets (Landlock ABI 9).
 	UnixSocketsRestricted func() bool
+
+	// NarrowToDNS returns what Ruleset.OnlyDNS leaves of a port rule for
+	// the network right access (one LANDLOCK_ACCESS_NET_* bit): the ports
+	// allowed, every other denied. handled says whether the rule denied
+	// every port but ports before; if not, every port was allowed. For
+	// the unveil command, which keeps its own port rules.
+	NarrowToDNS func(access uint64, handled bool, ports []uint16) []uint16
 )
