@@ -119,31 +119,10 @@ const (
 	sysSendmsg   = "sendmsg"
 )
 
-// rulesFor returns the rules of the baseline and of every promise in set
-// that apply to arch and whose Also is in set, without the syscalls named
-// in drop. Also is cleared: the rules go to the compiler as Extra rules
-// with an empty promise set, so the command decides exactly what is in the
-// filter.
+// rulesFor returns the rules the filter for set has on arch, without the
+// syscalls named in drop (engine.Rules).
 func rulesFor(set promises.Set, arch string, drop ...string) []promises.Rule {
-	skip := map[string]bool{}
-	for _, d := range drop {
-		skip[d] = true
-	}
-	var out []promises.Rule
-	add := func(rs []promises.Rule) {
-		for _, r := range rs {
-			if skip[r.Syscall] || !r.AppliesTo(arch) || !r.AppliesWith(set) {
-				continue
-			}
-			r.Also = 0
-			out = append(out, r)
-		}
-	}
-	add(promBaseline())
-	for _, p := range set.Promises() {
-		add(promRules(p))
-	}
-	return out
+	return engine.Rules(set, arch, drop...)
 }
 
 // setAllows reports whether the promise set allows the call (an Errno rule
@@ -915,18 +894,17 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		return nil
 	}
 	var extra []promises.Rule
-	set := p.set // compiled from the promise table in place
+	var drop []string
 	if p.Mode == modeSupervised {
 		// execve always reaches the supervisor: the first one is unveil's
 		// own, later ones are judged (and Landlock-limited).
-		drop := []string{"execve", "execveat"}
+		drop = []string{"execve", "execveat"}
 		if p.trace {
 			// Path calls reach the supervisor too, so it can name a missing
 			// unveil; it lets through what the promises allow, and the
 			// kernel (Landlock) decides.
 			drop = append(drop, traceDrop...)
 		}
-		extra, set = rulesFor(p.set, arch, drop...), 0
 	} else {
 		if !p.set.Has(promises.Exec) {
 			// The first execve is unveil's own. Landlock (the promises
@@ -960,7 +938,7 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		deny = engine.DenyKill
 	}
 	p.forPid = func(pid int) error {
-		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 		}
@@ -995,13 +973,12 @@ func (p *plan) listenerFd() int {
 
 // learnFilter: stdio passes, everything else is shown to the supervisor.
 func (p *plan) learnFilter(arch string) error {
-	extra := rulesFor(promises.Of(promises.Stdio), arch, "execve", "execveat")
-	extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
-		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
+	extra := []promises.Rule{{Syscall: "mmap", Args: []promises.Cond{
+		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}}}
 	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	p.forPid = func(pid int) error {
-		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Deny: engine.DenyNotify, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: promises.Of(promises.Stdio), Drop: []string{"execve", "execveat"}, Deny: engine.DenyNotify, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the learning filter: %v", err)
 		}
