@@ -5,6 +5,7 @@ package pledge
 import (
 	"fmt"
 
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -35,7 +36,7 @@ func (st *process) pinDNS(ps promises.Set, enforced bool, rep *report.Report) er
 		rep.Add(report.LayerPromise, what, report.Dropped, fmt.Sprintf("not pinned: the earlier promises %q lack \"unveil\", so the filter refuses the Landlock calls; pledge dns without inet first, or keep \"unveil\" until then. TCP and UDP reach any port", st.promises.String()))
 		return nil
 	}
-	ur, err := unveil.New().OnlyDNS().CommitPledged(ps)
+	ur, err := unveillink.CommitPledged(unveil.New().OnlyDNS(), ps)
 	if ur != nil {
 		rep.Merge(*ur)
 	}

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/loader"
 )
 
@@ -24,9 +25,8 @@ func sockFilters(raw []bpf.RawInstruction) []unix.SockFilter {
 // could not be given the filter.
 var errThreadSync = loader.ErrThreadSync
 
-// install installs prog on every thread of the process through
-// internal/loader, the only code in pledgekit that installs a seccomp
-// filter: no_new_privs, then SECCOMP_FILTER_FLAG_TSYNC on one locked OS
+// filterPlan is the engine's filter for prog on every thread of the
+// process: no_new_privs, then SECCOMP_FILTER_FLAG_TSYNC on one locked OS
 // thread, so that every thread, including threads locked to goroutines and
 // threads started by C code, gets the filter (the kernel copies
 // no_new_privs to them as well). With esrch it adds TSYNC_ESRCH (Linux
@@ -34,21 +34,24 @@ var errThreadSync = loader.ErrThreadSync
 // without it the kernel reports that thread's ID as a positive return
 // value, which the loader checks too (both wrap errThreadSync). With
 // listener it asks for a notification listener (NEW_LISTENER, which the
-// kernel combines with TSYNC only together with TSYNC_ESRCH) and returns
-// its descriptor (close-on-exec); otherwise it returns -1.
+// kernel combines with TSYNC only together with TSYNC_ESRCH), which the
+// engine returns (close-on-exec) for the supervisor.
+func filterPlan(prog []unix.SockFilter, esrch, listener bool) *engine.Filter {
+	f := &engine.Filter{Prog: prog, ESRCH: esrch}
+	if listener {
+		f.Listener = engine.ListenerKeep
+	}
+	return f
+}
+
+// install installs prog through the engine with nothing before it (see
+// filterPlan) and returns the listener descriptor, or -1.
 //
 // A failure is always an error: no filter is installed then.
 func install(prog []unix.SockFilter, esrch, listener bool) (int, error) {
-	flags := loader.TSync
-	if esrch {
-		flags |= loader.TSyncESRCH
-	}
-	if listener {
-		flags |= loader.NewListener
-	}
-	fd, err := loader.Install(prog, flags)
+	res, err := engine.Apply(&engine.Plan{Scope: engine.Process, Filter: filterPlan(prog, esrch, listener)})
 	if err != nil {
 		return -1, fmt.Errorf("pledge: %w", err)
 	}
-	return fd, nil
+	return res.ListenerFd, nil
 }

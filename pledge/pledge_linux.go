@@ -13,9 +13,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 	"github.com/pledgekit/pledgekit/unveil"
@@ -166,7 +168,7 @@ func (st *process) apply(o Options) (*report.Report, error) {
 	unchanged := st.pledged && newP == st.promises && (!pen.Enforces() || st.enforcing && st.enforced == newP)
 	installs := setP && !unchanged
 	if !installs {
-		if err := commitRuleset(o.Unveil, 0, false, rep); err != nil {
+		if err := landlockOnly(func() error { return commitRuleset(o.Unveil, 0, false, rep) }); err != nil {
 			return rep, err
 		}
 	}
@@ -265,7 +267,7 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 			return fmt.Errorf("%w: this kernel cannot filter system calls (%v); nothing was restricted. Use Options.Fallback FallbackNoSeccomp to run unfiltered", ErrUnsupported, pr.SeccompErr)
 		}
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("filter for %q", ps.String()), report.Dropped, fmt.Sprintf("this kernel cannot filter system calls: %v", pr.SeccompErr))
-		return st.commitUnveil(ps, false, rs, rep)
+		return landlockOnly(func() error { return st.commitUnveil(ps, false, rs, rep) })
 	}
 	if pen == PenaltyLog && !pr.SeccompActions[probe.ActionLog] {
 		return fmt.Errorf("%w: PenaltyLog needs SECCOMP_RET_LOG (Linux 4.14)", ErrUnsupported)
@@ -313,27 +315,39 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		return err
 	}
 	loadLazyFiles(ps, !st.pledged && !pr.SeccompFilterInstalled)
-	if err := st.commitUnveil(ps, eff.Enforces(), rs, rep); err != nil {
-		if sup != nil {
-			sup.abort()
-		}
-		return err
+	// One plan: the layers pending and asked for (Landlock must be
+	// enforced before seccomp: enforcing it needs system calls the filter
+	// may deny), then, right before the filter, what a commit under it
+	// needs and the supervisor's readiness for the listener.
+	plan := &engine.Plan{
+		Scope:    engine.Process,
+		Landlock: []engine.Layer{{Commit: func() error { return st.commitUnveil(ps, eff.Enforces(), rs, rep) }}},
+		BeforeFilter: func() error {
+			if eff.Enforces() && !examinesPaths(ps) {
+				// Unveils (pending ones, or a Ruleset committed later)
+				// would be committed under this filter, which would end
+				// the process for the stat(2) and O_PATH opens a commit
+				// makes.
+				unveillink.Prepare(ps)
+			}
+			if sup != nil {
+				return sup.handOver()
+			}
+			return nil
+		},
+		Filter: filterPlan(sockFilters(prog.Raw), esrch, sup != nil),
 	}
-	if eff.Enforces() && !examinesPaths(ps) {
-		// Unveils (pending ones, or a Ruleset committed later) would be
-		// committed under this filter, which would end the process for
-		// the stat(2) and O_PATH opens a commit makes.
-		unveil.Prepare(ps)
-	}
-
 	if sup != nil {
-		err := st.installSupervised(sup, ps, pen, fb, prog, esrch, rep)
+		err := st.installSupervised(sup, ps, pen, fb, prog, esrch, plan, rep)
 		if err == nil && prestarted && st.sup == sup && writeAllowed(ps) {
 			sup.update(ps) // it was started before the promises were known
 		}
 		return err
 	}
-	if _, err := install(sockFilters(prog.Raw), esrch, false); err != nil {
+	if res, err := engine.Apply(plan); err != nil {
+		if res.Failed == engine.StepFilter {
+			return fmt.Errorf("pledge: %w", err)
+		}
 		return err
 	}
 	if st.sup != nil && writeAllowed(ps) {
@@ -343,16 +357,23 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 	return nil
 }
 
-// installSupervised installs the PenaltyAbort filter with a listener and
-// hands the listener to the supervisor. When another filter already holds
-// the process's listener, it installs the filter with PenaltyTrap instead
-// (if fb allows).
-func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penalty, fb Fallback, prog *filter.Program, esrch bool, rep *report.Report) error {
-	if err := sup.handOver(); err != nil {
+// landlockOnly commits Landlock layers through the engine, with no filter
+// after them.
+func landlockOnly(commit func() error) error {
+	_, err := engine.Apply(&engine.Plan{Scope: engine.Process, Landlock: []engine.Layer{{Commit: commit}}})
+	return err
+}
+
+// installSupervised applies plan, whose filter for PenaltyAbort has a
+// listener, and hands the listener to the supervisor. When another filter
+// already holds the process's listener, it installs the filter with
+// PenaltyTrap instead (if fb allows).
+func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penalty, fb Fallback, prog *filter.Program, esrch bool, plan *engine.Plan, rep *report.Report) error {
+	res, err := engine.Apply(plan)
+	if err != nil && res.Failed != engine.StepFilter {
 		sup.abort()
 		return err
 	}
-	fd, err := install(sockFilters(prog.Raw), esrch, true)
 	if errors.Is(err, unix.EBUSY) {
 		// A filter this package did not install (a container runtime's)
 		// holds the listener.
@@ -374,11 +395,11 @@ func (st *process) installSupervised(sup *supervisor, ps promises.Set, pen Penal
 	}
 	if err != nil {
 		sup.abort()
-		return err
+		return fmt.Errorf("pledge: %w", err)
 	}
 	st.installed(ps, PenaltyAbort, prog, rep)
 	st.listener = true
-	if err := sup.finish(fd); err != nil {
+	if err := sup.finish(res.ListenerFd); err != nil {
 		// The filter is in force: keep the books straight.
 		st.pledged, st.promises, st.penalty = true, ps, pen
 		return fmt.Errorf("pledge: the filter for %q is installed, but its supervisor failed (%w): violations now fail with ENOSYS instead of ending the process", ps.String(), err)
@@ -397,11 +418,20 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	if err != nil {
 		return fmt.Errorf("pledge: compiling the filter for %q: %w", ps.String(), err)
 	}
-	if err := st.commitUnveil(ps, true, rs, rep); err != nil {
-		return err
+	// The layers, then what a commit under the filter needs; the
+	// supervisor installs the filter with its new listener (narrow).
+	plan := &engine.Plan{
+		Scope:    engine.Process,
+		Landlock: []engine.Layer{{Commit: func() error { return st.commitUnveil(ps, true, rs, rep) }}},
+		BeforeFilter: func() error {
+			if !examinesPaths(ps) {
+				unveillink.Prepare(ps)
+			}
+			return nil
+		},
 	}
-	if !examinesPaths(ps) {
-		unveil.Prepare(ps)
+	if _, err := engine.Apply(plan); err != nil {
+		return err
 	}
 	if err := st.sup.narrow(sockFilters(prog.Raw), esrch); err != nil {
 		return fmt.Errorf("pledge: narrowing to %q: %w", ps.String(), err)
@@ -513,7 +543,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	// datagram socket from socketpair (stdio) takes addressed sends, which
 	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
 	// layer with paths that this process committed is in force.
-	if promises.UnixDatagramsByPath.In(ps, runtime.GOARCH) && !unveil.UnixSocketsRestricted() {
+	if promises.UnixDatagramsByPath.In(ps, runtime.GOARCH) && !unveillink.UnixSocketsRestricted() {
 		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
 		switch {
 		case rep.LandlockABI >= 9:
@@ -533,11 +563,7 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 // a filter enforcing ps follows at once (not PenaltyLog, not without
 // seccomp): only then may the layers leave anything to it.
 func (st *process) commitUnveil(ps promises.Set, enforced bool, rs *unveil.Ruleset, rep *report.Report) error {
-	pending := unveil.CommitPending
-	if !enforced {
-		pending = unveil.CommitPendingUnenforced
-	}
-	ur, err := pending(ps)
+	ur, err := unveillink.CommitPending(ps, enforced)
 	if err != nil {
 		return fmt.Errorf("pledge: committing pending unveils before the filter: %w", err)
 	}
@@ -556,7 +582,7 @@ func commitRuleset(rs *unveil.Ruleset, ps promises.Set, pledging bool, rep *repo
 	}
 	commit := rs.Commit
 	if pledging {
-		commit = func() (*report.Report, error) { return rs.CommitPledged(ps) }
+		commit = func() (*report.Report, error) { return unveillink.CommitPledged(rs, ps) }
 	}
 	ur, err := commit()
 	if ur != nil {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
-
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/report"
@@ -26,29 +24,6 @@ import (
 
 func tsync(res *probe.Result) bool   { return res.LandlockTSync() }
 func nnpFlag(res *probe.Result) bool { return res.LandlockRestrictNoNewPrivs() }
-
-// restrictSelfFlags returns the flags for restricting the calling thread
-// alone (CommitThread) and whether they set no_new_privs.
-func restrictSelfFlags(res *probe.Result, flags uint32) (uint32, bool) {
-	if nnpFlag(res) {
-		return flags | llsys.FlagRestrictSelfNoNewPrivs, true
-	}
-	return flags, false
-}
-
-// prestartNeeded reports whether package pledge must start its
-// supervisor before this whole-process layer: the supervisor is this
-// program's binary re-executed, which reads /proc and its own binary and
-// libraries, and must reach the pledged process (pidfd_getfd, a ptrace
-// access check). A layer that handles none of the rights the supervisor
-// uses leaves it all of that, but below ABI 8 each thread ends up in a
-// sibling domain, and a supervisor forked from one thread cannot reach a
-// thread in another; with TSYNC there is one domain, so only the
-// filesystem rights count.
-func prestartNeeded(res *probe.Result, handledFS uint64) bool {
-	const supervisorUses = llaccess.FSExecute | llaccess.FSReadFile | llaccess.FSReadDir | llaccess.FSWriteFile | llaccess.FSTruncate | llaccess.FSIoctlDev
-	return !tsync(res) || handledFS&supervisorUses != 0
-}
 
 // mechanismItems says how the layer was enforced: on which threads,
 // through which mechanism, and who set no_new_privs (nnpBefore: it was
@@ -92,13 +67,13 @@ func (p *plan) addFeature(layer report.Layer, what string, st report.Status, fea
 // LANDLOCK_ACCESS_FS_RESOLVE_UNIX is enforced.
 var unixSocketsInForce atomic.Bool
 
-// UnixSocketsRestricted reports whether a Landlock layer this process
+// unixSocketsRestricted (unveillink.UnixSocketsRestricted) reports whether a Landlock layer this process
 // committed for all its threads restricts connecting and sending to
 // pathname unix sockets (Landlock ABI 9): from then on, for as long as
 // the process lives, only sockets beneath a path unveiled with w are
 // reachable, whatever a seccomp filter allows. Layers inherited from the
 // parent process are not known here.
-func UnixSocketsRestricted() bool { return unixSocketsInForce.Load() }
+func unixSocketsRestricted() bool { return unixSocketsInForce.Load() }
 
 // unixSocketsItem says that the layer restricts connecting and sending to
 // pathname unix sockets (Landlock ABI 9): only sockets beneath a path

@@ -137,14 +137,14 @@ func TestUnixSocketsByPath(t *testing.T) {
 		if probeABI() >= 9 {
 			denied(send(outD), "datagram to a socket outside the veil")
 			denied(dial(outS), "connect to a socket outside the veil")
-			if !found || it.Status != report.Enforced || it.Feature != "unix_sockets" || !UnixSocketsRestricted() {
-				fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, UnixSocketsRestricted())
+			if !found || it.Status != report.Enforced || it.Feature != "unix_sockets" || !unixSocketsRestricted() {
+				fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, unixSocketsRestricted())
 			}
 			return
 		}
 		ok(send(outD), "datagram outside the veil below ABI 9 (as reported)")
-		if !found || it.Status != report.Partial || !strings.Contains(it.Reason, "ABI 9") || UnixSocketsRestricted() {
-			fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, UnixSocketsRestricted())
+		if !found || it.Status != report.Partial || !strings.Contains(it.Reason, "ABI 9") || unixSocketsRestricted() {
+			fatalf("ABI %d: item %+v (found %v), restricted %v", probeABI(), it, found, unixSocketsRestricted())
 		}
 	})
 }

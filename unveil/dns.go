@@ -28,18 +28,18 @@ func (r *Ruleset) OnlyDNS() *Ruleset {
 		set *portSet
 		bit uint64
 	}{{&r.connectTCP, llaccess.NetConnectTCP}, {&r.bindTCP, llaccess.NetBindTCP}, {&r.sendUDP, llaccess.NetConnectSendUDP}, {&r.bindUDP, llaccess.NetBindUDP}} {
-		k.set.ports = NarrowToDNS(k.bit, k.set.on, k.set.ports)
+		k.set.ports = narrowToDNS(k.bit, k.set.on, k.set.ports)
 		k.set.on = true
 	}
 	return r
 }
 
-// NarrowToDNS returns what OnlyDNS leaves of a port rule for the network
+// narrowToDNS returns what OnlyDNS leaves of a port rule for the network
 // right access (one LANDLOCK_ACCESS_NET_* bit): the ports allowed, every
 // other denied. handled says whether the rule denied every port but ports
 // before; if not, every port was allowed. For a program that keeps its
-// own port rules (cmd/unveil).
-func NarrowToDNS(access uint64, handled bool, ports []uint16) []uint16 {
+// own port rules (cmd/unveil, through unveillink.NarrowToDNS).
+func narrowToDNS(access uint64, handled bool, ports []uint16) []uint16 {
 	keep, known := dnsKeep[access]
 	if !known || keep < 0 || handled && !slices.Contains(ports, uint16(keep)) {
 		return nil

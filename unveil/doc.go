@@ -47,8 +47,8 @@
 //
 // Unveil only records. The recorded unveils become one Landlock layer when
 // UnveilBlock is called, or when pledge is called without the "unveil"
-// promise (pledge calls CommitPending before it installs its seccomp
-// filter, so Landlock always comes first). The layer applies to every
+// promise (pledge commits them before it installs its seccomp filter, so
+// Landlock always comes first). The layer applies to every
 // thread of the process and to every process it starts, across exec.
 // Afterwards, Unveil starts a new layer, committed the same way, which can
 // only narrow what earlier layers allow. The kernel allows 16 layers per
@@ -62,8 +62,8 @@
 //
 // A commit examines and opens the paths it names (stat(2), O_PATH), which
 // a pledge with "unveil" but without "rpath" forbids: such a pledge has
-// them examined and opened before its filter is installed (Prepare), and
-// the commit under it uses that; Unveil after it fails with EPERM instead.
+// them examined and opened before its filter is installed, and the
+// commit under it uses that; Unveil after it fails with EPERM instead.
 // In cgo builds below Landlock ABI 8, libpsx must list /proc/PID/task to
 // restrict every thread, so such a commit fails with an error there.
 //
@@ -87,8 +87,8 @@
 // unreachable (EACCES), as on OpenBSD, where unix sockets follow unveil's w.
 // Making one (bind) needs c on its directory. Below ABI 9 sockets are not
 // restricted by path, and the report says so; a pledge without "unix"
-// still refuses unix sockets except the datagram gap that
-// UnixSocketsRestricted closes.
+// still refuses unix sockets except a datagram gap, which a layer with
+// paths on an ABI 9 kernel closes (pledge's report says which applies).
 //
 // # Paths Go opens by itself
 //

@@ -23,7 +23,7 @@ import (
 type fsGrant struct {
 	path   string // resolved path
 	rights uint64
-	file   *os.File // O_PATH descriptor opened by Prepare, or nil: opened at commit
+	file   *os.File // O_PATH descriptor opened by prepare, or nil: opened at commit
 }
 
 type netGrant struct {
@@ -97,7 +97,7 @@ func beneath(path, dir string) bool {
 
 // planOptions carry what the caller of commit knows.
 type planOptions struct {
-	// promises pledged with this commit, when known (CommitPending);
+	// promises pledged with this commit, when known (commitPending);
 	// used to word the unix-socket item. promisesKnown: a filter that
 	// enforces them follows at once, so the layer may leave things to it.
 	promises      promises.Set

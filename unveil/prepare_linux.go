@@ -11,14 +11,16 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
 )
 
-// errNotExamined is the reason a path added after Prepare gets no rule.
+// errNotExamined is the reason a path added after prepare gets no rule.
 var errNotExamined = errors.New("not examined: added after a pledge that forbids examining paths")
 
 // prepared is what a commit needs from the filesystem, examined and opened
-// before a pledge that forbids it (Prepare): each path's stat(2) answer,
+// before a pledge that forbids it (prepare): each path's stat(2) answer,
 // by the path asked, and an O_PATH descriptor of each existing one, by
 // its resolved path.
 type prepared struct {
@@ -27,7 +29,7 @@ type prepared struct {
 	interps []entry // ELF interpreters of the x rules (addInterpreters)
 }
 
-// resolve is resolve, or what Prepare found when it ran.
+// resolve is resolve, or what prepare found when it ran.
 func (r *Ruleset) resolve(pr pathRule) entry {
 	if r.pre == nil {
 		return resolve(pr)
@@ -40,7 +42,7 @@ func (r *Ruleset) resolve(pr pathRule) entry {
 	return e
 }
 
-// interpreters adds the interpreters Prepare found, as addInterpreters.
+// interpreters adds the interpreters prepare found, as addInterpreters.
 func (pre *prepared) interpreters(entries []entry) []entry {
 	for _, ie := range pre.interps {
 		if !slices.ContainsFunc(entries, func(o entry) bool { return o.path == ie.path || o.real == ie.real }) {
@@ -98,10 +100,22 @@ func (r *Ruleset) prepare(implied promises.Set) {
 	r.pre = pre
 }
 
-// release closes what Prepare opened, after the commit.
+// release closes what prepare opened, after the commit.
 func (r *Ruleset) release() {
 	if r.pre != nil {
 		r.pre.close()
 		r.pre = nil
 	}
+}
+
+// Package pledge reaches what it needs of this package through
+// internal/unveillink (see there).
+func init() {
+	unveillink.CommitPending = commitPending
+	unveillink.CommitPledged = func(rs any, ps promises.Set) (*report.Report, error) {
+		return rs.(*Ruleset).commitPledged(ps)
+	}
+	unveillink.Prepare = prepare
+	unveillink.UnixSocketsRestricted = unixSocketsRestricted
+	unveillink.NarrowToDNS = narrowToDNS
 }

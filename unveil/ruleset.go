@@ -212,7 +212,7 @@ type Ruleset struct {
 
 	// probe replaces probe.Get() (tests play other kernels with it).
 	probe *probe.Result
-	// pre is what Prepare examined and opened (linux), or nil.
+	// pre is what prepare examined and opened (linux), or nil.
 	pre *prepared
 }
 
@@ -297,7 +297,7 @@ func (r *Ruleset) Scope(s ...Scope) *Ruleset {
 }
 
 // Unscope opts out of scopes a veil gets by default. Unveil rules
-// committed by a pledge (pledge.Options.Unveil, CommitPledged) deny, from
+// committed by a pledge (pledge.Options.Unveil, the commits of a pledge) deny, from
 // Landlock ABI 6 on, connections to abstract unix sockets created outside
 // the sandbox and signals to processes outside it (not signals when the
 // promises include "proc"), as UnveilBlock's do; Unscope(ScopeSignal)

@@ -90,17 +90,17 @@ func TestCommitPending(t *testing.T) {
 	scenario(t, func(base string) {
 		d := mkdir(base, "d")
 		out := mkfile("x", base, "out")
-		if rep, err := CommitPending(promises.MustParse("stdio unveil")); err != nil || len(rep.Items) != 0 || rep.Landlock {
+		if rep, err := commitPending(promises.MustParse("stdio unveil"), true); err != nil || len(rep.Items) != 0 || rep.Landlock {
 			fatalf("nothing pending: %+v %v", rep, err)
 		}
 		ok(Unveil(d, "r"), "Unveil")
-		rep, err := CommitPending(promises.MustParse("stdio rpath unveil"))
+		rep, err := commitPending(promises.MustParse("stdio rpath unveil"), true)
 		if err != nil || rep.Landlock || !Pending() {
 			fatalf("with unveil promise: committed=%v pending=%v err=%v", rep.Landlock, Pending(), err)
 		}
 		readOK(out)
-		rep, err = CommitPending(promises.MustParse("stdio rpath"))
-		ok(err, "CommitPending")
+		rep, err = commitPending(promises.MustParse("stdio rpath"), true)
+		ok(err, "commitPending")
 		if !rep.Landlock || Pending() {
 			fatalf("without unveil promise: landlock=%v pending=%v", rep.Landlock, Pending())
 		}
@@ -115,8 +115,8 @@ func TestCommitPending(t *testing.T) {
 		if !errors.Is(err, ErrLocked) || !errors.Is(err, syscall.EPERM) {
 			fatalf("Unveil after pledge without unveil: %v", err)
 		}
-		if rep, err := CommitPending(promises.MustParse("stdio")); err != nil || rep.Landlock {
-			fatalf("second CommitPending: %v %v", rep.Landlock, err)
+		if rep, err := commitPending(promises.MustParse("stdio"), true); err != nil || rep.Landlock {
+			fatalf("second commitPending: %v %v", rep.Landlock, err)
 		}
 	})
 }

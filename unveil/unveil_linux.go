@@ -103,18 +103,18 @@ func sealedError(what string) error {
 		what, syscall.EPERM, ps.String())
 }
 
-// Prepare is pledge's hook, called right before it installs a filter
-// that enforces ps, when ps forbids examining paths (stat(2), O_PATH
-// opens: no "rpath"). A Ruleset it did not examine then fails to commit
+// prepare is pledge's hook (unveillink.Prepare), called right before it
+// installs a filter that enforces ps, when ps forbids examining paths
+// (stat(2), O_PATH opens: no "rpath"). A Ruleset it did not examine then fails to commit
 // rules naming paths with an error (EPERM). The pending unveils are then
 // committed under that filter (by UnveilBlock or a later pledge), and a
-// commit examines and opens every path it names: Prepare does it now,
+// commit examines and opens every path it names: prepare does it now,
 // while it still can, for the pending unveils, the paths the promises
 // (and UnveilBlock) imply, and the ELF interpreters of x rules. Later
 // Unveil calls fail with an error (EPERM) instead of being ended by the
-// filter. A path that changes between Prepare and the commit is taken as
-// Prepare found it.
-func Prepare(ps promises.Set) {
+// filter. A path that changes between prepare and the commit is taken as
+// prepare found it.
+func prepare(ps promises.Set) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	proc.sealed, proc.isSealed = ps, true
@@ -135,21 +135,17 @@ func Pending() bool {
 	return proc.pending != nil
 }
 
-// CommitPending is pledge's hook; call it before installing the seccomp
-// filter. When ps lacks the "unveil" promise it commits the pending
+// commitPending is pledge's hook (unveillink.CommitPending); it is called
+// before installing the seccomp filter. When ps lacks the "unveil" promise it commits the pending
 // unveils, if any, adding the paths promises.ImpliedPaths implies for ps,
 // and locks Unveil (later calls fail with ErrLocked, as pledge would
 // forbid them on OpenBSD). When no path can be restricted it fails as
 // UnveilBlock does. When ps has "unveil" it commits nothing: the
 // program may still unveil, and UnveilBlock or a later pledge commits.
-// With nothing to commit it returns an empty report.
-func CommitPending(ps promises.Set) (report.Report, error) { return commitPending(ps, true) }
-
-// CommitPendingUnenforced is CommitPending for a pledge whose filter will
-// not enforce ps (no seccomp on this kernel, or PenaltyLog): the layer then
-// leaves nothing to that filter (truncation stays a Landlock right).
-func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return commitPending(ps, false) }
-
+// With nothing to commit it returns an empty report. Unless enforced
+// (a pledge whose filter will not enforce ps: no seccomp on this kernel,
+// or PenaltyLog) the layer leaves nothing to that filter (truncation stays
+// a Landlock right).
 func commitPending(ps promises.Set, enforced bool) (report.Report, error) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()

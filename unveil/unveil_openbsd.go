@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -28,13 +27,6 @@ func Block() (*report.Report, error) {
 
 // Pending is always false on OpenBSD: unveils take effect at once.
 func Pending() bool { return false }
-
-// CommitPending does nothing on OpenBSD: the kernel applied each unveil
-// when it was made, and pledge(2) itself locks them.
-func CommitPending(ps promises.Set) (report.Report, error) { return report.Report{}, nil }
-
-// CommitPendingUnenforced is CommitPending.
-func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return CommitPending(ps) }
 
 // Commit unveils each path with unix.Unveil (OpenBSD applies them at once;
 // it does not lock: call UnveilBlock for that). Port rules and scopes have
@@ -81,10 +73,6 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 // CommitThread is Commit: OpenBSD's unveil(2) applies to the whole
 // process, which includes the calling thread.
 func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }
-
-// CommitPledged is Commit: pledge(2) itself covers what Linux's report
-// words differently.
-func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) { return r.Commit() }
 
 // sealedError: only Linux pledges seal paths before a commit.
 func sealedError(string) error { return nil }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -36,12 +35,6 @@ func Block() (*report.Report, error) { return nil, unsupported("UnveilBlock") }
 // Pending is always false here.
 func Pending() bool { return false }
 
-// CommitPending has nothing to commit here and returns an empty report.
-func CommitPending(ps promises.Set) (report.Report, error) { return report.Report{}, nil }
-
-// CommitPendingUnenforced is CommitPending.
-func CommitPendingUnenforced(ps promises.Set) (report.Report, error) { return CommitPending(ps) }
-
 // Commit fails with an error matching errors.ErrUnsupported (and
 // ErrLandlockUnavailable); nothing is restricted.
 func (r *Ruleset) Commit() (*report.Report, error) {
@@ -52,9 +45,6 @@ func (r *Ruleset) Commit() (*report.Report, error) {
 
 // CommitThread fails as Commit does.
 func (r *Ruleset) CommitThread() (*report.Report, error) { return r.Commit() }
-
-// CommitPledged fails as Commit does.
-func (r *Ruleset) CommitPledged(ps promises.Set) (*report.Report, error) { return r.Commit() }
 
 // sealedError: only Linux pledges seal paths before a commit.
 func sealedError(string) error { return nil }

@@ -144,8 +144,8 @@ func TestVeilScopesByDefault(t *testing.T) {
 			// apply), opted out.
 			r := New().Unscope(ScopeSignal, ScopeAbstractUnix)
 			ok(r.Unveil(base, "r"), "Unveil")
-			rep, err := r.CommitPledged(promises.Of(promises.Stdio, promises.Unix))
-			ok(err, "CommitPledged")
+			rep, err := r.commitPledged(promises.Of(promises.Stdio, promises.Unix))
+			ok(err, "commitPledged")
 			if it, found := item(rep, "scopes "); found || !rep.Landlock {
 				fatalf("scopes opted out, but reported: %+v\n%s", it, rep)
 			}
@@ -161,8 +161,8 @@ func TestVeilScopesByDefault(t *testing.T) {
 			outside, lOut := outsiders()
 			defer lOut.Close()
 			ok(Unveil(base, "r"), "Unveil")
-			rep, err := CommitPending(promises.Of(promises.Stdio, promises.Proc, promises.Unix))
-			ok(err, "CommitPending")
+			rep, err := commitPending(promises.Of(promises.Stdio, promises.Proc, promises.Unix), true)
+			ok(err, "commitPending")
 			if it, _ := item(&rep, "scopes "); it.What != "scopes abstract_unix_socket" || !strings.Contains(it.Reason, `"proc"`) {
 				fatalf("scopes item %+v", it)
 			}
@@ -183,8 +183,8 @@ func TestVeilScopesBelowABI6(t *testing.T) {
 		ok(r.Unveil(base, "r"), "Unveil")
 		r.probe = fake(min(probeABI(), 5)) // this kernel's ABI where it has no scopes
 		abi := r.probe.LandlockABI
-		rep, err := r.CommitPledged(promises.Of(promises.Stdio)) // a pledge's commit: the default scopes
-		ok(err, "CommitPledged")
+		rep, err := r.commitPledged(promises.Of(promises.Stdio)) // a pledge's commit: the default scopes
+		ok(err, "commitPledged")
 		it, _ := item(rep, "scopes ")
 		if it.Status != report.Dropped || !strings.Contains(it.Reason, "ABI 6") || !strings.Contains(it.Reason, "by default") {
 			fatalf("default scopes on ABI %d: %+v\n%s", abi, it, rep)

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -17,17 +17,17 @@ func TestInPlaceCompileMatchesRuleList(t *testing.T) {
 	for _, arch := range []string{"amd64", "arm64"} {
 		for _, s := range []string{"stdio", "stdio rpath", "stdio rpath wpath cpath inet dns", "stdio inet mcast unix proc exec tty", "stdio rpath prot_exec error"} {
 			set := promises.MustParse(s)
-			for _, deny := range []uint32{filter.RetErrno | filter.EPERM, filter.RetKillProcess} {
-				inPlace, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra})
+			for _, deny := range []engine.Deny{engine.DenyEPERM, engine.DenyKill} {
+				inPlace, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: set, Deny: deny, Extra: extra})
 				if err != nil {
 					t.Fatal(err)
 				}
-				list, err := filter.Compile(filter.Spec{Arch: arch, Deny: deny, Extra: append(rulesFor(set, arch), extra...)})
+				list, err := engine.Compile(engine.FilterSpec{Arch: arch, Deny: deny, Extra: append(rulesFor(set, arch), extra...)})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !slices.Equal(inPlace.Raw, list.Raw) {
-					t.Errorf("%s %q deny %#x: in place %d instructions, from the rule list %d: programs differ", arch, s, deny, len(inPlace.Raw), len(list.Raw))
+					t.Errorf("%s %q deny %d: in place %d instructions, from the rule list %d: programs differ", arch, s, deny, len(inPlace.Raw), len(list.Raw))
 				}
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/syscalls"
 )
@@ -81,11 +81,11 @@ func explain(w io.Writer, c *config) error {
 				for i := range all {
 					all[i].Also = 0
 				}
-				prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetErrno | filter.EPERM, Extra: all})
+				prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Deny: engine.DenyEPERM, Extra: all})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(w, filter.Disassemble(prog))
+				fmt.Fprintln(w, engine.Disassemble(prog))
 			}
 		}
 	}

@@ -15,10 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
-	"github.com/pledgekit/pledgekit/internal/filter"
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -120,31 +121,10 @@ const (
 	sysSendmsg   = "sendmsg"
 )
 
-// rulesFor returns the rules of the baseline and of every promise in set
-// that apply to arch and whose Also is in set, without the syscalls named
-// in drop. Also is cleared: the rules go to the compiler as Extra rules
-// with an empty promise set, so the command decides exactly what is in the
-// filter.
+// rulesFor returns the rules the filter for set has on arch, without the
+// syscalls named in drop (engine.Rules).
 func rulesFor(set promises.Set, arch string, drop ...string) []promises.Rule {
-	skip := map[string]bool{}
-	for _, d := range drop {
-		skip[d] = true
-	}
-	var out []promises.Rule
-	add := func(rs []promises.Rule) {
-		for _, r := range rs {
-			if skip[r.Syscall] || !r.AppliesTo(arch) || !r.AppliesWith(set) {
-				continue
-			}
-			r.Also = 0
-			out = append(out, r)
-		}
-	}
-	add(promBaseline())
-	for _, p := range set.Promises() {
-		add(promRules(p))
-	}
-	return out
+	return engine.Rules(set, arch, drop...)
 }
 
 // strippedEnv are the variables the program never gets, inherited or
@@ -620,7 +600,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 	}
 	// Network ports: the flags, the policy's, and "dns" without "inet"
-	// pinned to port 53 as on OpenBSD (unveil.NarrowToDNS).
+	// pinned to port 53 as on OpenBSD (unveillink.NarrowToDNS, what unveil.Ruleset.OnlyDNS does).
 	netKinds := []struct {
 		bit   uint64
 		flag  []uint16
@@ -655,7 +635,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 	if dnsOnly {
 		for _, k := range netKinds {
 			if have&k.bit != 0 {
-				ports[k.bit] = uv.NarrowToDNS(k.bit, handledNet&k.bit != 0, ports[k.bit])
+				ports[k.bit] = unveillink.NarrowToDNS(k.bit, handledNet&k.bit != 0, ports[k.bit])
 				handledNet |= k.bit
 			}
 		}
@@ -858,18 +838,17 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		return nil
 	}
 	var extra []promises.Rule
-	set := p.set // compiled from the promise table in place
+	var drop []string
 	if p.Mode == modeSupervised {
 		// execve always reaches the supervisor: the first one is unveil's
 		// own, later ones are judged (and Landlock-limited).
-		drop := []string{"execve", "execveat"}
+		drop = []string{"execve", "execveat"}
 		if p.trace {
 			// Path calls reach the supervisor too, so it can name a missing
 			// unveil; it lets through what the promises allow, and the
 			// kernel (Landlock) decides.
 			drop = append(drop, traceDrop...)
 		}
-		extra, set = rulesFor(p.set, arch, drop...), 0
 	} else {
 		if !p.set.Has(promises.Exec) {
 			// The first execve is unveil's own. Landlock (the promises
@@ -890,20 +869,20 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		extra = append(extra, promises.Rule{Syscall: "openat", Args: ro},
 			promises.Rule{Syscall: "open", Args: []promises.Cond{c32(1, oAccmode|oCreat|oTrunc|oTmpfile, 0)}})
 	}
-	deny := filter.RetErrno | filter.EPERM
+	deny := engine.DenyEPERM
 	switch {
 	case p.Mode == modeSupervised:
-		deny = filter.RetUserNotif
+		deny = engine.DenyNotify
 		// The stage hands the listener over this descriptor; it is above
 		// the descriptor limit the program gets, so the program can never
 		// hold a descriptor with this number.
 		p.SockFd = p.listenerFd()
 		extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	case c.kill:
-		deny = filter.RetKillProcess
+		deny = engine.DenyKill
 	}
 	p.forPid = func(pid int) error {
-		prog, err := filter.Compile(filter.Spec{Arch: arch, Promises: set, Deny: deny, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 		}
@@ -938,13 +917,12 @@ func (p *plan) listenerFd() int {
 
 // learnFilter: stdio passes, everything else is shown to the supervisor.
 func (p *plan) learnFilter(arch string) error {
-	extra := rulesFor(promises.Of(promises.Stdio), arch, "execve", "execveat")
-	extra = append(extra, promises.Rule{Syscall: "mmap", Args: []promises.Cond{
-		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}})
+	extra := []promises.Rule{{Syscall: "mmap", Args: []promises.Cond{
+		c32(2, ^uint64(protRead|protExec), 0), c32(3, mapAnonymous, 0)}}}
 	p.SockFd = p.listenerFd()
 	extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	p.forPid = func(pid int) error {
-		prog, err := filter.Compile(filter.Spec{Arch: arch, Deny: filter.RetUserNotif, Extra: extra, Pid: pid})
+		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: promises.Of(promises.Stdio), Drop: []string{"execve", "execveat"}, Deny: engine.DenyNotify, Extra: extra, Pid: pid})
 		if err != nil {
 			return fail(exitSandbox, "compiling the learning filter: %v", err)
 		}
@@ -955,7 +933,7 @@ func (p *plan) learnFilter(arch string) error {
 }
 
 // setFilter makes prog the plan's filter.
-func (p *plan) setFilter(prog *filter.Program) {
+func (p *plan) setFilter(prog *engine.Program) {
 	p.Filter = p.Filter[:0]
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil"
 )
@@ -175,79 +175,64 @@ func (p *plan) apply() error {
 			unix.Capset(&hdr, &data[0])
 		}
 	}
-	// 6. Landlock (needs no_new_privs, which also keeps setuid files from
-	// granting anything at exec).
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fail(exitSandbox, "prctl(PR_SET_NO_NEW_PRIVS): %v", err)
+	// 6-8. The sandbox, through the engine, on this thread, which then
+	// execs: no_new_privs (which also keeps setuid files from granting
+	// anything at exec), the Landlock layers, then (beforeFilter) the
+	// report and the limits, then the seccomp filter, whose listener the
+	// engine sends to the supervisor and closes here.
+	var argv0p *byte
+	var argvp, envvp []*byte
+	beforeFilter := func() error {
+		if err := p.announce(); err != nil {
+			return err
+		}
+		// The arguments are converted now: syscall.Exec would allocate
+		// them after the address space limit.
+		var err error
+		if argv0p, err = syscall.BytePtrFromString(p.Program); err != nil {
+			return fail(exitCannotExec, "%s: %v", p.Program, err)
+		}
+		if argvp, err = syscall.SlicePtrFromStrings(p.Argv); err != nil {
+			return fail(exitCannotExec, "%s: arguments: %v", p.Program, err)
+		}
+		if envvp, err = syscall.SlicePtrFromStrings(p.Env); err != nil {
+			return fail(exitCannotExec, "%s: environment: %v", p.Program, err)
+		}
+		p.setLateLimits()
+		return nil
 	}
+	ep := &engine.Plan{Scope: engine.Thread, NoNewPrivs: true, BeforeFilter: beforeFilter}
 	for i := range p.Layers {
-		lrep, err := p.Layers[i].restrict()
-		if err != nil {
-			code := exitSandbox
-			if errors.Is(err, uv.ErrNotExpressible) {
-				code = exitPath // a -v path with permissions "" beneath an unveiled directory
-			}
-			return fail(code, "applying Landlock: %v", err)
-		}
-		if p.Report != nil && p.Layers[i].Name != "promises" {
-			// The promises layer is the command's own emulation, reported
-			// as such; the others are unveil's, and so is their report.
-			p.Report.Merge(p.settle(*lrep))
-		}
-	}
-	if err := p.announce(); err != nil {
-		return err
-	}
-	// The filter program is built before the address space limit, so that
-	// nothing after it needs the Go runtime to map more memory (a stage
-	// under -M 1g died in persistentalloc on arm64 under memory pressure).
-	var prog []unix.SockFilter
-	argv0p, err := syscall.BytePtrFromString(p.Program)
-	if err != nil {
-		return fail(exitCannotExec, "%s: %v", p.Program, err)
-	}
-	argvp, err := syscall.SlicePtrFromStrings(p.Argv)
-	if err != nil {
-		return fail(exitCannotExec, "%s: arguments: %v", p.Program, err)
-	}
-	envvp, err := syscall.SlicePtrFromStrings(p.Env)
-	if err != nil {
-		return fail(exitCannotExec, "%s: environment: %v", p.Program, err)
+		ep.Landlock = append(ep.Landlock, engine.Layer{Commit: func() error { return p.restrictLayer(i) }})
 	}
 	if p.Filtered {
-		prog = make([]unix.SockFilter, len(p.Filter))
+		// The filter program is built before the address space limit
+		// (beforeFilter), so that nothing after it needs the Go runtime
+		// to map more memory (a stage under -M 1g died in persistentalloc
+		// on arm64 under memory pressure).
+		f := &engine.Filter{Prog: make([]unix.SockFilter, len(p.Filter))}
 		for i, in := range p.Filter {
-			prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
+			f.Prog[i] = unix.SockFilter{Code: in.Code, Jt: in.Jt, Jf: in.Jf, K: in.K}
 		}
-	}
-	// 7. Address space and descriptor limits. The address space limit is
-	// the program's: set before, it bound this Go process too, whose
-	// runtime maps heap arenas as it goes (a -M below what the runtime
-	// had reserved made it die with "out of memory" before the exec).
-	for _, r := range p.Rlimits {
-		if r.Res == unix.RLIMIT_AS {
-			setLimit(r)
+		if p.SockFd >= 0 {
+			// sendmsg on descriptor p.SockFd is allowed by the filter;
+			// everything else from here on is answered by the supervisor.
+			f.Listener, f.SendTo = engine.ListenerSend, p.SockFd
 		}
+		ep.Filter = f
 	}
-	if p.NoFile != nil {
-		setLimit(*p.NoFile)
-	}
-	// 8. Seccomp, on this thread, which then execs.
-	if p.Filtered {
-		listener := p.SockFd >= 0
-		lfd, err := notify.Install(prog, listener)
-		if err != nil {
+	if res, err := engine.Apply(ep); err != nil {
+		switch res.Failed {
+		case engine.StepNoNewPrivs:
+			return fail(exitSandbox, "%v", err)
+		case engine.StepFilter:
 			return fail(exitSandbox, "installing the seccomp filter: %v", err)
+		case engine.StepListener:
+			return fail(exitSandbox, "handing the listener to the supervisor: %v", err)
 		}
-		if listener {
-			// Allowed by the filter (descriptor p.SockFd only); everything
-			// else from here on is answered by the supervisor.
-			if err := notify.SendFd(p.SockFd, lfd); err != nil {
-				return fail(exitSandbox, "handing the listener to the supervisor: %v", err)
-			}
-			unix.Close(lfd)
-		}
+		return err // the layers' and beforeFilter's own errors
 	}
+	var err error
 	if p.NoFile != nil {
 		// execve with the arguments converted above: syscall.Exec would
 		// allocate them now, under the program's address space limit. (It
@@ -267,6 +252,41 @@ func (p *plan) apply() error {
 		code = exitNotFound
 	}
 	return fail(code, "%s: %v", p.Program, err)
+}
+
+// restrictLayer enforces layer i on this thread and adds unveil's report
+// of it to the plan's report.
+func (p *plan) restrictLayer(i int) error {
+	lrep, err := p.Layers[i].restrict()
+	if err != nil {
+		code := exitSandbox
+		if errors.Is(err, uv.ErrNotExpressible) {
+			code = exitPath // a -v path with permissions "" beneath an unveiled directory
+		}
+		return fail(code, "applying Landlock: %v", err)
+	}
+	if p.Report != nil && p.Layers[i].Name != "promises" {
+		// The promises layer is the command's own emulation, reported
+		// as such; the others are unveil's, and so is their report.
+		p.Report.Merge(p.settle(*lrep))
+	}
+	return nil
+}
+
+// setLateLimits sets the address space and descriptor limits, the
+// program's, right before the filter: set before, the address space limit
+// bound this Go process too, whose runtime maps heap arenas as it goes (a
+// -M below what the runtime had reserved made it die with "out of memory"
+// before the exec). Nothing may allocate after it.
+func (p *plan) setLateLimits() {
+	for _, r := range p.Rlimits {
+		if r.Res == unix.RLIMIT_AS {
+			setLimit(r)
+		}
+	}
+	if p.NoFile != nil {
+		setLimit(*p.NoFile)
+	}
 }
 
 // settle marks the items of unveil's report that the filter settles
