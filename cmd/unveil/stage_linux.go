@@ -84,6 +84,12 @@ func stageMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: stage: reading the plan: %v\n", err)
 		return exitInternal
 	}
+	if len(data) == 0 {
+		// The parent started this stage before planning, and the plan
+		// failed (the parent says why) or the parent is gone: nothing was
+		// restricted or executed; end without a word.
+		return exitInternal
+	}
 	var p plan
 	if err := json.Unmarshal(data, &p); err != nil {
 		fmt.Fprintf(os.Stderr, "unveil: stage: decoding the plan: %v\n", err)
