@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sort"
@@ -111,9 +110,7 @@ func stageMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: stage: %v\n", err)
 		return exitInternal
 	}
-	f := os.NewFile(uintptr(planFd), "plan")
-	data, err := io.ReadAll(f)
-	f.Close()
+	data, err := readPlan(planFd)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "unveil: stage: reading the plan: %v\n", err)
 		return exitInternal
@@ -142,6 +139,33 @@ func stageMain() int {
 		return e.code
 	}
 	return exitInternal
+}
+
+// readPlan reads the plan from fd to its end and closes fd. It reads with
+// plain blocking system calls into one buffer (a plan is a few KB): an
+// os.File would start the runtime's network poller for the pipe, and
+// io.ReadAll reads from 512 bytes up, on the stage's critical path.
+func readPlan(fd int) ([]byte, error) {
+	defer unix.Close(fd)
+	if err := unix.SetNonblock(fd, false); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, 32<<10)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, err
+		case n == 0:
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // apply carries out the plan in the calling process and execs the program.
