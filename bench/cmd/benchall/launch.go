@@ -62,6 +62,7 @@ func launchCommands(o *options) ([]launchCmd, error) {
 		{Name: "unveil -q -v r:/etc", Desc: "`unveil -q -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: exec mode, seccomp + Landlock veil", Argv: []string{uv, "-q", "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
 		{Name: "unveil -q -v r:/etc, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0`", Argv: []string{uvs, "-q", "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
 		{Name: "unveil -v r:/etc", Desc: "`unveil -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: the supervised default (readable denials)", Argv: []string{uv, "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
+		{Name: "unveil -v r:/etc, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0` (both of its Go start-ups without the dynamic loader)", Argv: []string{uvs, "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
 		{Name: "setpriv", Desc: "`setpriv --no-new-privs /bin/true` (util-linux; no Landlock support in this version)", Argv: []string{"setpriv", "--no-new-privs", t}},
 		{Name: "bwrap", Desc: "`bwrap --ro-bind / / /bin/true` (bubblewrap: mount namespace, read-only root)", Argv: []string{"bwrap", "--ro-bind", "/", "/", t}},
 		{Name: "firejail", Desc: "`firejail --noprofile --quiet /bin/true` (namespaces, no profile)", Argv: []string{"firejail", "--noprofile", "--quiet", t}},
@@ -175,7 +176,7 @@ func benchLaunch(o *options) (section, error) {
 		for _, r := range []struct {
 			name   string
 			target float64
-		}{{"unveil -q -v r:/etc", 1.2}, {"unveil -v r:/etc", 1.5}, {"unveil -q -v r:/etc, static", 0}, {"bwrap", 0}} {
+		}{{"unveil -q -v r:/etc", 1.2}, {"unveil -v r:/etc", 1.5}, {"unveil -q -v r:/etc, static", 0}, {"unveil -v r:/etc, static", 0}, {"bwrap", 0}} {
 			wall := roundRatio(raw.MS[r.name], raw.MS["landlock-restrict"])
 			cpu := roundRatio(raw.CPU[r.name], raw.CPU["landlock-restrict"])
 			if math.IsNaN(wall) {
