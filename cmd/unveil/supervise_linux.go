@@ -182,19 +182,22 @@ func (s *stage) run(p *plan, h handler) (syscall.WaitStatus, error) {
 		}
 	}()
 
+	// The supervisor's goroutine takes its thread and waits for the
+	// listener itself, so that the stage's execve, held until it is
+	// answered, finds it ready. A stage that exits without sending one
+	// (it failed and said why) closes the socket: nothing to serve.
 	var wg sync.WaitGroup
-	lfd, rerr := notify.RecvFd(parentSock)
-	unix.Close(parentSock)
+	wg.Add(1)
 	s.parentSock = -1
-	if rerr == nil {
-		l := notify.NewListener(lfd)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runtime.LockOSThread()
-			serve(l, h, cmd.Process.Pid)
-		}()
-	}
+	go func() {
+		defer wg.Done()
+		runtime.LockOSThread()
+		lfd, err := notify.RecvFd(parentSock)
+		unix.Close(parentSock)
+		if err == nil {
+			serve(notify.NewListener(lfd), h, cmd.Process.Pid)
+		}
+	}()
 	err = cmd.Wait()
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	var ee *exec.ExitError
