@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -523,6 +524,33 @@ func TestStageAbandoned(t *testing.T) {
 		}
 		if !tc.lingers && (strings.Count(string(out), "\n") != 1 || !strings.HasPrefix(string(out), "unveil: ") || strings.Contains(string(out), "stage")) {
 			t.Errorf("%s: output %q, want the one line that says why", tc.name, out)
+		}
+	}
+}
+
+// TestStageEnvironment: the stage runs with GOMAXPROCS=1, which is its
+// own: the program gets unveil's environment, with GOMAXPROCS as the
+// caller set it or not at all.
+func TestStageEnvironment(t *testing.T) {
+	needKernel(t)
+	envBin := need(t, "env")
+	for _, tc := range []struct {
+		env        []string
+		want, dont string
+	}{
+		{[]string{"PATH=/usr/bin:/bin"}, "", "GOMAXPROCS="},
+		{[]string{"PATH=/usr/bin:/bin", "GOMAXPROCS=3"}, "GOMAXPROCS=3", "GOMAXPROCS=1"},
+	} {
+		r := unveilWith(t, func(cmd *exec.Cmd) { cmd.Env = tc.env }, "-p", "stdio rpath", "--", envBin)
+		if r.code != 0 {
+			t.Fatalf("env %q: %v", tc.env, r)
+		}
+		got := strings.Fields(r.stdout)
+		if tc.want != "" && !slices.Contains(got, tc.want) {
+			t.Errorf("env %q: %s missing from the program's environment %q", tc.env, tc.want, got)
+		}
+		if strings.Contains(r.stdout, tc.dont) {
+			t.Errorf("env %q: the program's environment %q has %s", tc.env, got, tc.dont)
 		}
 	}
 }

@@ -102,7 +102,11 @@ func startStage(inherited []int) (*stage, error) {
 	}
 	planFd := 3 + len(cmd.ExtraFiles)
 	cmd.ExtraFiles = append(cmd.ExtraFiles, pr, childSock)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d", stageEnv, planFd, planFd+1))
+	// GOMAXPROCS=1: the stage runs one goroutine, and fewer runtime
+	// threads make its start and its execve (which ends every other
+	// thread) cheaper: 0.1-0.2 ms a launch. The environment is the
+	// stage's only; the program gets the plan's (plan.Env).
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d", stageEnv, planFd, planFd+1), "GOMAXPROCS=1")
 	err = cmd.Start()
 	pr.Close()
 	childSock.Close()
