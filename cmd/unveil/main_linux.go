@@ -220,8 +220,24 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if c.quiet || c.direct || !pr.SeccompFlags[probe.FlagNewListener] || !pr.SeccompActions[probe.ActionUserNotif] {
 		m = modeDirect
 	}
+	var st *stage
+	if m == modeSupervised {
+		// Start the stage now: its Go start-up overlaps the planning
+		// below, and it waits for the plan.
+		var inherited []int
+		if c.noNormalize {
+			inherited = inheritedFds()
+		}
+		var err error
+		if st, err = startStage(inherited); err != nil {
+			return reportErr(stderr, fail(exitInternal, "%v", err))
+		}
+	}
 	p, err := buildPlan(c, m)
 	if err != nil {
+		if st != nil {
+			st.abandon()
+		}
 		return reportErr(stderr, err)
 	}
 	if m == modeDirect && c.trace && !c.quiet {
@@ -241,7 +257,7 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		return reportErr(stderr, err)
 	}
 	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}, creds: newCredStat(p)}
-	ws, err := spawnStage(p, e)
+	ws, err := st.run(p, e)
 	if err != nil {
 		return reportErr(stderr, fail(exitInternal, "%v", err))
 	}

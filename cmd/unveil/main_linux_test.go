@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -477,5 +479,78 @@ func TestProbeAndPolicy(t *testing.T) {
 	r = unveil(t, "policy", "resolve", f)
 	if r.code != 0 || !strings.Contains(r.stdout, `"promises": "stdio rpath"`) {
 		t.Errorf("policy resolve: %v", r)
+	}
+}
+
+// TestStageAbandoned: in supervised mode the stage starts before the plan
+// is built, so that its start-up overlaps the planning. When the planning
+// fails, the stage ends without a word, restricting and executing nothing,
+// and unveil waits for it: once unveil has exited, no process holds its
+// output open. The control shows the check sees a process that outlives
+// unveil (a background child of the program, under -q).
+func TestStageAbandoned(t *testing.T) {
+	needKernel(t)
+	sh := need(t, "sh")
+	badpol := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(badpol, []byte("promises = 3\n"), 0o644)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		lingers bool
+	}{
+		{"bad policy", []string{"--policy", badpol, "--", sh, "-c", "true"}, exitPolicy, false},
+		{"not found", []string{"--", "no-such-program-pledgekit"}, exitNotFound, false},
+		{"no such user", []string{"-u", "no-such-user-pledgekit", "--", sh, "-c", "true"}, exitUsage, false},
+		{"control", []string{"-q", "-V", "-p", "stdio rpath proc exec", "--", sh, "-c", "sleep 2 & exit 0"}, 0, true},
+	} {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(unveilBin, tc.args...)
+		cmd.Stdout, cmd.Stderr = pw, pw
+		err = cmd.Run()
+		pw.Close()
+		if code := cmd.ProcessState.ExitCode(); code != tc.code {
+			t.Errorf("%s: unveil %v: exit %d (%v), want %d", tc.name, tc.args, code, err, tc.code)
+		}
+		pr.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		out, err := io.ReadAll(pr)
+		pr.Close()
+		lingers := errors.Is(err, os.ErrDeadlineExceeded)
+		if lingers != tc.lingers {
+			t.Errorf("%s: a process held unveil's output open after it exited: %v, want %v (read: %v)", tc.name, lingers, tc.lingers, err)
+		}
+		if !tc.lingers && (strings.Count(string(out), "\n") != 1 || !strings.HasPrefix(string(out), "unveil: ") || strings.Contains(string(out), "stage")) {
+			t.Errorf("%s: output %q, want the one line that says why", tc.name, out)
+		}
+	}
+}
+
+// TestStageEnvironment: the stage runs with GOMAXPROCS=1, which is its
+// own: the program gets unveil's environment, with GOMAXPROCS as the
+// caller set it or not at all.
+func TestStageEnvironment(t *testing.T) {
+	needKernel(t)
+	envBin := need(t, "env")
+	for _, tc := range []struct {
+		env        []string
+		want, dont string
+	}{
+		{[]string{"PATH=/usr/bin:/bin"}, "", "GOMAXPROCS="},
+		{[]string{"PATH=/usr/bin:/bin", "GOMAXPROCS=3"}, "GOMAXPROCS=3", "GOMAXPROCS=1"},
+	} {
+		r := unveilWith(t, func(cmd *exec.Cmd) { cmd.Env = tc.env }, "-p", "stdio rpath", "--", envBin)
+		if r.code != 0 {
+			t.Fatalf("env %q: %v", tc.env, r)
+		}
+		got := strings.Fields(r.stdout)
+		if tc.want != "" && !slices.Contains(got, tc.want) {
+			t.Errorf("env %q: %s missing from the program's environment %q", tc.env, tc.want, got)
+		}
+		if strings.Contains(r.stdout, tc.dont) {
+			t.Errorf("env %q: the program's environment %q has %s", tc.env, got, tc.dont)
+		}
 	}
 }

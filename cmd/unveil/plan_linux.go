@@ -57,7 +57,7 @@ type plan struct {
 	Program   string    `json:"program"`
 	Argv      []string  `json:"argv"`
 	Env       []string  `json:"env"`
-	Filter    []rawInsn `json:"filter"`
+	Filter    bpfProg   `json:"filter"`
 	Layers    []llLayer `json:"layers"`
 	Rlimits   []rlim    `json:"rlimits"`
 	NoFile    *rlim     `json:"nofile"`

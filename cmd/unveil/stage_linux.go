@@ -1,10 +1,10 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sort"
@@ -26,6 +26,39 @@ import (
 // listener over. They are above every descriptor the program inherits
 // (-N keeps those at their numbers).
 const stageEnv = "_UNVEIL_STAGE"
+
+// bpfProg is a filter program in the plan. It travels to the stage as the
+// kernel's own layout (struct sock_filter: code, jt, jf, k; 8 bytes,
+// little-endian) in one base64 string: decoding hundreds of JSON objects
+// was a third of the stage's work before it could start restricting.
+type bpfProg []rawInsn
+
+func (b bpfProg) MarshalJSON() ([]byte, error) {
+	raw := make([]byte, 0, 8*len(b))
+	for _, in := range b {
+		raw = binary.LittleEndian.AppendUint16(raw, in.Code)
+		raw = append(raw, in.Jt, in.Jf)
+		raw = binary.LittleEndian.AppendUint32(raw, in.K)
+	}
+	return json.Marshal(raw)
+}
+
+func (b *bpfProg) UnmarshalJSON(data []byte) error {
+	var raw []byte
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("filter: %w", err)
+	}
+	if len(raw)%8 != 0 {
+		return fmt.Errorf("filter: %d bytes, not a whole number of 8-byte instructions", len(raw))
+	}
+	out := make(bpfProg, len(raw)/8)
+	for i := range out {
+		r := raw[8*i:]
+		out[i] = rawInsn{Code: binary.LittleEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.LittleEndian.Uint32(r[4:])}
+	}
+	*b = out
+	return nil
+}
 
 // stageFds reads the descriptor numbers from stageEnv's value.
 func stageFds(v string) (planFd, sockFd int, err error) {
@@ -77,11 +110,15 @@ func stageMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: stage: %v\n", err)
 		return exitInternal
 	}
-	f := os.NewFile(uintptr(planFd), "plan")
-	data, err := io.ReadAll(f)
-	f.Close()
+	data, err := readPlan(planFd)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "unveil: stage: reading the plan: %v\n", err)
+		return exitInternal
+	}
+	if len(data) == 0 {
+		// The parent started this stage before planning, and the plan
+		// failed (the parent says why) or the parent is gone: nothing was
+		// restricted or executed; end without a word.
 		return exitInternal
 	}
 	var p plan
@@ -102,6 +139,33 @@ func stageMain() int {
 		return e.code
 	}
 	return exitInternal
+}
+
+// readPlan reads the plan from fd to its end and closes fd. It reads with
+// plain blocking system calls into one buffer (a plan is a few KB): an
+// os.File would start the runtime's network poller for the pipe, and
+// io.ReadAll reads from 512 bytes up, on the stage's critical path.
+func readPlan(fd int) ([]byte, error) {
+	defer unix.Close(fd)
+	if err := unix.SetNonblock(fd, false); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, 32<<10)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, err
+		case n == 0:
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
 }
 
 // apply carries out the plan in the calling process and execs the program.
