@@ -24,6 +24,7 @@ var defaultPackages = []string{
 	"./pledge", "./unveil", "./internal/probe", "./internal/filter:root",
 	"./cmd/unveil", "./examples/downloader", "./internal/security",
 	"./internal/testproc", "./internal/notify", "./ci/matrix/guesttest",
+	"./internal/engine", "./internal/supervise", "./internal/llaccess",
 }
 
 // pkgPlan is one package the host considered for the guest.
