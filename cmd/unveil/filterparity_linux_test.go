@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -504,4 +507,108 @@ func because(why string) string {
 		return ""
 	}
 	return " (intended: " + why + ")"
+}
+
+// TestFilterHarness: commandFilter compiles the filter buildPlan gives the
+// command line, for a static and a dynamic program, in each mode.
+func TestFilterHarness(t *testing.T) {
+	if !probe.Get().Seccomp {
+		t.Skip("seccomp is unavailable: buildPlan compiles no filter")
+	}
+	progs := []struct {
+		path    string
+		dynamic bool
+	}{{goTarget(t), false}, {need(t, "true"), true}}
+	for _, pr := range progs {
+		for _, c := range filterCases {
+			if c.dynamic != pr.dynamic {
+				continue
+			}
+			for _, ps := range []string{"stdio", "stdio rpath", "stdio inet dns", "stdio proc exec", "stdio error"} {
+				set := promises.MustParse(ps)
+				args := []string{"-p", ps}
+				if c.mode == modeDirect {
+					args = append(args, "-q")
+				}
+				if c.kill {
+					if set.Has(promises.Error) {
+						continue
+					}
+					args = append(args, "-k")
+				}
+				if c.trace {
+					args = append(args, "--trace")
+				}
+				cfg, err := parseArgs(append(args, "--", pr.path), options)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := buildPlan(cfg, c.mode)
+				if err != nil {
+					t.Fatalf("%s %q: %v", c.name, ps, err)
+				}
+				want := commandFilter(t, c, set, runtime.GOARCH)
+				got := make([]bpf.RawInstruction, len(p.Filter))
+				for i, r := range p.Filter {
+					got[i] = bpf.RawInstruction{Op: r.Code, Jt: r.Jt, Jf: r.Jf, K: r.K}
+				}
+				if !slices.Equal(got, want.Raw) {
+					t.Errorf("%s %q (%s): buildPlan's filter (%d instructions) is not the one the parity test compares (%d)", c.name, ps, pr.path, len(got), len(want.Raw))
+				}
+			}
+		}
+	}
+}
+
+// TestErrorPromise: under the "error" promise a refused call fails with
+// ENOSYS instead of EPERM, in both modes, for a static and a dynamic
+// program, as the library's filter makes it fail (PenaltyENOSYS); allowed
+// calls still work; -k with "error" is refused, as the library refuses
+// PenaltyKill with it.
+func TestErrorPromise(t *testing.T) {
+	needKernel(t)
+	mkdir := need(t, "mkdir")
+	target := goTarget(t)
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, tc := range []struct {
+				promises, want string
+			}{{"stdio rpath", "operation not permitted"}, {"stdio rpath error", "function not implemented"}} {
+				r := inMode(t, m.pre, "-p", tc.promises, "-v", "rwc:"+dir, "--", target, "write", filepath.Join(dir, "go"))
+				if r.code != 1 || !strings.Contains(r.stderr, "gotarget: write "+filepath.Join(dir, "go")+": open "+filepath.Join(dir, "go")+": "+tc.want) {
+					t.Errorf("static, %q: want the write to fail with %q\n%v", tc.promises, tc.want, r)
+				}
+				r = inMode(t, m.pre, "-p", tc.promises, "-v", "rwc:"+dir, "--", mkdir, filepath.Join(dir, "c"))
+				if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), tc.want) {
+					t.Errorf("dynamic, %q: want mkdir to fail with %q\n%v", tc.promises, tc.want, r)
+				}
+				if m.pre == nil && tc.promises == "stdio rpath error" && !strings.Contains(r.stderr, "the call fails with ENOSYS") {
+					t.Errorf("supervised: the denial does not name ENOSYS\n%v", r)
+				}
+			}
+			// Allowed calls are not touched.
+			r := inMode(t, m.pre, "-p", "stdio rpath wpath cpath error", "-v", "rwc:"+dir, "--", target, "write", filepath.Join(dir, "go"))
+			wantOK(t, r)
+			r = inMode(t, m.pre, "-p", "stdio rpath wpath cpath error", "-v", "rwc:"+dir, "--", mkdir, filepath.Join(dir, "c"))
+			wantOK(t, r)
+			if st, err := os.Stat(filepath.Join(dir, "c")); err != nil || !st.IsDir() {
+				t.Errorf("mkdir under \"error\" with cpath did not create the directory: %v", err)
+			}
+		})
+	}
+}
+
+// TestKillWithError: -k and the "error" promise contradict each other; the
+// command refuses them (usage error) before running anything.
+func TestKillWithError(t *testing.T) {
+	tr := need(t, "true")
+	for _, m := range modes {
+		r := inMode(t, m.pre, "-k", "-p", "stdio rpath error", "--", tr)
+		if r.code != exitUsage || !strings.Contains(r.stderr, `"error" promise`) {
+			t.Errorf("%s: -k with error: want exit %d naming the conflict\n%v", m.name, exitUsage, r)
+		}
+		r = inMode(t, m.pre, "-k", "-p", "stdio rpath", "--", tr)
+		wantOK(t, r)
+	}
 }
