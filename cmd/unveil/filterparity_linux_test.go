@@ -281,7 +281,8 @@ func argVectors(rs []promises.Rule, pid uint64, rng *rand.Rand) [][6]uint64 {
 		}
 		out = append(out, a)
 	}
-	return out
+	slices.SortFunc(out, func(a, b [6]uint64) int { return slices.Compare(a[:], b[:]) })
+	return slices.Compact(out)
 }
 
 func leadingZeros(m uint64) int {
@@ -420,6 +421,7 @@ func TestFilterParity(t *testing.T) {
 	used := make([]bool, len(filterDiffs))
 	for _, arch := range []string{"amd64", "arm64"} {
 		calls := parityCalls(t, arch)
+		t.Logf("%s: %d calls, %d promise sets, %d ways to run", arch, len(calls), len(paritySets()), len(filterCases))
 		for _, c := range filterCases {
 			t.Run(arch+"/"+c.name, func(t *testing.T) {
 				for _, set := range paritySets() {
