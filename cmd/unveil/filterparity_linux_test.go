@@ -438,10 +438,19 @@ func TestFilterParity(t *testing.T) {
 					if got, want := denyOf(t, cmd), commandDeny(c, set); got != want {
 						t.Errorf("%q: the command's filter denies with %s, want %s", set, filter.ActionString(got), filter.ActionString(want))
 					}
+					// The realistic sets run in x/net/bpf's VM as well.
+					var libVM, cmdVM *bpf.VM
+					if set.Len() > 1 {
+						libVM, cmdVM = newVM(t, lib), newVM(t, cmd)
+					}
 					bad := 0
 					for _, call := range calls {
 						l := runFilter(t, lib, call)
 						got := runFilter(t, cmd, call)
+						if libVM != nil {
+							vmAgrees(t, libVM, call, l, "library")
+							vmAgrees(t, cmdVM, call, got, "command")
+						}
 						want, why := wantCommand(c, set, arch, call, l, libDeny)
 						if got == want {
 							if got != l {
@@ -490,6 +499,29 @@ func runFilter(t testing.TB, p *filter.Program, call parityCall) uint32 {
 		t.Fatalf("running the filter on %s: %v", describeCall(call), err)
 	}
 	return ret
+}
+
+func newVM(t testing.TB, p *filter.Program) *bpf.VM {
+	t.Helper()
+	insns, err := p.Insns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := bpf.NewVM(insns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm
+}
+
+// vmAgrees checks that x/net/bpf's VM gives call the verdict filter.Run
+// gave (ret).
+func vmAgrees(t testing.TB, vm *bpf.VM, call parityCall, ret uint32, side string) {
+	t.Helper()
+	v, err := vm.Run(call.data.VMInput())
+	if err != nil || uint32(v) != ret {
+		t.Fatalf("%s: %s: the VM says %#x (%v), filter.Run %#x", side, describeCall(call), v, err, ret)
+	}
 }
 
 func describeCall(call parityCall) string {
@@ -558,6 +590,26 @@ func TestFilterHarness(t *testing.T) {
 					t.Errorf("%s %q (%s): buildPlan's filter (%d instructions) is not the one the parity test compares (%d)", c.name, ps, pr.path, len(got), len(want.Raw))
 				}
 			}
+		}
+	}
+}
+
+// TestLearnFilter: learn's filter is the supervised filter of "stdio" for
+// a dynamic program, so TestFilterParity covers it too (the supervisor
+// then records what the filter hands it instead of refusing it).
+func TestLearnFilter(t *testing.T) {
+	for _, arch := range []string{"amd64", "arm64"} {
+		p := &plan{Mode: modeLearn, UID: -1, GID: -1, SockFd: -1, NoFile: &rlim{Name: "nofile", Cur: testNoFile, Max: testNoFile}}
+		if err := p.learnFilter(arch); err != nil {
+			t.Fatal(err)
+		}
+		want := commandFilter(t, filterCase{name: "supervised dynamic", mode: modeSupervised, dynamic: true}, promises.Of(promises.Stdio), arch)
+		got := make([]bpf.RawInstruction, len(p.Filter))
+		for i, r := range p.Filter {
+			got[i] = bpf.RawInstruction{Op: r.Code, Jt: r.Jt, Jf: r.Jf, K: r.K}
+		}
+		if !slices.Equal(got, want.Raw) {
+			t.Errorf("%s: learn's filter (%d instructions) is not the supervised filter of \"stdio\" (%d)", arch, len(got), len(want.Raw))
 		}
 	}
 }
