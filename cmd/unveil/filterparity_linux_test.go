@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -29,7 +30,8 @@ import (
 // with argument vectors that satisfy and break every condition of every
 // rule of the table. Their verdicts must be identical, deny action
 // included, except for the differences listed in filterDiffs, each with
-// its reason. Any other difference is a bug of one side.
+// its reason, and the supervised deny action under "error" (denyWhy). Any
+// other difference is a bug of one side: the library is the reference.
 
 // filterCase is one way the command runs a program, and the library's
 // penalty whose deny action the command's filter must use.
@@ -47,8 +49,9 @@ type filterCase struct {
 // process (PenaltyKill); supervised, the default, hands denied calls to
 // the supervisor by user notification, as PenaltyAbort does (the
 // supervisor prints the call and the promise that would allow it, then
-// fails it with EPERM, or with -k kills the program, as PenaltyAbort
-// does: the filters are the same).
+// fails it with plan.denyErrno, or with -k kills the program, as
+// PenaltyAbort does: the filters are the same). Under the "error" promise
+// the library's filter fails calls with ENOSYS (commandDeny, denyWhy).
 var filterCases = []filterCase{
 	{name: "-q static", mode: modeDirect, penalty: pledge.PenaltyEPERM},
 	{name: "-q dynamic", mode: modeDirect, dynamic: true, penalty: pledge.PenaltyEPERM},
@@ -65,10 +68,11 @@ var filterCases = []filterCase{
 const testNoFile = 64
 
 // filterDiff is an intended difference between the command's filter and
-// the library's: under when, the calls that Calls match get Verdict in the
-// command's filter whatever the library's says (dropped calls), or
-// RetAllow unless the library's rules fail them with an errno of their
-// own (extra allowances: a promise's errno rule beats any allow).
+// the library's, with its reason: when it applies, the calls that one of
+// calls matches get the command's deny action whatever the library's
+// filter says (drop: the supervisor answers them), or are allowed unless
+// a promise's rule fails them with an errno of its own (an allowance: an
+// errno rule beats any allow, in the compiler as in promises.Decide).
 type filterDiff struct {
 	why   string
 	when  func(c filterCase, set promises.Set) bool
@@ -270,7 +274,7 @@ func argVectors(rs []promises.Rule, pid uint64, rng *rand.Rand) [][6]uint64 {
 			}
 			lo, top := a, a
 			lo[c.Arg] ^= m & -m
-			top[c.Arg] ^= 1 << (63 - leadingZeros(m))
+			top[c.Arg] ^= 1 << (63 - bits.LeadingZeros64(m))
 			out = append(out, lo, top)
 		}
 	}
@@ -283,15 +287,6 @@ func argVectors(rs []promises.Rule, pid uint64, rng *rand.Rand) [][6]uint64 {
 	}
 	slices.SortFunc(out, func(a, b [6]uint64) int { return slices.Compare(a[:], b[:]) })
 	return slices.Compact(out)
-}
-
-func leadingZeros(m uint64) int {
-	n := 0
-	for m&(1<<63) == 0 {
-		m <<= 1
-		n++
-	}
-	return n
 }
 
 // Deny actions (SECCOMP_RET_*), as the tests expect them.
