@@ -27,11 +27,12 @@ Usage:
   unveil policy resolve FILE...
 
 The program starts already restricted: a seccomp filter allows only the
-system calls its promises name (others fail with EPERM, or kill with -k), and
-Landlock hides every file that is not unveiled (-V turns that off). The
-program itself, its ELF interpreter and shared libraries (read from the ELF
-file, recursively), a #! interpreter, and the files its promises imply
-(/dev/null for stdio, /etc/resolv.conf for dns, ...) are unveiled for you;
+system calls its promises name (others fail with EPERM, with ENOSYS under
+the "error" promise, or kill with -k), and Landlock hides every file that
+is not unveiled (-V turns that off). The program itself, its ELF
+interpreter and shared libraries (read from the ELF file, recursively), a
+#! interpreter, and the files its promises imply (/dev/null for stdio,
+/etc/resolv.conf for dns, ...) are unveiled for you;
 -v and --policy add paths. Under the veil the program cannot connect to
 abstract unix sockets or signal processes outside it (signals: unless
 proc is promised; --no-scope turns both off). LD_PRELOAD, LD_AUDIT and
@@ -45,7 +46,8 @@ Options (compatible with Cosmopolitan's pledge):
   -v [PERM:]PATH unveil PATH with PERM letters from rwxc (default r), split at
                  the first ':' (a path with ':' needs PERM); repeatable
   -V             no veil: hide nothing (seccomp only)
-  -k             kill the program on a denied call instead of failing it (EPERM)
+  -k             kill the program on a denied call instead of failing it (EPERM;
+                 not with the "error" promise, which asks for ENOSYS)
   -q             quiet: no warnings, no denial messages (execs directly)
   -u UID|USER    switch user (after setgroups and setgid), verified afterwards
   -g GID|GROUP   switch group

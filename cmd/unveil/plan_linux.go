@@ -370,6 +370,10 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	if m == modeLearn {
 		set = promises.Of(promises.Stdio)
 	}
+	if c.kill && set.Has(promises.Error) {
+		// As the library refuses PenaltyKill with "error".
+		return nil, fail(exitUsage, `-k kills the program on a denied call, but the "error" promise makes denied calls fail with ENOSYS; drop one of them`)
+	}
 	p.set = set
 
 	// Environment and program.
@@ -880,6 +884,8 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		extra = append(extra, promises.Rule{Syscall: sysSendmsg, Args: []promises.Cond{c32(0, 0, uint64(p.SockFd))}})
 	case c.kill:
 		deny = engine.DenyKill
+	case p.set.Has(promises.Error):
+		deny = engine.DenyENOSYS
 	}
 	p.forPid = func(pid int) error {
 		prog, err := engine.Compile(engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra, Pid: pid})
@@ -899,6 +905,16 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		p.rep.Add(report.LayerPromise, "stat without rpath", report.Partial, promises.StatByPath.Reason())
 	}
 	return nil
+}
+
+// denyErrno is the errno of a call the promises refuse: ENOSYS under the
+// "error" promise (as on OpenBSD, and the library's PenaltyENOSYS), EPERM
+// otherwise.
+func (p *plan) denyErrno() unix.Errno {
+	if p.set.Has(promises.Error) {
+		return unix.ENOSYS
+	}
+	return unix.EPERM
 }
 
 // listenerFd is the descriptor the stage hands the seccomp listener over

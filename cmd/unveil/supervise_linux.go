@@ -384,8 +384,8 @@ func (e *enforcer) Handle(r *supervise.Request) {
 			_ = r.Errno(errno)
 			return
 		}
-		e.denial(name+target, r, unix.EPERM)
-		e.deny(r, unix.EPERM)
+		e.denial(name+target, r, e.p.denyErrno())
+		e.deny(r, e.p.denyErrno())
 		return
 	}
 	if (name == "access" || name == "faccessat" || name == "faccessat2") && len(r.Paths) == 1 && loaderProbes[r.Paths[0]] {
@@ -477,8 +477,8 @@ func (e *enforcer) Handle(r *supervise.Request) {
 			}
 		}
 	}
-	e.denial(name+supervise.NeedText(supervise.Needed(set, e.arch, name, r.Args, r.Family)), r, unix.EPERM)
-	e.deny(r, unix.EPERM)
+	e.denial(name+supervise.NeedText(supervise.Needed(set, e.arch, name, r.Args, r.Family)), r, e.p.denyErrno())
+	e.deny(r, e.p.denyErrno())
 }
 
 // nextInChain reports whether target is the next file of the program's #!
