@@ -153,7 +153,7 @@ func (r *Report) open(h reportlink.Hole) bool {
 }
 
 // applyClosed marks the Partial items of every closed hole as Enforced,
-// saying by what (reportlink.How).
+// saying by what (reportlink.How) instead of how to close it (Detail).
 func (r *Report) applyClosed() {
 	for _, h := range r.closed {
 		for i := range r.Items {
@@ -161,7 +161,7 @@ func (r *Report) applyClosed() {
 			if it.hole == h && it.Status == Partial {
 				it.Status = Enforced
 				it.Reason += "; closed by " + reportlink.How[h]
-				it.hole = ""
+				it.Detail, it.hole = "", ""
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package report_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -84,7 +83,7 @@ func TestMergeClosesGapsInEitherOrder(t *testing.T) {
 // A hole is closed only for the items marked with it: a Partial item
 // with the same text but no mark, and a marked item that is not Partial,
 // stay as they are; an item closed once is not closed again by a second
-// merge of the closing report.
+// merge of the closing report, and drops its Detail (how to close it).
 func TestCloseOnlyMarkedPartial(t *testing.T) {
 	var r report.Report
 	r.Add(report.LayerLandlockNet, "unmarked", report.Partial, "Landlock does not see MPTCP")
@@ -92,6 +91,7 @@ func TestCloseOnlyMarkedPartial(t *testing.T) {
 	reportlink.Mark(&r.Items[1], reportlink.MPTCP)
 	r.Add(report.LayerLandlockNet, "marked", report.Partial, "Landlock does not see MPTCP")
 	reportlink.Mark(&r.Items[2], reportlink.MPTCP)
+	r.Items[0].Detail, r.Items[2].Detail = "how to close it", "how to close it"
 	p := pledgeReport(true)
 	r.Merge(p)
 	r.Merge(p)
@@ -102,6 +102,10 @@ func TestCloseOnlyMarkedPartial(t *testing.T) {
 		}
 		if it.What == "marked" && strings.Count(it.Reason, "closed by") != 1 {
 			t.Errorf("marked item closed %d times: %q", strings.Count(it.Reason, "closed by"), it.Reason)
+		}
+		// A closed item no longer says how to close it; the others do.
+		if w := map[string]string{"unmarked": "how to close it", "marked": ""}; it.Detail != w[it.What] {
+			t.Errorf("%s: detail %q after the merge", it.What, it.Detail)
 		}
 	}
 	// A report merged after the closing one is closed too.
@@ -153,10 +157,10 @@ func ExampleReport_Merge() {
 
 	unv.Merge(pl)
 	fmt.Println(unv.Restricted(), len(unv.Items), len(unv.Degraded()))
-	if s := unv.Summary(); s != "" {
-		fmt.Fprintln(os.Stderr, s)
-	}
-	// Output: true 3 1
+	fmt.Println(unv.Summary()) // a program prints it to stderr
+	// Output:
+	// true 3 1
+	// sandbox degraded: signal dropped (needs Landlock ABI 6)
 }
 
 // mptcpTail is a long explanation two items share after their own short

@@ -484,9 +484,13 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 			p.net = append(p.net, netGrant{access: k.bit, port: port})
 		}
 		if k.prot == TCP && mptcpEnabled() {
+			// The reason says what is open, Detail how to close it: a
+			// filter that closes it drops Detail (reportlink.Mark).
 			p.add(report.LayerLandlockNet, what, report.Partial,
-				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP), which net.Listen uses by default: pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0", ports)
-			reportlink.Mark(&p.items[len(p.items)-1], reportlink.MPTCP)
+				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP)", ports)
+			it := &p.items[len(p.items)-1]
+			it.Detail = "net.Listen uses MPTCP by default since Go 1.24; to close this, pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0"
+			reportlink.Mark(it, reportlink.MPTCP)
 			continue
 		}
 		p.add(report.LayerLandlockNet, what, report.Enforced, "only %s allowed", ports)

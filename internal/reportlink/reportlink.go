@@ -34,7 +34,9 @@ var How = map[Hole]string{
 
 var (
 	// Mark marks item, a *report.Item, as open for h: while its status
-	// is Partial, closing h makes it Enforced.
+	// is Partial, closing h makes it Enforced, adds to its reason what
+	// closed it (How) and drops its Detail, which may say only how to
+	// close the hole.
 	Mark func(item any, h Hole)
 	// Open reports whether an item of rep, a *report.Report, is Partial
 	// and marked open for h.
