@@ -116,7 +116,8 @@ func (r *Report) Add(layer Layer, what string, st Status, reason string) {
 // fields taken from o when r does not have them yet. An item one layer
 // reports Partial for a hole another layer closes (Landlock's TCP port
 // rules do not see MPTCP sockets, which a pledge's filter refuses) is
-// Enforced once the reports of both are merged, in either order.
+// Enforced once the reports of both are merged, in either order (reports
+// read back from JSON do not carry what closes what).
 func (r *Report) Merge(o Report) {
 	if r.Arch == "" {
 		r.Arch = o.Arch
