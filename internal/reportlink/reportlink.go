@@ -29,7 +29,8 @@ const (
 // How is what closes each hole, as the closed items' reasons say it.
 var How = map[Hole]string{
 	MPTCP:    "the seccomp filter, which answers MPTCP sockets with EPROTONOSUPPORT (Go's net then falls back to TCP)",
-	Truncate: "the seccomp filter, which refuses truncate(2), O_TRUNC and opening files for writing",
+	// The item already says what the filter refuses.
+	Truncate: "the pledge's filter, now in force",
 }
 
 var (
