@@ -28,7 +28,7 @@ const (
 
 // How is what closes each hole, as the closed items' reasons say it.
 var How = map[Hole]string{
-	MPTCP:    "the seccomp filter, which answers MPTCP sockets with EPROTONOSUPPORT (Go's net then falls back to TCP)",
+	MPTCP: "the seccomp filter, which answers MPTCP sockets with EPROTONOSUPPORT (Go's net then falls back to TCP)",
 	// The item already says what the filter refuses.
 	Truncate: "the pledge's filter, now in force",
 }
