@@ -17,6 +17,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/filter"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -443,18 +444,6 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 	return nil
 }
 
-// refusesMPTCP reports whether a filter for ps with penalty eff refuses
-// MPTCP sockets of both families (Landlock's TCP rules do not see them).
-func refusesMPTCP(ps promises.Set, eff Penalty) bool {
-	for _, family := range []uint64{unix.AF_INET, unix.AF_INET6} {
-		r, ok := promises.Decide(ps, runtime.GOARCH, "socket", [6]uint64{family, unix.SOCK_STREAM, unix.IPPROTO_MPTCP})
-		if ok && r.Action != promises.Errno || !ok && !eff.Enforces() {
-			return false
-		}
-	}
-	return true
-}
-
 // loadLazyFiles has Go read now the files it reads lazily, while the
 // process may still open files: a filter cannot tell them from others,
 // so after a pledge without rpath their first use would end the process.
@@ -525,13 +514,18 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 			rep.Add(report.LayerPromise, p.String(), report.Enforced, "")
 		}
 	}
-	// Only a layer committed by this call can have left truncation to it
-	// (its report is merged by now): ordinary pledges skip the check.
-	if rep.Open(report.GapTruncate) && eff.Enforces() && !promfacts.Truncates(ps, runtime.GOARCH) {
-		rep.CloseGap(report.GapTruncate, "the pledge's filter, which refuses truncate(2), O_TRUNC and opening files for writing")
+	// Only a layer committed by this call, knowing that this filter
+	// follows, can have left truncation to it (its report is merged by
+	// now), and only when the filter enforces promises that cannot
+	// truncate: ordinary pledges record nothing. A TCP port rule is
+	// partial while MPTCP sockets get through; this filter closes that
+	// for the rules of this call and, through Report.Merge, for those of
+	// earlier unveil reports the program merges.
+	if reportlink.Open(rep, reportlink.Truncate) && eff.Enforces() && !promfacts.Truncates(ps, runtime.GOARCH) {
+		reportlink.Close(rep, reportlink.Truncate)
 	}
-	if refusesMPTCP(ps, eff) {
-		rep.CloseGap(report.GapMPTCP, "the pledge's filter, which refuses MPTCP sockets (Go's net falls back to TCP)")
+	if promfacts.RefusesMPTCP(ps, runtime.GOARCH, eff.Enforces()) {
+		reportlink.Close(rep, reportlink.MPTCP)
 	}
 	if len(prog.Skipped) > 0 {
 		rep.Add(report.LayerSeccomp, fmt.Sprintf("rules for %v", prog.Skipped), report.NoEffect, "these system calls do not exist on "+runtime.GOARCH)
@@ -544,14 +538,14 @@ func (st *process) installed(ps promises.Set, eff Penalty, prog *filter.Program,
 	// seccomp cannot tell from inet's. Landlock ABI 9 closes it whenever a
 	// layer with paths that this process committed is in force.
 	if promises.UnixDatagramsByPath.In(ps, runtime.GOARCH) && !unveillink.UnixSocketsRestricted() {
-		fix := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", rep.LandlockABI)
+		fix := "" // this kernel's Landlock cannot
 		switch {
 		case rep.LandlockABI >= 9:
 			fix = "unveil (Landlock ABI 9) restricts it; no unveil is in force"
 		case !rep.Landlock && kernel().LandlockDeferred:
 			fix = "unveil (Landlock ABI 9) would restrict it; Landlock was not asked, because a seccomp filter was already in force"
 		}
-		rep.Items = append(rep.Items, report.Item{Layer: report.LayerPromise, What: "unix datagrams by path", Status: report.Partial, Reason: fix, Detail: "without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family)"})
+		rep.Items = append(rep.Items, promfacts.UnixDatagramsItem(rep.LandlockABI, fix))
 	}
 }
 

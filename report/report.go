@@ -16,9 +16,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 )
 
 // Layer names the kernel mechanism an Item belongs to.
@@ -64,26 +67,14 @@ type Item struct {
 	// that has no Detail at a clause boundary, and prints the rest as a
 	// note. JSON keeps both fields whole.
 	Detail string `json:"detail,omitempty"`
-	// Gap names, on a Partial item, a known gap another layer can close
-	// (for example GapMPTCP); see Report.Close.
-	Gap Gap `json:"gap,omitempty"`
 	// Feature names the Landlock feature that enforces the item (a name
 	// of `unveil probe`'s feature list, such as "tcp" or "tsync"), when
 	// one does.
 	Feature string `json:"feature,omitempty"`
+	// hole, on a Partial item, is what another layer may close; see
+	// internal/reportlink.
+	hole reportlink.Hole
 }
-
-// Gap names a known hole in one layer that another layer may close.
-type Gap string
-
-// GapMPTCP: Landlock's TCP port rules do not see MPTCP sockets. A seccomp
-// filter that refuses socket(..., IPPROTO_MPTCP) closes it.
-const GapMPTCP Gap = "mptcp"
-
-// GapTruncate: a Landlock layer committed with a pledge whose promises
-// cannot truncate leaves truncation to that pledge. The pledge's filter,
-// once installed and enforcing, closes it.
-const GapTruncate Gap = "truncate"
 
 // Report is what a sandbox call enforced. The zero value means nothing was
 // requested and nothing is enforced.
@@ -105,15 +96,15 @@ type Report struct {
 	NoNewPrivs bool `json:"no_new_privs"`
 	// Items lists each requested protection and its outcome.
 	Items []Item `json:"items,omitempty"`
-	// ClosedGaps lists the known gaps of other layers that this call's
-	// layer closes (see Gap); Merge applies them to the merged items.
-	ClosedGaps []ClosedGap `json:"closed_gaps,omitempty"`
+	// closed are the holes of other layers that this report's layer
+	// closes (internal/reportlink); Merge applies them to merged items.
+	closed []reportlink.Hole
 }
 
-// ClosedGap is a gap a layer closes, and by what.
-type ClosedGap struct {
-	Gap Gap    `json:"gap"`
-	How string `json:"how"`
+func init() {
+	reportlink.Mark = func(item any, h reportlink.Hole) { item.(*Item).hole = h }
+	reportlink.Open = func(rep any, h reportlink.Hole) bool { return rep.(*Report).open(h) }
+	reportlink.Close = func(rep any, h reportlink.Hole) { rep.(*Report).close(h) }
 }
 
 // Add appends an item.
@@ -121,9 +112,12 @@ func (r *Report) Add(layer Layer, what string, st Status, reason string) {
 	r.Items = append(r.Items, Item{Layer: layer, What: what, Status: st, Reason: reason})
 }
 
-// Merge folds o into r: booleans are OR-ed, items appended, the other
-// fields taken from o when r does not have them yet, and the gaps either
-// report closes (CloseGap) applied to every item.
+// Merge folds o into r: booleans are OR-ed, items appended and the other
+// fields taken from o when r does not have them yet. An item one layer
+// reports Partial for a hole another layer closes (Landlock's TCP port
+// rules do not see MPTCP sockets, which a pledge's filter refuses) is
+// Enforced once the reports of both are merged, in either order (reports
+// read back from JSON do not carry what closes what).
 func (r *Report) Merge(o Report) {
 	if r.Arch == "" {
 		r.Arch = o.Arch
@@ -138,54 +132,37 @@ func (r *Report) Merge(o Report) {
 	r.Landlock = r.Landlock || o.Landlock
 	r.NoNewPrivs = r.NoNewPrivs || o.NoNewPrivs
 	r.Items = append(r.Items, o.Items...)
-	for _, c := range o.ClosedGaps {
-		if !r.closes(c.Gap) {
-			r.ClosedGaps = append(r.ClosedGaps, c)
+	for _, h := range o.closed {
+		if !slices.Contains(r.closed, h) {
+			r.closed = append(r.closed, h)
 		}
 	}
 	r.applyClosed()
 }
 
-// CloseGap records that this call's layer closes gap (how says by what)
-// and marks the Partial items whose hole is gap as Enforced. Merge carries
-// closed gaps across reports, so the order in which a program merges the
-// reports of its unveil and pledge calls does not matter.
-func (r *Report) CloseGap(gap Gap, how string) {
-	if gap != "" && !r.closes(gap) {
-		r.ClosedGaps = append(r.ClosedGaps, ClosedGap{Gap: gap, How: how})
+// close records that r's layer closes h and applies it to r's items.
+func (r *Report) close(h reportlink.Hole) {
+	if h != "" && !slices.Contains(r.closed, h) {
+		r.closed = append(r.closed, h)
 	}
 	r.applyClosed()
 }
 
-// Open reports whether an item of r is still Partial for gap.
-func (r *Report) Open(gap Gap) bool {
-	for _, it := range r.Items {
-		if it.Gap == gap && it.Status == Partial {
-			return true
-		}
-	}
-	return false
+// open reports whether an item of r is still Partial for h.
+func (r *Report) open(h reportlink.Hole) bool {
+	return slices.ContainsFunc(r.Items, func(it Item) bool { return it.hole == h && it.Status == Partial })
 }
 
-// closes reports whether gap is among r's closed gaps.
-func (r *Report) closes(gap Gap) bool {
-	for _, c := range r.ClosedGaps {
-		if c.Gap == gap {
-			return true
-		}
-	}
-	return false
-}
-
-// applyClosed marks the Partial items of every closed gap as Enforced.
+// applyClosed marks the Partial items of every closed hole as Enforced,
+// saying by what (reportlink.How) instead of how to close it (Detail).
 func (r *Report) applyClosed() {
-	for _, c := range r.ClosedGaps {
+	for _, h := range r.closed {
 		for i := range r.Items {
 			it := &r.Items[i]
-			if it.Gap == c.Gap && it.Status == Partial {
+			if it.hole == h && it.Status == Partial {
 				it.Status = Enforced
-				it.Reason += "; closed by " + c.How
-				it.Gap = ""
+				it.Reason += "; closed by " + reportlink.How[h]
+				it.Detail, it.hole = "", ""
 			}
 		}
 	}

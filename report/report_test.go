@@ -3,10 +3,10 @@ package report_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 	"github.com/pledgekit/pledgekit/report"
 )
 
@@ -15,7 +15,7 @@ func unveilReport() report.Report {
 	r.Landlock, r.LandlockABI = true, 7
 	r.Add(report.LayerLandlockFS, "/srv r", report.Enforced, "")
 	r.Add(report.LayerLandlockNet, "connect TCP ports 443", report.Partial, "Landlock does not see MPTCP")
-	r.Items[1].Gap = report.GapMPTCP
+	reportlink.Mark(&r.Items[1], reportlink.MPTCP)
 	r.Add(report.LayerLandlockScope, "signal", report.Dropped, "needs ABI 6")
 	return r
 }
@@ -25,7 +25,7 @@ func pledgeReport(closes bool) report.Report {
 	r.Seccomp, r.NoNewPrivs = true, true
 	r.Add(report.LayerSeccomp, "filter", report.Enforced, "")
 	if closes {
-		r.CloseGap(report.GapMPTCP, "the filter")
+		reportlink.Close(&r, reportlink.MPTCP)
 	}
 	return r
 }
@@ -62,15 +62,59 @@ func TestMergeClosesGapsInEitherOrder(t *testing.T) {
 	if got := status(c, tcp); got != report.Partial {
 		t.Errorf("without a closing layer: %s is %q, want partial", tcp, got)
 	}
-	// Closing an unrelated gap changes nothing.
-	c.CloseGap("other", "x")
+	// Closing an unrelated hole changes nothing.
+	reportlink.Close(&c, reportlink.Truncate)
 	if got := status(c, tcp); got != report.Partial {
-		t.Errorf("an unrelated gap closed %s", tcp)
+		t.Errorf("an unrelated hole closed %s", tcp)
 	}
-	// Open tells which gaps still have a partial item.
-	if !c.Open(report.GapMPTCP) || c.Open("other") || a.Open(report.GapMPTCP) {
-		t.Errorf("Open: unclosed mptcp %v, other %v, closed mptcp %v; want true, false, false",
-			c.Open(report.GapMPTCP), c.Open("other"), a.Open(report.GapMPTCP))
+	// Open tells which holes still have a partial item.
+	if !reportlink.Open(&c, reportlink.MPTCP) || reportlink.Open(&c, reportlink.Truncate) || reportlink.Open(&a, reportlink.MPTCP) {
+		t.Errorf("Open: unclosed mptcp %v, truncate %v, closed mptcp %v; want true, false, false",
+			reportlink.Open(&c, reportlink.MPTCP), reportlink.Open(&c, reportlink.Truncate), reportlink.Open(&a, reportlink.MPTCP))
+	}
+	// The closed item says by what.
+	for _, it := range a.Items {
+		if it.What == tcp && !strings.HasSuffix(it.Reason, "; closed by "+reportlink.How[reportlink.MPTCP]) {
+			t.Errorf("closed item's reason %q does not say what closed it", it.Reason)
+		}
+	}
+}
+
+// A hole is closed only for the items marked with it: a Partial item
+// with the same text but no mark, and a marked item that is not Partial,
+// stay as they are; an item closed once is not closed again by a second
+// merge of the closing report, and drops its Detail (how to close it).
+func TestCloseOnlyMarkedPartial(t *testing.T) {
+	var r report.Report
+	r.Add(report.LayerLandlockNet, "unmarked", report.Partial, "Landlock does not see MPTCP")
+	r.Add(report.LayerLandlockNet, "dropped", report.Dropped, "no ABI 4")
+	reportlink.Mark(&r.Items[1], reportlink.MPTCP)
+	r.Add(report.LayerLandlockNet, "marked", report.Partial, "Landlock does not see MPTCP")
+	reportlink.Mark(&r.Items[2], reportlink.MPTCP)
+	r.Items[0].Detail, r.Items[2].Detail = "how to close it", "how to close it"
+	p := pledgeReport(true)
+	r.Merge(p)
+	r.Merge(p)
+	want := map[string]report.Status{"unmarked": report.Partial, "dropped": report.Dropped, "marked": report.Enforced}
+	for _, it := range r.Items {
+		if w, ok := want[it.What]; ok && it.Status != w {
+			t.Errorf("%s: %s, want %s", it.What, it.Status, w)
+		}
+		if it.What == "marked" && strings.Count(it.Reason, "closed by") != 1 {
+			t.Errorf("marked item closed %d times: %q", strings.Count(it.Reason, "closed by"), it.Reason)
+		}
+		// A closed item no longer says how to close it; the others do.
+		if w := map[string]string{"unmarked": "how to close it", "marked": ""}; it.Detail != w[it.What] {
+			t.Errorf("%s: detail %q after the merge", it.What, it.Detail)
+		}
+	}
+	// A report merged after the closing one is closed too.
+	var late report.Report
+	late.Add(report.LayerLandlockNet, "late", report.Partial, "")
+	reportlink.Mark(&late.Items[0], reportlink.MPTCP)
+	r.Merge(late)
+	if got := status(r, "late"); got != report.Enforced {
+		t.Errorf("an item merged after the closing report is %s, want enforced", got)
 	}
 }
 
@@ -88,7 +132,7 @@ func TestSummaryAndJSON(t *testing.T) {
 	if err := json.Unmarshal(r.JSON(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Items) != 3 || back.Items[1].Gap != report.GapMPTCP || back.LandlockABI != 7 {
+	if len(back.Items) != 3 || back.Items[1].Status != report.Partial || back.LandlockABI != 7 {
 		t.Errorf("JSON round trip lost data: %+v", back)
 	}
 	var sb strings.Builder
@@ -97,22 +141,26 @@ func TestSummaryAndJSON(t *testing.T) {
 	}
 }
 
-// A program that unveils with a TCP port rule and then pledges merges the
-// two reports; the pledge's filter closes the MPTCP gap of the port rule.
+// A program that unveils and then pledges merges the two reports into
+// one, and warns once about what is degraded. (When the unveil's TCP port
+// rules are partial because Landlock does not see MPTCP sockets, merging
+// the report of a pledge, whose filter refuses them, marks them enforced.)
 func ExampleReport_Merge() {
 	var unv report.Report
-	unv.Add(report.LayerLandlockNet, "connect TCP ports 443", report.Partial, "Landlock does not see MPTCP sockets")
-	unv.Items[0].Gap = report.GapMPTCP
+	unv.Landlock = true
+	unv.Add(report.LayerLandlockFS, "/srv \"r\"", report.Enforced, "directory")
+	unv.Add(report.LayerLandlockScope, "signal", report.Dropped, "needs Landlock ABI 6")
 
 	var pl report.Report
-	pl.CloseGap(report.GapMPTCP, "the pledge's filter")
+	pl.Seccomp, pl.NoNewPrivs = true, true
+	pl.Add(report.LayerSeccomp, "filter for \"stdio rpath\"", report.Enforced, "")
 
 	unv.Merge(pl)
-	fmt.Println(unv.Items[0].Status, len(unv.Degraded()))
-	if s := unv.Summary(); s != "" {
-		fmt.Fprintln(os.Stderr, s)
-	}
-	// Output: enforced 0
+	fmt.Println(unv.Restricted(), len(unv.Items), len(unv.Degraded()))
+	fmt.Println(unv.Summary()) // a program prints it to stderr
+	// Output:
+	// true 3 1
+	// sandbox degraded: signal dropped (needs Landlock ABI 6)
 }
 
 // mptcpTail is a long explanation two items share after their own short

@@ -111,7 +111,9 @@
 // that only unveils can still listen on any port that way. pledge closes
 // the gap (its filter answers MPTCP sockets with an error and Go falls back
 // to TCP); otherwise run with GODEBUG=multipathtcp=0. The report marks TCP
-// rules partial while MPTCP is enabled in the kernel.
+// rules partial while MPTCP is enabled in the kernel; merged with the
+// report of a pledge (report.Report.Merge, in either order), or committed
+// with one (pledge.Options.Unveil), they are enforced, closed by its filter.
 //
 // Scope (ABI 6) denies signals to, and abstract unix socket connections
 // towards, processes outside the sandbox. A veil committed by UnveilBlock

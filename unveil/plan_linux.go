@@ -16,6 +16,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -259,8 +260,8 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		return
 	}
 	p.handledFS = res.FSRights()
-	// Truncation left to the pledge is a gap of this layer, which the
-	// pledge's filter closes once it is installed (report.GapTruncate).
+	// Truncation left to the pledge is a hole of this layer, which the
+	// pledge's filter closes once it is installed (reportlink.Truncate).
 	leftToPledge := opt.promisesKnown && !promfacts.Truncates(opt.promises, runtime.GOARCH)
 	if leftToPledge && p.handledFS&llaccess.FSTruncate != 0 {
 		// Every open also asks Landlock for truncate, as an optional
@@ -271,7 +272,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 		p.handledFS &^= llaccess.FSTruncate
 		p.add(report.LayerLandlockFS, "truncate", report.Partial,
 			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing; Landlock does not check it, so opens stop their path walk at the rule that grants them", opt.promises.String())
-		p.items[len(p.items)-1].Gap = report.GapTruncate
+		reportlink.Mark(&p.items[len(p.items)-1], reportlink.Truncate)
 	}
 
 	anyCreate := false
@@ -371,7 +372,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	case leftToPledge:
 		p.add(report.LayerLandlockFS, "truncate", report.Partial,
 			"left to the pledge, whose promises (%q) refuse truncate(2), O_TRUNC and opening files for writing (%s)", opt.promises.String(), unavailable(Truncate))
-		p.items[len(p.items)-1].Gap = report.GapTruncate
+		reportlink.Mark(&p.items[len(p.items)-1], reportlink.Truncate)
 	default:
 		p.add(report.LayerLandlockFS, "truncate", report.Dropped,
 			"%s: truncate(2) and O_TRUNC are not restricted; w is not needed to truncate a file", unavailable(Truncate))
@@ -483,9 +484,13 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 			p.net = append(p.net, netGrant{access: k.bit, port: port})
 		}
 		if k.prot == TCP && mptcpEnabled() {
+			// The reason says what is open, Detail how to close it: a
+			// filter that closes it drops Detail (reportlink.Mark).
 			p.add(report.LayerLandlockNet, what, report.Partial,
-				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP), which net.Listen uses by default: pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0", ports)
-			p.items[len(p.items)-1].Gap = report.GapMPTCP
+				"only %s allowed for TCP, but Landlock does not see MPTCP sockets (IPPROTO_MPTCP)", ports)
+			it := &p.items[len(p.items)-1]
+			it.Detail = "net.Listen uses MPTCP by default since Go 1.24; to close this, pledge (its filter answers MPTCP sockets with an error, so Go falls back to TCP), run with GODEBUG=multipathtcp=0, or set net.mptcp.enabled=0"
+			reportlink.Mark(it, reportlink.MPTCP)
 			continue
 		}
 		p.add(report.LayerLandlockNet, what, report.Enforced, "only %s allowed", ports)

@@ -19,6 +19,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/policy"
 	"github.com/pledgekit/pledgekit/promises"
@@ -77,7 +78,11 @@ type plan struct {
 	Show   outputOpts     `json:"show"`
 	// Moot: items of unveil's report that the seccomp filter settles,
 	// by What, with the reason (the layer does not know the promises).
-	Moot      map[string]string `json:"moot,omitempty"`
+	Moot map[string]string `json:"moot,omitempty"`
+	// Closes: the holes of unveil's layers that the filter closes
+	// (promfacts.RefusesMPTCP: Landlock's TCP port rules do not see
+	// MPTCP sockets), as package pledge closes them.
+	Closes    []reportlink.Hole `json:"closes,omitempty"`
 	inherited []int             // descriptors above 2 unveil inherited (-N passes them on)
 	set       promises.Set
 	prog      *elfdeps.Program
@@ -453,14 +458,17 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	p.unixEmu = m == modeSupervised && unixEmulated(set, arch)
 	datagrams := promises.UnixDatagramsByPath.In(set, arch)
 	if p.Filtered && datagrams && (pr.LandlockABI < 9 || p.veil == nil || p.veil.HandledFS&llaccess.FSResolveUnix == 0) {
-		why := fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI 9 can)", pr.LandlockABI)
+		why := "" // this kernel's Landlock cannot
 		if pr.LandlockABI >= 9 {
 			why = "-V: no veil restricts it (a layer of port rules alone does not)"
 		}
-		rep.Add(report.LayerPromise, "unix datagrams by path", report.Partial,
-			"without unix, an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family); "+why)
+		rep.Items = append(rep.Items, promfacts.UnixDatagramsItem(pr.LandlockABI, why))
 	}
 	if p.Filtered {
+		// The filter enforces (errno, kill, or the supervisor's refusal).
+		if promfacts.RefusesMPTCP(set, arch, true) {
+			p.Closes = append(p.Closes, reportlink.MPTCP)
+		}
 		p.Moot = map[string]string{}
 		if !set.Has(promises.Unix) && !datagrams {
 			p.Moot["unix sockets by path"] = "left to the filter: without the unix promise (and without inet, dns, route or sendfd) it refuses unix sockets"

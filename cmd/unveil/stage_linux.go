@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/engine"
+	"github.com/pledgekit/pledgekit/internal/reportlink"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil"
 )
@@ -354,16 +355,20 @@ func (p *plan) setLateLimits() {
 }
 
 // settle marks the items of unveil's report that the filter settles
-// (p.Moot) as having no effect, with the reason.
+// (p.Moot) as having no effect, with the reason, and closes the holes of
+// the layer that the filter closes (p.Closes), as package pledge does.
 func (p *plan) settle(r report.Report) report.Report {
 	items := make([]report.Item, len(r.Items))
 	for i, it := range r.Items {
 		if why, ok := p.Moot[it.What]; ok && (it.Status == report.Partial || it.Status == report.Dropped) {
-			it.Status, it.Reason, it.Gap = report.NoEffect, why, ""
+			it.Status, it.Reason = report.NoEffect, why
 		}
 		items[i] = it
 	}
 	r.Items = items
+	for _, h := range p.Closes {
+		reportlink.Close(&r, h)
+	}
 	return r
 }
 

@@ -1,12 +1,20 @@
 // Package promfacts answers questions about the promise table that the
 // sandbox's own layers ask while planning, and that users have no use for:
 // whether a set can truncate files (so a Landlock layer committed with a
-// pledge may leave truncation to the filter), and which promises have a
-// meaning on Linux. It reads the table only through package promises'
-// public semantics (promises.Decide, promises.Describe).
+// pledge may leave truncation to the filter), whether a filter refuses
+// MPTCP sockets (which Landlock's TCP port rules do not see), and which
+// promises have a meaning on Linux; and it words, once for package pledge
+// and the unveil command, the report item of the unix-datagram hole a
+// filter leaves to Landlock. It reads the table only through package
+// promises' public semantics (promises.Decide, promises.Describe).
 package promfacts
 
-import "github.com/pledgekit/pledgekit/promises"
+import (
+	"fmt"
+
+	"github.com/pledgekit/pledgekit/promises"
+	"github.com/pledgekit/pledgekit/report"
+)
 
 // Open flags and AT_FDCWD, with the values every Linux architecture
 // pledgekit supports gives them.
@@ -16,6 +24,11 @@ const (
 	oRdwr   = 0o2
 	oTrunc  = 0o1000
 	atFDCWD = ^uint64(99) // -100
+
+	afInet       = 2
+	afInet6      = 10
+	sockStream   = 1
+	ipprotoMPTCP = 262
 )
 
 // Truncates reports whether the promises let a process on arch truncate
@@ -53,4 +66,34 @@ func LinuxSet() promises.Set {
 		}
 	}
 	return s
+}
+
+// RefusesMPTCP reports whether a filter for s on arch refuses MPTCP
+// sockets, socket(AF_INET or AF_INET6, SOCK_STREAM, IPPROTO_MPTCP), as
+// promises.Decide answers them: a call answered with an errno is refused
+// (the table does so for every set, so that Go's net falls back to TCP);
+// a call s does not allow is refused only by a filter that enforces (not
+// one that only logs). Such a filter closes the hole MPTCP leaves in
+// Landlock's TCP port rules (reportlink.MPTCP).
+func RefusesMPTCP(s promises.Set, arch string, enforces bool) bool {
+	for _, family := range []uint64{afInet, afInet6} {
+		r, ok := promises.Decide(s, arch, "socket", [6]uint64{family, sockStream, ipprotoMPTCP})
+		if ok && r.Action != promises.Errno || !ok && !enforces {
+			return false
+		}
+	}
+	return true
+}
+
+// UnixDatagramsItem is the report item of the hole
+// promises.UnixDatagramsByPath names, for a filter whose promises have it
+// and no Landlock layer in force that restricts unix sockets by path
+// (Landlock ABI 9 does): Partial, with why as the reason no layer closes
+// it; an empty why says that this kernel's Landlock (ABI abi) cannot.
+func UnixDatagramsItem(abi int, why string) report.Item {
+	if why == "" {
+		why = fmt.Sprintf("this kernel's Landlock (ABI %d) cannot restrict it (ABI %d can)", abi, promises.UnixDatagramsByPath.LandlockABI())
+	}
+	return report.Item{Layer: report.LayerPromise, What: "unix datagrams by path", Status: report.Partial, Reason: why,
+		Detail: "without \"unix\", an AF_UNIX datagram socket from socketpair (stdio) can still send to any unix datagram socket by path with an addressed sendto or sendmsg (seccomp cannot see a descriptor's family)"}
 }
