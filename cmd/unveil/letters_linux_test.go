@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/pledgekit/pledgekit/internal/probe"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	uv "github.com/pledgekit/pledgekit/unveil"
 )
