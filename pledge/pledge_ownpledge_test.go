@@ -1,0 +1,234 @@
+//go:build linux
+
+package pledge_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/loader"
+	"github.com/pledgekit/pledgekit/internal/testproc"
+	"github.com/pledgekit/pledgekit/pledge"
+	preport "github.com/pledgekit/pledgekit/report"
+)
+
+// startedEnv marks the test binary started by a pledged program (with
+// pledge.Command or under the unveil command): it plays the started Go
+// program that pledges itself.
+const startedEnv = "PLEDGEKIT_PLEDGE_TEST_STARTED"
+
+// startedPledges is the started program: it pledges narrower than what it
+// inherited ("stdio" without the "rpath" it was given), prints the
+// penalty items of its report, and reads a file, a call only its own
+// pledge removed.
+func startedPledges() {
+	rep, err := pledge.Apply(pledge.Options{Promises: "stdio", Fallback: pledge.FallbackPenalty})
+	if err != nil {
+		testproc.Fatalf("started program: pledge: %v", err)
+	}
+	for _, it := range rep.Items {
+		if it.Layer == preport.LayerSeccomp {
+			report("started: %s: %s: %s", it.What, it.Status, it.Reason)
+		}
+	}
+	report("started: pledged")
+	_, err = os.ReadFile("/proc/version")
+	report("started: read after the pledge: %v", err)
+}
+
+// wantStartedTrapped checks the started program's end: a pledge whose
+// report says why its penalty is trap (why), no denial of pledgekit's own
+// start-up (no supervisor was tried where none could work), and SIGSYS at
+// the read the pledge removed.
+func wantStartedTrapped(t *testing.T, r *testproc.Result, why string) {
+	t.Helper()
+	wantStdout(t, r, "started: pledged")
+	if !strings.Contains(r.Stdout, "penalty abort: partial: penalty trap instead: ") || !strings.Contains(r.Stdout, why) {
+		t.Fatalf("the report does not say why the penalty is trap (want %q)\n%s", why, r)
+	}
+	if strings.Contains(r.Stdout, "read after the pledge") {
+		t.Fatalf("the read went on after a pledge without rpath\n%s", r)
+	}
+	if strings.Contains(r.Stderr, "denied") || strings.Contains(r.Stderr, "/dev/null") {
+		t.Fatalf("a denial at the started program's pledge: it tried to start a supervisor it cannot have\n%s", r)
+	}
+	if !strings.Contains(r.Stderr, "SIGSYS") || !strings.Contains(r.Stderr, "os.ReadFile") {
+		t.Fatalf("want the trap at the read (SIGSYS naming os.ReadFile)\n%s", r)
+	}
+}
+
+// underCommand runs the started program (startedPledges) with Command
+// from a program pledged with penalty pen.
+func underCommand(t *testing.T, pen pledge.Penalty) *testproc.Result {
+	t.Helper()
+	r := testproc.Run(t, "command", func() {
+		if os.Getenv(startedEnv) != "" {
+			startedPledges()
+			return
+		}
+		mustApply(pledge.Options{Promises: "stdio rpath proc exec prot_exec", Execpromises: "stdio rpath prot_exec", Penalty: pen})
+		exe, err := os.Executable()
+		if err != nil {
+			testproc.Fatalf("parent: %v", err)
+		}
+		cmd := pledge.Command("stdio rpath prot_exec", exe, os.Args[1:]...)
+		cmd.Env = append(os.Environ(), startedEnv+"=1")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		report("parent: started program: %v", cmd.Run())
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "parent: started program: exit status 2")
+	return r
+}
+
+// A Go program started with Command by a pledged program pledges
+// narrower: the pledge must not try to start a supervisor (its fork, exec
+// and /dev/null opens are violations of the inherited filter, which
+// refuses pidfd_getfd anyway), must say why it uses PenaltyTrap, and the
+// call it removed must end the program. With PenaltyAbort in the parent,
+// the parent's supervisor holds the listener; with PenaltyKill, trying to
+// start a supervisor would end the started program inside its pledge.
+func TestCommandStartedProgramPledges(t *testing.T) {
+	for _, pen := range []pledge.Penalty{pledge.PenaltyAbort, pledge.PenaltyKill, pledge.PenaltyEPERM} {
+		t.Run(pen.String(), func(t *testing.T) {
+			wantStartedTrapped(t, underCommand(t, pen), "started by pledge.Command")
+		})
+	}
+}
+
+// A program that executes itself after pledging with PenaltyAbort keeps
+// its supervisor, which holds the listener of the filter the new image
+// inherits: its pledge must say so and not try to start another.
+func TestExecutedAfterPledgePledges(t *testing.T) {
+	r := testproc.Run(t, "executed", inherited(func() {
+		if err := pledge.Pledge("stdio rpath exec prot_exec", "stdio rpath prot_exec"); err != nil {
+			testproc.Fatalf("first pledge: %v", err)
+		}
+	}, startedPledges))
+	wantStartedTrapped(t, r, "holds the process's one notification listener")
+}
+
+// unveilCmd builds the unveil command once for the tests that run a
+// program under it.
+var unveilCmd struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+func buildUnveil(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool to build cmd/unveil")
+	}
+	unveilCmd.once.Do(func() {
+		d, err := os.MkdirTemp("", "pledgekit-pledge-unveil-")
+		if err != nil {
+			unveilCmd.err = err
+			return
+		}
+		unveilCmd.path = filepath.Join(d, "unveil")
+		unveilCmd.out, unveilCmd.err = exec.Command("go", "build", "-o", unveilCmd.path, "../cmd/unveil").CombinedOutput()
+	})
+	if unveilCmd.err != nil {
+		t.Fatalf("building cmd/unveil: %v\n%s", unveilCmd.err, unveilCmd.out)
+	}
+	return unveilCmd.path
+}
+
+// unveilBinEnv passes the unveil command built by the test to its
+// scenario.
+const unveilBinEnv = "PLEDGEKIT_PLEDGE_TEST_UNVEIL"
+
+// underUnveil runs the started program (startedPledges) under the unveil
+// command with args before "--".
+func underUnveil(t *testing.T, args ...string) *testproc.Result {
+	t.Helper()
+	bin := os.Getenv(unveilBinEnv)
+	if !testproc.InChild() {
+		bin = buildUnveil(t)
+	}
+	r := testproc.Run(t, "unveil", func() {
+		if os.Getenv(startedEnv) != "" {
+			startedPledges()
+			return
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			testproc.Fatalf("parent: %v", err)
+		}
+		cmd := exec.Command(bin, append(append(args, "--", exe), os.Args[1:]...)...)
+		cmd.Env = append(os.Environ(), startedEnv+"=1")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		report("parent: started program: %v", cmd.Run())
+	}, testproc.WithEnv(unveilBinEnv+"="+bin))
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	return r
+}
+
+// A Go program run under the unveil command pledges narrower. By
+// default the command supervises (it holds the listener and answers
+// refused calls with a message and EPERM): the pledge must not try to
+// start a supervisor, and says why it uses PenaltyTrap (abort asks the
+// process to stop; the command's EPERM would let it go on). Under -q the
+// filter holds no listener and answers with EPERM alone: the supervisor
+// cannot start (the filter refuses its fork), and the report says that.
+// Either way the call the pledge removed ends the program.
+func TestUnveilCommandStartedProgramPledges(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		why  string
+	}{
+		{"supervised", nil, "holds the process's one notification listener"},
+		{"quiet", []string{"-q"}, "a seccomp filter this program inherited is in force, and the supervisor could not be started under it"},
+		{"quiet proc exec", []string{"-q", "-p", "proc exec"}, "a seccomp filter this program inherited is in force, and the supervisor could not be started under it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := underUnveil(t, append(c.args, "-p", "stdio rpath prot_exec", "-v", "r:/proc")...)
+			wantStdout(t, r, "parent: started program: exit status 2")
+			wantStartedTrapped(t, r, c.why)
+		})
+	}
+}
+
+// A filter this program inherited that holds no listener and refuses
+// nothing a supervisor needs (a container runtime's, as Docker's profile)
+// leaves PenaltyAbort available: the pledge asks the kernel about the
+// listener (on a thread of its own, which must not keep the filter from
+// reaching every thread), starts its supervisor, and a violation is
+// reported and ends the process.
+func TestForeignFilterKeepsAbort(t *testing.T) {
+	r := testproc.Run(t, "foreign", inherited(func() {
+		allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+		if _, err := loader.Install(allow, loader.TSync); err != nil {
+			testproc.Fatalf("install: %v", err)
+		}
+	}, func() {
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio", Fallback: pledge.FallbackPenalty})
+		if err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		for _, it := range rep.Items {
+			if it.Layer == preport.LayerSeccomp && (it.What == "penalty abort" || !strings.Contains(it.Reason, "penalty abort;")) {
+				testproc.Fatalf("the pledge under a foreign filter lost PenaltyAbort: %s: %s", it.What, it.Reason)
+			}
+		}
+		report("pledged")
+		os.ReadFile("/proc/version")
+		report("read after the pledge")
+	}))
+	wantStdout(t, r, "pledged")
+	wantAbort(t, r, "openat", `needs promise "rpath"`, "killing the process")
+}
