@@ -46,7 +46,10 @@ const envStarted = "PLEDGEKIT_STARTED_BY_COMMAND"
 // (PenaltyAbort becomes PenaltyTrap when this process's supervisor already
 // holds the one notification listener a process may have); its calls
 // outside this process's own promises get EPERM and a message from this
-// process's supervisor.
+// process's supervisor. The helper adds PLEDGEKIT_STARTED_BY_COMMAND=1 to
+// the program's environment: a Go program that pledges there with
+// PenaltyAbort gets PenaltyTrap, without trying to start a supervisor
+// under a filter that refuses it (see the package doc).
 //
 // execpromises must be within this process's promises (ErrExecWider) and
 // within the execpromises set by Pledge, if any (ErrWiden): note that
