@@ -16,6 +16,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/pledge"
 	preport "github.com/pledgekit/pledgekit/report"
+	"github.com/pledgekit/pledgekit/unveil"
 )
 
 // startedEnv marks the test binary started by a pledged program (with
@@ -153,13 +154,20 @@ const unveilBinEnv = "PLEDGEKIT_PLEDGE_TEST_UNVEIL"
 // command with args before "--".
 func underUnveil(t *testing.T, args ...string) *testproc.Result {
 	t.Helper()
+	return underUnveilRun(t, startedPledges, args...)
+}
+
+// underUnveilRun runs started under the unveil command with args before
+// "--".
+func underUnveilRun(t *testing.T, started func(), args ...string) *testproc.Result {
+	t.Helper()
 	bin := os.Getenv(unveilBinEnv)
 	if !testproc.InChild() {
 		bin = buildUnveil(t)
 	}
 	r := testproc.Run(t, "unveil", func() {
 		if os.Getenv(startedEnv) != "" {
-			startedPledges()
+			started()
 			return
 		}
 		exe, err := os.Executable()
@@ -231,4 +239,58 @@ func TestForeignFilterKeepsAbort(t *testing.T) {
 	}))
 	wantStdout(t, r, "pledged")
 	wantAbort(t, r, "openat", `needs promise "rpath"`, "killing the process")
+}
+
+// startedUnveils is a started program that unveils under the "unveil"
+// promise it was given, then pledges narrower (keeping "rpath").
+func startedUnveils() {
+	if err := unveil.Unveil("/proc", "r"); err != nil {
+		testproc.Fatalf("started program: Unveil: %v", err)
+	}
+	if err := unveil.UnveilBlock(); err != nil {
+		testproc.Fatalf("started program: UnveilBlock: %v", err)
+	}
+	_, err := os.ReadFile("/proc/version")
+	report("started: inside: %s", testproc.ErrnoName(err))
+	_, err = os.ReadFile("/etc/passwd")
+	report("started: outside: %s", testproc.ErrnoName(err))
+	report("started: pledge: %v", pledge.Pledge("stdio rpath", ""))
+	_, err = os.ReadFile("/proc/version")
+	report("started: inside after the pledge: %s", testproc.ErrnoName(err))
+}
+
+// A program started by a pledged one whose promises include "unveil"
+// unveils (UnveilBlock) and pledges again: every call works, the layer
+// holds, and nothing of pledgekit's start-up is denied (the commit starts
+// no supervisor under the inherited filter).
+func TestStartedProgramUnveils(t *testing.T) {
+	want := []string{"started: inside: success", "started: outside: EACCES", "started: pledge: <nil>", "started: inside after the pledge: success"}
+	t.Run("command", func(t *testing.T) {
+		r := testproc.Run(t, "command", func() {
+			if os.Getenv(startedEnv) != "" {
+				startedUnveils()
+				return
+			}
+			mustApply(pledge.Options{Promises: "stdio rpath proc exec prot_exec unveil", Execpromises: "stdio rpath prot_exec unveil"})
+			exe, err := os.Executable()
+			if err != nil {
+				testproc.Fatalf("parent: %v", err)
+			}
+			cmd := pledge.Command("stdio rpath prot_exec unveil", exe, os.Args[1:]...)
+			cmd.Env = append(os.Environ(), startedEnv+"=1")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			report("parent: started program: %v", cmd.Run())
+		})
+		wantStdout(t, r, append(want, "parent: started program: <nil>")...)
+		if strings.Contains(r.Stderr, "denied") {
+			t.Fatalf("a denial in the started program\n%s", r)
+		}
+	})
+	t.Run("unveil command", func(t *testing.T) {
+		r := underUnveilRun(t, startedUnveils, "-p", "stdio rpath prot_exec unveil", "-v", "r:/proc", "-v", "r:/etc")
+		wantStdout(t, r, append(want, "parent: started program: <nil>")...)
+		if strings.Contains(r.Stderr, "denied") {
+			t.Fatalf("a denial in the started program\n%s", r)
+		}
+	})
 }
