@@ -252,7 +252,7 @@ func TestEffectivePenaltyInherited(t *testing.T) {
 	}{
 		{"no listener", "", false, true, PenaltyAbort, "", true},
 		{"cannot tell", "", false, false, PenaltyAbort, "", true},
-		{"listener held", "", true, true, PenaltyTrap, "inherited (from the program that started it", true},
+		{"listener held", "", true, true, PenaltyTrap, "inherited (pledge.Command, an exec after pledging, the unveil command) holds", true},
 		{"started by Command", "1", true, true, PenaltyTrap, "started by pledge.Command", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

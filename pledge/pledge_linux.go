@@ -275,11 +275,11 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 // answer (EPERM under the unveil command's default) would let it go on.
 // The new filter is not layered (the promises it inherited are not known
 // here), so it answers every call outside this pledge's promises first.
-const inheritedListenerWhy = "a seccomp filter this program inherited (from the program that started it: pledge.Command, an exec after pledging, the unveil command, a container runtime) holds the process's one notification listener, so no supervisor can report this pledge's violations; none was started, and every call outside these promises gets SIGSYS, which stops the process as abort would (the inherited filter's own answer, EPERM under the unveil command, would let it go on)"
+const inheritedListenerWhy = "a seccomp filter this program inherited (pledge.Command, an exec after pledging, the unveil command) holds the process's one notification listener: no supervisor can report this pledge's violations, so none was started; SIGSYS stops the process instead (the inherited filter's own answer, EPERM under the unveil command, would let it go on)"
 
 // startedByCommandWhy is the report's reason for PenaltyTrap instead of
 // PenaltyAbort in a program started by Command (see envStarted).
-const startedByCommandWhy = "this program was started by pledge.Command, whose filter refuses what a supervisor needs (pidfd_getfd) and may end the process for trying to start one; none was started, and every call outside these promises gets SIGSYS, which stops the process as abort would"
+const startedByCommandWhy = "this program was started by pledge.Command, whose filter refuses what a supervisor needs (pidfd_getfd) and could end the process for trying to start one: none was started; SIGSYS stops the process instead"
 
 // install builds and installs the filter for ps with penalty pen.
 func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil.Ruleset, rep *report.Report) error {
