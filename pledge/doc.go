@@ -125,9 +125,12 @@
 // program), so every call outside its promises gets SIGSYS, those the
 // inherited filter refuses as well; calls inside them that the inherited
 // filter refuses still get its answer (from its supervisor, a message and
-// EPERM, or the end of a process executed after pledging). Under an inherited filter with no listener (a container
-// runtime's) the supervisor is started as usual; if the filter refuses
-// that, the report names the error.
+// EPERM, or the end of a process executed after pledging). Under an
+// inherited filter with no listener (a container runtime's) the
+// supervisor is started as usual; if the filter refuses that, the report
+// names the error, but a filter that refuses the fork with a penalty that
+// ends the process (the unveil command's -k without "proc") ends the
+// program inside Pledge: pledge with PenaltyTrap or PenaltyKill there.
 //
 // # Differences from OpenBSD
 //
