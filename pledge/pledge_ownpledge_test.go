@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -117,15 +116,8 @@ func TestExecutedAfterPledgePledges(t *testing.T) {
 	wantStartedTrapped(t, r, "holds the process's one notification listener")
 }
 
-// unveilCmd builds the unveil command once for the tests that run a
-// program under it.
-var unveilCmd struct {
-	once sync.Once
-	path string
-	err  error
-	out  []byte
-}
-
+// buildUnveil builds the unveil command for a test that runs a program
+// under it (the go tool's cache makes a second build a link).
 func buildUnveil(t *testing.T) string {
 	t.Helper()
 	// The kernel matrix (ci/matrix) has no Go toolchain in its guests; it
@@ -140,19 +132,11 @@ func buildUnveil(t *testing.T) string {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go tool to build cmd/unveil")
 	}
-	unveilCmd.once.Do(func() {
-		d, err := os.MkdirTemp("", "pledgekit-pledge-unveil-")
-		if err != nil {
-			unveilCmd.err = err
-			return
-		}
-		unveilCmd.path = filepath.Join(d, "unveil")
-		unveilCmd.out, unveilCmd.err = exec.Command("go", "build", "-o", unveilCmd.path, "../cmd/unveil").CombinedOutput()
-	})
-	if unveilCmd.err != nil {
-		t.Fatalf("building cmd/unveil: %v\n%s", unveilCmd.err, unveilCmd.out)
+	path := filepath.Join(t.TempDir(), "unveil")
+	if out, err := exec.Command("go", "build", "-o", path, "../cmd/unveil").CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/unveil: %v\n%s", err, out)
 	}
-	return unveilCmd.path
+	return path
 }
 
 // unveilBinEnv passes the unveil command built by the test to its
@@ -161,19 +145,24 @@ const unveilBinEnv = "PLEDGEKIT_PLEDGE_TEST_UNVEIL"
 
 // underUnveil runs the started program (startedPledges) under the unveil
 // command with args before "--".
-func underUnveil(t *testing.T, args ...string) *testproc.Result {
+func underUnveil(t *testing.T, bin string, args ...string) *testproc.Result {
 	t.Helper()
-	return underUnveilRun(t, startedPledges, args...)
+	return underUnveilRun(t, bin, startedPledges, args...)
 }
 
-// underUnveilRun runs started under the unveil command with args before
-// "--".
-func underUnveilRun(t *testing.T, started func(), args ...string) *testproc.Result {
-	t.Helper()
-	bin := os.Getenv(unveilBinEnv)
-	if !testproc.InChild() {
-		bin = buildUnveil(t)
+// unveilFor returns the unveil command for a test: built in the test
+// process, passed to its scenarios in the environment.
+func unveilFor(t *testing.T) string {
+	if testproc.InChild() {
+		return os.Getenv(unveilBinEnv)
 	}
+	return buildUnveil(t)
+}
+
+// underUnveilRun runs started under the unveil command bin with args
+// before "--".
+func underUnveilRun(t *testing.T, bin string, started func(), args ...string) *testproc.Result {
+	t.Helper()
 	r := testproc.Run(t, "unveil", func() {
 		if os.Getenv(startedEnv) != "" {
 			started()
@@ -203,6 +192,7 @@ func underUnveilRun(t *testing.T, started func(), args ...string) *testproc.Resu
 // cannot start (the filter refuses its fork), and the report says that.
 // Either way the call the pledge removed ends the program.
 func TestUnveilCommandStartedProgramPledges(t *testing.T) {
+	bin := unveilFor(t)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -213,7 +203,7 @@ func TestUnveilCommandStartedProgramPledges(t *testing.T) {
 		{"quiet proc exec", []string{"-q", "-p", "proc exec"}, "a seccomp filter this program inherited is in force, and the supervisor could not be started under it"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := underUnveil(t, append(c.args, "-p", "stdio rpath prot_exec", "-v", "r:/proc")...)
+			r := underUnveil(t, bin, append(c.args, "-p", "stdio rpath prot_exec", "-v", "r:/proc")...)
 			wantStdout(t, r, "parent: started program: exit status 2")
 			wantStartedTrapped(t, r, c.why)
 		})
@@ -296,7 +286,7 @@ func TestStartedProgramUnveils(t *testing.T) {
 		}
 	})
 	t.Run("unveil command", func(t *testing.T) {
-		r := underUnveilRun(t, startedUnveils, "-p", "stdio rpath prot_exec unveil", "-v", "r:/proc", "-v", "r:/etc")
+		r := underUnveilRun(t, unveilFor(t), startedUnveils, "-p", "stdio rpath prot_exec unveil", "-v", "r:/proc", "-v", "r:/etc")
 		wantStdout(t, r, append(want, "parent: started program: <nil>")...)
 		if strings.Contains(r.Stderr, "denied") {
 			t.Fatalf("a denial in the started program\n%s", r)
