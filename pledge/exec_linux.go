@@ -137,6 +137,10 @@ func execHelperMain(args []string) {
 	if mode, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err == nil && mode == unix.SECCOMP_MODE_FILTER && flag != "-" {
 		proc.enforcing, proc.enforced = true, ps
 		proc.listener = flag == "L"
+		// This helper runs under its parent's pledge already: no
+		// supervisor can work here (see envStarted), and trying would
+		// violate that filter.
+		_ = os.Setenv(envStarted, "1")
 	}
 	if _, err := proc.apply(Options{Promises: e.With(promises.Exec).String(), Penalty: pen, Fallback: FallbackPenalty}); err != nil {
 		fail(126, fmt.Errorf("exec %s: %w", name, err))

@@ -293,3 +293,40 @@ func TestStartedProgramUnveils(t *testing.T) {
 		}
 	})
 }
+
+// Command from a process whose PenaltyAbort pledge fell back to
+// PenaltyTrap (here: a filter installed before held the listener, closed
+// since): its helper runs under that pledgekit filter, which refuses pidfd_getfd with
+// SIGSYS, so it must not start a supervisor of its own (the supervisor
+// would crash with a Go traceback); the program runs.
+func TestCommandFromTrappedParent(t *testing.T) {
+	needPrograms(t, "/bin/true")
+	r := testproc.Run(t, "trapped", func() {
+		allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+		fd, err := loader.Install(allow, loader.TSync|loader.TSyncESRCH|loader.NewListener)
+		if err != nil {
+			testproc.Fatalf("install: %v", err)
+		}
+		rep, err := pledge.Apply(pledge.Options{Promises: "stdio rpath proc exec prot_exec", Execpromises: "stdio rpath prot_exec", Fallback: pledge.FallbackPenalty})
+		if err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		if !strings.Contains(rep.Summary(), "penalty trap instead") {
+			testproc.Fatalf("the parent's pledge is not trap: %s", rep)
+		}
+		// No listener is held now: only the filters can stop the helper.
+		unix.Close(fd)
+		cmd := pledge.Command("stdio rpath prot_exec", "/bin/true")
+		// Not /dev/null (os/exec's default): opening it for writing
+		// needs wpath.
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		report("true: %v", cmd.Run())
+	})
+	if !r.Exited(0) {
+		t.Fatal(r)
+	}
+	wantStdout(t, r, "true: <nil>")
+	if strings.Contains(r.Stderr, "SIGSYS") || strings.Contains(r.Stderr, "denied") {
+		t.Fatalf("the helper tried a supervisor under its parent's filter\n%s", r)
+	}
+}
