@@ -105,10 +105,32 @@
 // listener and takes the new filter's, which refuses every call outside
 // the narrowed promises itself; every violation is then reported with its
 // call and missing promise. While the listener moves, calls the earlier
-// filters refuse fail with ENOSYS without running. A process executed
-// after pledging inherits a listener it cannot move: its own pledges get
-// PenaltyTrap (the inherited supervisor still reports calls outside the
-// earlier promises).
+// filters refuse fail with ENOSYS without running.
+//
+// A program started by a pledged one (with Command, executed after
+// pledging, or run under the unveil command) can pledge again, narrower.
+// Its first PenaltyAbort pledge cannot have a supervisor: the filter it
+// inherited holds the listener (the kernel is asked: a filter with a
+// listener is tried on a thread of its own, which then ends), or it was
+// installed by Command's helper and refuses pidfd_getfd, which the
+// supervisor needs (the helper marks the program's environment with
+// PLEDGEKIT_STARTED_BY_COMMAND, honoured only while a filter is in
+// force). Starting one anyway would fork and execute under that filter,
+// whose penalty could end the program inside Pledge. So nothing is
+// started, PenaltyTrap stands in (with FallbackPenalty; Pledge allows it)
+// and the report says why: abort asks that the process stop at a
+// violation, which SIGSYS does, while the inherited filter's own answer
+// (EPERM, the unveil command's default) would let it go on. That filter
+// is not layered (the promises inherited are not known in the new
+// program), so every call outside its promises gets SIGSYS, those the
+// inherited filter refuses as well; calls inside them that the inherited
+// filter refuses still get its answer (from its supervisor, a message and
+// EPERM, or the end of a process executed after pledging). Under an
+// inherited filter with no listener (a container runtime's) the
+// supervisor is started as usual; if the filter refuses that, the report
+// names the error, but a filter that refuses the fork with a penalty that
+// ends the process (the unveil command's -k without "proc") ends the
+// program inside Pledge: pledge with PenaltyTrap or PenaltyKill there.
 //
 // # Differences from OpenBSD
 //

@@ -18,6 +18,18 @@ import (
 // roleExec is argv[0] of the exec helper.
 const roleExec = "pledgekit:exec"
 
+// envStarted is set by the exec helper in the environment of the program
+// it executes. It says that a filter of this package is in force there,
+// which refuses what a supervisor needs (pidfd_getfd is in no promise):
+// a pledge with PenaltyAbort in that program (or in a program it starts,
+// which stays under the same filter) then uses PenaltyTrap without trying
+// to start a supervisor, whose fork and exec the inherited filter may
+// answer with its penalty (PenaltyKill: the program would die inside
+// Pledge). Only honoured while the kernel says a filter is in force, it
+// can only make a pledge choose PenaltyTrap: a forged value weakens
+// nothing.
+const envStarted = "PLEDGEKIT_STARTED_BY_COMMAND"
+
 // Command returns an exec.Cmd that runs the program name with args under
 // execpromises, the Linux way of giving an executed program its own
 // promises.
@@ -34,7 +46,10 @@ const roleExec = "pledgekit:exec"
 // (PenaltyAbort becomes PenaltyTrap when this process's supervisor already
 // holds the one notification listener a process may have); its calls
 // outside this process's own promises get EPERM and a message from this
-// process's supervisor.
+// process's supervisor. The helper adds PLEDGEKIT_STARTED_BY_COMMAND=1 to
+// the program's environment: a Go program that pledges there with
+// PenaltyAbort gets PenaltyTrap, without trying to start a supervisor
+// under a filter that refuses it (see the package doc).
 //
 // execpromises must be within this process's promises (ErrExecWider) and
 // within the execpromises set by Pledge, if any (ErrWiden): note that
@@ -122,10 +137,15 @@ func execHelperMain(args []string) {
 	if mode, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err == nil && mode == unix.SECCOMP_MODE_FILTER && flag != "-" {
 		proc.enforcing, proc.enforced = true, ps
 		proc.listener = flag == "L"
+		// This helper runs under its parent's pledge already: no
+		// supervisor can work here (see envStarted), and trying would
+		// violate that filter.
+		_ = os.Setenv(envStarted, "1")
 	}
 	if _, err := proc.apply(Options{Promises: e.With(promises.Exec).String(), Penalty: pen, Fallback: FallbackPenalty}); err != nil {
 		fail(126, fmt.Errorf("exec %s: %w", name, err))
 	}
+	_ = os.Setenv(envStarted, "1")
 	err = syscall.Exec(path, argv, os.Environ())
 	fail(126, fmt.Errorf("exec %s: %w", path, err))
 }

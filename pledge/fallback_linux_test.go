@@ -231,6 +231,49 @@ func TestEffectivePenalty(t *testing.T) {
 	}
 }
 
+// Under a filter this program inherited, PenaltyAbort stays when the
+// kernel says no listener is held, and becomes PenaltyTrap, with the
+// reason, when one is held or when Command started the program (its
+// filter refuses pidfd_getfd); nothing is asked once this package has
+// installed a filter itself.
+func TestEffectivePenaltyInherited(t *testing.T) {
+	saved := heldListener
+	defer func() { heldListener = saved }()
+	pr := &probe.Result{Seccomp: true, SeccompFilterInstalled: true,
+		SeccompFlags:   map[string]bool{probe.FlagNewListener: true, probe.FlagTSyncESRCH: true},
+		SeccompActions: map[string]bool{probe.ActionUserNotif: true}}
+	for _, c := range []struct {
+		name      string
+		env       string
+		held, ok  bool
+		want      Penalty
+		cause     string
+		wantAsked bool
+	}{
+		{"no listener", "", false, true, PenaltyAbort, "", true},
+		{"cannot tell", "", false, false, PenaltyAbort, "", true},
+		{"listener held", "", true, true, PenaltyTrap, "inherited (pledge.Command, an exec after pledging, the unveil command) holds", true},
+		{"started by Command", "1", true, true, PenaltyTrap, "started by pledge.Command", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(envStarted, c.env)
+			if c.env == "" {
+				os.Unsetenv(envStarted)
+			}
+			asked := false
+			heldListener = func() (bool, bool) { asked = true; return c.held, c.ok }
+			got, why := (&process{}).effectivePenalty(PenaltyAbort, pr, true)
+			if got != c.want || !strings.Contains(why, c.cause) || asked != c.wantAsked {
+				t.Errorf("got %v (%q), asked the kernel %v; want %v (%q), asked %v", got, why, asked, c.want, c.cause, c.wantAsked)
+			}
+			asked = false
+			if got, _ := (&process{filters: 1}).effectivePenalty(PenaltyAbort, pr, true); got != PenaltyTrap || asked {
+				t.Errorf("after a filter of its own: got %v, asked the kernel %v", got, asked)
+			}
+		})
+	}
+}
+
 // The report says what each promise means here.
 func TestReportItems(t *testing.T) {
 	r := testproc.Run(t, "report", func() {

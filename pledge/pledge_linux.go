@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -247,10 +248,17 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 			return PenaltyTrap, "the kernel allows one notification listener per process, which an earlier filter holds: calls outside the earlier promises are still reported, calls only this narrowing removed get SIGSYS"
 		case st.filters > 0:
 			return PenaltyTrap, "the supervisor can only be started before the first filter"
-		case st.filters == 0 && pr.SeccompFilterInstalled && inheritedSupervisor():
-			// Starting another would fork and execute under a filter
-			// that may end the process for it, to no avail.
-			return PenaltyTrap, "this program was executed by a pledged one, whose filter holds the process's one notification listener: calls outside the earlier promises are still reported by its supervisor, calls only this pledge removed get SIGSYS"
+		case st.filters == 0 && pr.SeccompFilterInstalled:
+			// A supervisor started now would fork and execute under the
+			// inherited filter, which may refuse it (and its supervisor
+			// report pledgekit's start-up as a violation), to no avail
+			// when that filter holds the listener.
+			if os.Getenv(envStarted) != "" {
+				return PenaltyTrap, startedByCommandWhy
+			}
+			if held, ok := heldListener(); ok && held {
+				return PenaltyTrap, inheritedListenerWhy
+			}
 		}
 	case PenaltyKill:
 		if !pr.SeccompActions[probe.ActionKillProcess] {
@@ -259,6 +267,20 @@ func (st *process) effectivePenalty(pen Penalty, pr *probe.Result, esrch bool) (
 	}
 	return pen, ""
 }
+
+// inheritedListenerWhy is the report's reason for PenaltyTrap instead of
+// PenaltyAbort under an inherited filter that holds the listener. Abort
+// asks for a process that stops at a violation with a message; the
+// message cannot be had, and PenaltyTrap (SIGSYS, a Go program's
+// traceback naming the call) still stops it, where the inherited filter's
+// answer (EPERM under the unveil command's default) would let it go on.
+// The new filter is not layered (the promises it inherited are not known
+// here), so it answers every call outside this pledge's promises first.
+const inheritedListenerWhy = "a seccomp filter this program inherited (pledge.Command, an exec after pledging, the unveil command) holds the process's one notification listener: no supervisor can report this pledge's violations, so none was started; SIGSYS stops the process instead (the inherited filter's own answer, EPERM under the unveil command, would let it go on)"
+
+// startedByCommandWhy is the report's reason for PenaltyTrap instead of
+// PenaltyAbort in a program started by Command (see envStarted).
+const startedByCommandWhy = "this program was started by pledge.Command, whose filter refuses what a supervisor needs (pidfd_getfd) and could end the process for trying to start one: none was started; SIGSYS stops the process instead"
 
 // install builds and installs the filter for ps with penalty pen.
 func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil.Ruleset, rep *report.Report) error {
@@ -296,6 +318,12 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		if sup == nil {
 			if sup, err = startSupervisor(ps); err != nil {
 				eff, why = PenaltyTrap, err.Error()
+				if st.filters == 0 && pr.SeccompFilterInstalled {
+					// It holds no listener (or effectivePenalty could
+					// not tell), but may refuse the fork, the exec or
+					// what the supervisor does.
+					why = "a seccomp filter this program inherited is in force, and the supervisor could not be started under it (" + why + ")"
+				}
 				if preErr != nil {
 					why += fmt.Sprintf(" (the supervisor started before Landlock failed too: %v)", preErr)
 				}

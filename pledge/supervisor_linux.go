@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/loader"
 	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
@@ -98,9 +99,16 @@ func launchSupervisor(ps promises.Set) (*supervisor, error) {
 		return nil, fmt.Errorf("pledge: supervisor pipe: %w", err)
 	}
 	probeFD := int(ctlW.Fd())
+	// Standard input and output are descriptors this process has, not
+	// /dev/null (os/exec's default): opening it for writing needs "wpath"
+	// under a filter this program inherited, and a Landlock layer
+	// committed before may hide it. The supervisor reads and writes
+	// neither.
 	cmd := &exec.Cmd{
 		Path:        selfExe,
 		Args:        []string{roleSupervisor, strconv.Itoa(os.Getpid()), strconv.Itoa(probeFD), ps.String()},
+		Stdin:       ctlR,
+		Stdout:      os.Stderr,
 		Stderr:      os.Stderr,
 		ExtraFiles:  []*os.File{ctlR, respW}, // fds 3 and 4
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
@@ -442,31 +450,84 @@ func supervisorMain(args []string) {
 	serve(notify.NewListener(listener), pidfd, target, ps, ctl)
 }
 
-// inheritedSupervisor reports whether a supervisor of this process runs
-// already: the process executed this program after pledging, and the
-// supervisor (its child, which survives the exec) serves the filter it
-// inherited. It reads the children of each thread (CONFIG_PROC_CHILDREN);
-// false when it cannot tell.
-func inheritedSupervisor() bool {
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return false
+// inheritedListener asks the kernel whether a seccomp filter in force
+// holds a notification listener: one this program inherited (the program
+// that started it pledged with PenaltyAbort, or runs the unveil command's
+// supervisor, or this program executed itself after pledging), or a
+// container runtime's. The kernel allows one listener per filter stack,
+// so then no supervisor of this process can ever take one, and starting
+// one (a fork and an exec of this binary, opening files) would only
+// violate the inherited filter: its supervisor would report pledgekit's
+// own start-up as a violation.
+//
+// The question is asked without changing the process: a goroutine locked
+// to a thread of its own (never the main thread, which Go keeps when its
+// goroutine ends) installs a filter that allows every call, with a
+// listener, on that thread alone; EBUSY means some filter of the stack
+// holds one. The goroutine ends locked, so the thread ends, and its
+// filter with it; inheritedListener waits until the kernel has let the
+// thread go (tgkill with signal 0 answers ESRCH), so that the pledge's
+// filter can then be synchronized to every thread. It needs only calls
+// "stdio" allows (clone of a thread, prctl(PR_SET_NO_NEW_PRIVS),
+// seccomp, tgkill to this process). ok is false when it cannot tell (the
+// kernel answered something else, or the thread did not end in time).
+func inheritedListener() (held, ok bool) {
+	type answer struct {
+		held, ok bool
+		tid      int // the thread that may carry the probe's filter
 	}
-	self := strconv.Itoa(os.Getpid())
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
-		if err != nil {
-			continue
+	probe := func() answer {
+		tid := unix.Gettid()
+		if tid == unix.Getpid() {
+			return answer{} // the main thread: never filtered alone
 		}
-		for _, child := range strings.Fields(string(b)) {
-			cmd, err := os.ReadFile("/proc/" + child + "/cmdline")
-			if err == nil && strings.HasPrefix(string(cmd), roleSupervisor+"\x00"+self+"\x00") {
-				return true
-			}
+		allow := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW}}
+		// Install locks the goroutine to this thread for good.
+		fd, err := loader.Install(allow, loader.NewListener)
+		switch {
+		case err == nil:
+			unix.Close(fd)
+			return answer{held: false, ok: true, tid: tid}
+		case errors.Is(err, unix.EBUSY):
+			return answer{held: true, ok: true, tid: tid}
 		}
+		return answer{tid: tid}
 	}
-	return false
+	ch := make(chan answer, 1)
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() != unix.Getpid() {
+			ch <- probe()
+			return // still locked: the thread ends with this goroutine
+		}
+		// On the main thread, which is never ended: probe from another
+		// goroutine, which cannot run on this thread while it is locked
+		// here, and keep this one.
+		inner := make(chan answer, 1)
+		go func() {
+			runtime.LockOSThread()
+			inner <- probe()
+		}()
+		a := <-inner
+		runtime.UnlockOSThread()
+		ch <- a
+	}()
+	a := <-ch
+	if a.tid == 0 {
+		return false, false
+	}
+	deadline := time.Now().Add(handshakeTimeout)
+	for unix.Tgkill(os.Getpid(), a.tid, 0) != unix.ESRCH {
+		if time.Now().After(deadline) {
+			return false, false
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	return a.held, a.ok
 }
+
+// heldListener is inheritedListener; tests replace it.
+var heldListener = inheritedListener
 
 // takeListener waits for a new seccomp listener to appear among the
 // descriptors of process target (not one of before) and takes it. It
