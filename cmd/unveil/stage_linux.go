@@ -201,8 +201,8 @@ func (p *plan) apply() error {
 		param := struct{ prio int32 }{0}
 		unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, 0, 5 /* SCHED_IDLE */, uintptr(unsafePointer(&param)))
 	}
-	// 3. Resource limits (the process limit after the switch of user,
-	// address space and descriptors last).
+	// 3. Resource limits (processes, address space and descriptors last:
+	// setLateLimits).
 	for _, r := range p.Rlimits {
 		if r.Res != unix.RLIMIT_NPROC && r.Res != unix.RLIMIT_AS {
 			setLimit(r)
@@ -221,16 +221,6 @@ func (p *plan) apply() error {
 	// 5. Identity.
 	if err := p.switchIDs(); err != nil {
 		return err
-	}
-	// RLIMIT_NPROC counts the new user's tasks, and this process's own
-	// threads (Go's) are among them until execve ends them: set before
-	// the switch, a limit below their number made the kernel mark the
-	// switch as over the limit and fail the execve with EAGAIN. Set
-	// after it, the limit binds the program from its first fork on.
-	for _, r := range p.Rlimits {
-		if r.Res == unix.RLIMIT_NPROC {
-			setLimit(r)
-		}
 	}
 	if !p.KeepCaps {
 		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
@@ -338,14 +328,21 @@ func (p *plan) restrictLayer(i int) error {
 	return nil
 }
 
-// setLateLimits sets the address space and descriptor limits, the
-// program's, right before the filter: set before, the address space limit
-// bound this Go process too, whose runtime maps heap arenas as it goes (a
-// -M below what the runtime had reserved made it die with "out of memory"
-// before the exec). Nothing may allocate after it.
+// setLateLimits sets the process, address space and descriptor limits,
+// the program's, right before the filter: set before, they bound this Go
+// process too. Its runtime maps heap arenas as it goes (a -M below what
+// the runtime had reserved made it die with "out of memory" before the
+// exec), and starts OS threads when it needs them: RLIMIT_NPROC counts
+// every task of the user, and a limit below that count made the runtime
+// die with "failed to create new OS thread" (as nobody, beside the user's
+// other processes). RLIMIT_NPROC also comes after the switch of user:
+// set before it, a limit below the new user's task count (this process's
+// threads among them) made the kernel mark the switch as over the limit
+// and fail the execve with EAGAIN; set after, it binds the program from
+// its first fork on. Nothing may allocate after it.
 func (p *plan) setLateLimits() {
 	for _, r := range p.Rlimits {
-		if r.Res == unix.RLIMIT_AS {
+		if r.Res == unix.RLIMIT_AS || r.Res == unix.RLIMIT_NPROC {
 			setLimit(r)
 		}
 	}
