@@ -230,11 +230,11 @@ func TestForeignFilterKeepsAbort(t *testing.T) {
 		}
 		said := false
 		for _, it := range rep.Items {
-			said = said || (it.Layer == preport.LayerSeccomp && strings.HasPrefix(it.What, "promises ") && strings.Contains(it.Reason, "penalty abort;"))
-			// The filter's item ("promises ...") says the penalty in force;
+			said = said || (it.Layer == preport.LayerSeccomp && strings.HasPrefix(it.What, "filter ") && strings.Contains(it.Reason, "penalty abort;"))
+			// The filter's item ("filter N for ...") says the penalty in force;
 			// a "penalty abort" item says abort fell back. Other seccomp
 			// items (rules for calls an arch lacks) say nothing of it.
-			if it.Layer == preport.LayerSeccomp && (it.What == "penalty abort" || (strings.HasPrefix(it.What, "promises ") && !strings.Contains(it.Reason, "penalty abort;"))) {
+			if it.Layer == preport.LayerSeccomp && (it.What == "penalty abort" || (strings.HasPrefix(it.What, "filter ") && !strings.Contains(it.Reason, "penalty abort;"))) {
 				testproc.Fatalf("the pledge under a foreign filter lost PenaltyAbort: %s: %s", it.What, it.Reason)
 			}
 		}
