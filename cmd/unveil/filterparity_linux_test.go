@@ -77,7 +77,8 @@ type filterDiff struct {
 	why   string
 	when  func(c filterCase, set promises.Set) bool
 	calls []promises.Rule
-	drop  bool // the command's deny action (the supervisor answers), else an allowance
+	drop  bool   // the command's deny action (the supervisor answers), else an allowance
+	errno uint16 // the calls fail with this errno (an errno rule), not an allowance
 }
 
 var (
@@ -133,6 +134,13 @@ var filterDiffs = []filterDiff{{
 		{Syscall: "openat", Args: []promises.Cond{{Arg: 2, Width: promises.W32, Mask: readOnlyFlags}}},
 		{Syscall: "open", Args: []promises.Cond{{Arg: 1, Width: promises.W32, Mask: readOnlyFlags}}},
 	},
+}, {
+	why: "-q, a dynamic program without rpath: the access family fails with EPERM whatever the deny action, as the supervisor answers it: glibc's loader asks access(\"/etc/ld.so.preload\") at every start, and -k killed every such program there (only rpath allows these calls)",
+	when: func(c filterCase, set promises.Set) bool {
+		return c.mode == modeDirect && c.dynamic && !set.Has(promises.Rpath)
+	},
+	calls: ruleNames("access", "faccessat", "faccessat2"),
+	errno: 1, // EPERM
 }}
 
 func ruleNames(names ...string) []promises.Rule {
@@ -388,6 +396,10 @@ func wantCommand(c filterCase, set promises.Set, arch string, call parityCall, l
 			}
 			if d.drop {
 				return cmdDeny, d.why
+			}
+			if d.errno != 0 {
+				want, why = filter.RetErrno|uint32(d.errno), d.why
+				continue
 			}
 			if errnoRule {
 				continue // a promise's errno rule beats an allowance
@@ -659,5 +671,36 @@ func TestKillWithError(t *testing.T) {
 		}
 		r = inMode(t, m.pre, "-k", "-p", "stdio rpath", "--", tr)
 		wantOK(t, r)
+	}
+}
+
+// TestKillDynamicWithoutRpath: under -q -k, a dynamic program without
+// rpath starts (its loader's access("/etc/ld.so.preload") fails with
+// EPERM instead of killing it before main), and a call its promises deny
+// still kills it.
+func TestKillDynamicWithoutRpath(t *testing.T) {
+	needKernel(t)
+	tr, sh := need(t, "true"), need(t, "sh")
+	if k := fileKind(t, tr); k != "" && !strings.Contains(k, "dynamically linked") {
+		t.Skipf("%s is not dynamic: %s", tr, k)
+	}
+	for _, m := range []struct {
+		pre    []string
+		signal int // the filter kills with SIGSYS, the supervisor with SIGKILL
+	}{{[]string{"-q", "-k"}, 31}, {[]string{"-k"}, 9}} {
+		pre := m.pre
+		r := unveil(t, append(pre, "-p", "stdio", "--", tr)...)
+		if r.code != 0 {
+			t.Errorf("%v -p stdio -- true: want exit 0, got %v", pre, r)
+		}
+		// Creating a file needs cpath: killed.
+		out := filepath.Join(t.TempDir(), "out")
+		r = unveil(t, append(pre, "-p", "stdio", "--", sh, "-c", ": > "+out)...)
+		if r.code != 128+m.signal {
+			t.Errorf("%v: creating a file without cpath: want signal %d, got %v", pre, m.signal, r)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: %s was created", pre, out)
+		}
 	}
 }

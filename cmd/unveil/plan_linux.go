@@ -880,6 +880,14 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 		ro := []promises.Cond{c32(2, oAccmode|oCreat|oTrunc|oTmpfile, 0)}
 		extra = append(extra, promises.Rule{Syscall: "openat", Args: ro},
 			promises.Rule{Syscall: "open", Args: []promises.Cond{c32(1, oAccmode|oCreat|oTrunc|oTmpfile, 0)}})
+		// glibc's loader asks access("/etc/ld.so.preload") at every
+		// start: the call fails with EPERM, as the supervisor answers it,
+		// instead of -k killing every dynamic program before main. Only
+		// rpath allows the access family, so no allowed call turns into
+		// an error; EPERM tells nothing about the file.
+		for _, name := range []string{"access", "faccessat", "faccessat2"} {
+			extra = append(extra, promises.Rule{Syscall: name, Action: promises.Errno, Errno: uint16(unix.EPERM)})
+		}
 	}
 	deny := engine.DenyEPERM
 	switch {
