@@ -107,6 +107,9 @@ func version() string {
 }
 
 func main() {
+	if os.Getenv(sideEnv) != "" {
+		os.Exit(sideMain())
+	}
 	if os.Getenv(stageEnv) != "" {
 		os.Exit(stageMain())
 	}
@@ -220,23 +223,19 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if c.quiet || c.direct || !pr.SeccompFlags[probe.FlagNewListener] || !pr.SeccompActions[probe.ActionUserNotif] {
 		m = modeDirect
 	}
-	var st *stage
+	var sd *side
 	if m == modeSupervised {
-		// Start the stage now: its Go start-up overlaps the planning
-		// below, and it waits for the plan.
-		var inherited []int
-		if c.noNormalize {
-			inherited = inheritedFds()
-		}
+		// Start the supervisor now: its Go start-up overlaps the
+		// planning below, and nothing waits for it after.
 		var err error
-		if st, err = startStage(inherited); err != nil {
+		if sd, err = startSide(); err != nil {
 			return reportErr(stderr, fail(exitInternal, "%v", err))
 		}
 	}
 	p, err := buildPlan(c, m)
 	if err != nil {
-		if st != nil {
-			st.abandon()
+		if sd != nil {
+			sd.abandon()
 		}
 		return reportErr(stderr, err)
 	}
@@ -256,12 +255,25 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		err := p.apply()
 		return reportErr(stderr, err)
 	}
-	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}, creds: newCredStat(p)}
-	ws, err := st.run(p, e)
+	// Supervised: this process applies the plan and executes the
+	// program, as in direct mode; the supervisor gets the listener.
+	if runtime.GOMAXPROCS(0) < 2 {
+		// The goroutine that hands the listener over and answers this
+		// process's execve must run while the main thread waits in it.
+		runtime.GOMAXPROCS(2)
+	}
+	err = sd.send(p)
+	if err == nil && p.sideRisky() {
+		err = sd.waitReady()
+	}
+	if err == nil {
+		err = sd.reap()
+	}
 	if err != nil {
+		sd.abandon()
 		return reportErr(stderr, fail(exitInternal, "%v", err))
 	}
-	e.summary()
-	exitWith(ws)
-	return exitInternal
+	err = p.applyWith(sd)
+	sd.abandon()
+	return reportErr(stderr, err)
 }

@@ -170,7 +170,11 @@ func readPlan(fd int) ([]byte, error) {
 
 // apply carries out the plan in the calling process and execs the program.
 // It returns only on failure.
-func (p *plan) apply() error {
+func (p *plan) apply() error { return p.applyWith(nil) }
+
+// applyWith is apply; with sd (supervised mode), the filter's listener is
+// handed to the side supervisor sd before the program is executed.
+func (p *plan) applyWith(sd *side) error {
 	// 1. Descriptors: 0-2 exist, everything else is closed at exec.
 	if p.Normalize {
 		for fd := 0; fd < 3; fd++ {
@@ -281,11 +285,19 @@ func (p *plan) apply() error {
 		if p.SockFd >= 0 {
 			// sendmsg on descriptor p.SockFd is allowed by the filter;
 			// everything else from here on is answered by the supervisor.
+			// (With a side supervisor, handOver sends it instead, from a
+			// thread the filter does not restrict.)
 			f.Listener, f.SendTo = engine.ListenerSend, p.SockFd
 		}
 		ep.Filter = f
 	}
-	if res, err := engine.Apply(ep); err != nil {
+	var handOver func(int) error
+	if sd != nil && ep.Filter != nil {
+		handOver = sd.handOver()
+		ep.Filter.Listener = engine.ListenerKeep
+	}
+	res, err := engine.Apply(ep)
+	if err != nil {
 		switch res.Failed {
 		case engine.StepNoNewPrivs:
 			return fail(exitSandbox, "%v", err)
@@ -296,7 +308,11 @@ func (p *plan) apply() error {
 		}
 		return err // the layers' and beforeFilter's own errors
 	}
-	var err error
+	if handOver != nil && res.ListenerFd >= 0 {
+		if err := handOver(res.ListenerFd); err != nil {
+			return fail(exitSandbox, "handing the listener to the supervisor: %v", err)
+		}
+	}
 	if p.NoFile != nil {
 		// execve with the arguments converted above: syscall.Exec would
 		// allocate them now, under the program's address space limit. (It
