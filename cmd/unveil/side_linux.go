@@ -201,8 +201,8 @@ type sideArgs struct {
 	envv    []*byte
 	argvp   **byte // &argv[0]
 	envvp   **byte // &envv[0]
-	sock    int // S's end, above 2
-	devnull int // S's standard input and output
+	sock    int    // S's end, above 2
+	devnull int    // S's standard input and output
 }
 
 // startSide starts a side supervisor, detached (see above). It does not
