@@ -335,30 +335,43 @@ func (p *plan) sideRisky() bool {
 }
 
 // handOver prepares the hand-over of the listener, before anything is
-// restricted (the address space limit comes before the filter, and little
-// may be allocated after it): a goroutine locked to a thread of its own,
-// which the filter (put on the main thread only) does not restrict, waits
-// for the listener. The returned function gives it the listener and
-// returns once it sent it to S (the main thread may then execute the
-// program) or could not. The goroutine then continues every call it
-// receives, until the main thread's execve ends its thread. Those calls
+// restricted, and returns the function that hands it over once the filter
+// is in force. Preparing: the socket moves to descriptor sockFd (where the
+// filter lets sendmsg through; above the program's descriptor limit), and
+// a responder goroutine, locked to a thread of its own that the filter
+// (put on the main thread only) does not restrict, starts and waits in
+// read(2) on a pipe. Handing over, on the main thread under the filter:
+// the listener's number goes into the pipe, which wakes the responder in
+// the kernel, and the listener to S; the main thread then executes the
+// program without waiting for either. The responder continues every call
+// it receives, until the main thread's execve ends its thread. Those calls
 // are P's own: the main thread is the only filtered task until the
 // program runs, and the program runs only once every other thread of P
 // has ended. S continues P's calls too when it gets them first (serve).
-func (s *side) handOver() func(lfd int) error {
-	lfds := make(chan int)
-	done := make(chan error, 1)
+func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
+	if err := unix.Dup3(s.sock, sockFd, unix.O_CLOEXEC); err != nil {
+		return nil, fail(exitSandbox, "moving the supervisor's socket to descriptor %d (needs -O below the hard descriptor limit): %v", sockFd, err)
+	}
+	unix.Close(s.sock)
+	s.sock = sockFd
+	var pfd [2]int
+	if err := unix.Pipe2(pfd[:], unix.O_CLOEXEC); err != nil {
+		return nil, fail(exitInternal, "pipe: %v", err)
+	}
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends at execve
-		lfd := <-lfds
-		err := notify.SendFd(s.sock, lfd)
-		unix.Close(s.sock)
-		s.sock = -1
-		done <- err
-		if err != nil {
-			return
+		var b [4]byte
+		for {
+			n, err := unix.Read(pfd[0], b[:])
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || n != len(b) {
+				return // the program was not executed: nothing to answer
+			}
+			break
 		}
-		l := notify.NewListener(lfd)
+		l := notify.NewListener(int(binary.LittleEndian.Uint32(b[:])))
 		for {
 			n, err := l.Recv()
 			if err != nil {
@@ -368,9 +381,14 @@ func (s *side) handOver() func(lfd int) error {
 		}
 	}()
 	return func(lfd int) error {
-		lfds <- lfd
-		return <-done
-	}
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
+		unix.Write(pfd[1], b[:]) // failing, S answers P's execve instead
+		err := notify.SendFd(sockFd, lfd)
+		unix.Close(sockFd)
+		s.sock = -1
+		return err
+	}, nil
 }
 
 var (

@@ -285,15 +285,18 @@ func (p *plan) applyWith(sd *side) error {
 		if p.SockFd >= 0 {
 			// sendmsg on descriptor p.SockFd is allowed by the filter;
 			// everything else from here on is answered by the supervisor.
-			// (With a side supervisor, handOver sends it instead, from a
-			// thread the filter does not restrict.)
+			// (With a side supervisor, handOver sends it, and keeps it
+			// for a responder to P's own execve.)
 			f.Listener, f.SendTo = engine.ListenerSend, p.SockFd
 		}
 		ep.Filter = f
 	}
 	var handOver func(int) error
 	if sd != nil && ep.Filter != nil {
-		handOver = sd.handOver()
+		var err error
+		if handOver, err = sd.handOver(p.SockFd); err != nil {
+			return err
+		}
 		ep.Filter.Listener = engine.ListenerKeep
 	}
 	res, err := engine.Apply(ep)
