@@ -266,9 +266,6 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if err == nil && p.sideRisky() {
 		err = sd.waitReady()
 	}
-	if err == nil {
-		err = sd.reap()
-	}
 	if err != nil {
 		sd.abandon()
 		return reportErr(stderr, fail(exitInternal, "%v", err))

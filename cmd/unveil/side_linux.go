@@ -190,8 +190,15 @@ func sideMain() int {
 
 // side is P's end of a side supervisor being started.
 type side struct {
-	mid  int // the intermediate process, to reap before the program runs
-	sock int // P's end of the socket; -1 once closed
+	forked chan forkResult // the forker's result, once
+	mid    int             // the intermediate process, to reap before the program runs
+	sock   int             // P's end of the socket; -1 once closed
+	wake   [2]int          // the listener's number goes to the responder here
+}
+
+type forkResult struct {
+	pid   int
+	errno syscall.Errno
 }
 
 // sideArgs are the arguments of the raw fork, converted before it.
@@ -206,7 +213,9 @@ type sideArgs struct {
 }
 
 // startSide starts a side supervisor, detached (see above). It does not
-// wait for it to start.
+// wait for it: a goroutine of its own forks (forkSide, on its own thread,
+// which is suspended until S executes while the main thread goes on
+// planning); reap takes its result.
 func startSide() (*side, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -223,7 +232,6 @@ func startSide() (*side, error) {
 		unix.Close(fds[0])
 		return nil, fmt.Errorf("starting the supervisor: %w", err)
 	}
-	defer unix.Close(child)
 	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
 		var dn int
@@ -233,10 +241,10 @@ func startSide() (*side, error) {
 	}
 	if err != nil {
 		unix.Close(fds[0])
+		unix.Close(child)
 		return nil, fmt.Errorf("starting the supervisor: /dev/null: %w", err)
 	}
-	defer unix.Close(devnull)
-	a := sideArgs{sock: child, devnull: devnull}
+	a := &sideArgs{sock: child, devnull: devnull}
 	if a.argv0, err = syscall.BytePtrFromString(self); err == nil {
 		if a.argv, err = syscall.SlicePtrFromStrings([]string{"unveil"}); err == nil {
 			// GOMAXPROCS=1: S serves one listener; fewer runtime threads
@@ -246,21 +254,70 @@ func startSide() (*side, error) {
 	}
 	if err != nil {
 		unix.Close(fds[0])
+		unix.Close(child)
+		unix.Close(devnull)
 		return nil, fmt.Errorf("starting the supervisor: %w", err)
 	}
 	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
-	pid, errno := forkSide(&a)
-	runtime.KeepAlive(&a)
-	if errno != 0 {
+	s := &side{forked: make(chan forkResult, 1), sock: fds[0]}
+	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
 		unix.Close(fds[0])
-		return nil, fmt.Errorf("starting the supervisor: fork: %w", errno)
+		unix.Close(child)
+		unix.Close(devnull)
+		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
 	}
-	return &side{mid: int(pid), sock: fds[0]}, nil
+	go func() {
+		// The signal mask forkSide changes is this thread's; the thread
+		// then answers P's own calls (respond), never filtered.
+		runtime.LockOSThread() // never unlocked: the thread ends at execve
+		pid, errno := forkSide(a)
+		runtime.KeepAlive(a)
+		unix.Close(child)
+		unix.Close(devnull)
+		s.forked <- forkResult{int(pid), errno}
+		if errno == 0 {
+			s.respond()
+		}
+	}()
+	return s, nil
+}
+
+// respond waits for the listener's number on the wake pipe, then
+// continues every call it receives, until the main thread's execve ends
+// its thread (see handOver).
+func (s *side) respond() {
+	var b [4]byte
+	for {
+		n, err := unix.Read(s.wake[0], b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n != len(b) {
+			return // the program was not executed: nothing to answer
+		}
+		break
+	}
+	l := notify.NewListener(int(binary.LittleEndian.Uint32(b[:])))
+	for {
+		n, err := l.Recv()
+		if err != nil {
+			return
+		}
+		_ = l.Continue(n.ID)
+	}
 }
 
 // reap waits for the intermediate process, which exits right after it
 // forked S: the program must not inherit it as a child.
 func (s *side) reap() error {
+	if s.forked != nil {
+		r := <-s.forked
+		s.forked = nil
+		if r.errno != 0 {
+			return fmt.Errorf("starting the supervisor: fork: %w", r.errno)
+		}
+		s.mid = r.pid
+	}
 	if s.mid <= 0 {
 		return nil
 	}
@@ -337,53 +394,27 @@ func (p *plan) sideRisky() bool {
 // handOver prepares the hand-over of the listener, before anything is
 // restricted, and returns the function that hands it over once the filter
 // is in force. Preparing: the socket moves to descriptor sockFd (where the
-// filter lets sendmsg through; above the program's descriptor limit), and
-// a responder goroutine, locked to a thread of its own that the filter
-// (put on the main thread only) does not restrict, starts and waits in
-// read(2) on a pipe. Handing over, on the main thread under the filter:
-// the listener's number goes into the pipe, which wakes the responder in
-// the kernel, and the listener to S; the main thread then executes the
-// program without waiting for either. The responder continues every call
-// it receives, until the main thread's execve ends its thread. Those calls
-// are P's own: the main thread is the only filtered task until the
-// program runs, and the program runs only once every other thread of P
-// has ended. S continues P's calls too when it gets them first (serve).
+// filter lets sendmsg through; above the program's descriptor limit).
+// Handing over, on the main thread under the filter: the listener's
+// number goes into the wake pipe, which wakes the responder (the forker's
+// thread, which the filter, put on the main thread only, does not
+// restrict) in the kernel, and the listener to S; the main thread then
+// executes the program without waiting for either. The responder
+// continues every call it receives, until the main thread's execve ends
+// its thread. Those calls are P's own: the main thread is the only
+// filtered task until the program runs, and the program runs only once
+// every other thread of P has ended. S continues P's calls too when it
+// gets them first (serve).
 func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
 	if err := unix.Dup3(s.sock, sockFd, unix.O_CLOEXEC); err != nil {
 		return nil, fail(exitSandbox, "moving the supervisor's socket to descriptor %d (needs -O below the hard descriptor limit): %v", sockFd, err)
 	}
 	unix.Close(s.sock)
 	s.sock = sockFd
-	var pfd [2]int
-	if err := unix.Pipe2(pfd[:], unix.O_CLOEXEC); err != nil {
-		return nil, fail(exitInternal, "pipe: %v", err)
-	}
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends at execve
-		var b [4]byte
-		for {
-			n, err := unix.Read(pfd[0], b[:])
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil || n != len(b) {
-				return // the program was not executed: nothing to answer
-			}
-			break
-		}
-		l := notify.NewListener(int(binary.LittleEndian.Uint32(b[:])))
-		for {
-			n, err := l.Recv()
-			if err != nil {
-				return
-			}
-			_ = l.Continue(n.ID)
-		}
-	}()
 	return func(lfd int) error {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
-		unix.Write(pfd[1], b[:]) // failing, S answers P's execve instead
+		unix.Write(s.wake[1], b[:]) // failing, S answers P's execve instead
 		err := notify.SendFd(sockFd, lfd)
 		unix.Close(sockFd)
 		s.sock = -1
@@ -394,13 +425,21 @@ func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
 var (
 	allSignals = ^uint64(0)
 	oldSignals uint64
+	sigDefault [4]uint64 // struct sigaction: SIG_DFL, no flags, empty mask
 )
 
 // forkSide forks an intermediate process that forks S and exits: S is
 // never P's child. It returns the intermediate's pid. Between the forks
 // and S's execve only raw system calls run, on copies of this process
 // that the Go runtime does not know (as syscall.forkExec's child), with
-// every signal blocked.
+// every signal blocked. S resets the signal handlers before it restores
+// the signal mask, so that no handler of unveil's runs in it, and starts
+// a session of its own (no terminal signal reaches it: a program that
+// survives ^C keeps its supervisor). It runs on a thread of its own
+// (startSide): copying this process's page tables overlaps the planning.
+// (Sharing the memory instead, CLONE_VM|CLONE_VFORK, needs a system call
+// stub in assembly that keeps its return address off the shared stack;
+// it saved CPU but no wall time here.)
 //
 //go:nosplit
 //go:norace
@@ -426,6 +465,7 @@ func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
 	}
 	// S: its socket at sideFd, /dev/null as input and output, the error
 	// stream P's, nothing else, P's signal mask.
+	syscall.RawSyscall6(syscall.SYS_SETSID, 0, 0, 0, 0, 0, 0)
 	const closeRangeCloexec = 1 << 2
 	_, _, e = syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, sideFd, ^uintptr(0), closeRangeCloexec, 0, 0, 0)
 	if e != 0 {
@@ -440,6 +480,9 @@ func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
 		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.devnull), 1, 0, 0, 0, 0)
 	}
 	if e == 0 {
+		for sig := uintptr(1); sig <= 64; sig++ {
+			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&sigDefault)), 0, 8, 0, 0)
+		}
 		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
 		syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(a.argv0)), uintptr(unsafe.Pointer(a.argvp)), uintptr(unsafe.Pointer(a.envvp)), 0, 0, 0)
 	}

@@ -299,6 +299,13 @@ func (p *plan) applyWith(sd *side) error {
 		}
 		ep.Filter.Listener = engine.ListenerKeep
 	}
+	if sd != nil {
+		// As late as possible: the fork of the supervisor overlaps all
+		// the above.
+		if err := sd.reap(); err != nil {
+			return fail(exitInternal, "%v", err)
+		}
+	}
 	res, err := engine.Apply(ep)
 	if err != nil {
 		switch res.Failed {
