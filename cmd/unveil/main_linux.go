@@ -36,9 +36,9 @@ file, recursively), a #! interpreter, and the files its promises imply
 abstract unix sockets or signal processes outside it (signals: unless
 proc is promised; --no-scope turns both off). LD_PRELOAD, LD_AUDIT and
 _PLEDGE are removed from its environment.
-By default unveil stays as the program's parent and prints one line per
-denied call, naming the promise that would allow it; -q (or --exec) execs the
-program directly instead, silently.
+unveil becomes the program (same pid, same parent). By default a supervisor
+process on the side prints one line per denied call, naming the promise that
+would allow it; -q (or --exec) runs no supervisor: denied calls fail silently.
 
 Options (compatible with Cosmopolitan's pledge):
   -p PROMISES    promises, space separated; repeatable (default "stdio rpath")
@@ -89,8 +89,7 @@ Examples:
   unveil learn -- python3 script.py      # prints the command line to use next
   unveil explain openat                  # which promise allows openat, and when
 
-Exit status: the program's own; if it was killed by a signal, unveil kills
-itself with the same signal. Otherwise:
+Exit status: the program's own (it is the same process). Otherwise:
   126  the program cannot be executed     127  the program was not found
    64  bad command line                    21  bad promise string
    20  bad -v path or permission           22  bad --policy file
