@@ -21,7 +21,7 @@ import (
 )
 
 // stageEnv marks a re-executed unveil that must carry out a plan and exec
-// the program (supervised and learn modes). Its value is "PLAN,SOCK": the
+// the program (learn mode). Its value is "PLAN,SOCK": the
 // descriptor to read the plan from and the one to hand the seccomp
 // listener over. They are above every descriptor the program inherits
 // (-N keeps those at their numbers).
