@@ -284,7 +284,11 @@ func startSide() (*side, error) {
 
 // respond waits for the listener's number on the wake pipe, then
 // continues every call it receives, until the main thread's execve ends
-// its thread (see handOver).
+// its thread (see handOver). It allocates nothing once it waits: the
+// address space limit is set before the listener exists (a -M below what
+// the runtime would map next made an allocation here fatal), so it
+// receives and answers with plain ioctl(2)s on its own stack, with no
+// poll (a blocking receive ends with the thread).
 func (s *side) respond() {
 	var b [4]byte
 	for {
@@ -297,13 +301,26 @@ func (s *side) respond() {
 		}
 		break
 	}
-	l := notify.NewListener(int(binary.LittleEndian.Uint32(b[:])))
+	lfd := uintptr(binary.LittleEndian.Uint32(b[:]))
+	var req notify.Notif
+	var resp struct {
+		ID    uint64
+		Val   int64
+		Error int32
+		Flags uint32
+	}
 	for {
-		n, err := l.Recv()
-		if err != nil {
+		req = notify.Notif{} // the kernel wants it zeroed
+		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, lfd, uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&req)))
+		switch e {
+		case 0:
+		case unix.EINTR, unix.ENOENT:
+			continue
+		default:
 			return
 		}
-		_ = l.Continue(n.ID)
+		resp.ID, resp.Flags = req.ID, unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
+		syscall.Syscall(syscall.SYS_IOCTL, lfd, uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
 	}
 }
 
