@@ -529,9 +529,10 @@ func TestStageAbandoned(t *testing.T) {
 	}
 }
 
-// TestStageEnvironment: the stage runs with GOMAXPROCS=1, which is its
-// own: the program gets unveil's environment, with GOMAXPROCS as the
-// caller set it or not at all.
+// TestStageEnvironment: the supervisor (and learn's stage) runs with
+// GOMAXPROCS=1, which is its own: the program gets unveil's environment,
+// with GOMAXPROCS as the caller set it or not at all (unveil, which
+// becomes the program, sets its own only in its runtime).
 func TestStageEnvironment(t *testing.T) {
 	needKernel(t)
 	envBin := need(t, "env")
