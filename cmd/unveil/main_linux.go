@@ -241,8 +241,9 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if m == modeDirect && c.trace && !c.quiet {
 		p.rep.Add("supervisor", "--trace", "dropped", "this kernel has no seccomp user notification (Linux 5.0+)")
 	}
-	// What the program will run under: the stage sets no_new_privs or
-	// fails, then enforces every layer and the filter, or fails.
+	// What the program will run under: the process that executes it sets
+	// no_new_privs or fails, then enforces every layer and the filter, or
+	// fails.
 	p.rep.NoNewPrivs = true
 	p.rep.Seccomp = p.Filtered
 	p.rep.Landlock = len(p.Layers) > 0
@@ -257,8 +258,8 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	// Supervised: this process applies the plan and executes the
 	// program, as in direct mode; the supervisor gets the listener.
 	if runtime.GOMAXPROCS(0) < 2 {
-		// The goroutine that hands the listener over and answers this
-		// process's execve must run while the main thread waits in it.
+		// The thread that answers this process's own execve must get a
+		// P while the main thread waits in that execve.
 		runtime.GOMAXPROCS(2)
 	}
 	err = sd.send(p)
