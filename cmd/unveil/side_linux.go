@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/pledgekit/pledgekit/internal/notify"
+	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
 )
 
@@ -175,7 +175,7 @@ func sideMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: supervisor: malformed message from unveil: %v\n", err)
 		return exitInternal
 	}
-	lfd, err := notify.RecvFd(sideFd)
+	l, err := supervise.RecvListener(sideFd)
 	unix.Close(sideFd)
 	if err != nil {
 		// The sandbox could not be applied (unveil said why), or unveil
@@ -183,7 +183,7 @@ func sideMain() int {
 		return exitInternal
 	}
 	e := &enforcer{p: p, arch: m.Arch, out: os.Stderr, seen: map[string]bool{}, creds: newCredStat(p)}
-	serve(notify.NewListener(lfd), e, m.Pid)
+	serve(l, e, m.Pid)
 	e.summary()
 	return exitOK
 }
@@ -301,27 +301,7 @@ func (s *side) respond() {
 		}
 		break
 	}
-	lfd := uintptr(binary.LittleEndian.Uint32(b[:]))
-	var req notify.Notif
-	var resp struct {
-		ID    uint64
-		Val   int64
-		Error int32
-		Flags uint32
-	}
-	for {
-		req = notify.Notif{} // the kernel wants it zeroed
-		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, lfd, uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&req)))
-		switch e {
-		case 0:
-		case unix.EINTR, unix.ENOENT:
-			continue
-		default:
-			return
-		}
-		resp.ID, resp.Flags = req.ID, unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
-		syscall.Syscall(syscall.SYS_IOCTL, lfd, uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
-	}
+	supervise.ContinueAll(int(binary.LittleEndian.Uint32(b[:])))
 }
 
 // reap waits for the intermediate process, which exits right after it
@@ -432,7 +412,7 @@ func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
 		unix.Write(s.wake[1], b[:]) // failing, S answers P's execve instead
-		err := notify.SendFd(sockFd, lfd)
+		err := supervise.SendListener(sockFd, lfd)
 		unix.Close(sockFd)
 		s.sock = -1
 		return err

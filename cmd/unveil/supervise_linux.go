@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
-	"github.com/pledgekit/pledgekit/internal/notify"
 	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/internal/supervise"
 	"github.com/pledgekit/pledgekit/promises"
@@ -198,10 +197,10 @@ func (s *stage) run(p *plan, h handler) (syscall.WaitStatus, error) {
 	go func() {
 		defer wg.Done()
 		runtime.LockOSThread()
-		lfd, err := notify.RecvFd(parentSock)
+		l, err := supervise.RecvListener(parentSock)
 		unix.Close(parentSock)
 		if err == nil {
-			serve(notify.NewListener(lfd), h, cmd.Process.Pid)
+			serve(l, h, cmd.Process.Pid)
 		}
 	}()
 	err = cmd.Wait()
@@ -226,7 +225,7 @@ func (s *stage) run(p *plan, h handler) (syscall.WaitStatus, error) {
 // (Go's preemption) that interrupts the stage's wait restarts its execve
 // as a new notification, even after the answer was sent (the kernel's
 // seccomp_do_user_notification), and that restart is still the stage's.
-func serve(l *notify.Listener, h handler, stagePid int) {
+func serve(l *supervise.Listener, h handler, stagePid int) {
 	execd := false
 	self, selfErr := os.Stat("/proc/self/exe")
 	isStage := func(pid int) bool {
