@@ -138,6 +138,31 @@ func (l *llLayer) allows(path string, need uint64) bool {
 	return need&^got == 0
 }
 
+// covers reports whether the layer l, enforced alone, allows nothing that
+// l and em enforced together refuse, so that em adds no restriction and
+// need not be committed: l handles every right em handles, and wherever
+// l grants one of those rights em grants it too (on the same path or a
+// directory above it; the kernel allows an access only if every layer
+// does, so then l and em together allow exactly what l allows). em must
+// restrict files only. An unveil rule of l that grants executing is not
+// judged (unveil adds the ELF interpreter of such a file itself): l does
+// not cover em then. A nil l covers nothing.
+func (l *llLayer) covers(em *llLayer) bool {
+	if l == nil || em.HandledNet != 0 || em.Scoped != 0 || em.HandledFS&^l.HandledFS != 0 {
+		return false
+	}
+	for _, r := range l.Paths {
+		acc := r.Access & l.HandledFS & em.HandledFS
+		if acc == 0 {
+			continue
+		}
+		if r.Unveil && acc&llaccess.FSExecute != 0 || !em.allows(r.Path, acc) {
+			return false
+		}
+	}
+	return true
+}
+
 // ruleset turns the layer into an unveil.Ruleset with exactly the
 // layer's handled rights, rules and scopes. A rule's rights are cut to
 // the handled ones (a right the layer does not handle is not restricted,

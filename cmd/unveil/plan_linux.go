@@ -761,7 +761,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, why+": the program may execute other programs and, if dynamic, open any file read-only")
 		} else {
 			em.sort()
-			p.Layers = append(p.Layers, em)
+			// A layer the veil already covers restricts nothing more (the
+			// kernel intersects layers): it is left out, one ruleset less
+			// to build and commit at every launch.
+			kept := !p.veil.covers(&em)
+			if kept {
+				p.Layers = append(p.Layers, em)
+			}
 			if em.HandledFS&llaccess.FSExecute != 0 {
 				switch {
 				case p.Mode == modeSupervised:
@@ -782,7 +788,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 				// (it does not handle reading), and taking it for the
 				// read restriction let a static program without rpath
 				// open any file read-only in supervised mode.
-				p.readLayer = &p.Layers[len(p.Layers)-1]
+				p.readLayer = p.veil // allows the same reads as the veil and em together
+				if kept {
+					p.readLayer = &p.Layers[len(p.Layers)-1]
+				}
 			}
 		}
 	}
