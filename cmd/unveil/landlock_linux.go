@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -77,24 +76,24 @@ func (l *llLayer) addPath(path string, access uint64, why string) {
 
 // unveil adds an unveil rule: path with OpenBSD permission letters (valid
 // ones: the caller checked), merged with an earlier rule for the same path.
-func (l *llLayer) unveil(path, perm, why string) {
+func (l *llLayer) unveil(pc *pathCache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
 	for i := range l.Paths {
 		if r := &l.Paths[i]; r.Path == path && r.Unveil {
 			old, _ := uv.ParsePerm(r.Perm)
 			p |= old
-			r.Perm, r.Access = p.String(), permAccess(path, p)
+			r.Perm, r.Access = p.String(), permAccess(pc, path, p)
 			return
 		}
 	}
-	l.Paths = append(l.Paths, pathRule{Path: path, Access: permAccess(path, p), Why: why, Unveil: true, Perm: p.String()})
+	l.Paths = append(l.Paths, pathRule{Path: path, Access: permAccess(pc, path, p), Why: why, Unveil: true, Perm: p.String()})
 }
 
 // grant adds a rule (for AllowFS) with the rights unveil's table gives
 // the letters perm on path; nothing if path does not exist.
-func (l *llLayer) grant(path, perm, why string) {
+func (l *llLayer) grant(pc *pathCache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
-	if acc := permAccess(path, p); acc != 0 {
+	if acc := permAccess(pc, path, p); acc != 0 {
 		l.addPath(path, acc, why)
 	}
 }
@@ -108,8 +107,8 @@ func dirPermRights(perm string) uint64 {
 
 // permAccess is what unveil grants for p on path (nothing if it does not
 // exist).
-func permAccess(path string, p uv.Perm) uint64 {
-	fi, err := os.Stat(path)
+func permAccess(pc *pathCache, path string, p uv.Perm) uint64 {
+	fi, err := pc.stat(path)
 	if err != nil {
 		return 0
 	}
@@ -256,7 +255,7 @@ func cleanAbs(p string) (string, error) {
 // the process that enforces the rules and becomes the program, which
 // opens the path itself (resolved here they would name unveil's own
 // process, whose files the program can never reach).
-func cleanUnveil(p string) (string, error) {
+func cleanUnveil(pc *pathCache, p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
@@ -266,5 +265,5 @@ func cleanUnveil(p string) (string, error) {
 			return abs, nil
 		}
 	}
-	return cleanAbs(abs)
+	return pc.cleanAbs(abs)
 }

@@ -416,12 +416,12 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 func (l *learner) unveils(set promises.Set) []unveilArg {
 	auto := &llLayer{HandledFS: ^uint64(0)}
 	for f := range l.p.loader {
-		auto.unveil(f, "rx", "")
+		auto.unveil(nil, f, "rx", "")
 	}
 	for _, pm := range set.Promises() {
 		for _, ip := range promImplied(pm) {
 			if rp, err := cleanAbs(ip.Path); err == nil {
-				auto.unveil(rp, ip.Perm, "")
+				auto.unveil(nil, rp, ip.Perm, "")
 			}
 		}
 	}

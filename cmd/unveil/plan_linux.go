@@ -89,6 +89,7 @@ type plan struct {
 	// order. Without the exec promise the supervisor lets each run once,
 	// in this order, and refuses every other execve.
 	execNext  []string
+	paths     *pathCache // resolves the paths of the plan (planning only)
 	elfInterp bool     // the kernel loads an ELF interpreter (PT_INTERP) for the program
 	veil      *llLayer // the user's veil (nil if none)
 	readLayer *llLayer // the no-rpath read restriction (nil if none)
@@ -221,12 +222,12 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 // within the first execve, up to the first file that is not a script;
 // what follows it in the chain (the interpreter a #!/usr/bin/env line
 // names) is executed by that file.
-func laterExecs(chain []string) []string {
+func laterExecs(pc *pathCache, chain []string) []string {
 	for i, f := range chain {
 		if !isScript(f) {
 			var out []string
 			for _, g := range chain[i+1:] {
-				if rp, err := cleanAbs(g); err == nil {
+				if rp, err := pc.cleanAbs(g); err == nil {
 					out = append(out, rp)
 				}
 			}
@@ -327,7 +328,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	arch := runtime.GOARCH
 	rep := &report.Report{Arch: arch, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 	p := &plan{Mode: m, UID: -1, GID: -1, SockFd: -1, rep: rep, kill: c.kill, trace: c.trace, quiet: c.quiet,
-		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps}
+		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps, paths: newPathCache()}
 	if c.noNormalize {
 		p.inherited = inheritedFds()
 	}
@@ -400,13 +401,13 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		}
 		p.elfInterp = p.elfInterp || f.Exec && f.Why == "ELF interpreter"
 	}
-	p.execNext = laterExecs(prog.Chain)
+	p.execNext = laterExecs(p.paths, prog.Chain)
 	if prog.Kind == elfdeps.Script {
 		// The interpreter reads the script.
 		p.loader[prog.Real] = true
 	}
 	if !execOnly {
-		p.libcData = libcData(prog)
+		p.libcData = libcData(p.paths, prog)
 	}
 	for _, d := range p.libcData {
 		p.loader[d] = true
@@ -554,23 +555,23 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			if f.Exec {
 				perm = "rx"
 			}
-			veil.grant(f.Path, perm, f.Why)
+			veil.grant(p.paths, f.Path, perm, f.Why)
 		}
 		if p.prog.Kind == elfdeps.Script {
-			veil.grant(p.prog.Real, "rx", "script")
+			veil.grant(p.paths, p.prog.Real, "rx", "script")
 		}
 		for _, d := range p.libcData {
-			veil.grant(d, "r", "C library data")
+			veil.grant(p.paths, d, "r", "C library data")
 		}
 		for _, ip := range implied {
-			if rp, err := cleanAbs(ip.Path); err == nil {
-				if _, err := os.Stat(rp); err == nil {
-					veil.grant(rp, ip.Perm, "implied by a promise")
+			if rp, err := p.paths.cleanAbs(ip.Path); err == nil {
+				if _, err := p.paths.stat(rp); err == nil {
+					veil.grant(p.paths, rp, ip.Perm, "implied by a promise")
 				}
 			}
 		}
 		for _, u := range userPaths {
-			rp, err := cleanUnveil(u.Path)
+			rp, err := cleanUnveil(p.paths, u.Path)
 			if err != nil {
 				return fail(exitPath, "-v %s: %v", u.Path, err)
 			}
@@ -584,13 +585,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 					continue // x alone: nothing left to unveil
 				}
 			}
-			if _, err := os.Stat(rp); err != nil {
+			if _, err := p.paths.stat(rp); err != nil {
 				// Skipped, as pledge.com does.
 				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
 				continue
 			}
 			// Permissions "" are unveil's to judge and report.
-			veil.unveil(rp, perm, "-v")
+			veil.unveil(p.paths, rp, perm, "-v")
 		}
 		if pol != nil {
 			veil.HandledFS |= pol.HandledFS & fsAll
@@ -743,7 +744,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 		for _, ip := range implied {
 			if strings.Contains(ip.Perm, "r") {
-				if rp, err := cleanAbs(ip.Path); err == nil {
+				if rp, err := p.paths.cleanAbs(ip.Path); err == nil {
 					em.addPath(rp, llaccess.FSReadFile|llaccess.FSReadDir, "implied by a promise")
 				}
 			}
@@ -812,7 +813,7 @@ const execSupervised = "the supervisor refuses every execve after the program's 
 
 // libcData lists the data the C library reads on its own behalf (setlocale,
 // iconv), resolved: a program's own promises never mention them.
-func libcData(prog *elfdeps.Program) []string {
+func libcData(pc *pathCache, prog *elfdeps.Program) []string {
 	if prog.Libc != elfdeps.Glibc {
 		return nil
 	}
@@ -824,8 +825,8 @@ func libcData(prog *elfdeps.Program) []string {
 	}
 	var out []string
 	for _, c := range cands {
-		if rp, err := cleanAbs(c); err == nil {
-			if _, err := os.Stat(rp); err == nil {
+		if rp, err := pc.cleanAbs(c); err == nil {
+			if _, err := pc.stat(rp); err == nil {
 				out = append(out, rp)
 			}
 		}
