@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
@@ -76,7 +77,7 @@ func (l *llLayer) addPath(path string, access uint64, why string) {
 
 // unveil adds an unveil rule: path with OpenBSD permission letters (valid
 // ones: the caller checked), merged with an earlier rule for the same path.
-func (l *llLayer) unveil(pc *pathCache, path, perm, why string) {
+func (l *llLayer) unveil(pc *pathres.Cache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
 	for i := range l.Paths {
 		if r := &l.Paths[i]; r.Path == path && r.Unveil {
@@ -91,7 +92,7 @@ func (l *llLayer) unveil(pc *pathCache, path, perm, why string) {
 
 // grant adds a rule (for AllowFS) with the rights unveil's table gives
 // the letters perm on path; nothing if path does not exist.
-func (l *llLayer) grant(pc *pathCache, path, perm, why string) {
+func (l *llLayer) grant(pc *pathres.Cache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
 	if acc := permAccess(pc, path, p); acc != 0 {
 		l.addPath(path, acc, why)
@@ -107,8 +108,8 @@ func dirPermRights(perm string) uint64 {
 
 // permAccess is what unveil grants for p on path (nothing if it does not
 // exist).
-func permAccess(pc *pathCache, path string, p uv.Perm) uint64 {
-	fi, err := pc.stat(path)
+func permAccess(pc *pathres.Cache, path string, p uv.Perm) uint64 {
+	fi, err := pc.Stat(path)
 	if err != nil {
 		return 0
 	}
@@ -255,7 +256,7 @@ func cleanAbs(p string) (string, error) {
 // the process that enforces the rules and becomes the program, which
 // opens the path itself (resolved here they would name unveil's own
 // process, whose files the program can never reach).
-func cleanUnveil(pc *pathCache, p string) (string, error) {
+func cleanUnveil(pc *pathres.Cache, p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
@@ -265,5 +266,5 @@ func cleanUnveil(pc *pathCache, p string) (string, error) {
 			return abs, nil
 		}
 	}
-	return pc.cleanAbs(abs)
+	return pc.Clean(abs)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/internal/unveillink"
@@ -89,12 +90,12 @@ type plan struct {
 	// order. Without the exec promise the supervisor lets each run once,
 	// in this order, and refuses every other execve.
 	execNext  []string
-	paths     *pathCache // resolves the paths of the plan (planning only)
-	elfInterp bool     // the kernel loads an ELF interpreter (PT_INTERP) for the program
-	veil      *llLayer // the user's veil (nil if none)
-	readLayer *llLayer // the no-rpath read restriction (nil if none)
-	libcData  []string // data files the C library reads by itself (locales, gconv)
-	unixEmu   bool     // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
+	paths     *pathres.Cache // resolves the paths of the plan (planning only)
+	elfInterp bool           // the kernel loads an ELF interpreter (PT_INTERP) for the program
+	veil      *llLayer       // the user's veil (nil if none)
+	readLayer *llLayer       // the no-rpath read restriction (nil if none)
+	libcData  []string       // data files the C library reads by itself (locales, gconv)
+	unixEmu   bool           // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
 	kill      bool
 	trace     bool
 	quiet     bool
@@ -222,12 +223,12 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 // within the first execve, up to the first file that is not a script;
 // what follows it in the chain (the interpreter a #!/usr/bin/env line
 // names) is executed by that file.
-func laterExecs(pc *pathCache, chain []string) []string {
+func laterExecs(pc *pathres.Cache, chain []string) []string {
 	for i, f := range chain {
 		if !isScript(f) {
 			var out []string
 			for _, g := range chain[i+1:] {
-				if rp, err := pc.cleanAbs(g); err == nil {
+				if rp, err := pc.Clean(g); err == nil {
 					out = append(out, rp)
 				}
 			}
@@ -331,7 +332,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	arch := runtime.GOARCH
 	rep := &report.Report{Arch: arch, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 	p := &plan{Mode: m, UID: -1, GID: -1, SockFd: -1, rep: rep, kill: c.kill, trace: c.trace, quiet: c.quiet,
-		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps, paths: newPathCache()}
+		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps, paths: pathres.New()}
 	if c.noNormalize {
 		p.inherited = inheritedFds()
 	}
@@ -567,8 +568,8 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			veil.grant(p.paths, d, "r", "C library data")
 		}
 		for _, ip := range implied {
-			if rp, err := p.paths.cleanAbs(ip.Path); err == nil {
-				if _, err := p.paths.stat(rp); err == nil {
+			if rp, err := p.paths.Clean(ip.Path); err == nil {
+				if _, err := p.paths.Stat(rp); err == nil {
 					veil.grant(p.paths, rp, ip.Perm, "implied by a promise")
 				}
 			}
@@ -588,7 +589,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 					continue // x alone: nothing left to unveil
 				}
 			}
-			if _, err := p.paths.stat(rp); err != nil {
+			if _, err := p.paths.Stat(rp); err != nil {
 				// Skipped, as pledge.com does.
 				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
 				continue
@@ -747,7 +748,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 		for _, ip := range implied {
 			if strings.Contains(ip.Perm, "r") {
-				if rp, err := p.paths.cleanAbs(ip.Path); err == nil {
+				if rp, err := p.paths.Clean(ip.Path); err == nil {
 					em.addPath(rp, llaccess.FSReadFile|llaccess.FSReadDir, "implied by a promise")
 				}
 			}
@@ -816,7 +817,7 @@ const execSupervised = "the supervisor refuses every execve after the program's 
 
 // libcData lists the data the C library reads on its own behalf (setlocale,
 // iconv), resolved: a program's own promises never mention them.
-func libcData(pc *pathCache, prog *elfdeps.Program) []string {
+func libcData(pc *pathres.Cache, prog *elfdeps.Program) []string {
 	if prog.Libc != elfdeps.Glibc {
 		return nil
 	}
@@ -828,8 +829,8 @@ func libcData(pc *pathCache, prog *elfdeps.Program) []string {
 	}
 	var out []string
 	for _, c := range cands {
-		if rp, err := pc.cleanAbs(c); err == nil {
-			if _, err := pc.stat(rp); err == nil {
+		if rp, err := pc.Clean(c); err == nil {
+			if _, err := pc.Stat(rp); err == nil {
 				out = append(out, rp)
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package pathres
 
 import (
 	"os"
@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// pathCache answers as cleanAbs (filepath.EvalSymlinks) and os.Stat do,
+// A Cache answers as filepath.EvalSymlinks and os.Stat do,
 // in any order of questions, through relative and absolute symlinks, ".."
 // in targets and in directories, dangling links, loops, and a file used
 // as a directory; and for system paths (/lib64 and /proc/self are links).
-func TestPathCacheAgrees(t *testing.T) {
+func TestCacheAgrees(t *testing.T) {
 	base, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -42,15 +42,16 @@ func TestPathCacheAgrees(t *testing.T) {
 		j("loop1"), j("loop2", "x"), j("self"), j("chain"), j("d", "up", "l2", "f"), j("d", "e", "up", "f"),
 		j("d", "e", "up", "up", "d", "f"), j("tofile"), j("d", "f", "x"), j("missing", "x"), j("l1", "..", "l3"),
 		"/", "/usr/bin/true", "/bin/sh", "/lib64/ld-linux-x86-64.so.2", "/etc/localtime", "/dev/null", "/proc/self",
-		"/proc/self/exe", "/proc/self/fd/0", "/usr/../etc/./hostname"}
-	check := func(c *pathCache, p string) {
+		"/proc/self/exe", "/proc/self/fd/0", "/usr/../etc/./hostname", "relative/x", "."}
+	check := func(c *Cache, p string) {
 		t.Helper()
-		want, _ := cleanAbs(p)
-		if got, _ := c.cleanAbs(p); got != want {
-			t.Errorf("cleanAbs(%s) = %s, want %s", p, got, want)
+		want, werr := filepath.EvalSymlinks(p)
+		got, gerr := c.EvalSymlinks(p)
+		if got != want || (werr == nil) != (gerr == nil) {
+			t.Errorf("EvalSymlinks(%s) = %s, %v, want %s, %v", p, got, gerr, want, werr)
 		}
 		wfi, werr := os.Stat(p)
-		gfi, gerr := c.stat(p)
+		gfi, gerr := c.Stat(p)
 		switch {
 		case (werr == nil) != (gerr == nil):
 			t.Errorf("stat(%s): error %v, want %v", p, gerr, werr)
@@ -58,18 +59,18 @@ func TestPathCacheAgrees(t *testing.T) {
 			t.Errorf("stat(%s): %v, want %v", p, gfi.Mode(), wfi.Mode())
 		}
 	}
-	c := newPathCache()
+	c := New()
 	for _, p := range paths {
 		check(c, p)
 	}
 	for _, p := range paths { // again, from the cache
 		check(c, p)
 	}
-	c = newPathCache()
+	c = New()
 	for _, p := range slices.Backward(paths) {
 		check(c, p)
 	}
-	var none *pathCache
+	var none *Cache
 	for _, p := range paths {
 		check(none, p)
 	}
