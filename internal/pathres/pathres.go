@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Cache remembers lstat and symlink resolution answers.
@@ -78,11 +79,15 @@ func (c *Cache) Stat(path string) (fs.FileInfo, error) {
 	return c.Lstat(rp) // resolved: not a symlink
 }
 
-// underlying is the system error of a path error.
+// underlying is the system error of a path error (ELOOP for a chain of
+// symlinks too long, as stat(2) says).
 func underlying(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Err
+		err = pe.Err
+	}
+	if err == errTooManyLinks {
+		return syscall.ELOOP
 	}
 	return err
 }
