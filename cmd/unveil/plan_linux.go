@@ -191,7 +191,8 @@ func envGet(env []string, name string) (string, bool) {
 }
 
 // resolveProgram finds argv[0] as execvp would, and reads what it needs.
-func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.Program, error) {
+// Its look-ups of paths go through pc and stay there for the plan.
+func resolveProgram(pc *pathres.Cache, name string, env []string, execOnly bool) (string, *elfdeps.Program, error) {
 	pathEnv, ok := envGet(env, "PATH")
 	if !ok {
 		pathEnv = elfdeps.DefaultPath
@@ -208,7 +209,7 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
 	}
 	ld, _ := envGet(env, "LD_LIBRARY_PATH")
-	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv, ExecOnly: execOnly})
+	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv, ExecOnly: execOnly, Paths: pc})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil, fail(exitNotFound, "%s: %v", full, err)
@@ -385,7 +386,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	// chain and the ELF interpreter).
 	veiled := !c.noUnveil
 	execOnly := m != modeLearn && set.Has(promises.Rpath) && !veiled
-	full, prog, err := resolveProgram(c.argv[0], p.Env, execOnly)
+	full, prog, err := resolveProgram(p.paths, c.argv[0], p.Env, execOnly)
 	if err != nil {
 		return nil, err
 	}
