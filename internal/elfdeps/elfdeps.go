@@ -32,7 +32,6 @@ package elfdeps
 import (
 	"bufio"
 	"bytes"
-	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pledgekit/pledgekit/internal/elfdeps/internal/elf"
 	"github.com/pledgekit/pledgekit/internal/pathres"
 )
 
