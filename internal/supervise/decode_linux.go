@@ -29,7 +29,7 @@ func Decode(n *notify.Notif, arch string) *Call {
 	c := &Call{Pid: int(n.Pid), Arch: arch, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Port: -1}
 	c.Name = SyscallName(arch, n.Arch, n.Nr)
 	pathAt := map[int]string{}
-	for _, pa := range pathArgs[c.Name] {
+	for _, pa := range names().pathArgs[c.Name] {
 		s, err := notify.ReadString(c.Pid, n.Args[pa[1]], maxPath)
 		if err != nil && s == "" {
 			continue
