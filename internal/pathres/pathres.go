@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -68,7 +69,7 @@ func (c *Cache) Stat(path string) (fs.FileInfo, error) {
 	if c == nil {
 		return os.Stat(path)
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := absolute(path)
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +100,45 @@ func (c *Cache) EvalSymlinks(path string) (string, error) {
 		return filepath.EvalSymlinks(path) // relative: its answer stays relative
 	}
 	c.links = 0
-	return c.real(filepath.Clean(path))
+	if !isClean(path) {
+		path = filepath.Clean(path)
+	}
+	return c.real(path)
+}
+
+// absolute is filepath.Abs, without cleaning a path that is clean.
+func absolute(p string) (string, error) {
+	if filepath.IsAbs(p) && isClean(p) {
+		return p, nil
+	}
+	return filepath.Abs(p)
+}
+
+// isClean reports whether the absolute path p is as filepath.Clean
+// leaves it: no empty, "." or ".." element, no trailing slash.
+func isClean(p string) bool {
+	if p == "/" {
+		return true
+	}
+	if len(p) < 2 || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 0; i < len(p); {
+		j := strings.IndexByte(p[i+1:], '/')
+		if j < 0 {
+			j = len(p) - i - 1
+		}
+		if e := p[i+1 : i+1+j]; e == "" || e == "." || e == ".." {
+			return false
+		}
+		i += 1 + j
+	}
+	return true
 }
 
 // real resolves abs (absolute and clean): its parent first (remembered),
-// then its last component, following a symlink there.
+// then its last component, following a symlink there. The paths are
+// split and joined as strings: they are clean already.
 func (c *Cache) real(abs string) (string, error) {
 	if abs == "/" {
 		return abs, nil
@@ -111,11 +146,19 @@ func (c *Cache) real(abs string) (string, error) {
 	if r, ok := c.reals[abs]; ok {
 		return r.path, r.err
 	}
-	dir, err := c.real(filepath.Dir(abs))
+	i := strings.LastIndexByte(abs, '/')
+	parent := "/"
+	if i > 0 {
+		parent = abs[:i]
+	}
+	dir, err := c.real(parent)
 	if err != nil {
 		return "", err // not remembered: it depends on the links followed so far
 	}
-	cand := filepath.Join(dir, filepath.Base(abs))
+	cand := dir + abs[i:]
+	if dir == "/" {
+		cand = abs[i:]
+	}
 	fi, err := c.Lstat(cand)
 	if err != nil {
 		c.reals[abs] = realResult{"", err}
@@ -135,7 +178,7 @@ func (c *Cache) real(abs string) (string, error) {
 	}
 	if !filepath.IsAbs(target) {
 		// dir holds no symlink: ".." in the target is lexical there.
-		target = filepath.Join(dir, target)
+		target = dir + "/" + target
 	}
 	rp, err := c.real(filepath.Clean(target))
 	if err == nil {
@@ -147,7 +190,7 @@ func (c *Cache) real(abs string) (string, error) {
 // Clean makes p absolute and clean and resolves its symlinks when it
 // exists; a path that does not resolve is returned absolute and clean.
 func (c *Cache) Clean(p string) (string, error) {
-	abs, err := filepath.Abs(p)
+	abs, err := absolute(p)
 	if err != nil {
 		return "", err
 	}

@@ -42,7 +42,8 @@ func TestCacheAgrees(t *testing.T) {
 		j("loop1"), j("loop2", "x"), j("self"), j("chain"), j("d", "up", "l2", "f"), j("d", "e", "up", "f"),
 		j("d", "e", "up", "up", "d", "f"), j("tofile"), j("d", "f", "x"), j("missing", "x"), j("l1", "..", "l3"),
 		"/", "/usr/bin/true", "/bin/sh", "/lib64/ld-linux-x86-64.so.2", "/etc/localtime", "/dev/null", "/proc/self",
-		"/proc/self/exe", "/proc/self/fd/0", "/usr/../etc/./hostname", "relative/x", "."}
+		"/proc/self/exe", "/proc/self/fd/0", "/usr/../etc/./hostname", "relative/x", ".", "//usr//bin/", "/usr/bin/.",
+		"/..", "/../usr", j("d") + "/", j("d", "e") + "/../f", j("l1") + "/./f"}
 	check := func(c *Cache, p string) {
 		t.Helper()
 		want, werr := filepath.EvalSymlinks(p)
@@ -73,5 +74,15 @@ func TestCacheAgrees(t *testing.T) {
 	var none *Cache
 	for _, p := range paths {
 		check(none, p)
+	}
+}
+
+// isClean agrees with filepath.Clean.
+func TestIsClean(t *testing.T) {
+	for _, p := range []string{"/", "//", "/a", "/a/", "/a//b", "/a/./b", "/a/../b", "/.", "/..", "/a/b.c", "/a/.b", "/a/..b",
+		"/a/b/", "/ab/c", "/a/b/..", "/a/b/.", "/...", "/a/.../b"} {
+		if got, want := isClean(p), filepath.Clean(p) == p; got != want {
+			t.Errorf("isClean(%q) = %v, want %v", p, got, want)
+		}
 	}
 }
