@@ -118,7 +118,10 @@ type planOptions struct {
 }
 
 func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
-	p := &plan{paths: pathres.New()}
+	p := &plan{paths: r.lookups}
+	if p.paths == nil {
+		p.paths = pathres.New()
+	}
 	abi := res.LandlockABI
 	reported := map[Protection]bool{}
 	need := func(pr Protection) bool {

@@ -120,4 +120,5 @@ func init() {
 	unveillink.Prepare = prepare
 	unveillink.UnixSocketsRestricted = unixSocketsRestricted
 	unveillink.NarrowToDNS = narrowToDNS
+	unveillink.ShareLookups = func(rs any, c *pathres.Cache) { rs.(*Ruleset).lookups = c }
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/pathres"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
@@ -225,10 +226,15 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 
 // restrict enforces the layer on the calling thread alone, which then
 // calls execve (unveil.Ruleset.CommitThread: it also sets no_new_privs on
-// the thread and keeps the goroutine locked to it).
-func (l *llLayer) restrict() (*report.Report, error) {
+// the thread and keeps the goroutine locked to it). The commit looks the
+// paths up through pc, the cache the plan was made with, when this
+// process made it (nil: afresh).
+func (l *llLayer) restrict(pc *pathres.Cache) (*report.Report, error) {
 	rs, err := l.ruleset()
 	var rep *report.Report
+	if err == nil && pc != nil {
+		unveillink.ShareLookups(rs, pc)
+	}
 	if err == nil {
 		rep, err = rs.CommitThread()
 	}

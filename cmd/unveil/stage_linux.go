@@ -321,7 +321,7 @@ func (p *plan) apply() error {
 // restrictLayer enforces layer i on this thread and adds unveil's report
 // of it to the plan's report.
 func (p *plan) restrictLayer(i int) error {
-	lrep, err := p.Layers[i].restrict()
+	lrep, err := p.Layers[i].restrict(p.paths)
 	if err != nil {
 		code := exitSandbox
 		if errors.Is(err, uv.ErrNotExpressible) {
