@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -949,7 +950,7 @@ func (p *plan) learnFilter(arch string) error {
 
 // setFilter makes prog the plan's filter.
 func (p *plan) setFilter(prog *engine.Program) {
-	p.Filter = p.Filter[:0]
+	p.Filter = slices.Grow(p.Filter[:0], len(prog.Raw))
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
 	}
