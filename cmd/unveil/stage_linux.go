@@ -382,6 +382,9 @@ func (p *plan) announce() error {
 			p.Report.WriteTable(os.Stderr)
 		}
 	}
+	if p.Show.Quiet && !p.Show.Strict {
+		return nil // the summary would be neither shown nor acted on
+	}
 	if s := p.Report.Summary(); s != "" {
 		if p.Show.Strict {
 			return fail(exitSandbox, "--strict: refusing to run: %s", s)
