@@ -205,6 +205,13 @@ parent = [%q]
 	if r.code != 0 || r.stdout != "readable" {
 		t.Errorf("-v r:%s with rpath: want it read: %v", data, r)
 	}
+	// Supervised, the read restriction the supervisor consults is the
+	// veil when it covers the layer (-p stdio alone): cat starts (its
+	// loader reads its files), the file is refused.
+	r = unveil(t, "-p", "stdio", "--", cat, data)
+	if r.code == 0 || strings.Contains(r.stdout, "readable") || !strings.Contains(r.stderr, `needs promise "rpath"`) || !strings.Contains(r.stderr, cat+": ") {
+		t.Errorf("supervised, -p stdio: want cat to start and %s refused: %v", data, r)
+	}
 }
 
 // A dynamic program without rpath reads only what its loader needs.
