@@ -14,6 +14,7 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/internal/reportlink"
@@ -40,6 +41,7 @@ type plan struct {
 	net                           []netGrant
 	items                         []report.Item
 	errs                          []error
+	paths                         *pathres.Cache // the commit's look-ups of paths
 }
 
 func (p *plan) add(layer report.Layer, what string, st report.Status, format string, args ...any) {
@@ -66,20 +68,22 @@ func (e *entry) what() string {
 	return s
 }
 
-func resolve(r pathRule) entry {
+// resolve looks r's path up through c (one commit's cache: each path
+// component is looked up once).
+func resolve(c *pathres.Cache, r pathRule) entry {
 	e := entry{pathRule: r, real: r.path}
-	fi, err := os.Stat(r.path)
+	fi, err := c.Stat(r.path)
 	switch {
 	case err == nil:
 		e.exists, e.isDir, e.mode = true, fi.IsDir(), fi.Mode()
-		if real, err := filepath.EvalSymlinks(r.path); err == nil {
+		if real, err := c.EvalSymlinks(r.path); err == nil {
 			e.real = real
 		}
 	case errors.Is(err, fs.ErrNotExist):
-		if dir, err := filepath.EvalSymlinks(filepath.Dir(r.path)); err == nil {
+		if dir, err := c.EvalSymlinks(filepath.Dir(r.path)); err == nil {
 			e.real = filepath.Join(dir, filepath.Base(r.path))
 		}
-		if fi, err := os.Lstat(r.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if fi, err := c.Lstat(r.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			e.dangling = true
 		}
 	default:
@@ -115,7 +119,10 @@ type planOptions struct {
 }
 
 func (r *Ruleset) plan(res *probe.Result, opt planOptions) *plan {
-	p := &plan{}
+	p := &plan{paths: r.lookups}
+	if p.paths == nil {
+		p.paths = pathres.New()
+	}
 	abi := res.LandlockABI
 	reported := map[Protection]bool{}
 	need := func(pr Protection) bool {
@@ -211,7 +218,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	}
 	entries := make([]entry, 0, len(r.paths))
 	for _, pr := range r.paths {
-		entries = append(entries, r.resolve(pr))
+		entries = append(entries, r.resolve(p.paths, pr))
 	}
 	// Implied paths that add nothing are listed after the rules.
 	var skipped []report.Item
@@ -236,7 +243,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 				}
 				continue
 			}
-			e := r.resolve(pathRule{path: abs, perm: perm})
+			e := r.resolve(p.paths, pathRule{path: abs, perm: perm})
 			e.from = from
 			if !e.exists {
 				skip(e.what(), "does not exist here; not added")
@@ -249,7 +256,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 	if r.pre != nil {
 		entries = r.pre.interpreters(entries)
 	} else {
-		entries = addInterpreters(entries, skip)
+		entries = addInterpreters(p.paths, entries, skip)
 	}
 
 	if !need(Paths) {
@@ -397,7 +404,7 @@ func (r *Ruleset) planPaths(p *plan, res *probe.Result, need func(Protection) bo
 // ELF file of the program's machine): a program's header cannot make an
 // arbitrary file readable. An interpreter unveiled explicitly
 // keeps its own permissions.
-func addInterpreters(entries []entry, skip func(what, format string, args ...any)) []entry {
+func addInterpreters(c *pathres.Cache, entries []entry, skip func(what, format string, args ...any)) []entry {
 	n := len(entries)
 	for i := 0; i < n; i++ {
 		e := entries[i]
@@ -426,7 +433,7 @@ func addInterpreters(entries []entry, skip func(what, format string, args ...any
 				}
 				continue
 			}
-			ie := resolve(pathRule{path: f.Path, perm: PermExec})
+			ie := resolve(c, pathRule{path: f.Path, perm: PermExec})
 			ie.from = from
 			if ie.exists {
 				entries = append(entries, ie)

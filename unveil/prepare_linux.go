@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
@@ -30,9 +31,9 @@ type prepared struct {
 }
 
 // resolve is resolve, or what prepare found when it ran.
-func (r *Ruleset) resolve(pr pathRule) entry {
+func (r *Ruleset) resolve(c *pathres.Cache, pr pathRule) entry {
 	if r.pre == nil {
-		return resolve(pr)
+		return resolve(c, pr)
 	}
 	e, ok := r.pre.entries[pr.path]
 	if !ok {
@@ -67,6 +68,7 @@ func (r *Ruleset) prepare(implied promises.Set) {
 		r.pre.close()
 	}
 	pre := &prepared{entries: map[string]entry{}, files: map[string]*os.File{}}
+	c := pathres.New()
 	add := func(e entry) {
 		pre.entries[e.path] = e
 		if !e.exists {
@@ -81,22 +83,22 @@ func (r *Ruleset) prepare(implied promises.Set) {
 	}
 	var entries []entry
 	for _, pr := range r.paths {
-		e := resolve(pr)
+		e := resolve(c, pr)
 		add(e)
 		entries = append(entries, e)
 	}
 	for _, ip := range impliedPaths(implied) {
 		if abs := filepath.Clean(ip.Path); filepath.IsAbs(abs) {
-			add(resolve(pathRule{path: abs}))
+			add(resolve(c, pathRule{path: abs}))
 		}
 	}
-	all := addInterpreters(entries, func(string, string, ...any) {})
+	all := addInterpreters(c, entries, func(string, string, ...any) {})
 	pre.interps = all[len(entries):]
 	for _, e := range pre.interps {
 		add(e)
 	}
 	task := fmt.Sprintf("/proc/%d/task", os.Getpid())
-	add(resolve(pathRule{path: task}))
+	add(resolve(c, pathRule{path: task}))
 	r.pre = pre
 }
 
@@ -118,4 +120,5 @@ func init() {
 	unveillink.Prepare = prepare
 	unveillink.UnixSocketsRestricted = unixSocketsRestricted
 	unveillink.NarrowToDNS = narrowToDNS
+	unveillink.ShareLookups = func(rs any, c *pathres.Cache) { rs.(*Ruleset).lookups = c }
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -62,7 +60,7 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 	var dirs []rawEntry
 	for _, rr := range r.raw {
 		what := rr.path + " " + rightsString(rr.rights)
-		fi, err := os.Stat(rr.path)
+		fi, err := p.paths.Stat(rr.path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			p.add(report.LayerLandlockFS, what, report.Dropped, "does not exist: Landlock can only name existing files, so nothing is granted for it")
@@ -72,7 +70,7 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 			continue
 		}
 		e := rawEntry{rawRule: rr, real: rr.path, isDir: fi.IsDir()}
-		if real, err := filepath.EvalSymlinks(rr.path); err == nil {
+		if real, err := p.paths.EvalSymlinks(rr.path); err == nil {
 			e.real = real
 		}
 		rights := rr.rights & handled
@@ -108,7 +106,7 @@ func (r *Ruleset) planRaw(p *plan, res *probe.Result, need func(Protection) bool
 	// Unveil rules beneath a directory an AllowFS rule grants rights get
 	// those rights too.
 	for _, pr := range r.paths {
-		u := r.resolve(pr)
+		u := r.resolve(p.paths, pr)
 		for _, d := range dirs {
 			if !beneath(u.real, d.real) {
 				continue

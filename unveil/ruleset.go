@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/promises"
 )
@@ -214,6 +215,9 @@ type Ruleset struct {
 	probe *probe.Result
 	// pre is what prepare examined and opened (linux), or nil.
 	pre *prepared
+	// lookups answers a commit's look-ups of paths when set
+	// (unveillink.ShareLookups); nil: each commit has a cache of its own.
+	lookups *pathres.Cache
 }
 
 // New returns an empty Ruleset.

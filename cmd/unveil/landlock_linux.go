@@ -8,12 +8,13 @@ package main
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
+	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/report"
 	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
@@ -77,24 +78,24 @@ func (l *llLayer) addPath(path string, access uint64, why string) {
 
 // unveil adds an unveil rule: path with OpenBSD permission letters (valid
 // ones: the caller checked), merged with an earlier rule for the same path.
-func (l *llLayer) unveil(path, perm, why string) {
+func (l *llLayer) unveil(pc *pathres.Cache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
 	for i := range l.Paths {
 		if r := &l.Paths[i]; r.Path == path && r.Unveil {
 			old, _ := uv.ParsePerm(r.Perm)
 			p |= old
-			r.Perm, r.Access = p.String(), permAccess(path, p)
+			r.Perm, r.Access = p.String(), permAccess(pc, path, p)
 			return
 		}
 	}
-	l.Paths = append(l.Paths, pathRule{Path: path, Access: permAccess(path, p), Why: why, Unveil: true, Perm: p.String()})
+	l.Paths = append(l.Paths, pathRule{Path: path, Access: permAccess(pc, path, p), Why: why, Unveil: true, Perm: p.String()})
 }
 
 // grant adds a rule (for AllowFS) with the rights unveil's table gives
 // the letters perm on path; nothing if path does not exist.
-func (l *llLayer) grant(path, perm, why string) {
+func (l *llLayer) grant(pc *pathres.Cache, path, perm, why string) {
 	p, _ := uv.ParsePerm(perm)
-	if acc := permAccess(path, p); acc != 0 {
+	if acc := permAccess(pc, path, p); acc != 0 {
 		l.addPath(path, acc, why)
 	}
 }
@@ -108,8 +109,8 @@ func dirPermRights(perm string) uint64 {
 
 // permAccess is what unveil grants for p on path (nothing if it does not
 // exist).
-func permAccess(path string, p uv.Perm) uint64 {
-	fi, err := os.Stat(path)
+func permAccess(pc *pathres.Cache, path string, p uv.Perm) uint64 {
+	fi, err := pc.Stat(path)
 	if err != nil {
 		return 0
 	}
@@ -136,6 +137,31 @@ func (l *llLayer) allows(path string, need uint64) bool {
 		}
 	}
 	return need&^got == 0
+}
+
+// covers reports whether the layer l, enforced alone, allows nothing that
+// l and em enforced together refuse, so that em adds no restriction and
+// need not be committed: l handles every right em handles, and wherever
+// l grants one of those rights em grants it too (on the same path or a
+// directory above it; the kernel allows an access only if every layer
+// does, so then l and em together allow exactly what l allows). em must
+// restrict files only. An unveil rule of l that grants executing is not
+// judged (unveil adds the ELF interpreter of such a file itself): l does
+// not cover em then. A nil l covers nothing.
+func (l *llLayer) covers(em *llLayer) bool {
+	if l == nil || em.HandledNet != 0 || em.Scoped != 0 || em.HandledFS&^l.HandledFS != 0 {
+		return false
+	}
+	for _, r := range l.Paths {
+		acc := r.Access & l.HandledFS & em.HandledFS
+		if acc == 0 {
+			continue
+		}
+		if r.Unveil && acc&llaccess.FSExecute != 0 || !em.allows(r.Path, acc) {
+			return false
+		}
+	}
+	return true
 }
 
 // ruleset turns the layer into an unveil.Ruleset with exactly the
@@ -200,10 +226,15 @@ func (l *llLayer) ruleset() (*uv.Ruleset, error) {
 
 // restrict enforces the layer on the calling thread alone, which then
 // calls execve (unveil.Ruleset.CommitThread: it also sets no_new_privs on
-// the thread and keeps the goroutine locked to it).
-func (l *llLayer) restrict() (*report.Report, error) {
+// the thread and keeps the goroutine locked to it). The commit looks the
+// paths up through pc, the cache the plan was made with, when this
+// process made it (nil: afresh).
+func (l *llLayer) restrict(pc *pathres.Cache) (*report.Report, error) {
 	rs, err := l.ruleset()
 	var rep *report.Report
+	if err == nil && pc != nil {
+		unveillink.ShareLookups(rs, pc)
+	}
 	if err == nil {
 		rep, err = rs.CommitThread()
 	}
@@ -231,7 +262,7 @@ func cleanAbs(p string) (string, error) {
 // the process that enforces the rules and becomes the program, which
 // opens the path itself (resolved here they would name unveil's own
 // process, whose files the program can never reach).
-func cleanUnveil(p string) (string, error) {
+func cleanUnveil(pc *pathres.Cache, p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", err
@@ -241,5 +272,5 @@ func cleanUnveil(p string) (string, error) {
 			return abs, nil
 		}
 	}
-	return cleanAbs(abs)
+	return pc.Clean(abs)
 }

@@ -113,6 +113,107 @@ func TestExecLayer(t *testing.T) {
 	}
 }
 
+// The exec restriction is its own layer only where the veil does not
+// already restrict executing as narrowly (llLayer.covers): under the
+// default veil, which lets only the program chain execute, it is left out;
+// beside a policy rule that allows executing beneath a directory, or
+// without a veil (-V), it stays. Both ways on the kernel, in direct mode
+// (Landlock alone refuses there): the program chain runs, another program
+// is refused, a file the veil lets be read is read.
+func TestExecLayerCovered(t *testing.T) {
+	needKernel(t)
+	sh, tr := need(t, "sh"), need(t, "true")
+	dir := t.TempDir()
+	b, err := os.ReadFile(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(dir, "true")
+	if err := os.WriteFile(own, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	os.WriteFile(data, []byte("readable"), 0o644)
+	pol := writePolicy(t, "x.toml", fmt.Sprintf(`abi = 1
+
+[[ruleset]]
+handled_access_fs = ["abi.all"]
+
+[[path_beneath]]
+allowed_access = ["abi.read_execute"]
+parent = [%q]
+`, dir))
+	layers := func(args ...string) []string {
+		t.Helper()
+		c, err := parseArgs(args, options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := buildPlan(c, modeDirect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range p.Layers {
+			names = append(names, l.Name)
+		}
+		return names
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-q", "-p", "stdio rpath proc", "-v", "r:" + data, "--", sh}, "veil"},
+		{[]string{"-q", "-p", "stdio rpath proc", "-v", "rx:" + dir, "--", sh}, "veil"}, // x needs exec: r only
+		{[]string{"-q", "-p", "stdio rpath proc", "--policy", pol, "--", sh}, "veil promises"},
+		{[]string{"-q", "-p", "stdio proc", "--", sh}, "veil"},                             // reading too
+		{[]string{"-q", "-p", "stdio proc", "-v", "r:" + data, "--", sh}, "veil promises"}, // the veil lets data be read
+		{[]string{"-q", "-p", "stdio rpath proc exec", "--policy", pol, "--", sh}, "veil"},
+	} {
+		if got := strings.Join(layers(tc.args...), " "); got != tc.want {
+			t.Errorf("%q: layers %q, want %q", tc.args, got, tc.want)
+		}
+	}
+
+	script := own + "; echo status $?; read l < " + data + "; echo $l"
+	run := func(args ...string) result {
+		return unveil(t, append(append([]string{"-q"}, args...), "--", sh, "-c", script)...)
+	}
+	// The veil alone: sh (the chain) runs, another program does not.
+	r := run("-p", "stdio rpath proc", "-v", "r:"+data, "-v", "r:"+dir)
+	if !strings.Contains(r.stdout, "status 126") || strings.Contains(r.stdout, "status 0") || !strings.Contains(r.stdout, "readable") {
+		t.Errorf("veil alone: want %s refused (126) and %s read: %v", own, data, r)
+	}
+	// The veil allows executing beneath dir, the exec layer does not.
+	r = run("-p", "stdio rpath proc", "--policy", pol, "-v", "r:"+data)
+	if !strings.Contains(r.stdout, "status 126") || strings.Contains(r.stdout, "status 0") || !strings.Contains(r.stdout, "readable") {
+		t.Errorf("policy allows executing, no exec promise: want %s refused (126) and %s read: %v", own, data, r)
+	}
+	// With exec, the veil's rule lets it run.
+	r = run("-p", "stdio rpath proc exec", "--policy", pol, "-v", "r:"+data)
+	if !strings.Contains(r.stdout, "status 0") || !strings.Contains(r.stdout, "readable") {
+		t.Errorf("policy allows executing, exec promised: want %s run and %s read: %v", own, data, r)
+	}
+	// The veil lets data be read, the read restriction (no rpath) does
+	// not: the loader's files are read, data is not.
+	cat := need(t, "cat")
+	r = unveil(t, "-q", "-p", "stdio", "-v", "r:"+data, "--", cat, data)
+	if r.code == 0 || strings.Contains(r.stdout, "readable") || !strings.Contains(r.stderr, "Permission denied") {
+		t.Errorf("-v r:%s without rpath: want Landlock's EACCES: %v", data, r)
+	}
+	r = unveil(t, "-q", "-p", "stdio rpath", "-v", "r:"+data, "--", cat, data)
+	if r.code != 0 || r.stdout != "readable" {
+		t.Errorf("-v r:%s with rpath: want it read: %v", data, r)
+	}
+	// Supervised, the read restriction the supervisor consults is the
+	// veil when it covers the layer (-p stdio alone): cat starts (its
+	// loader reads its files), the file is refused.
+	r = unveil(t, "-p", "stdio", "--", cat, data)
+	if r.code == 0 || strings.Contains(r.stdout, "readable") || !strings.Contains(r.stderr, `needs promise "rpath"`) || !strings.Contains(r.stderr, cat+": ") {
+		t.Errorf("supervised, -p stdio: want cat to start and %s refused: %v", data, r)
+	}
+}
+
 // A dynamic program without rpath reads only what its loader needs.
 func TestReadLayer(t *testing.T) {
 	needKernel(t)

@@ -202,10 +202,17 @@ func (l *learner) mark(m map[string]bool, path string) {
 // makeRights are the Landlock rights that create or remove a name.
 const makeRights = llaccess.FSMakeReg | llaccess.FSMakeDir | llaccess.FSMakeSym | llaccess.FSMakeFifo | llaccess.FSMakeSock | llaccess.FSMakeChar | llaccess.FSMakeBlock
 
-// creating lists the calls that create their (single) path argument and
-// fail with EEXIST, before any permission check, when it exists.
-var creating = map[string]bool{"open": true, "openat": true, "creat": true, "mkdir": true, "mkdirat": true,
-	"mknod": true, "mknodat": true, "symlink": true, "symlinkat": true}
+// creating reports the calls that create their (single) path argument
+// and fail with EEXIST, before any permission check, when it exists. (A
+// switch: a map literal is built at package initialisation, at every
+// launch.)
+func creating(name string) bool {
+	switch name {
+	case "open", "openat", "creat", "mkdir", "mkdirat", "mknod", "mknodat", "symlink", "symlinkat":
+		return true
+	}
+	return false
+}
 
 func (l *learner) Handle(r *supervise.Request) {
 	c, name := r.Call, r.Name
@@ -264,7 +271,7 @@ func (l *learner) Handle(r *supervise.Request) {
 	need := needRights(name, c.Args)
 	for _, st := range ps {
 		need := need
-		if creating[name] && st.existed {
+		if creating(name) && st.existed {
 			// Nothing is created (the call opens the file, or fails
 			// with EEXIST before any permission check).
 			if need&llaccess.FSMakeReg != 0 && st.regular {
@@ -416,12 +423,12 @@ func (l *learner) cover(calls []learnedCall) (promises.Set, []string) {
 func (l *learner) unveils(set promises.Set) []unveilArg {
 	auto := &llLayer{HandledFS: ^uint64(0)}
 	for f := range l.p.loader {
-		auto.unveil(f, "rx", "")
+		auto.unveil(nil, f, "rx", "")
 	}
 	for _, pm := range set.Promises() {
 		for _, ip := range promImplied(pm) {
 			if rp, err := cleanAbs(ip.Path); err == nil {
-				auto.unveil(rp, ip.Perm, "")
+				auto.unveil(nil, rp, ip.Perm, "")
 			}
 		}
 	}

@@ -111,6 +111,7 @@ func main() {
 	if os.Getenv(sideEnv) != "" {
 		os.Exit(sideMain())
 	}
+	growStack()
 	if os.Getenv(stageEnv) != "" {
 		os.Exit(stageMain())
 	}
@@ -275,4 +276,20 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	err = p.applyWith(sd)
 	sd.abandon()
 	return reportErr(stderr, err)
+}
+
+// stackDepth is read by growStack (a variable, so that the compiler keeps
+// the array).
+var stackDepth = 1
+
+// growStack makes the goroutine's stack as large as launching needs, once,
+// while it holds two frames: grown later, deep in planning (the plan's
+// frames pass 8 KiB), the runtime copied every frame and adjusted each
+// with the function tables, cold at that point.
+//
+//go:noinline
+func growStack() byte {
+	var b [12 << 10]byte
+	b[stackDepth] = 1
+	return b[len(b)-stackDepth]
 }

@@ -247,6 +247,15 @@ func TestBadPath(t *testing.T) {
 	if r.code != exitSandbox {
 		t.Errorf("--strict with a missing path: %v; want exit %d", r, exitSandbox)
 	}
+	// -q silences the warning, and --strict still refuses under -q.
+	r = unveil(t, "-q", "-v", "/no/such/dir", "--", sh, "-c", "true")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("-q with a missing path: %v; want no warning", r)
+	}
+	r = unveil(t, "-q", "--strict", "-v", "/no/such/dir", "--", sh, "-c", "true")
+	if r.code != exitSandbox {
+		t.Errorf("-q --strict with a missing path: %v; want exit %d", r, exitSandbox)
+	}
 }
 
 func TestHelpVersionTest(t *testing.T) {

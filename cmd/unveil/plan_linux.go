@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/pledgekit/pledgekit/internal/elfdeps"
 	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/llaccess"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/promfacts"
 	"github.com/pledgekit/pledgekit/internal/reportlink"
@@ -94,11 +96,12 @@ type plan struct {
 	// order. Without the exec promise the supervisor lets each run once,
 	// in this order, and refuses every other execve.
 	execNext  []string
-	elfInterp bool     // the kernel loads an ELF interpreter (PT_INTERP) for the program
-	veil      *llLayer // the user's veil (nil if none)
-	readLayer *llLayer // the no-rpath read restriction (nil if none)
-	libcData  []string // data files the C library reads by itself (locales, gconv)
-	unixEmu   bool     // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
+	paths     *pathres.Cache // resolves the paths of the plan (planning only)
+	elfInterp bool           // the kernel loads an ELF interpreter (PT_INTERP) for the program
+	veil      *llLayer       // the user's veil (nil if none)
+	readLayer *llLayer       // the no-rpath read restriction (nil if none)
+	libcData  []string       // data files the C library reads by itself (locales, gconv)
+	unixEmu   bool           // supervised: AF_UNIX stream sockets are emulated (unixsock_linux.go)
 	kill      bool
 	trace     bool
 	quiet     bool
@@ -194,7 +197,8 @@ func envGet(env []string, name string) (string, bool) {
 }
 
 // resolveProgram finds argv[0] as execvp would, and reads what it needs.
-func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.Program, error) {
+// Its look-ups of paths go through pc and stay there for the plan.
+func resolveProgram(pc *pathres.Cache, name string, env []string, execOnly bool) (string, *elfdeps.Program, error) {
 	pathEnv, ok := envGet(env, "PATH")
 	if !ok {
 		pathEnv = elfdeps.DefaultPath
@@ -211,7 +215,7 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 		return "", nil, fail(exitCannotExec, "%s: cannot execute: %v", full, err)
 	}
 	ld, _ := envGet(env, "LD_LIBRARY_PATH")
-	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv, ExecOnly: execOnly})
+	p, err := elfdeps.Resolve(full, elfdeps.Options{LibraryPath: ld, PathEnv: pathEnv, ExecOnly: execOnly, Paths: pc})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil, fail(exitNotFound, "%s: %v", full, err)
@@ -226,12 +230,12 @@ func resolveProgram(name string, env []string, execOnly bool) (string, *elfdeps.
 // within the first execve, up to the first file that is not a script;
 // what follows it in the chain (the interpreter a #!/usr/bin/env line
 // names) is executed by that file.
-func laterExecs(chain []string) []string {
+func laterExecs(pc *pathres.Cache, chain []string) []string {
 	for i, f := range chain {
 		if !isScript(f) {
 			var out []string
 			for _, g := range chain[i+1:] {
-				if rp, err := cleanAbs(g); err == nil {
+				if rp, err := pc.Clean(g); err == nil {
 					out = append(out, rp)
 				}
 			}
@@ -241,15 +245,18 @@ func laterExecs(chain []string) []string {
 	return nil
 }
 
+// isScript reports whether path starts with "#!". It reads with plain
+// system calls: an os.File would start the runtime's network poller
+// (epoll, an eventfd) for one read of two bytes.
 func isScript(path string) bool {
-	f, err := os.Open(path)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	b := make([]byte, 2)
-	n, _ := f.Read(b)
-	return n == 2 && string(b) == "#!"
+	defer unix.Close(fd)
+	var b [2]byte
+	n, _ := unix.Pread(fd, b[:], 0)
+	return n == 2 && string(b[:]) == "#!"
 }
 
 // parseID reads -u (group false) or -g (group true): a number, or a name
@@ -332,7 +339,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	arch := runtime.GOARCH
 	rep := &report.Report{Arch: arch, Kernel: pr.Kernel, LandlockABI: pr.LandlockABI}
 	p := &plan{Mode: m, UID: -1, GID: -1, SockFd: -1, rep: rep, kill: c.kill, trace: c.trace, quiet: c.quiet,
-		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps}
+		Normalize: !c.noNormalize, Nice: c.nice, KeepCaps: c.keepCaps, paths: pathres.New()}
 	if c.noNormalize {
 		p.inherited = inheritedFds()
 	}
@@ -389,7 +396,7 @@ func buildPlan(c *config, m mode) (*plan, error) {
 	// chain and the ELF interpreter).
 	veiled := !c.noUnveil
 	execOnly := m != modeLearn && set.Has(promises.Rpath) && !veiled
-	full, prog, err := resolveProgram(c.argv[0], p.Env, execOnly)
+	full, prog, err := resolveProgram(p.paths, c.argv[0], p.Env, execOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -409,13 +416,13 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		}
 		p.elfInterp = p.elfInterp || f.Exec && f.Why == "ELF interpreter"
 	}
-	p.execNext = laterExecs(prog.Chain)
+	p.execNext = laterExecs(p.paths, prog.Chain)
 	if prog.Kind == elfdeps.Script {
 		// The interpreter reads the script.
 		p.loader[prog.Real] = true
 	}
 	if !execOnly {
-		p.libcData = libcData(prog)
+		p.libcData = libcData(p.paths, prog)
 	}
 	for _, d := range p.libcData {
 		p.loader[d] = true
@@ -566,23 +573,23 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			if f.Exec {
 				perm = "rx"
 			}
-			veil.grant(f.Path, perm, f.Why)
+			veil.grant(p.paths, f.Path, perm, f.Why)
 		}
 		if p.prog.Kind == elfdeps.Script {
-			veil.grant(p.prog.Real, "rx", "script")
+			veil.grant(p.paths, p.prog.Real, "rx", "script")
 		}
 		for _, d := range p.libcData {
-			veil.grant(d, "r", "C library data")
+			veil.grant(p.paths, d, "r", "C library data")
 		}
 		for _, ip := range implied {
-			if rp, err := cleanAbs(ip.Path); err == nil {
-				if _, err := os.Stat(rp); err == nil {
-					veil.grant(rp, ip.Perm, "implied by a promise")
+			if rp, err := p.paths.Clean(ip.Path); err == nil {
+				if _, err := p.paths.Stat(rp); err == nil {
+					veil.grant(p.paths, rp, ip.Perm, "implied by a promise")
 				}
 			}
 		}
 		for _, u := range userPaths {
-			rp, err := cleanUnveil(u.Path)
+			rp, err := cleanUnveil(p.paths, u.Path)
 			if err != nil {
 				return fail(exitPath, "-v %s: %v", u.Path, err)
 			}
@@ -596,13 +603,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 					continue // x alone: nothing left to unveil
 				}
 			}
-			if _, err := os.Stat(rp); err != nil {
+			if _, err := p.paths.Stat(rp); err != nil {
 				// Skipped, as pledge.com does.
 				rep.Add(report.LayerLandlockFS, "unveil "+u.Path, report.Dropped, "path does not exist (Landlock rules need an existing file)")
 				continue
 			}
 			// Permissions "" are unveil's to judge and report.
-			veil.unveil(rp, perm, "-v")
+			veil.unveil(p.paths, rp, perm, "-v")
 		}
 		if pol != nil {
 			veil.HandledFS |= pol.HandledFS & fsAll
@@ -755,7 +762,7 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 		}
 		for _, ip := range implied {
 			if strings.Contains(ip.Perm, "r") {
-				if rp, err := cleanAbs(ip.Path); err == nil {
+				if rp, err := p.paths.Clean(ip.Path); err == nil {
 					em.addPath(rp, llaccess.FSReadFile|llaccess.FSReadDir, "implied by a promise")
 				}
 			}
@@ -773,7 +780,13 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 			rep.Add(report.LayerPromise, "exec/rpath emulation", report.Dropped, why+": the program may execute other programs and, if dynamic, open any file read-only")
 		} else {
 			em.sort()
-			p.Layers = append(p.Layers, em)
+			// A layer the veil already covers restricts nothing more (the
+			// kernel intersects layers): it is left out, one ruleset less
+			// to build and commit at every launch.
+			kept := !p.veil.covers(&em)
+			if kept {
+				p.Layers = append(p.Layers, em)
+			}
 			if em.HandledFS&llaccess.FSExecute != 0 {
 				switch {
 				case p.Mode == modeSupervised:
@@ -794,7 +807,10 @@ func (p *plan) layers(c *config, pol *policy.Resolved, pr *probe.Result, dynamic
 				// (it does not handle reading), and taking it for the
 				// read restriction let a static program without rpath
 				// open any file read-only in supervised mode.
-				p.readLayer = &p.Layers[len(p.Layers)-1]
+				p.readLayer = p.veil // allows the same reads as the veil and em together
+				if kept {
+					p.readLayer = &p.Layers[len(p.Layers)-1]
+				}
 			}
 		}
 	}
@@ -815,7 +831,7 @@ const execSupervised = "the supervisor refuses every execve after the program's 
 
 // libcData lists the data the C library reads on its own behalf (setlocale,
 // iconv), resolved: a program's own promises never mention them.
-func libcData(prog *elfdeps.Program) []string {
+func libcData(pc *pathres.Cache, prog *elfdeps.Program) []string {
 	if prog.Libc != elfdeps.Glibc {
 		return nil
 	}
@@ -827,8 +843,8 @@ func libcData(prog *elfdeps.Program) []string {
 	}
 	var out []string
 	for _, c := range cands {
-		if rp, err := cleanAbs(c); err == nil {
-			if _, err := os.Stat(rp); err == nil {
+		if rp, err := pc.Clean(c); err == nil {
+			if _, err := pc.Stat(rp); err == nil {
 				out = append(out, rp)
 			}
 		}
@@ -966,7 +982,7 @@ func (p *plan) learnFilter(arch string) error {
 
 // setFilter makes prog the plan's filter.
 func (p *plan) setFilter(prog *engine.Program) {
-	p.Filter = p.Filter[:0]
+	p.Filter = slices.Grow(p.Filter[:0], len(prog.Raw))
 	for _, r := range prog.Raw {
 		p.Filter = append(p.Filter, rawInsn{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K})
 	}

@@ -338,7 +338,7 @@ func (p *plan) applyWith(sd *side) error {
 // restrictLayer enforces layer i on this thread and adds unveil's report
 // of it to the plan's report.
 func (p *plan) restrictLayer(i int) error {
-	lrep, err := p.Layers[i].restrict()
+	lrep, err := p.Layers[i].restrict(p.paths)
 	if err != nil {
 		code := exitSandbox
 		if errors.Is(err, uv.ErrNotExpressible) {
@@ -409,6 +409,9 @@ func (p *plan) announce() error {
 		} else {
 			p.Report.WriteTable(os.Stderr)
 		}
+	}
+	if p.Show.Quiet && !p.Show.Strict {
+		return nil // the summary would be neither shown nor acted on
 	}
 	if s := p.Report.Summary(); s != "" {
 		if p.Show.Strict {

@@ -32,7 +32,6 @@ package elfdeps
 import (
 	"bufio"
 	"bytes"
-	"debug/elf"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +40,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pledgekit/pledgekit/internal/elfdeps/internal/elf"
+	"github.com/pledgekit/pledgekit/internal/pathres"
 )
 
 // Kind says how the kernel runs a file.
@@ -123,6 +125,11 @@ type Options struct {
 	// executing but not reading needs no more, and saves reading the
 	// loader cache and every library's headers.
 	ExecOnly bool
+	// Paths, when set, answers the resolver's look-ups of paths (lstat,
+	// symlinks) and keeps them for the caller's later ones (a planning
+	// that resolves the same directories again); nil: a cache of the
+	// resolver's own, for this call.
+	Paths *pathres.Cache
 }
 
 // errNotRegular is openFile's answer for anything but a regular file.
@@ -145,6 +152,7 @@ type resolver struct {
 	seen   map[string]bool // libraries already walked (real paths)
 	elfs   map[elfKey]elfRead
 	reals  map[string]string // real's answers, by the path asked
+	paths  *pathres.Cache    // lstat and symlink answers
 }
 
 // Resolve analyses the program at path (absolute or relative to the working
@@ -154,7 +162,10 @@ func Resolve(path string, opt Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{opt: opt, files: map[string]*File{}, seen: map[string]bool{}, reals: map[string]string{}}
+	r := &resolver{opt: opt, files: map[string]*File{}, seen: map[string]bool{}, reals: map[string]string{}, paths: opt.Paths}
+	if r.paths == nil {
+		r.paths = pathres.New()
+	}
 	p := &Program{Path: abs}
 	r.prog = p
 	if err := r.exe(abs, 0); err != nil {
@@ -204,7 +215,7 @@ func (r *resolver) real(p string) string {
 func (r *resolver) realHost(hp string) string {
 	dir, base := filepath.Split(hp)
 	if !filepath.IsAbs(hp) || hp != filepath.Clean(hp) || base == "" || dir == "/" {
-		rp, err := filepath.EvalSymlinks(hp)
+		rp, err := r.paths.EvalSymlinks(hp)
 		if err != nil {
 			return ""
 		}
@@ -214,7 +225,7 @@ func (r *resolver) realHost(hp string) string {
 	key := "\x00" + dir
 	rd, ok := r.reals[key]
 	if !ok {
-		if d, err := filepath.EvalSymlinks(dir); err == nil {
+		if d, err := r.paths.EvalSymlinks(dir); err == nil {
 			rd = d
 		}
 		r.reals[key] = rd
@@ -222,12 +233,12 @@ func (r *resolver) realHost(hp string) string {
 	if rd == "" {
 		return ""
 	}
-	link, ok := isSymlink(filepath.Join(rd, base))
+	fi, err := r.paths.Lstat(filepath.Join(rd, base))
 	switch {
-	case !ok:
+	case err != nil:
 		return ""
-	case link:
-		rp, err := filepath.EvalSymlinks(hp)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		rp, err := r.paths.EvalSymlinks(hp)
 		if err != nil {
 			return ""
 		}

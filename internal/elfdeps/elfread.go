@@ -3,12 +3,13 @@ package elfdeps
 import (
 	"bytes"
 	"cmp"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/pledgekit/pledgekit/internal/elfdeps/internal/elf"
 )
 
 // elfInfo is what the resolver needs of an ELF file. It is read the way the

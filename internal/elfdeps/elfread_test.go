@@ -53,7 +53,7 @@ func compareELF(t *testing.T, name string, data []byte) {
 		}
 		return
 	}
-	if ours.Class != ef.Class || ours.Data != ef.Data || ours.Machine != ef.Machine || ours.Type != ef.Type {
+	if elf.Class(ours.Class) != ef.Class || elf.Data(ours.Data) != ef.Data || elf.Machine(ours.Machine) != ef.Machine || elf.Type(ours.Type) != ef.Type {
 		t.Fatalf("%s: header %v %v %v %v, debug/elf %v %v %v %v", name, ours.Class, ours.Data, ours.Machine, ours.Type, ef.Class, ef.Data, ef.Machine, ef.Type)
 	}
 	// The kernel's reading: the first PT_INTERP, of 2 to PATH_MAX bytes,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // The glibc dynamic loader cache (/etc/ld.so.cache), "new" format
@@ -144,11 +145,14 @@ func parseRawCache(data []byte) (*rawCache, error) {
 	if uint64(newHeaderLen)+nlibs*newEntryLen > uint64(len(d)) {
 		return nil, fmt.Errorf("%w: %d entries exceed the file size %d", ErrCacheFormat, nlibs, len(data))
 	}
+	// Every string ends before the file does when its last byte is a
+	// NUL (glibc's do): then only the offsets need checking.
+	endsNUL := d[len(d)-1] == 0
 	check := func(off uint32) error {
 		if uint64(off) >= uint64(len(d)) {
 			return fmt.Errorf("%w: string offset %d outside the file", ErrCacheFormat, off)
 		}
-		if bytes.IndexByte(d[off:], 0) < 0 {
+		if !endsNUL && bytes.IndexByte(d[off:], 0) < 0 {
 			return fmt.Errorf("%w: unterminated string at offset %d", ErrCacheFormat, off)
 		}
 		return nil
@@ -182,10 +186,15 @@ func (c *rawCache) lookup(soname string, want int32) []string {
 	if c == nil {
 		return nil
 	}
+	if strings.IndexByte(soname, 0) >= 0 {
+		return nil // no entry's name holds a NUL
+	}
 	var out []string
 	for i := 0; i < c.nlibs; i++ {
 		e := c.d[newHeaderLen+i*newEntryLen:]
-		if string(c.str(c.bo.Uint32(e[4:8]))) != soname {
+		// The name at the offset is soname: its bytes, then the NUL that
+		// ends it (str, without scanning each name for its end).
+		if s := c.d[c.bo.Uint32(e[4:8]):]; len(s) <= len(soname) || s[len(soname)] != 0 || string(s[:len(soname)]) != soname {
 			continue
 		}
 		if flags := int32(c.bo.Uint32(e[0:4])); want >= 0 && flags&(FlagTypeMask|FlagRequiredMask) != want {

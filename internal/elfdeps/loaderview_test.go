@@ -378,7 +378,7 @@ func checkGrants(t *testing.T, l *loaderLab, prog string, data []byte, p *Progra
 			t.Fatalf("granted %s (%s), which is no ELF file: %v", f.Path, f.Why, err)
 		}
 		ef.Close()
-		if ef.Machine != p.Machine {
+		if ef.Machine != elf.Machine(p.Machine) {
 			t.Fatalf("granted %s (%s) of machine %v for a %v program", f.Path, f.Why, ef.Machine, p.Machine)
 		}
 		switch {

@@ -36,8 +36,3 @@ func exists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
 }
-
-func isSymlink(p string) (link, ok bool) {
-	st, err := os.Lstat(p)
-	return err == nil && st.Mode()&fs.ModeSymlink != 0, err == nil
-}

@@ -102,16 +102,3 @@ func exists(p string) bool {
 		return err == nil && uint32(st.Mode)&syscall.S_IFMT == syscall.S_IFREG
 	}
 }
-
-// isSymlink reports whether p exists and is a symbolic link itself;
-// ok is false when p cannot be examined.
-func isSymlink(p string) (link, ok bool) {
-	var st syscall.Stat_t
-	for {
-		err := syscall.Lstat(p, &st)
-		if err == syscall.EINTR {
-			continue
-		}
-		return err == nil && uint32(st.Mode)&syscall.S_IFMT == syscall.S_IFLNK, err == nil
-	}
-}

@@ -222,6 +222,19 @@ type Feature struct {
 	Rights []Right
 }
 
+// FeatureABI returns the ABI of the feature named name (the first ABI
+// that has one of its rights, as Features gives it), or 0 if the table
+// has no such feature. It allocates nothing.
+func FeatureABI(name string) int {
+	abi := 0
+	for _, r := range table {
+		if r.Feature == name && (abi == 0 || r.ABI < abi) {
+			abi = r.ABI
+		}
+	}
+	return abi
+}
+
 // Features returns the features of the table, oldest ABI first (for one
 // ABI in table order), each with its rights.
 func Features() []Feature {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 )
@@ -20,8 +21,11 @@ type LandlockFeature struct {
 // LandlockFeatures lists every Landlock feature pledgekit uses, oldest
 // ABI first: those that bring rights, from internal/llaccess's table,
 // and the landlock_restrict_self flags. It is the one table of feature
-// names and ABIs.
-var LandlockFeatures = landlockFeatures()
+// names and ABIs. The list is built on first use (building it at package
+// initialisation cost every launch of the unveil command ~50 µs, most of
+// it faulting in the table and fresh heap) and shared: callers must not
+// modify it.
+var LandlockFeatures = sync.OnceValue(landlockFeatures)
 
 // restrictFlagFeatures are the features that are flags of
 // landlock_restrict_self, not rights.
@@ -45,14 +49,16 @@ func landlockFeatures() []LandlockFeature {
 }
 
 // LandlockFeatureABI returns the first Landlock ABI that has the feature
-// named name, or 0 for a name LandlockFeatures does not list.
+// named name, or 0 for a name LandlockFeatures does not list. It does not
+// build the list (the rights table answers for features that bring
+// rights).
 func LandlockFeatureABI(name string) int {
-	for _, f := range LandlockFeatures {
+	for _, f := range restrictFlagFeatures {
 		if f.Name == name {
 			return f.ABI
 		}
 	}
-	return 0
+	return llaccess.FeatureABI(name)
 }
 
 // Has reports whether the verified Landlock ABI has the feature named
@@ -66,7 +72,7 @@ func (r *Result) Has(name string) bool {
 // lacks (!have), each as name(ABI).
 func landlockFeatureNames(abi int, have bool) string {
 	var out []string
-	for _, f := range LandlockFeatures {
+	for _, f := range LandlockFeatures() {
 		if (abi >= f.ABI) == have {
 			out = append(out, fmt.Sprintf("%s(%d)", f.Name, f.ABI))
 		}
@@ -81,7 +87,7 @@ func landlockFeatureNames(abi int, have bool) string {
 // Landlock ABI has, oldest first (empty without Landlock).
 func (r *Result) LandlockFeatureList() []string {
 	out := []string{}
-	for _, f := range LandlockFeatures {
+	for _, f := range LandlockFeatures() {
 		if r.LandlockABI >= f.ABI {
 			out = append(out, f.Name)
 		}

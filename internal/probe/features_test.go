@@ -40,6 +40,19 @@ func TestLandlockFeaturesMatchRights(t *testing.T) {
 	}
 }
 
+// LandlockFeatureABI, which does not build the list, answers as the list
+// does for every feature, and 0 for a name it lacks.
+func TestLandlockFeatureABIMatchesList(t *testing.T) {
+	for _, f := range LandlockFeatures() {
+		if got := LandlockFeatureABI(f.Name); got != f.ABI {
+			t.Errorf("LandlockFeatureABI(%q) = %d, the list says %d", f.Name, got, f.ABI)
+		}
+	}
+	if got := LandlockFeatureABI(""); got != 0 {
+		t.Errorf("LandlockFeatureABI(\"\") = %d", got)
+	}
+}
+
 // The JSON form and the table list the features in force and missing.
 func TestLandlockFeaturesShown(t *testing.T) {
 	r := &Result{LandlockABI: 8, LandlockReportedABI: 8}

@@ -3,7 +3,6 @@ package supervise
 import (
 	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,7 +29,7 @@ func Decode(n *notify.Notif, arch string) *Call {
 	c := &Call{Pid: int(n.Pid), Arch: arch, Audit: n.Arch, Nr: n.Nr, Args: n.Args, Port: -1}
 	c.Name = SyscallName(arch, n.Arch, n.Nr)
 	pathAt := map[int]string{}
-	for _, pa := range pathArgs[c.Name] {
+	for _, pa := range names().pathArgs[c.Name] {
 		s, err := notify.ReadString(c.Pid, n.Args[pa[1]], maxPath)
 		if err != nil && s == "" {
 			continue
@@ -87,12 +86,12 @@ func (c *Call) sockaddr(addr uint64, n int) string {
 	case 2: // AF_INET
 		if len(b) >= 8 {
 			c.Port = int(binary.BigEndian.Uint16(b[2:]))
-			return fmt.Sprintf("{AF_INET %s:%d}", netip.AddrFrom4([4]byte(b[4:8])), c.Port)
+			return fmt.Sprintf("{AF_INET %s:%d}", ipString(b[4:8]), c.Port)
 		}
 	case 10: // AF_INET6
 		if len(b) >= 24 {
 			c.Port = int(binary.BigEndian.Uint16(b[2:]))
-			return fmt.Sprintf("{AF_INET6 [%s]:%d}", netip.AddrFrom16([16]byte(b[8:24])), c.Port)
+			return fmt.Sprintf("{AF_INET6 [%s]:%d}", ipString(b[8:24]), c.Port)
 		}
 	case 1: // AF_UNIX
 		p := string(b[2:])

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pledgekit/pledgekit/internal/safeprint"
 	"github.com/pledgekit/pledgekit/syscalls"
@@ -74,12 +75,37 @@ func FormatCall(name string, args [6]uint64) string {
 	return format(name, args, nil, "")
 }
 
+// names are the decoder's maps, built on first use: a map literal at
+// package level is built at initialisation, which every launch of the
+// unveil command paid, supervised or not.
+var names = sync.OnceValue(func() *nameMaps {
+	return &nameMaps{
+		families: map[uint64]string{0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK",
+			17: "AF_PACKET", 38: "AF_ALG", 40: "AF_VSOCK", 44: "AF_XDP"},
+		sockTypes: map[uint64]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET"},
+		protocols: map[uint64]string{0: "0", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6", 262: "IPPROTO_MPTCP"},
+		// system call → its (dirfd argument or -1, path argument) pairs
+		pathArgs: map[string][][2]int{
+			"open": {{-1, 0}}, "openat": {{0, 1}}, "openat2": {{0, 1}}, "creat": {{-1, 0}}, "stat": {{-1, 0}}, "lstat": {{-1, 0}},
+			"newfstatat": {{0, 1}}, "statx": {{0, 1}}, "access": {{-1, 0}}, "faccessat": {{0, 1}}, "faccessat2": {{0, 1}},
+			"readlink": {{-1, 0}}, "readlinkat": {{0, 1}}, "chdir": {{-1, 0}}, "mkdir": {{-1, 0}}, "mkdirat": {{0, 1}},
+			"unlink": {{-1, 0}}, "unlinkat": {{0, 1}}, "rmdir": {{-1, 0}}, "rename": {{-1, 0}, {-1, 1}},
+			"renameat": {{0, 1}, {2, 3}}, "renameat2": {{0, 1}, {2, 3}}, "link": {{-1, 0}, {-1, 1}}, "linkat": {{0, 1}, {2, 3}},
+			"symlink": {{-1, 1}}, "symlinkat": {{1, 2}}, "truncate": {{-1, 0}}, "chmod": {{-1, 0}}, "fchmodat": {{0, 1}},
+			"chown": {{-1, 0}}, "lchown": {{-1, 0}}, "fchownat": {{0, 1}}, "utimensat": {{0, 1}}, "execve": {{-1, 0}},
+			"execveat": {{0, 1}}, "mknod": {{-1, 0}}, "mknodat": {{0, 1}}, "statfs": {{-1, 0}}, "getxattr": {{-1, 0}},
+			"setxattr": {{-1, 0}}, "lgetxattr": {{-1, 0}}, "chroot": {{-1, 0}}, "mount": {{-1, 1}}, "umount2": {{-1, 0}},
+		},
+	}
+})
+
+type nameMaps struct {
+	families, sockTypes, protocols map[uint64]string
+	pathArgs                       map[string][][2]int
+}
+
 // Constants for decoding arguments (the same on amd64 and arm64).
 var (
-	families = map[uint64]string{0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK",
-		17: "AF_PACKET", 38: "AF_ALG", 40: "AF_VSOCK", 44: "AF_XDP"}
-	sockTypes = map[uint64]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET"}
-	protocols = map[uint64]string{0: "0", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6", 262: "IPPROTO_MPTCP"}
 	openFlags = []flagName{
 		{0o100, "O_CREAT"}, {0o200, "O_EXCL"}, {0o400, "O_NOCTTY"}, {0o1000, "O_TRUNC"}, {0o2000, "O_APPEND"},
 		{0o4000, "O_NONBLOCK"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"}, {0o2000000, "O_CLOEXEC"},
@@ -93,19 +119,6 @@ var (
 		{0x40000000, "CLONE_NEWNET"},
 	}
 )
-
-// pathArgs: system call → its (dirfd argument or -1, path argument) pairs.
-var pathArgs = map[string][][2]int{
-	"open": {{-1, 0}}, "openat": {{0, 1}}, "openat2": {{0, 1}}, "creat": {{-1, 0}}, "stat": {{-1, 0}}, "lstat": {{-1, 0}},
-	"newfstatat": {{0, 1}}, "statx": {{0, 1}}, "access": {{-1, 0}}, "faccessat": {{0, 1}}, "faccessat2": {{0, 1}},
-	"readlink": {{-1, 0}}, "readlinkat": {{0, 1}}, "chdir": {{-1, 0}}, "mkdir": {{-1, 0}}, "mkdirat": {{0, 1}},
-	"unlink": {{-1, 0}}, "unlinkat": {{0, 1}}, "rmdir": {{-1, 0}}, "rename": {{-1, 0}, {-1, 1}},
-	"renameat": {{0, 1}, {2, 3}}, "renameat2": {{0, 1}, {2, 3}}, "link": {{-1, 0}, {-1, 1}}, "linkat": {{0, 1}, {2, 3}},
-	"symlink": {{-1, 1}}, "symlinkat": {{1, 2}}, "truncate": {{-1, 0}}, "chmod": {{-1, 0}}, "fchmodat": {{0, 1}},
-	"chown": {{-1, 0}}, "lchown": {{-1, 0}}, "fchownat": {{0, 1}}, "utimensat": {{0, 1}}, "execve": {{-1, 0}},
-	"execveat": {{0, 1}}, "mknod": {{-1, 0}}, "mknodat": {{0, 1}}, "statfs": {{-1, 0}}, "getxattr": {{-1, 0}},
-	"setxattr": {{-1, 0}}, "lgetxattr": {{-1, 0}}, "chroot": {{-1, 0}}, "mount": {{-1, 1}}, "umount2": {{-1, 0}},
-}
 
 type flagName struct {
 	bit  uint64
@@ -152,7 +165,7 @@ func openFlagString(v uint64) string {
 }
 
 func family(f uint64) string {
-	if n, ok := families[f]; ok {
+	if n, ok := names().families[f]; ok {
 		return n
 	}
 	return strconv.FormatUint(f, 10)
@@ -160,7 +173,7 @@ func family(f uint64) string {
 
 func sockType(t uint64) string {
 	t &= 0xffffffff
-	s, ok := sockTypes[t&0xf]
+	s, ok := names().sockTypes[t&0xf]
 	if !ok {
 		s = strconv.FormatUint(t&0xf, 10)
 	}
@@ -177,7 +190,7 @@ func sockType(t uint64) string {
 }
 
 func protocol(p uint64) string {
-	if n, ok := protocols[p&0xffffffff]; ok {
+	if n, ok := names().protocols[p&0xffffffff]; ok {
 		return n
 	}
 	return strconv.FormatUint(p&0xffffffff, 10)

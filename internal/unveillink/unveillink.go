@@ -9,6 +9,7 @@
 package unveillink
 
 import (
+	"github.com/pledgekit/pledgekit/internal/pathres"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -48,4 +49,10 @@ var (
 	// every port but ports before; if not, every port was allowed. For
 	// the unveil command, which keeps its own port rules.
 	NarrowToDNS func(access uint64, handled bool, ports []uint16) []uint16
+
+	// ShareLookups makes the commits of rs, an *unveil.Ruleset, look
+	// paths up through c, the cache its caller planned the rules with
+	// (the unveil command, which commits in the process that planned: the
+	// paths it resolved are not looked up again).
+	ShareLookups func(rs any, c *pathres.Cache)
 )
