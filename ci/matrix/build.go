@@ -203,6 +203,10 @@ func (b *builder) build(ctx context.Context, arch, dir string, plans []pkgPlan, 
 			if out, err := b.goBuild(ctx, arch, "build", ldflags, "-o", filepath.Join(g.Root, "pledgekit", "bin", "unveil"), "./cmd/unveil"); err != nil {
 				fmt.Fprintf(b.log, "matrix: %s: the unveil command FAILED to build:\n%s\n", arch, indent(out))
 			}
+			// And the static Go program they run under it (goTarget).
+			if out, err := b.goBuild(ctx, arch, "build", ldflags, "-o", filepath.Join(g.Root, "pledgekit", "bin", "gotarget"), "./cmd/unveil/testdata/gotarget"); err != nil {
+				fmt.Fprintf(b.log, "matrix: %s: cmd/unveil's gotarget FAILED to build:\n%s\n", arch, indent(out))
+			}
 		}
 	}
 	for _, p := range plans {
