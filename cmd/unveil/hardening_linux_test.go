@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
 )
@@ -278,6 +280,11 @@ func TestStageExecRestarted(t *testing.T) {
 		var out bytes.Buffer
 		cmd := exec.Command(unveilBin, "-p", "stdio rpath", "--", tr)
 		cmd.Stdout, cmd.Stderr = &out, &out
+		// A process that keeps the output stream open after the program
+		// was reaped (the side supervisor, if it never sees the filter's
+		// last task go) fails the test with a description of every
+		// process, instead of hanging it.
+		cmd.WaitDelay = 20 * time.Second
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -304,6 +311,9 @@ func TestStageExecRestarted(t *testing.T) {
 		}()
 		err := cmd.Wait()
 		close(done)
+		if errors.Is(err, exec.ErrWaitDelay) {
+			t.Fatalf("the program was reaped, but its output stream stayed open for %v: %s\nprocesses:\n%s", cmd.WaitDelay, out.Bytes(), procDump())
+		}
 		if err != nil {
 			if failed++; first == "" {
 				first = fmt.Sprintf("%v: %s", err, out.Bytes())
