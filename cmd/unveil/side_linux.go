@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -183,9 +184,85 @@ func sideMain() int {
 		return exitInternal
 	}
 	e := &enforcer{p: p, arch: m.Arch, out: os.Stderr, seen: map[string]bool{}, creds: newCredStat(p)}
-	serve(l, e, m.Pid)
-	e.summary()
+	var end sync.Once
+	finish := func() {
+		end.Do(func() {
+			e.summary()
+			os.Exit(exitOK)
+		})
+	}
+	h := &busyHandler{h: e}
+	if err := watchHangup(l.Fd(), &h.busy, finish); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
+	}
+	serve(l, h, m.Pid)
+	finish()
 	return exitOK
+}
+
+// busyHandler holds busy while h handles a call.
+type busyHandler struct {
+	busy sync.Mutex
+	h    handler
+}
+
+func (b *busyHandler) Handle(r *supervise.Request) {
+	b.busy.Lock()
+	defer b.busy.Unlock()
+	b.h.Handle(r)
+}
+
+// watchHangup calls end, from a goroutine of its own, once the kernel
+// reports that no task uses the filter of the listener lfd any more
+// (POLLHUP) and no call is being handled (it takes busy for good). No
+// task can join the filter after that, so nothing is left to serve.
+//
+// Serve ends by itself when poll reports the hang-up, but not when it
+// waits in a receive (SECCOMP_IOCTL_NOTIF_RECV): poll announced a call,
+// and P's responder (side.respond), which receives on the same listener
+// until P executes the program, took it first. Newer kernels end such a
+// receive when the filter's last task goes (kernel commit "seccomp:
+// interrupt SECCOMP_IOCTL_NOTIF_RECV when all users have exited", 2024);
+// older ones, 6.1 among them (a semaphore that only a new call raises),
+// wait for good, and S with them, holding the error stream of whoever ran
+// unveil: a caller reading it never saw its end (issue #17's hang on the
+// amd64/6.1 cell, where S was found in that receive).
+//
+// A task under the filter counts until the kernel releases it (on 6.1,
+// when it is reaped). A descendant of the program that outlives it keeps
+// S serving: its held calls need the answers, its denials the reports,
+// and ending S would fail them with ENOSYS, silently. On a kernel that
+// releases at reaping, so does a descendant that exited and that its
+// parent (init, for an orphan) has not reaped yet: under an init that
+// never reaps, S stays until the system ends. S cannot tell such a
+// zombie from a live task under the filter, and the choice errs on the
+// side of supervision.
+//
+// POLLERR is not the end: 6.1 reports it when a signal interrupts the
+// poll (the kernel's lock wait), while tasks remain.
+func watchHangup(lfd int, busy *sync.Mutex, end func()) error {
+	fd, err := unix.FcntlInt(uintptr(lfd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("watching the listener for its end: %w", err)
+	}
+	go func() {
+		for {
+			// Events 0: only a hang-up or an error wakes the poll.
+			fds := []unix.PollFd{{Fd: int32(fd), Events: 0}}
+			_, err := unix.Poll(fds, -1)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err != nil || fds[0].Revents&unix.POLLNVAL != 0:
+				return // cannot tell: Serve's own wait decides
+			case fds[0].Revents&unix.POLLHUP != 0:
+				busy.Lock()
+				end()
+				return
+			}
+		}
+	}()
+	return nil
 }
 
 // side is P's end of a side supervisor being started.
