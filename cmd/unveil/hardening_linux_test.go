@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pledgekit/pledgekit/internal/probe"
 )
@@ -254,14 +256,17 @@ func TestLearnBounded(t *testing.T) {
 	}
 }
 
-// TestStageExecRestarted signals unveil's stage (SIGURG, which Go's
-// runtime takes as a preemption request and otherwise ignores) while it
-// starts the program: a signal that interrupts the stage's wait for the
-// supervisor's answer to its execve makes the kernel restart the call as a
-// new notification, even after the answer was sent, and that restart must
-// still be taken as the stage's own execve. It was denied as the program's
-// "exec without the exec promise" (about 1 launch in 100 under load, and
-// in most launches under this test's signals).
+// TestStageExecRestarted signals the process that executes the program
+// (SIGURG, which Go's runtime takes as a preemption request and otherwise
+// ignores) while it starts the program: unveil's main thread in the
+// supervised mode (it applies the plan itself; a side supervisor serves
+// the listener), and any child (the learn mode's stage). A signal that
+// interrupts the wait for the supervisor's answer to its execve makes the
+// kernel restart the call as a new notification, even after the answer
+// was sent, and that restart must still be taken as unveil's own execve.
+// It was denied as the program's "exec without the exec promise" (about 1
+// launch in 100 under load, and in most launches under this test's
+// signals).
 func TestStageExecRestarted(t *testing.T) {
 	needKernel(t)
 	tr := need(t, "true")
@@ -275,19 +280,27 @@ func TestStageExecRestarted(t *testing.T) {
 		var out bytes.Buffer
 		cmd := exec.Command(unveilBin, "-p", "stdio rpath", "--", tr)
 		cmd.Stdout, cmd.Stderr = &out, &out
+		// A process that keeps the output stream open after the program
+		// was reaped (the side supervisor, if it never sees the filter's
+		// last task go) fails the test with a description of every
+		// process, instead of hanging it.
+		cmd.WaitDelay = 20 * time.Second
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() {
-			// Signal every child of unveil (its stage) until it exits.
-			children := fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)
+			// Signal unveil's main thread, and every child of unveil,
+			// until it exits.
+			pid := cmd.Process.Pid
+			children := fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)
 			for {
 				select {
 				case <-done:
 					return
 				default:
 				}
+				syscall.Tgkill(pid, pid, syscall.SIGURG)
 				b, _ := os.ReadFile(children)
 				for _, f := range strings.Fields(string(b)) {
 					if pid, err := strconv.Atoi(f); err == nil {
@@ -298,6 +311,9 @@ func TestStageExecRestarted(t *testing.T) {
 		}()
 		err := cmd.Wait()
 		close(done)
+		if errors.Is(err, exec.ErrWaitDelay) {
+			t.Fatalf("the program was reaped, but its output stream stayed open for %v: %s\nprocesses:\n%s", cmd.WaitDelay, out.Bytes(), procDump())
+		}
 		if err != nil {
 			if failed++; first == "" {
 				first = fmt.Sprintf("%v: %s", err, out.Bytes())

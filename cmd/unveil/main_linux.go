@@ -37,9 +37,9 @@ interpreter and shared libraries (read from the ELF file, recursively), a
 abstract unix sockets or signal processes outside it (signals: unless
 proc is promised; --no-scope turns both off). LD_PRELOAD, LD_AUDIT and
 _PLEDGE are removed from its environment.
-By default unveil stays as the program's parent and prints one line per
-denied call, naming the promise that would allow it; -q (or --exec) execs the
-program directly instead, silently.
+unveil becomes the program (same pid, same parent). By default a supervisor
+process on the side prints one line per denied call, naming the promise that
+would allow it; -q (or --exec) runs no supervisor: denied calls fail silently.
 
 Options (compatible with Cosmopolitan's pledge):
   -p PROMISES    promises, space separated; repeatable (default "stdio rpath")
@@ -91,8 +91,7 @@ Examples:
   unveil learn -- python3 script.py      # prints the command line to use next
   unveil explain openat                  # which promise allows openat, and when
 
-Exit status: the program's own; if it was killed by a signal, unveil kills
-itself with the same signal. Otherwise:
+Exit status: the program's own (it is the same process). Otherwise:
   126  the program cannot be executed     127  the program was not found
    64  bad command line                    21  bad promise string
    20  bad -v path or permission           22  bad --policy file
@@ -109,6 +108,9 @@ func version() string {
 }
 
 func main() {
+	if os.Getenv(sideEnv) != "" {
+		os.Exit(sideMain())
+	}
 	growStack()
 	if os.Getenv(stageEnv) != "" {
 		os.Exit(stageMain())
@@ -223,31 +225,28 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if c.quiet || c.direct || !pr.SeccompFlags[probe.FlagNewListener] || !pr.SeccompActions[probe.ActionUserNotif] {
 		m = modeDirect
 	}
-	var st *stage
+	var sd *side
 	if m == modeSupervised {
-		// Start the stage now: its Go start-up overlaps the planning
-		// below, and it waits for the plan.
-		var inherited []int
-		if c.noNormalize {
-			inherited = inheritedFds()
-		}
+		// Start the supervisor now: its Go start-up overlaps the
+		// planning below, and nothing waits for it after.
 		var err error
-		if st, err = startStage(inherited); err != nil {
+		if sd, err = startSide(); err != nil {
 			return reportErr(stderr, fail(exitInternal, "%v", err))
 		}
 	}
 	p, err := buildPlan(c, m)
 	if err != nil {
-		if st != nil {
-			st.abandon()
+		if sd != nil {
+			sd.abandon()
 		}
 		return reportErr(stderr, err)
 	}
 	if m == modeDirect && c.trace && !c.quiet {
 		p.rep.Add("supervisor", "--trace", "dropped", "this kernel has no seccomp user notification (Linux 5.0+)")
 	}
-	// What the program will run under: the stage sets no_new_privs or
-	// fails, then enforces every layer and the filter, or fails.
+	// What the program will run under: the process that executes it sets
+	// no_new_privs or fails, then enforces every layer and the filter, or
+	// fails.
 	p.rep.NoNewPrivs = true
 	p.rep.Seccomp = p.Filtered
 	p.rep.Landlock = len(p.Layers) > 0
@@ -259,14 +258,24 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		err := p.apply()
 		return reportErr(stderr, err)
 	}
-	e := &enforcer{p: p, arch: runtime.GOARCH, out: stderr, seen: map[string]bool{}, creds: newCredStat(p)}
-	ws, err := st.run(p, e)
+	// Supervised: this process applies the plan and executes the
+	// program, as in direct mode; the supervisor gets the listener.
+	if runtime.GOMAXPROCS(0) < 2 {
+		// The thread that answers this process's own execve must get a
+		// P while the main thread waits in that execve.
+		runtime.GOMAXPROCS(2)
+	}
+	err = sd.send(p)
+	if err == nil && p.sideRisky() {
+		err = sd.waitReady()
+	}
 	if err != nil {
+		sd.abandon()
 		return reportErr(stderr, fail(exitInternal, "%v", err))
 	}
-	e.summary()
-	exitWith(ws)
-	return exitInternal
+	err = p.applyWith(sd)
+	sd.abandon()
+	return reportErr(stderr, err)
 }
 
 // stackDepth is read by growStack (a variable, so that the compiler keeps

@@ -491,11 +491,12 @@ func TestProbeAndPolicy(t *testing.T) {
 	}
 }
 
-// TestStageAbandoned: in supervised mode the stage starts before the plan
-// is built, so that its start-up overlaps the planning. When the planning
-// fails, the stage ends without a word, restricting and executing nothing,
-// and unveil waits for it: once unveil has exited, no process holds its
-// output open. The control shows the check sees a process that outlives
+// TestStageAbandoned: in supervised mode the supervisor starts before the
+// plan is built, so that its start-up overlaps the planning. When the
+// planning fails, the supervisor ends without a word, restricting and
+// executing nothing, as soon as it reads the end of unveil's socket: once
+// unveil has exited, no process holds its output open for long (the
+// check waits 500 ms). The control shows the check sees a process that outlives
 // unveil (a background child of the program, under -q).
 func TestStageAbandoned(t *testing.T) {
 	needKernel(t)
@@ -537,9 +538,10 @@ func TestStageAbandoned(t *testing.T) {
 	}
 }
 
-// TestStageEnvironment: the stage runs with GOMAXPROCS=1, which is its
-// own: the program gets unveil's environment, with GOMAXPROCS as the
-// caller set it or not at all.
+// TestStageEnvironment: the supervisor (and learn's stage) runs with
+// GOMAXPROCS=1, which is its own: the program gets unveil's environment,
+// with GOMAXPROCS as the caller set it or not at all (unveil, which
+// becomes the program, sets its own only in its runtime).
 func TestStageEnvironment(t *testing.T) {
 	needKernel(t)
 	envBin := need(t, "env")

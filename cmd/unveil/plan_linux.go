@@ -140,10 +140,10 @@ func rulesFor(set promises.Set, arch string, drop ...string) []promises.Rule {
 // libraries into the program that its ELF file does not name (the veil
 // would not have them, or would, and they would run inside the sandbox
 // with the program's rights); _PLEDGE is how Cosmopolitan's pledge.com
-// talks to its own preloaded library; stageEnv is unveil's own. (pledge.com
+// talks to its own preloaded library; stageEnv and sideEnv are unveil's own. (pledge.com
 // removes LD_PRELOAD and _PLEDGE.) LD_LIBRARY_PATH is kept: the veil is
 // computed with it, so the libraries it selects are the ones unveiled.
-var strippedEnv = []string{"LD_PRELOAD", "LD_AUDIT", "_PLEDGE", stageEnv}
+var strippedEnv = []string{"LD_PRELOAD", "LD_AUDIT", "_PLEDGE", stageEnv, sideEnv}
 
 func envStripped(kv string) bool {
 	name, _, _ := strings.Cut(kv, "=")

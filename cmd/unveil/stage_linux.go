@@ -22,7 +22,7 @@ import (
 )
 
 // stageEnv marks a re-executed unveil that must carry out a plan and exec
-// the program (supervised and learn modes). Its value is "PLAN,SOCK": the
+// the program (learn mode). Its value is "PLAN,SOCK": the
 // descriptor to read the plan from and the one to hand the seccomp
 // listener over. They are above every descriptor the program inherits
 // (-N keeps those at their numbers).
@@ -171,7 +171,11 @@ func readPlan(fd int) ([]byte, error) {
 
 // apply carries out the plan in the calling process and execs the program.
 // It returns only on failure.
-func (p *plan) apply() error {
+func (p *plan) apply() error { return p.applyWith(nil) }
+
+// applyWith is apply; with sd (supervised mode), the filter's listener is
+// handed to the side supervisor sd before the program is executed.
+func (p *plan) applyWith(sd *side) error {
 	// 1. Descriptors: 0-2 exist, everything else is closed at exec.
 	if p.Normalize {
 		for fd := 0; fd < 3; fd++ {
@@ -272,11 +276,29 @@ func (p *plan) apply() error {
 		if p.SockFd >= 0 {
 			// sendmsg on descriptor p.SockFd is allowed by the filter;
 			// everything else from here on is answered by the supervisor.
+			// (With a side supervisor, handOver sends it, and keeps it
+			// for a responder to P's own execve.)
 			f.Listener, f.SendTo = engine.ListenerSend, p.SockFd
 		}
 		ep.Filter = f
 	}
-	if res, err := engine.Apply(ep); err != nil {
+	var handOver func(int) error
+	if sd != nil && ep.Filter != nil {
+		var err error
+		if handOver, err = sd.handOver(p.SockFd); err != nil {
+			return err
+		}
+		ep.Filter.Listener = engine.ListenerKeep
+	}
+	if sd != nil {
+		// As late as possible: the fork of the supervisor overlaps all
+		// the above.
+		if err := sd.reap(); err != nil {
+			return fail(exitInternal, "%v", err)
+		}
+	}
+	res, err := engine.Apply(ep)
+	if err != nil {
 		switch res.Failed {
 		case engine.StepNoNewPrivs:
 			return fail(exitSandbox, "%v", err)
@@ -287,7 +309,11 @@ func (p *plan) apply() error {
 		}
 		return err // the layers' and beforeFilter's own errors
 	}
-	var err error
+	if handOver != nil && res.ListenerFd >= 0 {
+		if err := handOver(res.ListenerFd); err != nil {
+			return fail(exitSandbox, "handing the listener to the supervisor: %v", err)
+		}
+	}
 	if p.NoFile != nil {
 		// execve with the arguments converted above: syscall.Exec would
 		// allocate them now, under the program's address space limit. (It

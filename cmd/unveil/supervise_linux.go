@@ -31,7 +31,8 @@ func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
 type handler = supervise.Handler
 
 // stage is a re-executed unveil that will carry out a plan and exec the
-// program. It is started before the plan is built (startStage), so that
+// program (learn mode; the default mode applies the plan in unveil itself
+// and serves the listener from a side supervisor, side_linux.go). It is started before the plan is built (startStage), so that
 // its Go start-up overlaps the planning, and waits for the plan on a pipe;
 // it is started before anything is restricted, like every process unveil
 // makes, and holds nothing but its standard streams, the descriptors -N
@@ -251,20 +252,6 @@ func serve(l *supervise.Listener, h handler, stagePid int) {
 	if err := supervise.Serve(l, h, supervise.Options{Pass: pass}); err != nil {
 		fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
 	}
-}
-
-// exitWith ends unveil with the program's status: its exit code, or the
-// same signal.
-func exitWith(ws syscall.WaitStatus) {
-	if ws.Signaled() {
-		sig := ws.Signal()
-		signal.Reset(sig)
-		// No core dump of our own for a signal the program dumped on.
-		unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-		syscall.Kill(os.Getpid(), sig)
-		os.Exit(128 + int(sig))
-	}
-	os.Exit(ws.ExitStatus())
 }
 
 // enforcer is the handler of the default (supervised) mode.

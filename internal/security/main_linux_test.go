@@ -126,21 +126,34 @@ func helperMain(mode, arg string) int {
 		err := unix.Mknod(arg, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3)))
 		fmt.Printf("mknod: %s\n", errnoOf(err))
 		return 0
-	case "parent-mem":
-		// Try to reach the parent process's memory.
-		ppid := strconv.Itoa(os.Getppid())
-		b, _ := os.ReadFile("/proc/" + ppid + "/comm")
-		fmt.Printf("parent comm: %s\n", strings.TrimSpace(string(b)))
-		for _, m := range []struct {
-			name string
-			flag int
-		}{{"rdwr", unix.O_RDWR}, {"rdonly", unix.O_RDONLY}} {
-			fd, err := unix.Open("/proc/"+ppid+"/mem", m.flag, 0)
-			fmt.Printf("parent mem %s: %s\n", m.name, errnoOf(err))
-			if err == nil {
-				unix.Close(fd)
+	case "supervisor-mem":
+		// Try to reach the memory of unveil's supervisor: a process
+		// named unveil of this user (not the program's parent: it is
+		// detached).
+		ents, _ := os.ReadDir("/proc")
+		found := 0
+		for _, e := range ents {
+			if _, err := strconv.Atoi(e.Name()); err != nil || e.Name() == strconv.Itoa(os.Getpid()) {
+				continue
+			}
+			b, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
+			uid := strings.Fields(statusField("/proc/"+e.Name()+"/status", "Uid"))
+			if strings.TrimSpace(string(b)) != "unveil" || len(uid) == 0 || uid[0] != strconv.Itoa(os.Getuid()) {
+				continue
+			}
+			found++
+			for _, m := range []struct {
+				name string
+				flag int
+			}{{"rdwr", unix.O_RDWR}, {"rdonly", unix.O_RDONLY}} {
+				fd, err := unix.Open("/proc/"+e.Name()+"/mem", m.flag, 0)
+				fmt.Printf("supervisor mem %s: %s\n", m.name, errnoOf(err))
+				if err == nil {
+					unix.Close(fd)
+				}
 			}
 		}
+		fmt.Printf("supervisors found: %v\n", found > 0)
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper mode %q\n", mode)

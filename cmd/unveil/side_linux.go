@@ -1,0 +1,565 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pledgekit/pledgekit/internal/supervise"
+	"github.com/pledgekit/pledgekit/promises"
+)
+
+// The supervised mode's topology ("side supervisor"). unveil (P) applies
+// the plan to its own main thread and executes the program itself, as -q
+// does, so the program keeps unveil's pid and parent: its exit status and
+// the signals sent to it are its own. The filter hands denied calls to a
+// user-notification listener, served by a supervisor process S that P
+// starts right after the command line is parsed (its Go start-up overlaps
+// the planning, and nothing waits for it: P answers its own execve
+// itself). S is detached: P forks an intermediate that forks S and exits
+// at once, and P reaps the intermediate before it executes the program,
+// so that S is never the program's child (a program that waits for all
+// its children would wait for S; one that waits for any child could get
+// S's status as its child's) but the nearest subreaper's or init's.
+//
+// P sends S, over a unix socket at S's descriptor 3, one framed message
+// (sideMsg: what the enforcer needs), then the listener. S prints the
+// denials, and exits when the listener reports that no filtered task is
+// left (or, without a word, when P closes the socket without sending one:
+// the planning or the sandbox failed, and P says why).
+
+// sideEnv marks a re-executed unveil that is the side supervisor.
+const sideEnv = "_UNVEIL_SIDE"
+
+// sideFd is the descriptor S gets the socket on.
+const sideFd = 3
+
+// maxSideMsg bounds the message S accepts (a plan's enforcer data is a
+// few KB; its veil, however many -v, well below this).
+const maxSideMsg = 16 << 20
+
+// sideReady is the byte S sends P once it is not dumpable.
+const sideReady = 'R'
+
+// sideMsg is what S needs to judge the program's calls: the enforcer's
+// part of the plan.
+type sideMsg struct {
+	Pid       int      `json:"pid"` // P, whose calls until it runs the program are continued
+	Arch      string   `json:"arch"`
+	Promises  string   `json:"promises"`
+	ExecNext  []string `json:"exec_next,omitempty"`
+	ReadLayer *llLayer `json:"read_layer,omitempty"`
+	Veil      *llLayer `json:"veil,omitempty"`
+	UnixEmu   bool     `json:"unix_emu,omitempty"`
+	Kill      bool     `json:"kill,omitempty"`
+	Trace     bool     `json:"trace,omitempty"`
+	Quiet     bool     `json:"quiet,omitempty"`
+	KeepCaps  bool     `json:"keep_caps,omitempty"`
+	UID       int      `json:"uid"`
+	GID       int      `json:"gid"`
+}
+
+// newSideMsg takes the enforcer's data out of p, for pid.
+func newSideMsg(p *plan, pid int) sideMsg {
+	return sideMsg{Pid: pid, Arch: runtime.GOARCH, Promises: p.set.String(), ExecNext: p.execNext,
+		ReadLayer: p.readLayer, Veil: p.veil, UnixEmu: p.unixEmu, Kill: p.kill, Trace: p.trace,
+		Quiet: p.quiet, KeepCaps: p.KeepCaps, UID: p.UID, GID: p.GID}
+}
+
+// plan rebuilds the plan the enforcer reads.
+func (m *sideMsg) plan() (*plan, error) {
+	set, err := promises.Parse(m.Promises)
+	if err != nil {
+		return nil, fmt.Errorf("promises: %w", err)
+	}
+	if m.Pid <= 0 || m.UID < -1 || m.GID < -1 {
+		return nil, fmt.Errorf("pid %d, uid %d, gid %d out of range", m.Pid, m.UID, m.GID)
+	}
+	return &plan{set: set, execNext: m.ExecNext, readLayer: m.ReadLayer, veil: m.Veil, unixEmu: m.UnixEmu,
+		kill: m.Kill, trace: m.Trace, quiet: m.Quiet, KeepCaps: m.KeepCaps, UID: m.UID, GID: m.GID}, nil
+}
+
+// encodeSideMsg frames m: a 4-byte big-endian length, then the JSON.
+func encodeSideMsg(m sideMsg) ([]byte, error) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(data))), data...), nil
+}
+
+// errNoMsg: P closed the socket before a message (it failed and says why).
+var errNoMsg = errors.New("no message")
+
+// readSideMsg reads one framed message from r.
+func readSideMsg(r io.Reader) (sideMsg, error) {
+	var m sideMsg
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		if err == io.EOF {
+			return m, errNoMsg
+		}
+		return m, fmt.Errorf("reading its length: %w", err)
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > maxSideMsg {
+		return m, fmt.Errorf("%d bytes announced, more than the %d accepted", n, maxSideMsg)
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return m, fmt.Errorf("reading its %d bytes: %w", n, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("decoding: %w", err)
+	}
+	return m, nil
+}
+
+// fdReader reads a descriptor with plain blocking system calls (an
+// os.File would start the network poller).
+type fdReader int
+
+func (f fdReader) Read(b []byte) (int, error) {
+	for {
+		n, err := unix.Read(int(f), b)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, err
+		case n == 0 && len(b) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+// sideMain is the entry point of the side supervisor.
+func sideMain() int {
+	// This process stays unsandboxed and answers for the program. A
+	// program of the same user must not be able to reach it through
+	// /proc/PID/mem (rpath and wpath where no Landlock domain is in force):
+	// a process that is not dumpable cannot be reached that way by anyone
+	// without CAP_SYS_PTRACE. P waits for the ready byte where that
+	// matters (sideRisky).
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: prctl(PR_SET_DUMPABLE, 0): %v\n", err)
+		return exitInternal
+	}
+	if err := unix.SetNonblock(sideFd, false); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: descriptor %d: %v\n", sideFd, err)
+		return exitInternal
+	}
+	unix.Write(sideFd, []byte{sideReady}) // P may be gone already: then there is nothing to do
+	m, err := readSideMsg(fdReader(sideFd))
+	if err == errNoMsg {
+		return exitInternal // the planning failed, and unveil said why
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: malformed message from unveil: %v\n", err)
+		return exitInternal
+	}
+	p, err := m.plan()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: malformed message from unveil: %v\n", err)
+		return exitInternal
+	}
+	l, err := supervise.RecvListener(sideFd)
+	unix.Close(sideFd)
+	if err != nil {
+		// The sandbox could not be applied (unveil said why), or unveil
+		// died before the program ran.
+		return exitInternal
+	}
+	e := &enforcer{p: p, arch: m.Arch, out: os.Stderr, seen: map[string]bool{}, creds: newCredStat(p)}
+	var end sync.Once
+	finish := func() {
+		end.Do(func() {
+			e.summary()
+			os.Exit(exitOK)
+		})
+	}
+	h := &busyHandler{h: e}
+	if err := watchHangup(l.Fd(), &h.busy, finish); err != nil {
+		fmt.Fprintf(os.Stderr, "unveil: supervisor: %v\n", err)
+	}
+	serve(l, h, m.Pid)
+	finish()
+	return exitOK
+}
+
+// busyHandler holds busy while h handles a call.
+type busyHandler struct {
+	busy sync.Mutex
+	h    handler
+}
+
+func (b *busyHandler) Handle(r *supervise.Request) {
+	b.busy.Lock()
+	defer b.busy.Unlock()
+	b.h.Handle(r)
+}
+
+// watchHangup calls end, from a goroutine of its own, once the kernel
+// reports that no task uses the filter of the listener lfd any more
+// (POLLHUP) and no call is being handled (it takes busy for good). No
+// task can join the filter after that, so nothing is left to serve.
+//
+// Serve ends by itself when poll reports the hang-up, but not when it
+// waits in a receive (SECCOMP_IOCTL_NOTIF_RECV): poll announced a call,
+// and P's responder (side.respond), which receives on the same listener
+// until P executes the program, took it first. Newer kernels end such a
+// receive when the filter's last task goes (kernel commit "seccomp:
+// interrupt SECCOMP_IOCTL_NOTIF_RECV when all users have exited", 2024);
+// older ones, 6.1 among them (a semaphore that only a new call raises),
+// wait for good, and S with them, holding the error stream of whoever ran
+// unveil: a caller reading it never saw its end (issue #17's hang on the
+// amd64/6.1 cell, where S was found in that receive).
+//
+// A task under the filter counts until the kernel releases it (on 6.1,
+// when it is reaped). A descendant of the program that outlives it keeps
+// S serving: its held calls need the answers, its denials the reports,
+// and ending S would fail them with ENOSYS, silently. On a kernel that
+// releases at reaping, so does a descendant that exited and that its
+// parent (init, for an orphan) has not reaped yet: under an init that
+// never reaps, S stays until the system ends. S cannot tell such a
+// zombie from a live task under the filter, and the choice errs on the
+// side of supervision.
+//
+// POLLERR is not the end: 6.1 reports it when a signal interrupts the
+// poll (the kernel's lock wait), while tasks remain.
+func watchHangup(lfd int, busy *sync.Mutex, end func()) error {
+	fd, err := unix.FcntlInt(uintptr(lfd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("watching the listener for its end: %w", err)
+	}
+	go func() {
+		for {
+			// Events 0: only a hang-up or an error wakes the poll.
+			fds := []unix.PollFd{{Fd: int32(fd), Events: 0}}
+			_, err := unix.Poll(fds, -1)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err != nil || fds[0].Revents&unix.POLLNVAL != 0:
+				return // cannot tell: Serve's own wait decides
+			case fds[0].Revents&unix.POLLHUP != 0:
+				busy.Lock()
+				end()
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// side is P's end of a side supervisor being started.
+type side struct {
+	forked chan forkResult // the forker's result, once
+	mid    int             // the intermediate process, to reap before the program runs
+	sock   int             // P's end of the socket; -1 once closed
+	wake   [2]int          // the listener's number goes to the responder here
+}
+
+type forkResult struct {
+	pid   int
+	errno syscall.Errno
+}
+
+// sideArgs are the arguments of the raw fork, converted before it.
+type sideArgs struct {
+	argv0   *byte
+	argv    []*byte
+	envv    []*byte
+	argvp   **byte // &argv[0]
+	envvp   **byte // &envv[0]
+	sock    int    // S's end, above 2
+	devnull int    // S's standard input and output
+}
+
+// startSide starts a side supervisor, detached (see above). It does not
+// wait for it: a goroutine of its own forks (forkSide, on its own thread,
+// which is suspended until S executes while the main thread goes on
+// planning); reap takes its result.
+func startSide() (*side, error) {
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("starting the supervisor: socketpair: %w", err)
+	}
+	// S's end must not be at 0-2 or at sideFd, where dup3 puts things.
+	child, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
+	unix.Close(fds[1])
+	if err != nil {
+		unix.Close(fds[0])
+		return nil, fmt.Errorf("starting the supervisor: %w", err)
+	}
+	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err == nil {
+		var dn int
+		dn, err = unix.FcntlInt(uintptr(devnull), unix.F_DUPFD_CLOEXEC, 10)
+		unix.Close(devnull)
+		devnull = dn
+	}
+	if err != nil {
+		unix.Close(fds[0])
+		unix.Close(child)
+		return nil, fmt.Errorf("starting the supervisor: /dev/null: %w", err)
+	}
+	a := &sideArgs{sock: child, devnull: devnull}
+	if a.argv0, err = syscall.BytePtrFromString(self); err == nil {
+		if a.argv, err = syscall.SlicePtrFromStrings([]string{"unveil"}); err == nil {
+			// GOMAXPROCS=1: S serves one listener; fewer runtime threads
+			// start faster.
+			a.envv, err = syscall.SlicePtrFromStrings(append(os.Environ(), sideEnv+"=1", "GOMAXPROCS=1"))
+		}
+	}
+	if err != nil {
+		unix.Close(fds[0])
+		unix.Close(child)
+		unix.Close(devnull)
+		return nil, fmt.Errorf("starting the supervisor: %w", err)
+	}
+	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
+	s := &side{forked: make(chan forkResult, 1), sock: fds[0]}
+	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(fds[0])
+		unix.Close(child)
+		unix.Close(devnull)
+		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
+	}
+	go func() {
+		// The signal mask forkSide changes is this thread's; the thread
+		// then answers P's own calls (respond), never filtered.
+		runtime.LockOSThread() // never unlocked: the thread ends at execve
+		pid, errno := forkSide(a)
+		runtime.KeepAlive(a)
+		unix.Close(child)
+		unix.Close(devnull)
+		s.forked <- forkResult{int(pid), errno}
+		if errno == 0 {
+			s.respond()
+		}
+	}()
+	return s, nil
+}
+
+// respond waits for the listener's number on the wake pipe, then
+// continues every call it receives, until the main thread's execve ends
+// its thread (see handOver). It allocates nothing once it waits: the
+// address space limit is set before the listener exists (a -M below what
+// the runtime would map next made an allocation here fatal), so it
+// receives and answers with plain ioctl(2)s on its own stack, with no
+// poll (a blocking receive ends with the thread).
+func (s *side) respond() {
+	var b [4]byte
+	for {
+		n, err := unix.Read(s.wake[0], b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n != len(b) {
+			return // the program was not executed: nothing to answer
+		}
+		break
+	}
+	supervise.ContinueAll(int(binary.LittleEndian.Uint32(b[:])))
+}
+
+// reap waits for the intermediate process, which exits right after it
+// forked S: the program must not inherit it as a child.
+func (s *side) reap() error {
+	if s.forked != nil {
+		r := <-s.forked
+		s.forked = nil
+		if r.errno != 0 {
+			return fmt.Errorf("starting the supervisor: fork: %w", r.errno)
+		}
+		s.mid = r.pid
+	}
+	if s.mid <= 0 {
+		return nil
+	}
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(s.mid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		s.mid = 0
+		if err != nil {
+			return fmt.Errorf("waiting for the supervisor's launcher: %w", err)
+		}
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			return fmt.Errorf("the supervisor's launcher failed (wait status %#x): could not fork", uint32(ws))
+		}
+		return nil
+	}
+}
+
+// abandon ends a side supervisor that will get no message: it exits
+// without a word once it reads the end of the socket.
+func (s *side) abandon() {
+	if s.sock >= 0 {
+		unix.Close(s.sock)
+		s.sock = -1
+	}
+	s.reap()
+}
+
+// send sends S the enforcer's message for p, which P then applies to
+// itself. The socket's buffer takes it: P does not wait for S.
+func (s *side) send(p *plan) error {
+	data, err := encodeSideMsg(newSideMsg(p, os.Getpid()))
+	if err != nil {
+		return fmt.Errorf("encoding the supervisor's message: %w", err)
+	}
+	for len(data) > 0 {
+		n, err := unix.Write(s.sock, data)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sending the supervisor its message: %w", err)
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// waitReady waits until S is not dumpable (its first byte).
+func (s *side) waitReady() error {
+	var b [1]byte
+	for {
+		n, err := unix.Read(s.sock, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n != 1 || b[0] != sideReady {
+			return fmt.Errorf("the supervisor did not start (read %d bytes: %v)", n, err)
+		}
+		return nil
+	}
+}
+
+// sideRisky reports whether the program could reach S through
+// /proc/PID/mem before S made itself not dumpable: it runs as S's user
+// and under no Landlock domain (which forbids ptrace access to processes
+// outside it). P then waits for S to be ready before it runs the program.
+func (p *plan) sideRisky() bool {
+	return len(p.Layers) == 0 && (p.UID < 0 || p.UID == os.Geteuid())
+}
+
+// handOver prepares the hand-over of the listener, before anything is
+// restricted, and returns the function that hands it over once the filter
+// is in force. Preparing: the socket moves to descriptor sockFd (where the
+// filter lets sendmsg through; above the program's descriptor limit).
+// Handing over, on the main thread under the filter: the listener's
+// number goes into the wake pipe, which wakes the responder (the forker's
+// thread, which the filter, put on the main thread only, does not
+// restrict) in the kernel, and the listener to S; the main thread then
+// executes the program without waiting for either. The responder
+// continues every call it receives, until the main thread's execve ends
+// its thread. Those calls are P's own: the main thread is the only
+// filtered task until the program runs, and the program runs only once
+// every other thread of P has ended. S continues P's calls too when it
+// gets them first (serve).
+func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
+	if err := unix.Dup3(s.sock, sockFd, unix.O_CLOEXEC); err != nil {
+		return nil, fail(exitSandbox, "moving the supervisor's socket to descriptor %d (needs -O below the hard descriptor limit): %v", sockFd, err)
+	}
+	unix.Close(s.sock)
+	s.sock = sockFd
+	return func(lfd int) error {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
+		unix.Write(s.wake[1], b[:]) // failing, S answers P's execve instead
+		err := supervise.SendListener(sockFd, lfd)
+		unix.Close(sockFd)
+		s.sock = -1
+		return err
+	}, nil
+}
+
+var (
+	allSignals = ^uint64(0)
+	oldSignals uint64
+	sigDefault [4]uint64 // struct sigaction: SIG_DFL, no flags, empty mask
+)
+
+// forkSide forks an intermediate process that forks S and exits: S is
+// never P's child. It returns the intermediate's pid. Between the forks
+// and S's execve only raw system calls run, on copies of this process
+// that the Go runtime does not know (as syscall.forkExec's child), with
+// every signal blocked. S resets the signal handlers before it restores
+// the signal mask, so that no handler of unveil's runs in it, and starts
+// a session of its own (no terminal signal reaches it: a program that
+// survives ^C keeps its supervisor). It runs on a thread of its own
+// (startSide): copying this process's page tables overlaps the planning.
+// (Sharing the memory instead, CLONE_VM|CLONE_VFORK, needs a system call
+// stub in assembly that keeps its return address off the shared stack;
+// it saved CPU but no wall time here.)
+//
+//go:nosplit
+//go:norace
+func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
+	const sigSetmask = 2
+	_, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&allSignals)), uintptr(unsafe.Pointer(&oldSignals)), 8, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	pid, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if e != 0 || pid != 0 {
+		// P, or no fork.
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
+		return pid, e
+	}
+	// The intermediate.
+	pid, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	if e != 0 {
+		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 1, 0, 0, 0, 0, 0)
+	}
+	if pid != 0 {
+		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 0, 0, 0, 0, 0, 0)
+	}
+	// S: its socket at sideFd, /dev/null as input and output, the error
+	// stream P's, nothing else, P's signal mask.
+	syscall.RawSyscall6(syscall.SYS_SETSID, 0, 0, 0, 0, 0, 0)
+	const closeRangeCloexec = 1 << 2
+	_, _, e = syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, sideFd, ^uintptr(0), closeRangeCloexec, 0, 0, 0)
+	if e != 0 {
+		for fd := uintptr(sideFd); fd < 1024; fd++ {
+			syscall.RawSyscall6(syscall.SYS_FCNTL, fd, syscall.F_SETFD, syscall.FD_CLOEXEC, 0, 0, 0)
+		}
+	}
+	if _, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.sock), sideFd, 0, 0, 0, 0); e == 0 {
+		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.devnull), 0, 0, 0, 0, 0)
+	}
+	if e == 0 {
+		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.devnull), 1, 0, 0, 0, 0)
+	}
+	if e == 0 {
+		for sig := uintptr(1); sig <= 64; sig++ {
+			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&sigDefault)), 0, 8, 0, 0)
+		}
+		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
+		syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(a.argv0)), uintptr(unsafe.Pointer(a.argvp)), uintptr(unsafe.Pointer(a.envvp)), 0, 0, 0)
+	}
+	syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 127, 0, 0, 0, 0, 0)
+	return 0, 0
+}
