@@ -77,7 +77,10 @@ func (l *Listener) Recv() (*Notif, error) {
 			return nil, fmt.Errorf("notify: poll: %w", err)
 		}
 		if fds[0].Revents&unix.POLLIN == 0 {
-			if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+			// POLLHUP: no task uses the filter any more. POLLERR alone is
+			// not the end: Linux 6.1's seccomp_notify_poll returns it when
+			// a signal interrupts its wait for the notifier's lock.
+			if fds[0].Revents&(unix.POLLHUP|unix.POLLNVAL) != 0 {
 				return nil, ErrDone
 			}
 			continue

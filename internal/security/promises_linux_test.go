@@ -263,6 +263,10 @@ func TestLandlockUnderPledge(t *testing.T) {
 		return nil
 	})
 	r := testproc.Run(t, "landlock", func() {
+		// landlock_restrict_self restricts the calling thread only: the
+		// reads below must run on it (unlocked, they ran on an
+		// unrestricted thread now and then: arm64/7.3 as nobody).
+		runtime.LockOSThread()
 		in, err := unix.Open(filepath.Join(dir, "in"), unix.O_PATH|unix.O_CLOEXEC, 0)
 		must("open in", err)
 		apply("stdio rpath", pledge.PenaltyKill)
