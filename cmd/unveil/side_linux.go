@@ -106,7 +106,9 @@ func readSideMsg(r io.Reader) (sideMsg, error) {
 	var m sideMsg
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		if err == io.EOF {
+		// ECONNRESET: P closed its end without reading S's ready byte
+		// (the planning failed), which resets a unix stream socket.
+		if err == io.EOF || errors.Is(err, syscall.ECONNRESET) {
 			return m, errNoMsg
 		}
 		return m, fmt.Errorf("reading its length: %w", err)

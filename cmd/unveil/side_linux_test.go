@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -239,6 +240,26 @@ func TestSideMalformed(t *testing.T) {
 	if _, err := readSideMsg(bytes.NewReader(nil)); err != errNoMsg {
 		t.Errorf("an empty stream: %v, want errNoMsg", err)
 	}
+	// unveil closed its end without reading the ready byte (its planning
+	// failed): the socket is reset, which is no message either; a reset
+	// in the middle of a message is not.
+	if _, err := readSideMsg(errReader{syscall.ECONNRESET}); err != errNoMsg {
+		t.Errorf("a reset before the message: %v, want errNoMsg", err)
+	}
+	if _, err := readSideMsg(io.MultiReader(bytes.NewReader(good[:6]), errReader{syscall.ECONNRESET})); err == nil || err == errNoMsg {
+		t.Errorf("a reset inside the message: %v, want an error", err)
+	}
+	// The real thing: a socket whose peer closes with S's byte unread.
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Write(fds[1], []byte{sideReady})
+	syscall.Close(fds[0])
+	if _, err := readSideMsg(fdReader(fds[1])); err != errNoMsg {
+		t.Errorf("peer closed with the ready byte unread: %v, want errNoMsg", err)
+	}
+	syscall.Close(fds[1])
 
 	// The process: a malformed message is one line on its error stream
 	// and exit status 125; none at all, no line.
@@ -269,3 +290,8 @@ func TestSideMalformed(t *testing.T) {
 		}
 	}
 }
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
