@@ -258,3 +258,27 @@ func (l *Listener) SendFd(id uint64, fd int, cloexec bool) error {
 	}
 	return nil
 }
+
+// ContinueAll answers "continue" to every call held on the listener fd
+// until receiving fails (the listener is closed, or the calling thread
+// ends). It allocates nothing and blocks in plain ioctl(2)s on its own
+// stack, with no poll, so that it can run after an address space limit
+// below what the Go runtime would map next. It judges nothing: it is for
+// a process's own calls only.
+func ContinueAll(fd int) {
+	var n Notif
+	var resp notifResp
+	for {
+		n = Notif{} // the kernel wants it zeroed
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n)))
+		switch e {
+		case 0:
+		case unix.EINTR, unix.ENOENT:
+			continue
+		default:
+			return
+		}
+		resp = notifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
+		unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
+	}
+}

@@ -1,11 +1,6 @@
 package supervise
 
 import (
-	"syscall"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-
 	"github.com/pledgekit/pledgekit/internal/notify"
 )
 
@@ -28,29 +23,7 @@ func RecvListener(sock int) (*Listener, error) {
 // ContinueAll answers "continue" to every call held on the listener lfd
 // until receiving fails (the listener is closed, or the calling thread
 // ends: a launcher's thread that answers its own process's execve, which
-// ends the thread). It allocates nothing and blocks in plain ioctl(2)s on
-// its own stack, so it can run after an address space limit below what
-// the Go runtime would map next. It is for a process's own calls only:
-// it judges nothing.
-func ContinueAll(lfd int) {
-	var req notify.Notif
-	var resp struct {
-		ID    uint64
-		Val   int64
-		Error int32
-		Flags uint32
-	}
-	for {
-		req = notify.Notif{} // the kernel wants it zeroed
-		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(lfd), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&req)))
-		switch e {
-		case 0:
-		case unix.EINTR, unix.ENOENT:
-			continue
-		default:
-			return
-		}
-		resp.ID, resp.Flags = req.ID, unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
-		syscall.Syscall(syscall.SYS_IOCTL, uintptr(lfd), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
-	}
-}
+// ends the thread). It allocates nothing (notify.ContinueAll), so it can
+// run after an address space limit below what the Go runtime would map
+// next. It is for a process's own calls only: it judges nothing.
+func ContinueAll(lfd int) { notify.ContinueAll(lfd) }
