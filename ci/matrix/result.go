@@ -58,7 +58,8 @@ type guestOutput struct {
 	Malformed           []string
 	sections            map[string][]string // "pkg user" -> last lines of its output
 	failures            map[string][]string // "pkg user" -> the output of its failed tests
-	block               []string            // lines since the last "=== RUN" or "=== CONT"
+	blocks              map[string][]string // test name -> its output lines so far (go test -v)
+	test                string              // the test the next output lines belong to
 	current             string
 	maxSectionLines     int
 }
@@ -118,7 +119,7 @@ func (g *guestOutput) Line(line string) {
 		g.current = sectionKey(rec.Get("pkg"), rec.Get("user"))
 		g.sections[g.current] = nil
 		g.failures[g.current] = nil
-		g.block = g.block[:0]
+		g.blocks, g.test = nil, ""
 	case proto.KindResult:
 		g.current = ""
 		g.Results = append(g.Results, pkgResult{
@@ -135,29 +136,49 @@ func (g *guestOutput) Line(line string) {
 	}
 }
 
-// trackFailure keeps the output of each failed test (go test -v prints a
-// test's log lines between its "=== RUN" and its "--- FAIL"), so a failure
-// is explained even when it scrolled out of the last lines.
+// trackFailure keeps the output of each failed test, subtests included.
+// go test -v prints a test's log lines after its "=== RUN" (or "=== CONT",
+// "=== NAME" when tests interleave) and its verdict at the end, after the
+// lines of the subtests that ran after it: a failed subtest's lines are
+// kept under its name until its "--- FAIL", however many lines and tests
+// follow, so a failure is explained even when it scrolled out of the last
+// lines.
 func (g *guestOutput) trackFailure(line string) {
 	t := strings.TrimLeft(line, " ")
-	switch {
-	case strings.HasPrefix(t, "=== RUN") || strings.HasPrefix(t, "=== CONT"):
-		g.block = g.block[:0]
-	case strings.HasPrefix(t, "--- FAIL:"):
-		f := g.failures[g.current]
-		if !strings.HasPrefix(line, " ") {
-			f = append(f, g.block...) // a top-level test: its own output
+	for _, p := range []string{"=== RUN ", "=== CONT ", "=== NAME "} {
+		if name, ok := strings.CutPrefix(t, p); ok {
+			g.test = strings.TrimSpace(name)
+			if g.blocks == nil {
+				g.blocks = map[string][]string{}
+			}
+			if p == "=== RUN " {
+				g.blocks[g.test] = nil
+			}
+			break
 		}
-		f = append(f, line)
-		if len(f) > maxFailureLines {
-			f = f[:maxFailureLines]
+	}
+	for _, p := range []string{"--- FAIL: ", "--- PASS: ", "--- SKIP: "} {
+		rest, ok := strings.CutPrefix(t, p)
+		if !ok {
+			continue
 		}
-		g.failures[g.current] = f
-		g.block = g.block[:0]
+		name, _, _ := strings.Cut(rest, " ")
+		if p == "--- FAIL: " {
+			f := append(g.failures[g.current], g.blocks[name]...)
+			f = append(f, line)
+			if len(f) > maxFailureLines {
+				f = f[:maxFailureLines]
+			}
+			g.failures[g.current] = f
+		}
+		delete(g.blocks, name)
 		return
 	}
-	if len(g.block) < maxFailureLines {
-		g.block = append(g.block, line)
+	if g.test == "" {
+		return
+	}
+	if b := g.blocks[g.test]; len(b) < maxFailureLines {
+		g.blocks[g.test] = append(b, line)
 	}
 }
 

@@ -250,3 +250,30 @@ func TestFailuresKeepTheFailedTestsOutput(t *testing.T) {
 		t.Errorf("the test is meaningless: the failure is still in the last lines")
 	}
 }
+
+// A subtest that failed before a later subtest ran (go test -v prints the
+// verdicts of both after the second's lines) keeps its own output: the
+// amd64/host cell printed only "=== RUN TestUserGroup/direct" for a
+// failure of TestUserGroup/supervised.
+func TestFailuresKeepAnEarlierSubtestsOutput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("@@PLEDGEKIT begin pkg=./cmd/unveil user=root@@\r\n")
+	b.WriteString("=== RUN   TestUserGroup\r\n=== RUN   TestUserGroup/supervised\r\n")
+	b.WriteString("    options_linux_test.go:119: want success, got exit 126\r\n        stderr: denied execve\r\n")
+	b.WriteString("=== RUN   TestUserGroup/direct\r\n    options_linux_test.go:5: passing noise\r\n")
+	b.WriteString("--- FAIL: TestUserGroup (0.17s)\r\n    --- FAIL: TestUserGroup/supervised (0.02s)\r\n    --- PASS: TestUserGroup/direct (0.02s)\r\n")
+	b.WriteString("=== RUN   TestLimits\r\n    limits_test.go:1: other\r\n--- PASS: TestLimits (0.00s)\r\n")
+	b.WriteString("FAIL\r\n@@PLEDGEKIT result pkg=./cmd/unveil user=root status=fail passed=1 failed=1 skipped=0 exit=1 ms=10 reason=\"\"@@\r\n")
+	g := parseConsole(b.String())
+	f := strings.Join(g.Failures("./cmd/unveil", "root"), "\n")
+	for _, want := range []string{"want success, got exit 126", "stderr: denied execve", "--- FAIL: TestUserGroup/supervised"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("failures lack %q:\n%s", want, f)
+		}
+	}
+	for _, not := range []string{"passing noise", "other"} {
+		if strings.Contains(f, not) {
+			t.Errorf("failures hold %q, from a passing test:\n%s", not, f)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -280,6 +281,11 @@ type forkResult struct {
 	errno syscall.Errno
 }
 
+// sideForkDelay delays the fork of the side supervisor, in builds made
+// by TestSideKeepsInvokersIdentity (go build -ldflags -X), which makes P's
+// planning win the race the fork normally wins. Empty in real builds.
+var sideForkDelay string
+
 // sideArgs are the arguments of the raw fork, converted before it.
 type sideArgs struct {
 	argv0   *byte
@@ -349,6 +355,11 @@ func startSide() (*side, error) {
 		// The signal mask forkSide changes is this thread's; the thread
 		// then answers P's own calls (respond), never filtered.
 		runtime.LockOSThread() // never unlocked: the thread ends at execve
+		if sideForkDelay != "" {
+			if d, err := time.ParseDuration(sideForkDelay); err == nil {
+				time.Sleep(d)
+			}
+		}
 		pid, errno := forkSide(a)
 		runtime.KeepAlive(a)
 		unix.Close(child)
@@ -383,9 +394,15 @@ func (s *side) respond() {
 	supervise.ContinueAll(int(binary.LittleEndian.Uint32(b[:])))
 }
 
-// reap waits for the intermediate process, which exits right after it
-// forked S: the program must not inherit it as a child.
-func (s *side) reap() error {
+// waitFork waits until the intermediate process is forked, so that what
+// P changes in all its threads after that (its user and groups: Go's
+// syscall.Setresuid and the like change every thread, the forker's too)
+// is not inherited by S. S forked after P's switch to the program's user
+// ran as that user: it could not look at P's executable (P is not
+// dumpable after the switch) and denied P's own execve of the program,
+// and P, which waits for S to be not dumpable only when S runs as the
+// program's user, did not wait (TestSideKeepsInvokersIdentity).
+func (s *side) waitFork() error {
 	if s.forked != nil {
 		r := <-s.forked
 		s.forked = nil
@@ -393,6 +410,15 @@ func (s *side) reap() error {
 			return fmt.Errorf("starting the supervisor: fork: %w", r.errno)
 		}
 		s.mid = r.pid
+	}
+	return nil
+}
+
+// reap waits for the intermediate process, which exits right after it
+// forked S: the program must not inherit it as a child.
+func (s *side) reap() error {
+	if err := s.waitFork(); err != nil {
+		return err
 	}
 	if s.mid <= 0 {
 		return nil

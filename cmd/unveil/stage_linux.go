@@ -222,7 +222,13 @@ func (p *plan) applyWith(sd *side) error {
 		}
 		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	}
-	// 5. Identity.
+	// 5. Identity. Go changes it in every thread of this process, so the
+	// side supervisor, forked from one of them, must be forked first.
+	if sd != nil && (p.UID >= 0 || p.GID >= 0) {
+		if err := sd.waitFork(); err != nil {
+			return fail(exitInternal, "%v", err)
+		}
+	}
 	if err := p.switchIDs(); err != nil {
 		return err
 	}
