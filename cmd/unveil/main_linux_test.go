@@ -45,13 +45,22 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		unveilBin = prebuilt
-	} else if out, err := exec.Command("go", "build", "-o", unveilBin, ".").CombinedOutput(); err != nil {
+	} else if out, err := exec.Command("go", buildArgs("-o", unveilBin, ".")...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building unveil: %v\n%s", err, out)
 		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildArgs is a go build command line for args, with the race detector
+// when the tests run under it.
+func buildArgs(args ...string) []string {
+	if raceEnabled {
+		return append([]string{"build", "-race"}, args...)
+	}
+	return append([]string{"build"}, args...)
 }
 
 type result struct {

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,11 +26,12 @@ import (
 // user-notification listener, served by a supervisor process S that P
 // starts right after the command line is parsed (its Go start-up overlaps
 // the planning, and nothing waits for it: P answers its own execve
-// itself). S is detached: P forks an intermediate that forks S and exits
-// at once, and P reaps the intermediate before it executes the program,
-// so that S is never the program's child (a program that waits for all
-// its children would wait for S; one that waits for any child could get
-// S's status as its child's) but the nearest subreaper's or init's.
+// itself). S is detached: P starts an intermediate that starts S and
+// exits at once, and P reaps the intermediate right away, so that S is
+// never the program's child (a program that waits for all its children
+// would wait for S; one that waits for any child could get S's status as
+// its child's) but the nearest subreaper's or init's. Both are vfork
+// children of P (forkSide): starting them copies nothing.
 //
 // P sends S, over a unix socket at S's descriptor 3, one framed message
 // (sideMsg: what the enforcer needs), then the listener. S prints the
@@ -270,21 +270,9 @@ func watchHangup(lfd int, busy *sync.Mutex, end func()) error {
 
 // side is P's end of a side supervisor being started.
 type side struct {
-	forked chan forkResult // the forker's result, once
-	mid    int             // the intermediate process, to reap before the program runs
-	sock   int             // P's end of the socket; -1 once closed
-	wake   [2]int          // the listener's number goes to the responder here
+	sock int    // P's end of the socket; -1 once closed
+	wake [2]int // the listener's number goes to the responder here
 }
-
-type forkResult struct {
-	pid   int
-	errno syscall.Errno
-}
-
-// sideForkDelay delays the fork of the side supervisor, in builds made
-// by TestSideKeepsInvokersIdentity (go build -ldflags -X), which makes P's
-// planning win the race the fork normally wins. Empty in real builds.
-var sideForkDelay string
 
 // sideArgs are the arguments of the raw fork, converted before it.
 type sideArgs struct {
@@ -297,10 +285,17 @@ type sideArgs struct {
 	devnull int    // S's standard input and output
 }
 
-// startSide starts a side supervisor, detached (see above). It does not
-// wait for it: a goroutine of its own forks (forkSide, on its own thread,
-// which is suspended until S executes while the main thread goes on
-// planning); reap takes its result.
+// startSide starts a side supervisor, detached (see above), and the
+// responder to P's own calls. It returns once S executed unveil and the
+// intermediate process is reaped: nothing of P's is copied (forkSide), so
+// this takes a fraction of a millisecond, and it comes before anything P
+// changes in all its threads (its user and groups: Go's syscall.Setresuid
+// and the like change every thread). A fork made in the background, on a
+// thread of its own, overlapped the planning but was no faster (its
+// result reached the main thread through the Go scheduler), and when it
+// came late S inherited the program's user: it could not look at P's
+// executable (P is not dumpable after the switch) and denied P's own
+// execve of the program (TestSideKeepsInvokersIdentity).
 func startSide() (*side, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -344,32 +339,69 @@ func startSide() (*side, error) {
 		return nil, fmt.Errorf("starting the supervisor: %w", err)
 	}
 	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
-	s := &side{forked: make(chan forkResult, 1), sock: fds[0]}
+	s := &side{sock: fds[0]}
 	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
 		unix.Close(fds[0])
 		unix.Close(child)
 		unix.Close(devnull)
 		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
 	}
+	// forkSide changes this thread's signal mask, and restores it.
+	runtime.LockOSThread()
+	mid, errno := forkSide(a)
+	runtime.UnlockOSThread()
+	runtime.KeepAlive(a)
+	unix.Close(child)
+	unix.Close(devnull)
+	if errno == 0 {
+		errno = reapSideLauncher(int(mid))
+	}
+	if errno != 0 {
+		s.close()
+		return nil, fmt.Errorf("starting the supervisor: %w", errno)
+	}
 	go func() {
-		// The signal mask forkSide changes is this thread's; the thread
-		// then answers P's own calls (respond), never filtered.
+		// A thread that the filter, put on the main thread only, does
+		// not restrict: it answers P's own calls.
 		runtime.LockOSThread() // never unlocked: the thread ends at execve
-		if sideForkDelay != "" {
-			if d, err := time.ParseDuration(sideForkDelay); err == nil {
-				time.Sleep(d)
-			}
-		}
-		pid, errno := forkSide(a)
-		runtime.KeepAlive(a)
-		unix.Close(child)
-		unix.Close(devnull)
-		s.forked <- forkResult{int(pid), errno}
-		if errno == 0 {
-			s.respond()
-		}
+		s.respond()
 	}()
 	return s, nil
+}
+
+// reapSideLauncher waits for the intermediate process, which has exited
+// or is exiting (forkSide returns once it released P's memory): the
+// program must not inherit it as a child. It exits 1 when it could not
+// start S.
+func reapSideLauncher(pid int) syscall.Errno {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err.(syscall.Errno)
+		}
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			return syscall.EAGAIN // its clone failed
+		}
+		return 0
+	}
+}
+
+// close closes P's descriptors of a supervisor being started.
+func (s *side) close() {
+	if s.sock >= 0 {
+		unix.Close(s.sock)
+		s.sock = -1
+	}
+	for i, fd := range s.wake {
+		if fd >= 0 {
+			unix.Close(fd)
+			s.wake[i] = -1
+		}
+	}
 }
 
 // respond waits for the listener's number on the wake pipe, then
@@ -394,52 +426,6 @@ func (s *side) respond() {
 	supervise.ContinueAll(int(binary.LittleEndian.Uint32(b[:])))
 }
 
-// waitFork waits until the intermediate process is forked, so that what
-// P changes in all its threads after that (its user and groups: Go's
-// syscall.Setresuid and the like change every thread, the forker's too)
-// is not inherited by S. S forked after P's switch to the program's user
-// ran as that user: it could not look at P's executable (P is not
-// dumpable after the switch) and denied P's own execve of the program,
-// and P, which waits for S to be not dumpable only when S runs as the
-// program's user, did not wait (TestSideKeepsInvokersIdentity).
-func (s *side) waitFork() error {
-	if s.forked != nil {
-		r := <-s.forked
-		s.forked = nil
-		if r.errno != 0 {
-			return fmt.Errorf("starting the supervisor: fork: %w", r.errno)
-		}
-		s.mid = r.pid
-	}
-	return nil
-}
-
-// reap waits for the intermediate process, which exits right after it
-// forked S: the program must not inherit it as a child.
-func (s *side) reap() error {
-	if err := s.waitFork(); err != nil {
-		return err
-	}
-	if s.mid <= 0 {
-		return nil
-	}
-	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(s.mid, &ws, 0, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		s.mid = 0
-		if err != nil {
-			return fmt.Errorf("waiting for the supervisor's launcher: %w", err)
-		}
-		if !ws.Exited() || ws.ExitStatus() != 0 {
-			return fmt.Errorf("the supervisor's launcher failed (wait status %#x): could not fork", uint32(ws))
-		}
-		return nil
-	}
-}
-
 // abandon ends a side supervisor that will get no message: it exits
 // without a word once it reads the end of the socket.
 func (s *side) abandon() {
@@ -447,7 +433,6 @@ func (s *side) abandon() {
 		unix.Close(s.sock)
 		s.sock = -1
 	}
-	s.reap()
 }
 
 // send sends S the enforcer's message for p, which P then applies to
@@ -530,18 +515,25 @@ var (
 	sigDefault [4]uint64 // struct sigaction: SIG_DFL, no flags, empty mask
 )
 
-// forkSide forks an intermediate process that forks S and exits: S is
-// never P's child. It returns the intermediate's pid. Between the forks
-// and S's execve only raw system calls run, on copies of this process
-// that the Go runtime does not know (as syscall.forkExec's child), with
-// every signal blocked. S resets the signal handlers before it restores
-// the signal mask, so that no handler of unveil's runs in it, and starts
-// a session of its own (no terminal signal reaches it: a program that
-// survives ^C keeps its supervisor). It runs on a thread of its own
-// (startSide): copying this process's page tables overlaps the planning.
-// (Sharing the memory instead, CLONE_VM|CLONE_VFORK, needs a system call
-// stub in assembly that keeps its return address off the shared stack;
-// it saved CPU but no wall time here.)
+// forkSide starts an intermediate process that starts S and exits: S is
+// never P's child. It returns the intermediate's pid, once S has executed
+// unveil (or failed to) and the intermediate has exited.
+//
+// Both children are vfork children (vfork: CLONE_VM|CLONE_VFORK): they
+// share P's memory and run on this thread's stack, and the thread waits
+// until the intermediate exits, the intermediate until S executes. No page
+// table is copied and no page of P becomes copy-on-write, so the planning
+// on the main thread, which goes on meanwhile, does not slow down (two
+// forks copied P's page tables twice and made every page the planning then
+// wrote fault: the planning took 0.6 ms longer than under -q). Between
+// the clone and S's execve only raw system calls run, with every signal
+// blocked, in nosplit functions that write no variable the parent reads:
+// as in syscall.forkExec's child, the Go runtime does not know these
+// processes. S resets the signal handlers (its own copies) before it
+// restores the signal mask, so that no handler of unveil's runs in it,
+// and starts a session of its own (no terminal signal reaches it: a
+// program that survives ^C keeps its supervisor). It runs on a thread of
+// its own (startSide), locked, so that the main thread plans meanwhile.
 //
 //go:nosplit
 //go:norace
@@ -551,25 +543,42 @@ func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
 	if e != 0 {
 		return 0, e
 	}
-	pid, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	if e != 0 || pid != 0 {
-		// P, or no fork.
-		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
-		return pid, e
+	pid, errno := vfork()
+	if pid == 0 && errno == 0 {
+		sideIntermediate(a) // does not return
 	}
-	// The intermediate.
-	pid, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	if e != 0 {
-		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 1, 0, 0, 0, 0, 0)
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
+	return pid, syscall.Errno(errno)
+}
+
+// sideIntermediate starts S and exits: 0 once S executed unveil or failed
+// to, 1 if it could not start S.
+//
+//go:nosplit
+//go:norace
+func sideIntermediate(a *sideArgs) {
+	pid, errno := vfork()
+	if pid == 0 && errno == 0 {
+		sideExec(a) // does not return
 	}
-	if pid != 0 {
-		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 0, 0, 0, 0, 0, 0)
+	status := uintptr(0)
+	if errno != 0 {
+		status = 1
 	}
-	// S: its socket at sideFd, /dev/null as input and output, the error
-	// stream P's, nothing else, P's signal mask.
+	syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, status, 0, 0, 0, 0, 0)
+}
+
+// sideExec is S until it executes unveil: its socket at sideFd, /dev/null
+// as input and output, the error stream P's, nothing else, P's signal
+// mask, a session of its own.
+//
+//go:nosplit
+//go:norace
+func sideExec(a *sideArgs) {
+	const sigSetmask = 2
 	syscall.RawSyscall6(syscall.SYS_SETSID, 0, 0, 0, 0, 0, 0)
 	const closeRangeCloexec = 1 << 2
-	_, _, e = syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, sideFd, ^uintptr(0), closeRangeCloexec, 0, 0, 0)
+	_, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, sideFd, ^uintptr(0), closeRangeCloexec, 0, 0, 0)
 	if e != 0 {
 		for fd := uintptr(sideFd); fd < 1024; fd++ {
 			syscall.RawSyscall6(syscall.SYS_FCNTL, fd, syscall.F_SETFD, syscall.FD_CLOEXEC, 0, 0, 0)
@@ -589,5 +598,4 @@ func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
 		syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(a.argv0)), uintptr(unsafe.Pointer(a.argvp)), uintptr(unsafe.Pointer(a.envvp)), 0, 0, 0)
 	}
 	syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 127, 0, 0, 0, 0, 0)
-	return 0, 0
 }

@@ -297,49 +297,41 @@ type errReader struct{ err error }
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // TestSideKeepsInvokersIdentity: with -u and -g, the supervisor still runs
-// as the user who started unveil, even when its fork comes late (a build
-// that delays it, as a loaded machine did: the side supervisor then ran
-// as the program's user, could not tell unveil's own execve of the
-// program from the program's, and denied it). unveil waits for the fork
-// before it switches users, which Go does in every thread.
+// as the user who started unveil. (Started in the background, it was
+// forked after unveil's switch to the program's user when the machine was
+// loaded, as Go switches every thread: it then could not tell unveil's own
+// execve of the program from the program's, and denied it. unveil now
+// starts it before it plans anything.)
 func TestSideKeepsInvokersIdentity(t *testing.T) {
 	needKernel(t)
 	needRoot(t)
 	sleep := need(t, "sleep")
-	bins := map[string]string{"as built": unveilBin}
-	if _, err := exec.LookPath("go"); err == nil && os.Getenv("PLEDGEKIT_MATRIX") == "" {
-		bins["fork delayed"] = built(t, "unveil-slowfork", func(out string) *exec.Cmd {
-			return exec.Command("go", "build", "-ldflags", "-X main.sideForkDelay=100ms", "-o", out, ".")
-		})
-	}
 	becomeSubreaper(t)
-	for name, bin := range bins {
-		cmd := exec.Command(bin, "-u", "65534", "-g", "65534", "--", sleep, "0.5")
-		var se bytes.Buffer
-		cmd.Stderr = &se
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// The supervisor is the orphan that is not unveil (the program).
-		var uid string
-		for deadline := time.Now().Add(5 * time.Second); uid == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			for _, pid := range orphans(cmd.Process.Pid) {
-				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-				if !bytes.Contains(b, []byte(sideEnv+"=1")) {
-					continue
-				}
-				if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-					uid = procStatus(string(b))["Uid"]
-				}
+	cmd := exec.Command(unveilBin, "-u", "65534", "-g", "65534", "--", sleep, "0.5")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The supervisor is the orphan that is not unveil (the program).
+	var uid string
+	for deadline := time.Now().Add(5 * time.Second); uid == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, pid := range orphans(cmd.Process.Pid) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+			if !bytes.Contains(b, []byte(sideEnv+"=1")) {
+				continue
+			}
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+				uid = procStatus(string(b))["Uid"]
 			}
 		}
-		err := cmd.Wait()
-		reapOrphans(t)
-		if err != nil {
-			t.Errorf("%s: unveil -u 65534: %v\nstderr: %s", name, err, se.Bytes())
-		}
-		if uid != "0\t0\t0\t0" {
-			t.Errorf("%s: the supervisor's Uid line is %q, want root's (who started unveil)", name, uid)
-		}
+	}
+	err := cmd.Wait()
+	reapOrphans(t)
+	if err != nil {
+		t.Errorf("unveil -u 65534: %v\nstderr: %s", err, se.Bytes())
+	}
+	if uid != "0\t0\t0\t0" {
+		t.Errorf("the supervisor's Uid line is %q, want root's (who started unveil)", uid)
 	}
 }

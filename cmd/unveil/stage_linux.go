@@ -222,13 +222,8 @@ func (p *plan) applyWith(sd *side) error {
 		}
 		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	}
-	// 5. Identity. Go changes it in every thread of this process, so the
-	// side supervisor, forked from one of them, must be forked first.
-	if sd != nil && (p.UID >= 0 || p.GID >= 0) {
-		if err := sd.waitFork(); err != nil {
-			return fail(exitInternal, "%v", err)
-		}
-	}
+	// 5. Identity (Go changes it in every thread of this process; the
+	// side supervisor was started before, as the user who ran unveil).
 	if err := p.switchIDs(); err != nil {
 		return err
 	}
@@ -295,13 +290,6 @@ func (p *plan) applyWith(sd *side) error {
 			return err
 		}
 		ep.Filter.Listener = engine.ListenerKeep
-	}
-	if sd != nil {
-		// As late as possible: the fork of the supervisor overlaps all
-		// the above.
-		if err := sd.reap(); err != nil {
-			return fail(exitInternal, "%v", err)
-		}
 	}
 	res, err := engine.Apply(ep)
 	if err != nil {

@@ -1,0 +1,11 @@
+//go:build linux && (amd64 || arm64)
+
+package main
+
+// vfork creates a child that shares this address space and runs on this
+// stack, until it executes a program or exits; the calling thread waits
+// until then. It returns the child's pid in the parent, 0 in the child.
+// Only raw system calls may follow in the child (see forkSide).
+//
+//go:noescape
+func vfork() (pid uintptr, errno uintptr)
