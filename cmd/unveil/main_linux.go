@@ -225,21 +225,20 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if c.quiet || c.direct || !pr.SeccompFlags[probe.FlagNewListener] || !pr.SeccompActions[probe.ActionUserNotif] {
 		m = modeDirect
 	}
+	p, err := buildPlan(c, m)
+	if err != nil {
+		return reportErr(stderr, err)
+	}
 	var sd *side
 	if m == modeSupervised {
-		// Start the supervisor now: its Go start-up overlaps the
-		// planning below, and nothing waits for it after.
-		var err error
+		// Start the supervisor once the plan is made: its Go start-up
+		// overlaps applying the sandbox and the program's own start, and
+		// nothing waits for it. (Started before the planning, it competed
+		// with the planning for the processors and slowed it down more
+		// than the overlap saved.)
 		if sd, err = startSide(); err != nil {
 			return reportErr(stderr, fail(exitInternal, "%v", err))
 		}
-	}
-	p, err := buildPlan(c, m)
-	if err != nil {
-		if sd != nil {
-			sd.abandon()
-		}
-		return reportErr(stderr, err)
 	}
 	if m == modeDirect && c.trace && !c.quiet {
 		p.rep.Add("supervisor", "--trace", "dropped", "this kernel has no seccomp user notification (Linux 5.0+)")

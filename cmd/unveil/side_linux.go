@@ -24,9 +24,9 @@ import (
 // does, so the program keeps unveil's pid and parent: its exit status and
 // the signals sent to it are its own. The filter hands denied calls to a
 // user-notification listener, served by a supervisor process S that P
-// starts right after the command line is parsed (its Go start-up overlaps
-// the planning, and nothing waits for it: P answers its own execve
-// itself). S is detached: P starts an intermediate that starts S and
+// starts once the plan is made (its Go start-up overlaps applying the
+// sandbox and the program's start, and nothing waits for it: P answers
+// its own execve itself). S is detached: P starts an intermediate that starts S and
 // exits at once, and P reaps the intermediate right away, so that S is
 // never the program's child (a program that waits for all its children
 // would wait for S; one that waits for any child could get S's status as
