@@ -225,20 +225,19 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	if c.quiet || c.direct || !pr.SeccompFlags[probe.FlagNewListener] || !pr.SeccompActions[probe.ActionUserNotif] {
 		m = modeDirect
 	}
-	p, err := buildPlan(c, m)
-	if err != nil {
-		return reportErr(stderr, err)
-	}
 	var sd *side
 	if m == modeSupervised {
-		// Start the supervisor once the plan is made: its Go start-up
-		// overlaps applying the sandbox and the program's own start, and
-		// nothing waits for it. (Started before the planning, it competed
-		// with the planning for the processors and slowed it down more
-		// than the overlap saved.)
-		if sd, err = startSide(); err != nil {
+		var err error
+		if sd, err = newSide(); err != nil {
 			return reportErr(stderr, fail(exitInternal, "%v", err))
 		}
+	}
+	p, err := buildPlan(c, m)
+	if err != nil {
+		if sd != nil {
+			sd.abandon()
+		}
+		return reportErr(stderr, err)
 	}
 	if m == modeDirect && c.trace && !c.quiet {
 		p.rep.Add("supervisor", "--trace", "dropped", "this kernel has no seccomp user notification (Linux 5.0+)")
@@ -264,7 +263,29 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		// P while the main thread waits in that execve.
 		runtime.GOMAXPROCS(2)
 	}
-	err = sd.send(p)
+	// Start the supervisor now that the plan is made: its Go start-up
+	// overlaps applying the sandbox and the program's own start, and
+	// nothing waits for it. (Started before the planning, it competed
+	// with the planning for the processors and slowed it down more than
+	// the overlap saved.) Its message is encoded meanwhile.
+	type encoded struct {
+		data []byte
+		err  error
+	}
+	enc := make(chan encoded, 1)
+	msg := newSideMsg(p, os.Getpid())
+	go func() {
+		data, err := encodeSideMsg(msg)
+		enc <- encoded{data, err}
+	}()
+	err = sd.start()
+	e := <-enc
+	if err == nil && e.err != nil {
+		err = fmt.Errorf("encoding the supervisor's message: %w", e.err)
+	}
+	if err == nil {
+		err = sd.send(e.data)
+	}
 	if err == nil && p.sideRisky() {
 		err = sd.waitReady()
 	}

@@ -285,32 +285,49 @@ type sideArgs struct {
 	devnull int    // S's standard input and output
 }
 
-// startSide starts a side supervisor, detached (see above), and the
-// responder to P's own calls. It returns once S executed unveil and the
-// intermediate process is reaped: nothing of P's is copied (forkSide), so
-// this takes a fraction of a millisecond, and it comes before anything P
-// changes in all its threads (its user and groups: Go's syscall.Setresuid
-// and the like change every thread). A fork made in the background, on a
-// thread of its own, overlapped the planning but was no faster (its
-// result reached the main thread through the Go scheduler), and when it
-// came late S inherited the program's user: it could not look at P's
-// executable (P is not dumpable after the switch) and denied P's own
-// execve of the program (TestSideKeepsInvokersIdentity).
-func startSide() (*side, error) {
+// newSide prepares a side supervisor: the responder to P's own calls,
+// on a thread of its own that the filter, put on the main thread only,
+// does not restrict, waiting for the listener's number on the wake pipe.
+// It starts during the planning (a thread takes a while to create); if
+// the planning fails, abandon ends it.
+func newSide() (*side, error) {
+	s := &side{sock: -1}
+	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
+	}
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends at execve, or when respond returns
+		s.respond()
+	}()
+	return s, nil
+}
+
+// start starts the side supervisor, detached (see above). It returns once
+// S executed unveil and the intermediate process is reaped: nothing of
+// P's is copied (forkSide), so this takes a fraction of a millisecond,
+// and it comes before anything P changes in all its threads (its user and
+// groups: Go's syscall.Setresuid and the like change every thread). A
+// fork made in the background, on a thread of its own, overlapped the
+// planning but was no faster (its result reached the main thread through
+// the Go scheduler), and when it came late S inherited the program's
+// user: it could not look at P's executable (P is not dumpable after the
+// switch) and denied P's own execve of the program
+// (TestSideKeepsInvokersIdentity).
+func (s *side) start() error {
 	self, err := os.Executable()
 	if err != nil {
 		self = "/proc/self/exe"
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("starting the supervisor: socketpair: %w", err)
+		return fmt.Errorf("starting the supervisor: socketpair: %w", err)
 	}
 	// S's end must not be at 0-2 or at sideFd, where dup3 puts things.
 	child, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
 	unix.Close(fds[1])
 	if err != nil {
 		unix.Close(fds[0])
-		return nil, fmt.Errorf("starting the supervisor: %w", err)
+		return fmt.Errorf("starting the supervisor: %w", err)
 	}
 	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
@@ -322,7 +339,7 @@ func startSide() (*side, error) {
 	if err != nil {
 		unix.Close(fds[0])
 		unix.Close(child)
-		return nil, fmt.Errorf("starting the supervisor: /dev/null: %w", err)
+		return fmt.Errorf("starting the supervisor: /dev/null: %w", err)
 	}
 	a := &sideArgs{sock: child, devnull: devnull}
 	if a.argv0, err = syscall.BytePtrFromString(self); err == nil {
@@ -336,16 +353,10 @@ func startSide() (*side, error) {
 		unix.Close(fds[0])
 		unix.Close(child)
 		unix.Close(devnull)
-		return nil, fmt.Errorf("starting the supervisor: %w", err)
+		return fmt.Errorf("starting the supervisor: %w", err)
 	}
 	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
-	s := &side{sock: fds[0]}
-	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(fds[0])
-		unix.Close(child)
-		unix.Close(devnull)
-		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
-	}
+	s.sock = fds[0]
 	// forkSide changes this thread's signal mask, and restores it.
 	runtime.LockOSThread()
 	mid, errno := forkSide(a)
@@ -357,16 +368,9 @@ func startSide() (*side, error) {
 		errno = reapSideLauncher(int(mid))
 	}
 	if errno != 0 {
-		s.close()
-		return nil, fmt.Errorf("starting the supervisor: %w", errno)
+		return fmt.Errorf("starting the supervisor: %w", errno)
 	}
-	go func() {
-		// A thread that the filter, put on the main thread only, does
-		// not restrict: it answers P's own calls.
-		runtime.LockOSThread() // never unlocked: the thread ends at execve
-		s.respond()
-	}()
-	return s, nil
+	return nil
 }
 
 // reapSideLauncher waits for the intermediate process, which has exited
@@ -387,20 +391,6 @@ func reapSideLauncher(pid int) syscall.Errno {
 			return syscall.EAGAIN // its clone failed
 		}
 		return 0
-	}
-}
-
-// close closes P's descriptors of a supervisor being started.
-func (s *side) close() {
-	if s.sock >= 0 {
-		unix.Close(s.sock)
-		s.sock = -1
-	}
-	for i, fd := range s.wake {
-		if fd >= 0 {
-			unix.Close(fd)
-			s.wake[i] = -1
-		}
 	}
 }
 
@@ -433,15 +423,15 @@ func (s *side) abandon() {
 		unix.Close(s.sock)
 		s.sock = -1
 	}
+	if s.wake[1] >= 0 {
+		unix.Close(s.wake[1]) // the responder reads the end, and returns
+		s.wake[1] = -1
+	}
 }
 
-// send sends S the enforcer's message for p, which P then applies to
-// itself. The socket's buffer takes it: P does not wait for S.
-func (s *side) send(p *plan) error {
-	data, err := encodeSideMsg(newSideMsg(p, os.Getpid()))
-	if err != nil {
-		return fmt.Errorf("encoding the supervisor's message: %w", err)
-	}
+// send sends S the enforcer's message (encodeSideMsg), whose plan P then
+// applies to itself. The socket's buffer takes it: P does not wait for S.
+func (s *side) send(data []byte) error {
 	for len(data) > 0 {
 		n, err := unix.Write(s.sock, data)
 		if err == unix.EINTR {
