@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
 	"sync"
 	"syscall"
@@ -42,8 +43,16 @@ import (
 // sideEnv marks a re-executed unveil that is the side supervisor.
 const sideEnv = "_UNVEIL_SIDE"
 
-// sideFd is the descriptor S gets the socket on.
-const sideFd = 3
+// sideFd is the descriptor S gets the message socket on, sideListenFd
+// the one it gets the listener socket on.
+const (
+	sideFd       = 3
+	sideListenFd = 4
+)
+
+// sideNow, the first byte on the listener socket, tells S to execute
+// unveil now; otherwise the first is the listener's ('L').
+const sideNow = 'E'
 
 // maxSideMsg bounds the message S accepts (a plan's enforcer data is a
 // few KB; its veil, however many -v, well below this).
@@ -165,7 +174,9 @@ func sideMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: supervisor: descriptor %d: %v\n", sideFd, err)
 		return exitInternal
 	}
-	unix.Write(sideFd, []byte{sideReady}) // P may be gone already: then there is nothing to do
+	// P may be gone already (S executes unveil once the program needs
+	// it): then nobody reads this.
+	unix.Sendto(sideFd, []byte{sideReady}, unix.MSG_NOSIGNAL, nil)
 	m, err := readSideMsg(fdReader(sideFd))
 	if err == errNoMsg {
 		return exitInternal // the planning failed, and unveil said why
@@ -179,8 +190,9 @@ func sideMain() int {
 		fmt.Fprintf(os.Stderr, "unveil: supervisor: malformed message from unveil: %v\n", err)
 		return exitInternal
 	}
-	l, err := supervise.RecvListener(sideFd)
 	unix.Close(sideFd)
+	l, err := supervise.RecvListener(sideListenFd)
+	unix.Close(sideListenFd)
 	if err != nil {
 		// The sandbox could not be applied (unveil said why), or unveil
 		// died before the program ran.
@@ -270,8 +282,10 @@ func watchHangup(lfd int, busy *sync.Mutex, end func()) error {
 
 // side is P's end of a side supervisor being started.
 type side struct {
-	sock int    // P's end of the socket; -1 once closed
-	wake [2]int // the listener's number goes to the responder here
+	sock  int    // P's end of the message socket; -1 once closed
+	lsock int    // P's end of the listener socket; -1 once closed
+	eager bool   // S was told to execute unveil now ('E')
+	wake  [2]int // the listener's number goes to the responder here
 }
 
 // sideArgs are the arguments of the raw fork, converted before it.
@@ -279,10 +293,13 @@ type sideArgs struct {
 	argv0   *byte
 	argv    []*byte
 	envv    []*byte
-	argvp   **byte // &argv[0]
-	envvp   **byte // &envv[0]
-	sock    int    // S's end, above 2
-	devnull int    // S's standard input and output
+	argvp   **byte  // &argv[0]
+	envvp   **byte  // &envv[0]
+	sock    int     // S's end of the message socket, above sideListenFd
+	lsock   int     // S's end of the listener socket, above sideListenFd
+	devnull int     // S's standard input and output
+	stack   uintptr // the top of sideWaitStack
+	wait    uintptr // sideWait's entry
 }
 
 // newSide prepares a side supervisor: the responder to P's own calls,
@@ -291,7 +308,7 @@ type sideArgs struct {
 // It starts during the planning (a thread takes a while to create); if
 // the planning fails, abandon ends it.
 func newSide() (*side, error) {
-	s := &side{sock: -1}
+	s := &side{sock: -1, lsock: -1}
 	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
 	}
@@ -322,13 +339,27 @@ func (s *side) start() error {
 	if err != nil {
 		return fmt.Errorf("starting the supervisor: socketpair: %w", err)
 	}
-	// S's end must not be at 0-2 or at sideFd, where dup3 puts things.
+	// S's ends must not be at 0-4, where dup3 puts things.
 	child, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
 	unix.Close(fds[1])
 	if err != nil {
 		unix.Close(fds[0])
 		return fmt.Errorf("starting the supervisor: %w", err)
 	}
+	s.sock = fds[0]
+	if fds, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+		unix.Close(child)
+		return fmt.Errorf("starting the supervisor: socketpair: %w", err)
+	}
+	lchild, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
+	unix.Close(fds[1])
+	if err != nil {
+		unix.Close(fds[0])
+		unix.Close(child)
+		return fmt.Errorf("starting the supervisor: %w", err)
+	}
+	s.lsock = fds[0]
+	defer unix.Close(lchild)
 	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
 		var dn int
@@ -337,11 +368,10 @@ func (s *side) start() error {
 		devnull = dn
 	}
 	if err != nil {
-		unix.Close(fds[0])
 		unix.Close(child)
 		return fmt.Errorf("starting the supervisor: /dev/null: %w", err)
 	}
-	a := &sideArgs{sock: child, devnull: devnull}
+	a := &sideArgs{sock: child, lsock: lchild, devnull: devnull}
 	if a.argv0, err = syscall.BytePtrFromString(self); err == nil {
 		if a.argv, err = syscall.SlicePtrFromStrings([]string{"unveil"}); err == nil {
 			// GOMAXPROCS=1: S serves one listener; fewer runtime threads
@@ -350,13 +380,15 @@ func (s *side) start() error {
 		}
 	}
 	if err != nil {
-		unix.Close(fds[0])
 		unix.Close(child)
 		unix.Close(devnull)
 		return fmt.Errorf("starting the supervisor: %w", err)
 	}
 	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
-	s.sock = fds[0]
+	a.stack = uintptr(unsafe.Pointer(&sideWaitStack[len(sideWaitStack)-1])) &^ 15
+	a.wait = reflect.ValueOf(sideWait).Pointer()
+	sideKeep = a
+	prepareSideWait()
 	// forkSide changes this thread's signal mask, and restores it.
 	runtime.LockOSThread()
 	mid, errno := forkSide(a)
@@ -423,6 +455,10 @@ func (s *side) abandon() {
 		unix.Close(s.sock)
 		s.sock = -1
 	}
+	if s.lsock >= 0 {
+		unix.Close(s.lsock) // S, waiting for its first byte, exits
+		s.lsock = -1
+	}
 	if s.wake[1] >= 0 {
 		unix.Close(s.wake[1]) // the responder reads the end, and returns
 		s.wake[1] = -1
@@ -431,10 +467,29 @@ func (s *side) abandon() {
 
 // send sends S the enforcer's message (encodeSideMsg), whose plan P then
 // applies to itself. The socket's buffer takes it: P does not wait for S.
+//
+// S reads it only once it executes unveil, which it may do only once the
+// program made a call for it to answer (sideWait). A message larger than
+// the socket's buffer would wait for that: P then tells S to execute
+// unveil now.
 func (s *side) send(data []byte) error {
+	if !s.eager {
+		if err := unix.SetNonblock(s.sock, true); err != nil {
+			return fmt.Errorf("sending the supervisor its message: %w", err)
+		}
+	}
 	for len(data) > 0 {
 		n, err := unix.Write(s.sock, data)
 		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			if err := s.startNow(); err != nil {
+				return err
+			}
+			if err := unix.SetNonblock(s.sock, false); err != nil {
+				return fmt.Errorf("sending the supervisor its message: %w", err)
+			}
 			continue
 		}
 		if err != nil {
@@ -445,8 +500,27 @@ func (s *side) send(data []byte) error {
 	return nil
 }
 
+// startNow tells S to execute unveil now rather than when the program
+// first needs it.
+func (s *side) startNow() error {
+	if s.eager {
+		return nil
+	}
+	s.eager = true
+	if _, err := unix.Write(s.lsock, []byte{sideNow}); err != nil {
+		return fmt.Errorf("starting the supervisor: %w", err)
+	}
+	return nil
+}
+
 // waitReady waits until S is not dumpable (its first byte).
 func (s *side) waitReady() error {
+	if err := s.startNow(); err != nil {
+		return err
+	}
+	if err := unix.SetNonblock(s.sock, false); err != nil {
+		return fmt.Errorf("the supervisor did not start: %w", err)
+	}
 	var b [1]byte
 	for {
 		n, err := unix.Read(s.sock, b[:])
@@ -483,19 +557,18 @@ func (p *plan) sideRisky() bool {
 // every other thread of P has ended. S continues P's calls too when it
 // gets them first (serve).
 func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
-	if err := unix.Dup3(s.sock, sockFd, unix.O_CLOEXEC); err != nil {
+	if err := unix.Dup3(s.lsock, sockFd, unix.O_CLOEXEC); err != nil {
 		return nil, fail(exitSandbox, "moving the supervisor's socket to descriptor %d (needs -O below the hard descriptor limit): %v", sockFd, err)
 	}
-	unix.Close(s.sock)
-	s.sock = sockFd
+	unix.Close(s.lsock)
+	s.lsock = sockFd
 	return func(lfd int) error {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
 		unix.Write(s.wake[1], b[:]) // failing, S answers P's execve instead
-		err := supervise.SendListener(sockFd, lfd)
-		unix.Close(sockFd)
-		s.sock = -1
-		return err
+		// The socket stays open until P's execve closes it: S takes that
+		// as the end of P's own calls.
+		return supervise.SendListener(sockFd, lfd)
 	}, nil
 }
 
@@ -504,88 +577,3 @@ var (
 	oldSignals uint64
 	sigDefault [4]uint64 // struct sigaction: SIG_DFL, no flags, empty mask
 )
-
-// forkSide starts an intermediate process that starts S and exits: S is
-// never P's child. It returns the intermediate's pid, once S has executed
-// unveil (or failed to) and the intermediate has exited.
-//
-// Both children are vfork children (vfork: CLONE_VM|CLONE_VFORK): they
-// share P's memory and run on this thread's stack, and the thread waits
-// until the intermediate exits, the intermediate until S executes. No page
-// table is copied and no page of P becomes copy-on-write, so the planning
-// on the main thread, which goes on meanwhile, does not slow down (two
-// forks copied P's page tables twice and made every page the planning then
-// wrote fault: the planning took 0.6 ms longer than under -q). Between
-// the clone and S's execve only raw system calls run, with every signal
-// blocked, in nosplit functions that write no variable the parent reads:
-// as in syscall.forkExec's child, the Go runtime does not know these
-// processes. S resets the signal handlers (its own copies) before it
-// restores the signal mask, so that no handler of unveil's runs in it,
-// and starts a session of its own (no terminal signal reaches it: a
-// program that survives ^C keeps its supervisor). It runs on a thread of
-// its own (startSide), locked, so that the main thread plans meanwhile.
-//
-//go:nosplit
-//go:norace
-func forkSide(a *sideArgs) (uintptr, syscall.Errno) {
-	const sigSetmask = 2
-	_, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&allSignals)), uintptr(unsafe.Pointer(&oldSignals)), 8, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	pid, errno := vfork()
-	if pid == 0 && errno == 0 {
-		sideIntermediate(a) // does not return
-	}
-	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
-	return pid, syscall.Errno(errno)
-}
-
-// sideIntermediate starts S and exits: 0 once S executed unveil or failed
-// to, 1 if it could not start S.
-//
-//go:nosplit
-//go:norace
-func sideIntermediate(a *sideArgs) {
-	pid, errno := vfork()
-	if pid == 0 && errno == 0 {
-		sideExec(a) // does not return
-	}
-	status := uintptr(0)
-	if errno != 0 {
-		status = 1
-	}
-	syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, status, 0, 0, 0, 0, 0)
-}
-
-// sideExec is S until it executes unveil: its socket at sideFd, /dev/null
-// as input and output, the error stream P's, nothing else, P's signal
-// mask, a session of its own.
-//
-//go:nosplit
-//go:norace
-func sideExec(a *sideArgs) {
-	const sigSetmask = 2
-	syscall.RawSyscall6(syscall.SYS_SETSID, 0, 0, 0, 0, 0, 0)
-	const closeRangeCloexec = 1 << 2
-	_, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, sideFd, ^uintptr(0), closeRangeCloexec, 0, 0, 0)
-	if e != 0 {
-		for fd := uintptr(sideFd); fd < 1024; fd++ {
-			syscall.RawSyscall6(syscall.SYS_FCNTL, fd, syscall.F_SETFD, syscall.FD_CLOEXEC, 0, 0, 0)
-		}
-	}
-	if _, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.sock), sideFd, 0, 0, 0, 0); e == 0 {
-		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.devnull), 0, 0, 0, 0, 0)
-	}
-	if e == 0 {
-		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.devnull), 1, 0, 0, 0, 0)
-	}
-	if e == 0 {
-		for sig := uintptr(1); sig <= 64; sig++ {
-			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&sigDefault)), 0, 8, 0, 0)
-		}
-		syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
-		syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(a.argv0)), uintptr(unsafe.Pointer(a.argvp)), uintptr(unsafe.Pointer(a.envvp)), 0, 0, 0)
-	}
-	syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 127, 0, 0, 0, 0, 0)
-}

@@ -296,12 +296,33 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
+// sideOf waits for the supervisor of the unveil run cmd (the orphan that
+// is not the program, this test being the subreaper) and returns its pid.
+func sideOf(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if o := orphans(cmd.Process.Pid); len(o) == 1 {
+			return o[0]
+		}
+	}
+	t.Fatalf("no supervisor beside %v", cmd.Args)
+	return 0
+}
+
+// executed reports whether the supervisor pid executed unveil (its
+// environment carries the marker; until then it is a copy of unveil,
+// with unveil's environment).
+func executed(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	return bytes.Contains(b, []byte("\x00"+sideEnv+"=1")) || bytes.HasPrefix(b, []byte(sideEnv+"=1"))
+}
+
 // TestSideKeepsInvokersIdentity: with -u and -g, the supervisor still runs
 // as the user who started unveil. (Started in the background, it was
 // forked after unveil's switch to the program's user when the machine was
 // loaded, as Go switches every thread: it then could not tell unveil's own
 // execve of the program from the program's, and denied it. unveil now
-// starts it before it plans anything.)
+// starts it once the plan is made, before it changes anything.)
 func TestSideKeepsInvokersIdentity(t *testing.T) {
 	needKernel(t)
 	needRoot(t)
@@ -313,18 +334,10 @@ func TestSideKeepsInvokersIdentity(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The supervisor is the orphan that is not unveil (the program).
+	pid := sideOf(t, cmd)
 	var uid string
-	for deadline := time.Now().Add(5 * time.Second); uid == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		for _, pid := range orphans(cmd.Process.Pid) {
-			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-			if !bytes.Contains(b, []byte(sideEnv+"=1")) {
-				continue
-			}
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-				uid = procStatus(string(b))["Uid"]
-			}
-		}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		uid = procStatus(string(b))["Uid"]
 	}
 	err := cmd.Wait()
 	reapOrphans(t)
@@ -333,5 +346,51 @@ func TestSideKeepsInvokersIdentity(t *testing.T) {
 	}
 	if uid != "0\t0\t0\t0" {
 		t.Errorf("the supervisor's Uid line is %q, want root's (who started unveil)", uid)
+	}
+}
+
+// TestSideStartsOnDemand: the supervisor executes unveil (and starts a Go
+// runtime beside the program) only once the program makes a call for it to
+// answer; one that makes none never waits for it, and the supervisor
+// exits with it. Where the program could reach a supervisor that is not
+// yet protected (no Landlock domain, the same user: -V), it starts at
+// once, before the program runs. A denied call is answered and reported
+// either way.
+func TestSideStartsOnDemand(t *testing.T) {
+	needKernel(t)
+	sleep, cat := need(t, "sleep"), need(t, "cat")
+	becomeSubreaper(t)
+	for _, tc := range []struct {
+		args []string
+		now  bool
+	}{
+		{[]string{"-p", "stdio rpath"}, false},
+		{[]string{"-V", "-p", "stdio rpath"}, true},
+	} {
+		cmd := exec.Command(unveilBin, append(tc.args, "--", sleep, "0.4")...)
+		var se bytes.Buffer
+		cmd.Stderr = &se
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := sideOf(t, cmd)
+		time.Sleep(100 * time.Millisecond)
+		got := executed(pid)
+		err := cmd.Wait()
+		reapOrphans(t)
+		if err != nil {
+			t.Errorf("unveil %v: %v\nstderr: %s", tc.args, err, se.Bytes())
+		}
+		if got != tc.now {
+			t.Errorf("unveil %v: the supervisor executed unveil while the program ran: %v, want %v", tc.args, got, tc.now)
+		}
+	}
+	// A denied call starts it: the call waits for it and is answered.
+	for _, args := range [][]string{{"-p", "stdio"}, {"-V", "-p", "stdio"}} {
+		r := unveil(t, append(args, "--", cat, "/etc/hostname")...)
+		reapOrphans(t)
+		if r.code == 0 || !strings.Contains(r.stderr, `needs promise "rpath"`) {
+			t.Errorf("unveil %v -- cat: %v; want the denial reported and cat failing", args, r)
+		}
 	}
 }

@@ -9,3 +9,11 @@ package main
 //
 //go:noescape
 func vfork() (pid uintptr, errno uintptr)
+
+// cloneWait starts a child that shares this address space and calls
+// fn(a), fn being sideWait's entry (sideWaitPC), on the stack whose top
+// is stack (16-byte aligned); the caller goes on at once. It returns the
+// child's pid.
+//
+//go:noescape
+func cloneWait(stack uintptr, a *sideArgs, fn uintptr) (pid uintptr, errno uintptr)
