@@ -263,28 +263,23 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 		// P while the main thread waits in that execve.
 		runtime.GOMAXPROCS(2)
 	}
-	// Start the supervisor now that the plan is made: its Go start-up
-	// overlaps applying the sandbox and the program's own start, and
-	// nothing waits for it. (Started before the planning, it competed
-	// with the planning for the processors and slowed it down more than
-	// the overlap saved.) Its message is encoded meanwhile.
-	type encoded struct {
-		data []byte
-		err  error
-	}
-	enc := make(chan encoded, 1)
-	msg := newSideMsg(p, os.Getpid())
-	go func() {
-		data, err := encodeSideMsg(msg)
-		enc <- encoded{data, err}
-	}()
-	err = sd.start()
-	e := <-enc
-	if err == nil && e.err != nil {
-		err = fmt.Errorf("encoding the supervisor's message: %w", e.err)
-	}
-	if err == nil {
-		err = sd.send(e.data)
+	// Start the supervisor now that the plan is made: started before the
+	// planning, its start competed with the planning for the processors
+	// and slowed it down more than the overlap saved. It executes unveil
+	// only once the program needs it (sidewait_linux.go).
+	data, err := encodeSideMsg(newSideMsg(p, os.Getpid()))
+	if err != nil {
+		err = fmt.Errorf("encoding the supervisor's message: %w", err)
+	} else if err = sd.start(); err == nil {
+		if p.sideRisky() {
+			// The program could reach the supervisor before it makes
+			// itself not dumpable: it executes unveil now, and this
+			// process waits for it below.
+			err = sd.startNow()
+		}
+		if err == nil {
+			err = sd.send(data)
+		}
 	}
 	if err == nil && p.sideRisky() {
 		err = sd.waitReady()

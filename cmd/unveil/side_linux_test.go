@@ -309,12 +309,13 @@ func sideOf(t *testing.T, cmd *exec.Cmd) int {
 	return 0
 }
 
-// executed reports whether the supervisor pid executed unveil (its
-// environment carries the marker; until then it is a copy of unveil,
-// with unveil's environment).
+// executed reports whether the supervisor pid executed unveil: its
+// command line is then unveil's side role's, "unveil" alone (until then
+// it is a copy of unveil, with unveil's command line). The command line,
+// unlike the environment, stays readable once it is not dumpable.
 func executed(pid int) bool {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	return bytes.Contains(b, []byte("\x00"+sideEnv+"=1")) || bytes.HasPrefix(b, []byte(sideEnv+"=1"))
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return string(b) == "unveil\x00"
 }
 
 // TestSideKeepsInvokersIdentity: with -u and -g, the supervisor still runs
@@ -392,5 +393,43 @@ func TestSideStartsOnDemand(t *testing.T) {
 		if r.code == 0 || !strings.Contains(r.stderr, `needs promise "rpath"`) {
 			t.Errorf("unveil %v -- cat: %v; want the denial reported and cat failing", args, r)
 		}
+	}
+}
+
+// TestSideLargeMessage: a plan whose message for the supervisor does not
+// fit in a socket's buffer (thousands of unveiled paths) would wait for a
+// supervisor that starts only when the program needs it: unveil tells it
+// to start at once instead, and the launch goes through.
+func TestSideLargeMessage(t *testing.T) {
+	needKernel(t)
+	sleep := need(t, "sleep")
+	dir := t.TempDir()
+	args := []string{"-p", "stdio rpath"}
+	for i := range 4000 {
+		p := filepath.Join(dir, fmt.Sprintf("a-rather-long-directory-name-to-fill-the-buffer-%04d", i))
+		if err := os.Mkdir(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-v", p)
+	}
+	becomeSubreaper(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unveilBin, append(args, "--", sleep, "0.4")...)
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := sideOf(t, cmd)
+	time.Sleep(150 * time.Millisecond)
+	started := executed(pid)
+	err := cmd.Wait()
+	reapOrphans(t)
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("unveil with 4000 -v: %v (timed out: %v)\nstderr: %s", err, ctx.Err() != nil, se.Bytes())
+	}
+	if !started {
+		t.Errorf("the supervisor did not execute unveil before the program ended, with a message larger than a socket buffer")
 	}
 }
