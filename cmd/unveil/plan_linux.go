@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -110,8 +109,6 @@ type plan struct {
 	// plan (the filter's "self": stdio signals itself); spawnStage calls
 	// it once the stage exists.
 	forPid func(pid int) error
-	// pre is the filter being compiled in the background (nil if none).
-	pre *precompiled
 }
 
 // outputOpts say what the enforcing process prints before it executes
@@ -390,15 +387,6 @@ func buildPlan(c *config, m mode) (*plan, error) {
 		return nil, fail(exitUsage, `-k kills the program on a denied call, but the "error" promise makes denied calls fail with ENOSYS; drop one of them`)
 	}
 	p.set = set
-	if err := p.limits(c); err != nil {
-		return nil, err
-	}
-	if m != modeLearn && pr.Seccomp {
-		// The filter compiles on another thread while the program is
-		// looked at (precompiled).
-		spec, _ := p.filterSpec(c, arch, true)
-		p.pre = precompile(spec)
-	}
 
 	// Environment and program.
 	p.Env = targetEnv(c)
@@ -458,6 +446,9 @@ func buildPlan(c *config, m mode) (*plan, error) {
 			return nil, fail(exitUsage, "-u %s: no /etc/passwd entry names its group; add -g GID", c.uid)
 		}
 		p.GID = primary
+	}
+	if err := p.limits(c); err != nil {
+		return nil, err
 	}
 	if m == modeLearn {
 		return p, p.learnFilter(arch)
@@ -876,18 +867,9 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 	}
 	spec, sockFd := p.filterSpec(c, arch, dynamic)
 	p.SockFd = sockFd
-	pre := p.pre
-	p.pre = nil
 	p.forPid = func(pid int) error {
 		spec.Pid = pid
-		var prog *engine.Program
-		var err error
-		if pre != nil && pre.matches(spec) {
-			prog, err = pre.result()
-		} else {
-			prog, err = engine.Compile(spec)
-		}
-		pre = nil
+		prog, err := engine.Compile(spec)
 		if err != nil {
 			return fail(exitSandbox, "compiling the seccomp filter: %v", err)
 		}
@@ -909,7 +891,9 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 // filterSpec is the filter of the plan, for a program that is dynamically
 // linked or not, with the descriptor the listener is handed over on
 // (supervised), or -1. It reads only the command line and the plan's
-// promises, mode and limits.
+// promises, mode and limits. (Compiling it on a second thread while the
+// program is looked at was tried twice: no gain on a loaded two-processor
+// machine, where the hand-off costs what the overlap saves.)
 func (p *plan) filterSpec(c *config, arch string, dynamic bool) (engine.FilterSpec, int) {
 	var extra []promises.Rule
 	var drop []string
@@ -967,37 +951,6 @@ func (p *plan) filterSpec(c *config, arch string, dynamic bool) (engine.FilterSp
 		deny = engine.DenyENOSYS
 	}
 	return engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra, Pid: os.Getpid()}, sockFd
-}
-
-// precompiled is a filter compiled on another thread while the rest of
-// the plan is made: compiling is pure computation, a fifth of the
-// planning, and the planning is mostly waiting for system calls. The
-// plan's filter depends on the program only through whether it is
-// dynamically linked, which is guessed (most programs are) and checked:
-// the result is used only for the very spec the plan then asks for.
-type precompiled struct {
-	spec engine.FilterSpec
-	done chan struct{}
-	prog *engine.Program
-	err  error
-}
-
-func precompile(spec engine.FilterSpec) *precompiled {
-	pc := &precompiled{spec: spec, done: make(chan struct{})}
-	go func() {
-		pc.prog, pc.err = engine.Compile(spec)
-		close(pc.done)
-	}()
-	return pc
-}
-
-func (pc *precompiled) matches(spec engine.FilterSpec) bool {
-	return reflect.DeepEqual(pc.spec, spec)
-}
-
-func (pc *precompiled) result() (*engine.Program, error) {
-	<-pc.done
-	return pc.prog, pc.err
 }
 
 // denyErrno is the errno of a call the promises refuse: ENOSYS under the
