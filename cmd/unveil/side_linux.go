@@ -25,20 +25,23 @@ import (
 // does, so the program keeps unveil's pid and parent: its exit status and
 // the signals sent to it are its own. The filter hands denied calls to a
 // user-notification listener, served by a supervisor process S that P
-// starts once the plan is made (its Go start-up overlaps applying the
-// sandbox and the program's start, and nothing waits for it: P answers
-// its own execve itself). S is detached: P starts an intermediate that starts S and
-// exits at once, and P reaps the intermediate right away, so that S is
-// never the program's child (a program that waits for all its children
-// would wait for S; one that waits for any child could get S's status as
-// its child's) but the nearest subreaper's or init's. Both are vfork
-// children of P (forkSide): starting them copies nothing.
+// starts once the plan is made, and that executes unveil as the
+// supervisor only once the program makes a call for it (sidewait_linux.go):
+// P answers its own execve itself, with a thread of its own (respond). S
+// is detached: P starts an intermediate that starts S and exits at once,
+// and P reaps the intermediate right away, so that S is never the
+// program's child (a program that waits for all its children would wait
+// for S; one that waits for any child could get S's status as its
+// child's) but the nearest subreaper's or init's. Neither child copies P
+// (forkSide).
 //
-// P sends S, over a unix socket at S's descriptor 3, one framed message
-// (sideMsg: what the enforcer needs), then the listener. S prints the
-// denials, and exits when the listener reports that no filtered task is
-// left (or, without a word, when P closes the socket without sending one:
-// the planning or the sandbox failed, and P says why).
+// Two unix sockets: over the message socket (S's descriptor sideFd) P
+// sends one framed message (sideMsg: what the enforcer needs), and S
+// answers a ready byte; over the listener socket (sideListenFd) P sends
+// either sideNow or the listener. S prints the denials, and exits when
+// the listener reports that no filtered task is left (or, without a word,
+// when P closes the sockets without sending the listener: the sandbox
+// was not applied, and P says why).
 
 // sideEnv marks a re-executed unveil that is the side supervisor.
 const sideEnv = "_UNVEIL_SIDE"
@@ -320,9 +323,9 @@ func newSide() (*side, error) {
 }
 
 // start starts the side supervisor, detached (see above). It returns once
-// S executed unveil and the intermediate process is reaped: nothing of
-// P's is copied (forkSide), so this takes a fraction of a millisecond,
-// and it comes before anything P changes in all its threads (its user and
+// S is started and the intermediate process is reaped: nothing of P's is
+// copied (forkSide), so this takes a fraction of a millisecond, and it
+// comes before anything P changes in all its threads (its user and
 // groups: Go's syscall.Setresuid and the like change every thread). A
 // fork made in the background, on a thread of its own, overlapped the
 // planning but was no faster (its result reached the main thread through
@@ -547,8 +550,8 @@ func (p *plan) sideRisky() bool {
 // is in force. Preparing: the socket moves to descriptor sockFd (where the
 // filter lets sendmsg through; above the program's descriptor limit).
 // Handing over, on the main thread under the filter: the listener's
-// number goes into the wake pipe, which wakes the responder (the forker's
-// thread, which the filter, put on the main thread only, does not
+// number goes into the wake pipe, which wakes the responder (a thread of
+// its own, which the filter, put on the main thread only, does not
 // restrict) in the kernel, and the listener to S; the main thread then
 // executes the program without waiting for either. The responder
 // continues every call it receives, until the main thread's execve ends
