@@ -231,6 +231,9 @@ func resolveProgram(pc *pathres.Cache, name string, env []string, execOnly bool)
 // what follows it in the chain (the interpreter a #!/usr/bin/env line
 // names) is executed by that file.
 func laterExecs(pc *pathres.Cache, chain []string) []string {
+	if len(chain) < 2 {
+		return nil // nothing follows the program (no need to read it again)
+	}
 	for i, f := range chain {
 		if !isScript(f) {
 			var out []string
