@@ -267,21 +267,24 @@ func runProgram(c *config, stdout, stderr io.Writer) int {
 	// planning, its start competed with the planning for the processors
 	// and slowed it down more than the overlap saved. It executes unveil
 	// only once the program needs it (sidewait_linux.go).
+	// Where the program could reach the supervisor before it makes itself
+	// not dumpable, it executes unveil at once and this process waits for
+	// it (sideRisky).
+	risky := p.sideRisky()
 	data, err := encodeSideMsg(newSideMsg(p, os.Getpid()))
 	if err != nil {
 		err = fmt.Errorf("encoding the supervisor's message: %w", err)
-	} else if err = sd.start(); err == nil {
-		if p.sideRisky() {
-			// The program could reach the supervisor before it makes
-			// itself not dumpable: it executes unveil now, and this
-			// process waits for it below.
-			err = sd.startNow()
-		}
-		if err == nil {
-			err = sd.send(data)
-		}
 	}
-	if err == nil && p.sideRisky() {
+	if err == nil {
+		err = sd.start()
+	}
+	if err == nil && risky {
+		err = sd.startNow()
+	}
+	if err == nil {
+		err = sd.send(data)
+	}
+	if err == nil && risky {
 		err = sd.waitReady()
 	}
 	if err != nil {

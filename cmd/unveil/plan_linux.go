@@ -893,8 +893,8 @@ func (p *plan) compile(c *config, arch string, pr *probe.Result, dynamic bool) e
 
 // filterSpec is the filter of the plan, for a program that is dynamically
 // linked or not, with the descriptor the listener is handed over on
-// (supervised), or -1. It reads only the command line and the plan's
-// promises, mode and limits. (Compiling it on a second thread while the
+// (supervised), or -1; forPid sets the pid. It reads only the command
+// line and the plan's promises, mode and limits. (Compiling it on a second thread while the
 // program is looked at was tried twice: no gain on a loaded two-processor
 // machine, where the hand-off costs what the overlap saves.)
 func (p *plan) filterSpec(c *config, arch string, dynamic bool) (engine.FilterSpec, int) {
@@ -953,7 +953,7 @@ func (p *plan) filterSpec(c *config, arch string, dynamic bool) (engine.FilterSp
 	case p.set.Has(promises.Error):
 		deny = engine.DenyENOSYS
 	}
-	return engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra, Pid: os.Getpid()}, sockFd
+	return engine.FilterSpec{Arch: arch, Promises: p.set, Drop: drop, Deny: deny, Extra: extra}, sockFd
 }
 
 // denyErrno is the errno of a call the promises refuse: ENOSYS under the

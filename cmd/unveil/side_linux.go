@@ -338,30 +338,16 @@ func (s *side) start() error {
 	if err != nil {
 		self = "/proc/self/exe"
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("starting the supervisor: socketpair: %w", err)
+	// S's ends (not at 0-4, where dup3 puts things) and /dev/null are
+	// S's once it is started: P closes its copies.
+	var child, lchild int
+	if s.sock, child, err = sidePair(); err != nil {
+		return err
 	}
-	// S's ends must not be at 0-4, where dup3 puts things.
-	child, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
-	unix.Close(fds[1])
-	if err != nil {
-		unix.Close(fds[0])
-		return fmt.Errorf("starting the supervisor: %w", err)
+	defer unix.Close(child)
+	if s.lsock, lchild, err = sidePair(); err != nil {
+		return err
 	}
-	s.sock = fds[0]
-	if fds, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
-		unix.Close(child)
-		return fmt.Errorf("starting the supervisor: socketpair: %w", err)
-	}
-	lchild, err := unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
-	unix.Close(fds[1])
-	if err != nil {
-		unix.Close(fds[0])
-		unix.Close(child)
-		return fmt.Errorf("starting the supervisor: %w", err)
-	}
-	s.lsock = fds[0]
 	defer unix.Close(lchild)
 	devnull, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err == nil {
@@ -371,9 +357,9 @@ func (s *side) start() error {
 		devnull = dn
 	}
 	if err != nil {
-		unix.Close(child)
 		return fmt.Errorf("starting the supervisor: /dev/null: %w", err)
 	}
+	defer unix.Close(devnull)
 	a := &sideArgs{sock: child, lsock: lchild, devnull: devnull}
 	if a.argv0, err = syscall.BytePtrFromString(self); err == nil {
 		if a.argv, err = syscall.SlicePtrFromStrings([]string{"unveil"}); err == nil {
@@ -383,8 +369,6 @@ func (s *side) start() error {
 		}
 	}
 	if err != nil {
-		unix.Close(child)
-		unix.Close(devnull)
 		return fmt.Errorf("starting the supervisor: %w", err)
 	}
 	a.argvp, a.envvp = &a.argv[0], &a.envv[0]
@@ -397,22 +381,33 @@ func (s *side) start() error {
 	mid, errno := forkSide(a)
 	runtime.UnlockOSThread()
 	runtime.KeepAlive(a)
-	unix.Close(child)
-	unix.Close(devnull)
-	if errno == 0 {
-		errno = reapSideLauncher(int(mid))
-	}
 	if errno != 0 {
-		return fmt.Errorf("starting the supervisor: %w", errno)
+		return fmt.Errorf("starting the supervisor: clone: %w", errno)
 	}
-	return nil
+	return reapSideLauncher(int(mid))
+}
+
+// sidePair returns a connected pair of unix stream sockets, P's end and
+// S's, S's at 10 or above; both close on exec.
+func sidePair() (ours, theirs int, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, fmt.Errorf("starting the supervisor: socketpair: %w", err)
+	}
+	theirs, err = unix.FcntlInt(uintptr(fds[1]), unix.F_DUPFD_CLOEXEC, 10)
+	unix.Close(fds[1])
+	if err != nil {
+		unix.Close(fds[0])
+		return -1, -1, fmt.Errorf("starting the supervisor: %w", err)
+	}
+	return fds[0], theirs, nil
 }
 
 // reapSideLauncher waits for the intermediate process, which has exited
 // or is exiting (forkSide returns once it released P's memory): the
 // program must not inherit it as a child. It exits 1 when it could not
 // start S.
-func reapSideLauncher(pid int) syscall.Errno {
+func reapSideLauncher(pid int) error {
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(pid, &ws, 0, nil)
@@ -420,12 +415,12 @@ func reapSideLauncher(pid int) syscall.Errno {
 			continue
 		}
 		if err != nil {
-			return err.(syscall.Errno)
+			return fmt.Errorf("starting the supervisor: waiting for its launcher: %w", err)
 		}
 		if !ws.Exited() || ws.ExitStatus() != 0 {
-			return syscall.EAGAIN // its clone failed
+			return fmt.Errorf("starting the supervisor: its launcher could not create it (wait status %#x; a process limit?); -q runs without a supervisor", uint32(ws))
 		}
-		return 0
+		return nil
 	}
 }
 
@@ -516,14 +511,10 @@ func (s *side) startNow() error {
 	return nil
 }
 
-// waitReady waits until S is not dumpable (its first byte).
+// waitReady waits until S, told to start now (startNow), is not
+// dumpable: its first byte on the message socket, which send left
+// blocking.
 func (s *side) waitReady() error {
-	if err := s.startNow(); err != nil {
-		return err
-	}
-	if err := unix.SetNonblock(s.sock, false); err != nil {
-		return fmt.Errorf("the supervisor did not start: %w", err)
-	}
 	var b [1]byte
 	for {
 		n, err := unix.Read(s.sock, b[:])

@@ -441,3 +441,38 @@ func TestSideLargeMessage(t *testing.T) {
 		t.Errorf("the supervisor did not execute unveil before the program ended, with a message larger than a socket buffer")
 	}
 }
+
+// TestSideStartFailsLoudly: a supervisor that cannot start when the
+// program first needs it (here the program removed unveil's executable)
+// says so on the error stream, and the call fails with ENOSYS, the
+// kernel's answer when nobody listens; it never fails silently.
+func TestSideStartFailsLoudly(t *testing.T) {
+	needKernel(t)
+	if probe.Get().LandlockABI == 0 {
+		t.Skip("without Landlock the supervisor starts at once, before the program runs")
+	}
+	target := goTarget(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "unveil")
+	b, err := os.ReadFile(unveilBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	becomeSubreaper(t)
+	cmd := exec.Command(bin, "-p", "stdio rpath wpath cpath", "-v", "rwc:"+dir, "--", target, "remove", bin, "tcp", "127.0.0.1:9")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	err = cmd.Run()
+	reapOrphans(t)
+	if err == nil {
+		t.Fatalf("the refused connect succeeded\nstderr: %s", se.Bytes())
+	}
+	for _, want := range []string{"unveil: supervisor: could not start (executing unveil)", "function not implemented"} {
+		if !strings.Contains(se.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, se.Bytes())
+		}
+	}
+}

@@ -44,8 +44,9 @@ import (
 // /dev/null as input and output, the error stream P's, its two
 // sockets, and nothing else of P's.
 
-// sideWaitData is what S's raw code reads and the kernel writes: S's copy
-// of it, prepared by P before the fork (prepareSideWait).
+// sideWaitData is what S's raw code reads and the kernel writes, prepared
+// by P before S starts (prepareSideWait). S shares it with P until P
+// executes the program; P does not touch it after.
 var sideWaitData struct {
 	recvMsg  unix.Msghdr
 	recvIov  unix.Iovec
@@ -73,22 +74,23 @@ var (
 // prepareSideWait fills sideWaitData's pointers and lengths.
 func prepareSideWait() {
 	d := &sideWaitData
-	d.recvIov.Base = &d.recvBuf[0]
-	d.recvIov.SetLen(1)
-	d.recvMsg.Iov = &d.recvIov
-	d.recvMsg.SetIovlen(1)
-	d.recvMsg.Control = &d.recvCmsg[0]
-	d.recvMsg.SetControllen(cmsgRightsSpace)
+	oneByteMsg(&d.recvMsg, &d.recvIov, &d.recvBuf[0], &d.recvCmsg[0])
 	d.sendBuf[0] = 'L'
-	d.sendIov.Base = &d.sendBuf[0]
-	d.sendIov.SetLen(1)
-	d.sendMsg.Iov = &d.sendIov
-	d.sendMsg.SetIovlen(1)
-	d.sendMsg.Control = &d.sendCmsg[0]
-	d.sendMsg.SetControllen(cmsgRightsSpace)
+	oneByteMsg(&d.sendMsg, &d.sendIov, &d.sendBuf[0], &d.sendCmsg[0])
 	h := (*unix.Cmsghdr)(unsafe.Pointer(&d.sendCmsg[0]))
 	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_RIGHTS
 	h.SetLen(cmsgRightsLen)
+}
+
+// oneByteMsg makes m a message of the one byte at buf, with room at cmsg
+// for one descriptor.
+func oneByteMsg(m *unix.Msghdr, iov *unix.Iovec, buf, cmsg *byte) {
+	iov.Base = buf
+	iov.SetLen(1)
+	m.Iov = iov
+	m.SetIovlen(1)
+	m.Control = cmsg
+	m.SetControllen(cmsgRightsSpace)
 }
 
 // forkSide starts the intermediate process, which starts S and exits. It
@@ -152,7 +154,7 @@ func sideWait(a *sideArgs) {
 		_, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(a.lsock), sideListenFd, 0, 0, 0, 0)
 	}
 	if e != 0 {
-		sideExit(127)
+		sideFail("arranging its descriptors")
 	}
 	// Nothing else of P's: P's ends of the sockets least of all (S waits
 	// for the end of the listener socket).
@@ -169,7 +171,7 @@ func sideWait(a *sideArgs) {
 		// The listener: wait for P's execve, then for a call.
 		h := (*unix.Cmsghdr)(unsafe.Pointer(&d.recvCmsg[0]))
 		if d.recvBuf[0] != 'L' || uint64(d.recvMsg.Controllen) < uint64(cmsgRightsLen) || h.Level != unix.SOL_SOCKET || h.Type != unix.SCM_RIGHTS {
-			sideExit(1)
+			sideFail("receiving the listener")
 		}
 		l := *(*int32)(unsafe.Pointer(&d.recvCmsg[cmsgDataOff]))
 		for {
@@ -189,7 +191,7 @@ func sideWait(a *sideArgs) {
 				continue
 			}
 			if e != 0 || d.poll.Revents&unix.POLLNVAL != 0 {
-				sideExit(1)
+				sideFail("waiting for a call")
 			}
 			if d.poll.Revents&unix.POLLIN != 0 {
 				break // a call waits: start the supervisor
@@ -203,14 +205,14 @@ func sideWait(a *sideArgs) {
 		// unveil receives the listener as P sends it: over a socket at
 		// sideListenFd.
 		if _, _, e = syscall.RawSyscall6(syscall.SYS_SOCKETPAIR, unix.AF_UNIX, unix.SOCK_STREAM, 0, uintptr(unsafe.Pointer(&d.pair)), 0, 0); e != 0 {
-			sideExit(1)
+			sideFail("passing the listener on")
 		}
 		*(*int32)(unsafe.Pointer(&d.sendCmsg[cmsgDataOff])) = l
 		if n, _, e = syscall.RawSyscall6(syscall.SYS_SENDMSG, uintptr(d.pair[0]), uintptr(unsafe.Pointer(&d.sendMsg)), 0, 0, 0, 0); e != 0 || n != 1 {
-			sideExit(1)
+			sideFail("passing the listener on")
 		}
 		if _, _, e = syscall.RawSyscall6(syscall.SYS_DUP3, uintptr(d.pair[1]), sideListenFd, 0, 0, 0, 0); e != 0 {
-			sideExit(1)
+			sideFail("passing the listener on")
 		}
 		syscall.RawSyscall6(syscall.SYS_CLOSE, uintptr(d.pair[0]), 0, 0, 0, 0, 0)
 		syscall.RawSyscall6(syscall.SYS_CLOSE, uintptr(d.pair[1]), 0, 0, 0, 0, 0)
@@ -222,7 +224,24 @@ func sideWait(a *sideArgs) {
 	}
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&oldSignals)), 0, 8, 0, 0)
 	syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(a.argv0)), uintptr(unsafe.Pointer(a.argvp)), uintptr(unsafe.Pointer(a.envvp)), 0, 0, 0)
-	sideExit(127)
+	sideFail("executing unveil")
+}
+
+// sideFail says on the error stream (P's) that S could not start, and
+// exits 1: the program's calls that wait for a supervisor then fail with
+// ENOSYS, the kernel's answer when nobody listens. what is a constant.
+//
+//go:nosplit
+//go:norace
+func sideFail(what string) {
+	const (
+		head = "unveil: supervisor: could not start ("
+		tail = "); the program's refused calls now fail with ENOSYS; -q runs without a supervisor\n"
+	)
+	syscall.RawSyscall6(syscall.SYS_WRITE, 2, uintptr(unsafe.Pointer(unsafe.StringData(head))), uintptr(len(head)), 0, 0, 0)
+	syscall.RawSyscall6(syscall.SYS_WRITE, 2, uintptr(unsafe.Pointer(unsafe.StringData(what))), uintptr(len(what)), 0, 0, 0)
+	syscall.RawSyscall6(syscall.SYS_WRITE, 2, uintptr(unsafe.Pointer(unsafe.StringData(tail))), uintptr(len(tail)), 0, 0, 0)
+	sideExit(1)
 }
 
 //go:nosplit

@@ -142,12 +142,18 @@ func helperMain(mode, arg string) int {
 				continue
 			}
 			found++
+			// A supervisor that has not executed unveil yet (it waits
+			// for the program's first call) has unveil's command line.
+			state := "waiting"
+			if cl, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); string(cl) == "unveil\x00" {
+				state = "running"
+			}
 			for _, m := range []struct {
 				name string
 				flag int
 			}{{"rdwr", unix.O_RDWR}, {"rdonly", unix.O_RDONLY}} {
 				fd, err := unix.Open("/proc/"+e.Name()+"/mem", m.flag, 0)
-				fmt.Printf("supervisor mem %s: %s\n", m.name, errnoOf(err))
+				fmt.Printf("supervisor mem %s (%s): %s\n", m.name, state, errnoOf(err))
 				if err == nil {
 					unix.Close(fd)
 				}

@@ -6,6 +6,7 @@
 //	write PATH   create or truncate the file and write "x"
 //	tcp ADDR     connect to a TCP address
 //	exec PATH    execve PATH (with no arguments)
+//	remove PATH  remove the file
 package main
 
 import (
@@ -34,6 +35,8 @@ func main() {
 			if c, err = net.Dial("tcp", arg); err == nil {
 				c.Close()
 			}
+		case "remove":
+			err = os.Remove(arg)
 		case "exec":
 			err = syscall.Exec(arg, []string{arg}, nil)
 		default:
