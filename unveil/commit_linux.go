@@ -10,7 +10,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/engine"
@@ -88,24 +87,13 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 	}
 
 	ruleset := &engine.Ruleset{
-		Config: landlock.Config{
-			HandledAccessFS:  landlock.AccessFSSet(p.handledFS),
-			HandledAccessNet: landlock.AccessNetSet(p.handledNet),
-			Scoped:           landlock.ScopedSet(p.scoped),
-		},
-		Net: make([]landlock.Rule, 0, len(p.net)),
+		HandledFS:  p.handledFS,
+		HandledNet: p.handledNet,
+		Scoped:     p.scoped,
+		Net:        make([]engine.NetRule, len(p.net)),
 	}
-	for _, g := range p.net {
-		switch g.access {
-		case llaccess.NetConnectTCP:
-			ruleset.Net = append(ruleset.Net, landlock.ConnectTCP(g.port))
-		case llaccess.NetBindTCP:
-			ruleset.Net = append(ruleset.Net, landlock.BindTCP(g.port))
-		case llaccess.NetBindUDP:
-			ruleset.Net = append(ruleset.Net, landlock.BindUDP(g.port))
-		case llaccess.NetConnectSendUDP:
-			ruleset.Net = append(ruleset.Net, landlock.ConnectSendUDP(g.port))
-		}
+	for i, g := range p.net {
+		ruleset.Net[i] = engine.NetRule{Port: g.port, Rights: g.access}
 	}
 
 	if r.pre != nil {
@@ -136,7 +124,7 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
 		}
-		return rep, fmt.Errorf("unveil: enforcing the Landlock ruleset (%v) failed, nothing was restricted: %w", ruleset.Config, err)
+		return rep, fmt.Errorf("unveil: enforcing the Landlock ruleset (%v) failed, nothing was restricted: %w", rulesetString(ruleset), err)
 	}
 	rep.Landlock = true
 	rep.NoNewPrivs = noNewPrivs()
@@ -154,6 +142,12 @@ func (e *layersError) Error() string {
 }
 func (e *layersError) Unwrap() error        { return e.err }
 func (e *layersError) Is(target error) bool { return target == ErrTooManyLayers }
+
+// rulesetString names what rs handles, for errors.
+func rulesetString(rs *engine.Ruleset) string {
+	return fmt.Sprintf("fs %s, net %s, scoped %s", llaccess.String(llaccess.FS, rs.HandledFS),
+		llaccess.String(llaccess.Net, rs.HandledNet), llaccess.String(llaccess.Scope, rs.Scoped))
+}
 
 func noNewPrivs() bool {
 	v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)

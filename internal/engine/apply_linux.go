@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/loader"
@@ -33,12 +32,20 @@ const (
 )
 
 // Ruleset is one Landlock layer, resolved: the handled rights and scopes
-// and the network rules (go-landlock's types), and the filesystem rules by
-// path, each with the rights it grants beneath it.
+// (internal/llaccess bits), the network rules, and the filesystem rules
+// by path, each with the rights it grants beneath it.
 type Ruleset struct {
-	Config landlock.Config
-	Net    []landlock.Rule
-	Paths  []PathRule
+	HandledFS  uint64
+	HandledNet uint64
+	Scoped     uint64
+	Net        []NetRule
+	Paths      []PathRule
+}
+
+// NetRule grants Rights (LANDLOCK_ACCESS_NET_* bits, all handled) on Port.
+type NetRule struct {
+	Port   uint16
+	Rights uint64
 }
 
 // PathRule grants Rights (LANDLOCK_ACCESS_FS_* bits) beneath Path. File,
@@ -151,7 +158,7 @@ func Apply(plan *Plan) (*Result, error) {
 			if pr == nil {
 				pr = probe.Get()
 			}
-			if plan.Scope == Process && prestartNeeded(pr, uint64(l.Ruleset.Config.HandledAccessFS)) {
+			if plan.Scope == Process && prestartNeeded(pr, l.Ruleset.HandledFS) {
 				prestart()
 			}
 			err = enforce(l.Ruleset, plan.Scope == Thread, pr)

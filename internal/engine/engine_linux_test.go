@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/filter"
@@ -80,7 +79,7 @@ func TestOrder(t *testing.T) {
 		inside := filepath.Join(dir, "f")
 		os.WriteFile(inside, nil, 0o600)
 		var steps []string
-		rs := &Ruleset{Config: landlock.Config{HandledAccessFS: unix.LANDLOCK_ACCESS_FS_READ_FILE},
+		rs := &Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_READ_FILE,
 			Paths: []PathRule{{Path: dir, Rights: unix.LANDLOCK_ACCESS_FS_READ_FILE}}}
 		res, err := Apply(&Plan{
 			Scope:    Process,
@@ -106,7 +105,7 @@ func TestThreadScope(t *testing.T) {
 	needLandlock(t)
 	r := testproc.Run(t, "thread", func() {
 		dir, _ := os.MkdirTemp("", "engine")
-		rs := &Ruleset{Config: landlock.Config{HandledAccessFS: unix.LANDLOCK_ACCESS_FS_READ_FILE},
+		rs := &Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_READ_FILE,
 			Paths: []PathRule{{Path: dir, Rights: unix.LANDLOCK_ACCESS_FS_READ_FILE}}}
 		if _, err := Apply(&Plan{Scope: Thread, NoNewPrivs: true, Landlock: []Layer{{Ruleset: rs}}}); err != nil {
 			testproc.Fatalf("Apply: %v", err)
@@ -197,7 +196,7 @@ func TestPrestart(t *testing.T) {
 	if !pr.SeccompActions[probe.ActionUserNotif] || !pr.SeccompFlags[probe.FlagTSyncESRCH] || pr.SeccompFilterInstalled {
 		t.Skip("the kernel cannot supervise")
 	}
-	read := &Ruleset{Config: landlock.Config{HandledAccessFS: unix.LANDLOCK_ACCESS_FS_READ_FILE}, Paths: []PathRule{{Path: "/", Rights: unix.LANDLOCK_ACCESS_FS_READ_FILE}}}
+	read := &Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_READ_FILE, Paths: []PathRule{{Path: "/", Rights: unix.LANDLOCK_ACCESS_FS_READ_FILE}}}
 	for _, c := range []struct {
 		name  string
 		scope Scope
@@ -239,7 +238,7 @@ func TestPrestart(t *testing.T) {
 		r := testproc.Run(t, "net", func() {
 			n := 0
 			SetSupervisorLauncher(func() (any, error) { n++; return "sup", nil })
-			rs := &Ruleset{Config: landlock.Config{HandledAccessNet: unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}}
+			rs := &Ruleset{HandledNet: unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}
 			if _, err := Apply(&Plan{Scope: Process, Landlock: []Layer{{Ruleset: rs}}}); err != nil {
 				testproc.Fatalf("Apply: %v", err)
 			}
@@ -247,4 +246,94 @@ func TestPrestart(t *testing.T) {
 		})
 		r.WantStdout(t, want)
 	})
+}
+
+// A ruleset naming rights the kernel's ABI lacks, or a port rule for a
+// right it does not handle, is refused before any system call, with the
+// names, and wrapping EINVAL; nothing is enforced.
+func TestRulesetCheck(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rs   Ruleset
+		abi  int
+		want string
+	}{
+		{"fs-right-newer-than-abi", Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_TRUNCATE}, 2, "fs {truncate} at ABI 2"},
+		{"unknown-bit", Ruleset{HandledFS: 1 << 40}, 11, "at ABI 11"},
+		{"net-without-abi-4", Ruleset{HandledNet: unix.LANDLOCK_ACCESS_NET_BIND_TCP}, 3, "net {bind_tcp} at ABI 3"},
+		{"scope-without-abi-6", Ruleset{Scoped: unix.LANDLOCK_SCOPE_SIGNAL}, 5, "scope {signal} at ABI 5"},
+		{"port-right-not-handled", Ruleset{HandledNet: unix.LANDLOCK_ACCESS_NET_BIND_TCP, Net: []NetRule{{Port: 80, Rights: unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}}}, 4, "port 80: {connect_tcp} not all handled"},
+		{"port-without-right", Ruleset{HandledNet: unix.LANDLOCK_ACCESS_NET_BIND_TCP, Net: []NetRule{{Port: 80}}}, 4, "port 80"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.rs.check(c.abi)
+			if err == nil || !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("check = %v, want EINVAL with %q", err, c.want)
+			}
+		})
+	}
+	ok := Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_TRUNCATE, HandledNet: unix.LANDLOCK_ACCESS_NET_BIND_TCP, Net: []NetRule{{Port: 80, Rights: unix.LANDLOCK_ACCESS_NET_BIND_TCP}}}
+	if err := ok.check(4); err != nil {
+		t.Fatalf("check of a valid ruleset: %v", err)
+	}
+}
+
+// Port rules are enforced both ways: connecting to the allowed port
+// reaches the listener, any other port is refused by Landlock (EACCES).
+func TestNetRules(t *testing.T) {
+	if probe.Get().LandlockABI < 4 {
+		t.Skip("needs Landlock ABI 4 (network)")
+	}
+	for _, scope := range []Scope{Thread, Process} {
+		t.Run(map[Scope]string{Thread: "thread", Process: "process"}[scope], func(t *testing.T) {
+			r := testproc.Run(t, "net", func() {
+				ports := [2]int{}
+				for i := range ports {
+					fd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+					if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+						testproc.Fatalf("bind: %v", err)
+					}
+					unix.Listen(fd, 4)
+					sa, _ := unix.Getsockname(fd)
+					ports[i] = sa.(*unix.SockaddrInet4).Port
+				}
+				rs := &Ruleset{HandledNet: unix.LANDLOCK_ACCESS_NET_CONNECT_TCP, Net: []NetRule{{Port: uint16(ports[0]), Rights: unix.LANDLOCK_ACCESS_NET_CONNECT_TCP}}}
+				if _, err := Apply(&Plan{Scope: scope, NoNewPrivs: true, Landlock: []Layer{{Ruleset: rs}}}); err != nil {
+					testproc.Fatalf("Apply: %v", err)
+				}
+				for i, p := range ports {
+					fd, _ := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+					err := unix.Connect(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: p})
+					fmt.Println("port", i, testproc.ErrnoName(err))
+				}
+			})
+			r.WantStdout(t, "port 0 success", "port 1 EACCES")
+		})
+	}
+}
+
+// A Process-scope layer restricts every thread, also one that was
+// started before it and never ran the commit: through TSYNC from ABI 8,
+// through the all-threads call below (here the Go runtime's, as this
+// test binary has no cgo and no registered libpsx).
+func TestProcessScopeEveryThread(t *testing.T) {
+	needLandlock(t)
+	r := testproc.Run(t, "threads", func() {
+		dir, _ := os.MkdirTemp("", "engine")
+		ready, result := make(chan struct{}), make(chan error)
+		go func() {
+			runtime.LockOSThread() // a thread of its own, locked before the commit
+			ready <- struct{}{}
+			<-ready
+			result <- openErr("/etc/passwd")
+		}()
+		<-ready
+		rs := &Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_READ_FILE, Paths: []PathRule{{Path: dir, Rights: unix.LANDLOCK_ACCESS_FS_READ_FILE}}}
+		if _, err := Apply(&Plan{Scope: Process, Landlock: []Layer{{Ruleset: rs}}}); err != nil {
+			testproc.Fatalf("Apply: %v", err)
+		}
+		ready <- struct{}{}
+		fmt.Println("other thread", testproc.ErrnoName(<-result), "this thread", testproc.ErrnoName(openErr("/etc/passwd")))
+	})
+	r.WantStdout(t, "other thread EACCES this thread EACCES")
 }

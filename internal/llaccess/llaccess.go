@@ -8,17 +8,17 @@
 //
 // The tables are data; the functions around them compute masks (the
 // rights of an ABI), convert names and bits both ways and print sets. The
-// package builds on every GOOS: the bits are go-landlock's constants
-// (landlock/syscall, which has no build constraint), and a Linux test
-// checks them against golang.org/x/sys/unix and go-landlock's ABI list.
+// package builds on every GOOS and imports no Landlock package: the bits
+// are the kernel's (include/uapi/linux/landlock.h), and a Linux test
+// checks them against go-landlock's constants, golang.org/x/sys/unix and
+// go-landlock's ABI list. Not importing go-landlock keeps libpsx, and
+// with it cgo, out of the unveil command (docs/DESIGN.md).
 package llaccess
 
 import (
 	"math/bits"
 	"strconv"
 	"strings"
-
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 )
 
 // Kind is one of Landlock's three vocabularies. Their bits overlap: a set
@@ -51,31 +51,31 @@ func (k Kind) String() string {
 
 // The bits of the rights, as the kernel numbers them.
 const (
-	FSExecute     uint64 = llsys.AccessFSExecute
-	FSWriteFile   uint64 = llsys.AccessFSWriteFile
-	FSReadFile    uint64 = llsys.AccessFSReadFile
-	FSReadDir     uint64 = llsys.AccessFSReadDir
-	FSRemoveDir   uint64 = llsys.AccessFSRemoveDir
-	FSRemoveFile  uint64 = llsys.AccessFSRemoveFile
-	FSMakeChar    uint64 = llsys.AccessFSMakeChar
-	FSMakeDir     uint64 = llsys.AccessFSMakeDir
-	FSMakeReg     uint64 = llsys.AccessFSMakeReg
-	FSMakeSock    uint64 = llsys.AccessFSMakeSock
-	FSMakeFifo    uint64 = llsys.AccessFSMakeFifo
-	FSMakeBlock   uint64 = llsys.AccessFSMakeBlock
-	FSMakeSym     uint64 = llsys.AccessFSMakeSym
-	FSRefer       uint64 = llsys.AccessFSRefer
-	FSTruncate    uint64 = llsys.AccessFSTruncate
-	FSIoctlDev    uint64 = llsys.AccessFSIoctlDev
-	FSResolveUnix uint64 = llsys.AccessFSResolveUnix
+	FSExecute     uint64 = 1 << 0
+	FSWriteFile   uint64 = 1 << 1
+	FSReadFile    uint64 = 1 << 2
+	FSReadDir     uint64 = 1 << 3
+	FSRemoveDir   uint64 = 1 << 4
+	FSRemoveFile  uint64 = 1 << 5
+	FSMakeChar    uint64 = 1 << 6
+	FSMakeDir     uint64 = 1 << 7
+	FSMakeReg     uint64 = 1 << 8
+	FSMakeSock    uint64 = 1 << 9
+	FSMakeFifo    uint64 = 1 << 10
+	FSMakeBlock   uint64 = 1 << 11
+	FSMakeSym     uint64 = 1 << 12
+	FSRefer       uint64 = 1 << 13
+	FSTruncate    uint64 = 1 << 14
+	FSIoctlDev    uint64 = 1 << 15
+	FSResolveUnix uint64 = 1 << 16
 
-	NetBindTCP        uint64 = llsys.AccessNetBindTCP
-	NetConnectTCP     uint64 = llsys.AccessNetConnectTCP
-	NetBindUDP        uint64 = llsys.AccessNetBindUDP
-	NetConnectSendUDP uint64 = llsys.AccessNetConnectSendUDP
+	NetBindTCP        uint64 = 1 << 0
+	NetConnectTCP     uint64 = 1 << 1
+	NetBindUDP        uint64 = 1 << 2
+	NetConnectSendUDP uint64 = 1 << 3
 
-	ScopeAbstractUnixSocket uint64 = llsys.ScopeAbstractUnixSocket
-	ScopeSignal             uint64 = llsys.ScopeSignal
+	ScopeAbstractUnixSocket uint64 = 1 << 0
+	ScopeSignal             uint64 = 1 << 1
 )
 
 // AllFS is every filesystem right in the table (a constant, for

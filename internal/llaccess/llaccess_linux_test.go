@@ -180,3 +180,44 @@ func TestKernelAgrees(t *testing.T) {
 		}
 	}
 }
+
+// The table's bits are go-landlock's too (its landlock/syscall names),
+// which the library's own tests and its all-thread calls use.
+func TestBitsMatchGoLandlock(t *testing.T) {
+	pairs := []struct {
+		name      string
+		ours, gll uint64
+	}{
+		{"execute", FSExecute, llsys.AccessFSExecute},
+		{"write_file", FSWriteFile, llsys.AccessFSWriteFile},
+		{"read_file", FSReadFile, llsys.AccessFSReadFile},
+		{"read_dir", FSReadDir, llsys.AccessFSReadDir},
+		{"remove_dir", FSRemoveDir, llsys.AccessFSRemoveDir},
+		{"remove_file", FSRemoveFile, llsys.AccessFSRemoveFile},
+		{"make_char", FSMakeChar, llsys.AccessFSMakeChar},
+		{"make_dir", FSMakeDir, llsys.AccessFSMakeDir},
+		{"make_reg", FSMakeReg, llsys.AccessFSMakeReg},
+		{"make_sock", FSMakeSock, llsys.AccessFSMakeSock},
+		{"make_fifo", FSMakeFifo, llsys.AccessFSMakeFifo},
+		{"make_block", FSMakeBlock, llsys.AccessFSMakeBlock},
+		{"make_sym", FSMakeSym, llsys.AccessFSMakeSym},
+		{"refer", FSRefer, llsys.AccessFSRefer},
+		{"truncate", FSTruncate, llsys.AccessFSTruncate},
+		{"ioctl_dev", FSIoctlDev, llsys.AccessFSIoctlDev},
+		{"resolve_unix", FSResolveUnix, llsys.AccessFSResolveUnix},
+		{"bind_tcp", NetBindTCP, llsys.AccessNetBindTCP},
+		{"connect_tcp", NetConnectTCP, llsys.AccessNetConnectTCP},
+		{"bind_udp", NetBindUDP, llsys.AccessNetBindUDP},
+		{"connect_send_udp", NetConnectSendUDP, llsys.AccessNetConnectSendUDP},
+		{"abstract_unix_socket", ScopeAbstractUnixSocket, llsys.ScopeAbstractUnixSocket},
+		{"signal", ScopeSignal, llsys.ScopeSignal},
+	}
+	if len(pairs) != len(table) {
+		t.Errorf("%d pairs for %d rights", len(pairs), len(table))
+	}
+	for _, p := range pairs {
+		if p.ours != p.gll {
+			t.Errorf("%s = %#x, go-landlock %#x", p.name, p.ours, p.gll)
+		}
+	}
+}
