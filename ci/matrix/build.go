@@ -21,7 +21,7 @@ import (
 // out (they do not exist yet); packages that exist but fail to build are
 // reported as FAILED.
 var defaultPackages = []string{
-	"./pledge", "./unveil", "./internal/probe", "./internal/filter:root",
+	"./pledge", "./unveil", "./internal/unveil", "./internal/probe", "./internal/filter:root",
 	"./cmd/unveil", "./examples/downloader", "./internal/security",
 	"./internal/testproc", "./internal/notify", "./ci/matrix/guesttest",
 	"./internal/engine", "./internal/supervise", "./internal/llaccess",

@@ -14,9 +14,9 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/internal/pathres"
+	uv "github.com/pledgekit/pledgekit/internal/unveil" // the library's unveil, without libpsx (docs/DESIGN.md)
 	"github.com/pledgekit/pledgekit/internal/unveillink"
 	"github.com/pledgekit/pledgekit/report"
-	uv "github.com/pledgekit/pledgekit/unveil" // unveil names a test helper here
 )
 
 // createRights are the rights the library's c grants (checked on the

@@ -17,8 +17,8 @@ import (
 
 	"github.com/pledgekit/pledgekit/internal/engine"
 	"github.com/pledgekit/pledgekit/internal/reportlink"
+	uv "github.com/pledgekit/pledgekit/internal/unveil" // the library's unveil, without libpsx (docs/DESIGN.md)
 	"github.com/pledgekit/pledgekit/report"
-	uv "github.com/pledgekit/pledgekit/unveil"
 )
 
 // stageEnv marks a re-executed unveil that must carry out a plan and exec

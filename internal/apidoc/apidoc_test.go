@@ -24,12 +24,19 @@ var conventional = map[string]bool{"Error": true, "String": true, "Unwrap": true
 
 const root = "../.."
 
+// module is the import path prefix of the module's packages.
+const module = "github.com/pledgekit/pledgekit/"
+
 // exported returns the exported names a package declares in its non-test
 // files of every platform: functions, types, constants, variables, and
-// methods of exported types as Type.Method.
+// methods of exported types as Type.Method, including the methods of a
+// type that is an alias of one in another package of the module (package
+// unveil's types are internal/unveil's).
 func exported(t *testing.T, dir string) (names, optional map[string]bool) {
 	t.Helper()
 	names, optional = map[string]bool{}, map[string]bool{}
+	type alias struct{ name, dir, typ string }
+	var aliases []alias
 	files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +52,15 @@ func exported(t *testing.T, dir string) (names, optional map[string]bool) {
 		}
 		if f.Name.Name != filepath.Base(dir) {
 			continue // a generator (package main, //go:build ignore)
+		}
+		imports := map[string]string{} // local name -> directory in the module
+		for _, im := range f.Imports {
+			path := strings.Trim(im.Path.Value, `"`)
+			if rel, ok := strings.CutPrefix(path, module); ok && im.Name != nil {
+				imports[im.Name.Name] = rel
+			} else if ok {
+				imports[filepath.Base(rel)] = rel
+			}
 		}
 		for _, d := range f.Decls {
 			switch d := d.(type) {
@@ -72,6 +88,11 @@ func exported(t *testing.T, dir string) (names, optional map[string]bool) {
 						if s.Name.IsExported() {
 							names[s.Name.Name] = true
 						}
+						if sel, ok := s.Type.(*ast.SelectorExpr); ok && s.Assign.IsValid() && s.Name.IsExported() {
+							if pkg, ok := sel.X.(*ast.Ident); ok && imports[pkg.Name] != "" {
+								aliases = append(aliases, alias{s.Name.Name, imports[pkg.Name], sel.Sel.Name})
+							}
+						}
 					case *ast.ValueSpec:
 						for _, n := range s.Names {
 							if n.IsExported() {
@@ -80,6 +101,19 @@ func exported(t *testing.T, dir string) (names, optional map[string]bool) {
 						}
 					}
 				}
+			}
+		}
+	}
+	for _, a := range aliases {
+		theirs, theirsOptional := exported(t, a.dir)
+		for n := range theirs {
+			if m, ok := strings.CutPrefix(n, a.typ+"."); ok {
+				names[a.name+"."+m] = true
+			}
+		}
+		for n := range theirsOptional {
+			if m, ok := strings.CutPrefix(n, a.typ+"."); ok {
+				optional[a.name+"."+m] = true
 			}
 		}
 	}
