@@ -29,14 +29,11 @@ type launchRaw struct {
 }
 
 func launchCommands(o *options) ([]launchCmd, error) {
+	// A plain go build, as a user makes it: the command links no cgo
+	// (docs/DESIGN.md), so this is a static binary whatever CGO_ENABLED
+	// says, while landlock-restrict (libpsx through go-landlock) is
+	// dynamically linked where cgo is enabled.
 	uv, err := o.goBuild(o.root, "./cmd/unveil", "unveil")
-	if err != nil {
-		return nil, err
-	}
-	// The same command built without cgo: a static binary, which the
-	// kernel starts without the dynamic loader (and go-landlock's psx
-	// uses the Go runtime's all-thread system calls instead of libpsx).
-	uvs, err := o.goBuild(o.root, "./cmd/unveil", "unveil-static", "CGO_ENABLED=0")
 	if err != nil {
 		return nil, err
 	}
@@ -55,14 +52,11 @@ func launchCommands(o *options) ([]launchCmd, error) {
 		{Name: "bare", Desc: "`/bin/true` itself", Argv: []string{t}},
 		{Name: "go-exec floor", Desc: "a Go program that only execs the target (bench/cmd/goexec)", Argv: []string{ge, t}},
 		{Name: "unveil -q", Desc: "`unveil -q -p 'stdio rpath' -- /bin/true`: exec mode (no supervisor), seccomp + the Landlock promise layer", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
-		{Name: "unveil -q, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0` (statically linked: no dynamic loader at start-up)", Argv: []string{uvs, "-q", "-p", "stdio", "-p", "rpath", "--", t}},
 		{Name: "unveil -q -v", Desc: "`unveil -q -p 'stdio rpath' -v r:/tmp -- /bin/true`: as above plus the veil layer (program, loader, libraries, /tmp)", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "-v", "r:/tmp", "--", t}},
 		{Name: "unveil", Desc: "`unveil -p 'stdio rpath' -- /bin/true`: default supervised mode (becomes the program; a detached supervisor serves the user-notification listener)", Argv: []string{uv, "-p", "stdio", "-p", "rpath", "--", t}},
 		{Name: "landlock-restrict", Desc: "go-landlock's `cmd/landlock-restrict -ro /usr /lib /lib64 /etc -- /usr/bin/true` (Landlock only; the same mechanism as landrun)", Argv: []string{llr, "-ro", "/usr", "/lib", "/lib64", "/etc", "--", "/usr/bin/true"}},
-		{Name: "unveil -q -v r:/etc", Desc: "`unveil -q -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: exec mode, seccomp + Landlock veil", Argv: []string{uv, "-q", "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
-		{Name: "unveil -q -v r:/etc, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0`", Argv: []string{uvs, "-q", "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
-		{Name: "unveil -v r:/etc", Desc: "`unveil -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: the supervised default (readable denials)", Argv: []string{uv, "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
-		{Name: "unveil -v r:/etc, static", Desc: "the same, with `unveil` built with `CGO_ENABLED=0` (both of its Go start-ups without the dynamic loader)", Argv: []string{uvs, "-p", "stdio rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
+		{Name: "unveil -q -v r:/etc", Desc: "`unveil -q -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: exec mode, seccomp + Landlock veil", Argv: []string{uv, "-q", "-p", "stdio", "-p", "rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
+		{Name: "unveil -v r:/etc", Desc: "`unveil -p 'stdio rpath' -v r:/etc -- /usr/bin/true`: the supervised default (readable denials)", Argv: []string{uv, "-p", "stdio", "-p", "rpath", "-v", "r:/etc", "--", "/usr/bin/true"}},
 		{Name: "setpriv", Desc: "`setpriv --no-new-privs /bin/true` (util-linux; no Landlock support in this version)", Argv: []string{"setpriv", "--no-new-privs", t}},
 		{Name: "bwrap", Desc: "`bwrap --ro-bind / / /bin/true` (bubblewrap: mount namespace, read-only root)", Argv: []string{"bwrap", "--ro-bind", "/", "/", t}},
 		{Name: "firejail", Desc: "`firejail --noprofile --quiet /bin/true` (namespaces, no profile)", Argv: []string{"firejail", "--noprofile", "--quiet", t}},
@@ -176,7 +170,7 @@ func benchLaunch(o *options) (section, error) {
 		for _, r := range []struct {
 			name   string
 			target float64
-		}{{"unveil -q -v r:/etc", 1.2}, {"unveil -v r:/etc", 1.5}, {"unveil -q -v r:/etc, static", 0}, {"unveil -v r:/etc, static", 0}, {"bwrap", 0}} {
+		}{{"unveil -q -v r:/etc", 1.2}, {"unveil -v r:/etc", 1.5}, {"bwrap", 0}} {
 			wall := roundRatio(raw.MS[r.name], raw.MS["landlock-restrict"])
 			cpu := roundRatio(raw.CPU[r.name], raw.CPU["landlock-restrict"])
 			if math.IsNaN(wall) {
@@ -207,6 +201,12 @@ func hyperfine(o *options, hf string, cmds []launchCmd, runs int) (map[string]fl
 	out := filepath.Join(o.tmp, "hyperfine.json")
 	args := []string{"-N", "--warmup", "5", "--runs", fmt.Sprint(runs), "--export-json", out, "--style", "none"}
 	for _, c := range cmds {
+		// -N splits a command line at spaces, with no quoting.
+		for _, a := range c.Argv {
+			if strings.ContainsAny(a, " \t") {
+				return nil, fmt.Errorf("%s: argument %q has a space, which hyperfine -N would split", c.Name, a)
+			}
+		}
 		args = append(args, "-n", c.Name, strings.Join(c.Argv, " "))
 	}
 	cmd := exec.Command(hf, args...)
