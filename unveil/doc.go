@@ -1,5 +1,6 @@
 // Package unveil is OpenBSD's unveil(2) for Go programs on Linux, built on
-// Landlock (through github.com/landlock-lsm/go-landlock).
+// Landlock (with libpsx, as github.com/landlock-lsm/go-landlock uses it,
+// to restrict every thread of a cgo program below Landlock ABI 8).
 //
 // Two ways in:
 //

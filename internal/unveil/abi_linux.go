@@ -13,14 +13,15 @@ import (
 
 // What Landlock ABI 8 and 11 change in how a layer is enforced:
 //
-//   - ABI 8 (LANDLOCK_RESTRICT_SELF_TSYNC): go-landlock enforces a
+//   - ABI 8 (LANDLOCK_RESTRICT_SELF_TSYNC): the engine enforces a
 //     whole-process layer with one landlock_restrict_self that the kernel
 //     applies to every thread, so the process has one domain. Below, it
 //     runs a psx round (the Go runtime's AllThreadsSyscall, or libpsx in
-//     cgo builds): every thread restricts itself, into a domain of its own.
+//     cgo builds, registered by internal/allthreads): every thread
+//     restricts itself, into a domain of its own.
 //   - ABI 11 (LANDLOCK_RESTRICT_SELF_NO_NEW_PRIVS): the same call sets
-//     no_new_privs, and only when the layer is enforced. go-landlock uses
-//     it for Commit; restrictThread uses it for CommitThread.
+//     no_new_privs, and only when the layer is enforced, for Commit and
+//     CommitThread alike.
 
 func tsync(res *probe.Result) bool   { return res.LandlockTSync() }
 func nnpFlag(res *probe.Result) bool { return res.LandlockRestrictNoNewPrivs() }

@@ -23,7 +23,7 @@ var commitMu sync.Mutex
 
 // Commit enforces the ruleset as one new Landlock layer on every thread
 // of the process and returns what was enforced. It sets no_new_privs
-// first (go-landlock does, on every thread), so no privilege is needed.
+// first (on every thread), so no privilege is needed.
 //
 // Protections this kernel lacks are dropped and listed in the report,
 // unless Require names them: then Commit fails with an error wrapping
