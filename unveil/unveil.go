@@ -22,6 +22,9 @@ import (
 // calling thread, for a launcher that executes a program next). Both
 // return a report.Report of what the kernel enforces. A Ruleset is not
 // safe for concurrent use; commits are serialized process-wide.
+//
+// Ruleset is an alias, so go doc lists its methods with the implementation:
+// go doc github.com/pledgekit/pledgekit/internal/unveil.Ruleset
 type Ruleset = impl.Ruleset
 
 // Perm is a set of OpenBSD unveil permissions (PermRead, PermWrite,
