@@ -337,3 +337,25 @@ func TestProcessScopeEveryThread(t *testing.T) {
 	})
 	r.WantStdout(t, "other thread EACCES this thread EACCES")
 }
+
+// Below ABI 8 a whole-process layer goes through the registered
+// all-threads call; when it fails, Apply fails at the Landlock step with
+// that error, and nothing is restricted.
+func TestAllThreadsFailureSurfaces(t *testing.T) {
+	needLandlock(t)
+	if probe.Get().LandlockTSync() {
+		t.Skip("Landlock ABI 8 enforces every thread with TSYNC, without the all-threads call")
+	}
+	r := testproc.Run(t, "fail", func() {
+		var calls []uintptr
+		SetAllThreads(func(trap, a1, a2, a3, a4, a5, a6 uintptr) error {
+			calls = append(calls, trap)
+			return unix.EPERM
+		})
+		rs := &Ruleset{HandledFS: unix.LANDLOCK_ACCESS_FS_READ_FILE}
+		res, err := Apply(&Plan{Scope: Process, Landlock: []Layer{{Ruleset: rs}}})
+		fmt.Println("failed at landlock", res.Failed == StepLandlock, "EPERM", errors.Is(err, unix.EPERM), "calls", len(calls), "prctl first", len(calls) > 0 && calls[0] == unix.SYS_PRCTL)
+		fmt.Println("still reads", testproc.ErrnoName(openErr("/etc/passwd")))
+	})
+	r.WantStdout(t, "failed at landlock true EPERM true calls 1 prctl first true", "still reads success")
+}
