@@ -1,16 +1,16 @@
 package unveil
 
 import (
-	_ "github.com/pledgekit/pledgekit/internal/allthreads" // libpsx for whole-process layers
 	impl "github.com/pledgekit/pledgekit/internal/unveil"
 	"github.com/pledgekit/pledgekit/report"
 )
 
 // The implementation is internal/unveil, which the unveil command shares:
 // it restricts one thread and so must not link libpsx, and with it cgo,
-// which this package links for whole-process layers (internal/allthreads). The types below are aliases of that package's, so
-// a Ruleset is the same type on both sides; their methods are documented
-// there and summarized here.
+// which this package registers for whole-process layers
+// (allthreads_linux.go). The types below are aliases of that package's,
+// so a Ruleset is the same type on both sides; their methods are
+// documented there and summarized here.
 
 // Ruleset is a set of unveil rules that Commit turns into one Landlock
 // layer: paths with OpenBSD permissions (Unveil), TCP and UDP port rules

@@ -1,3 +1,3 @@
-// Package allthreads registers libpsx as the engine's all-threads system
-// call on Linux (see allthreads_linux.go); elsewhere it is empty.
+// Package allthreads is libpsx's all-threads system call (Call, Linux
+// only), which package unveil registers with the engine.
 package allthreads
