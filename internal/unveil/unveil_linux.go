@@ -34,11 +34,7 @@ var proc struct {
 	probe *probe.Result
 }
 
-// Unveil adds path with permissions (any of "r", "w", "x", "c", or "" to
-// hide it) to the process's pending unveils, as OpenBSD's unveil(2). The
-// unveils take effect together when UnveilBlock is called or when pledge
-// is called without the "unveil" promise. See the package documentation
-// for how Linux differs.
+// Unveil is package unveil's Unveil (documented there).
 func Unveil(path, permissions string) error {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
@@ -55,17 +51,7 @@ func Unveil(path, permissions string) error {
 	return proc.pending.Unveil(path, permissions)
 }
 
-// UnveilBlock commits the pending unveils, as OpenBSD's unveil(NULL,
-// NULL): from now on only the unveiled paths are accessible, to every
-// thread of the process and to processes it starts. It adds the paths the
-// stdio, dns and inet promises imply (read-only, plus /dev/null
-// read-write). Without pending unveils it does nothing. When no path can
-// be restricted (a kernel without Landlock, or a seccomp filter inherited
-// from the parent that refuses the Landlock calls) it fails with an error
-// wrapping ErrLandlockUnavailable and the probe's reason
-// (probe.ErrLandlockRefused, ...), and the unveils are dropped: the caller
-// asked for a protection it does not get. Use a Ruleset to run on
-// regardless, with a report of what was enforced.
+// UnveilBlock is package unveil's UnveilBlock (documented there).
 func UnveilBlock() error {
 	_, err := Block()
 	return err
