@@ -559,7 +559,9 @@ func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
 	return func(lfd int) error {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
-		unix.Write(s.wake[1], b[:]) // failing, S answers P's execve instead
+		// Raw calls from here to the execve (see notify.SendFd): failing,
+		// S answers P's execve instead.
+		unix.RawSyscall(unix.SYS_WRITE, uintptr(s.wake[1]), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		// The socket stays open until P's execve closes it: S takes that
 		// as the end of P's own calls.
 		return supervise.SendListener(sockFd, lfd)

@@ -313,7 +313,8 @@ func (p *plan) applyWith(sd *side) error {
 		// allocate them now, under the program's address space limit. (It
 		// also restores the descriptor limit Go raised at start-up; the
 		// plan has set its own.)
-		_, _, errno := unix.Syscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
+		// Raw, as syscall.Exec's: see notify.SendFd.
+		_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
 			uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])))
 		runtime.KeepAlive(argv0p)
 		runtime.KeepAlive(argvp)

@@ -126,11 +126,16 @@ func Install(prog []unix.SockFilter, flags Flags) (listenerFd int, err error) {
 	if flags&TSync != 0 {
 		defer runtime.UnlockOSThread()
 	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return -1, fmt.Errorf("seccomp: prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	// Raw system calls (neither blocks): through the scheduler, a call
+	// the runtime's monitor finds in progress may have this thread's P
+	// handed to a new OS thread, which the runtime cannot create once a
+	// launcher has set the program's address space limit (the unveil
+	// command sets it right before the filter).
+	if _, _, e := unix.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); e != 0 {
+		return -1, fmt.Errorf("seccomp: prctl(PR_SET_NO_NEW_PRIVS): %w", e)
 	}
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	r1, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags.kernel(), uintptr(unsafe.Pointer(&fprog)))
+	r1, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags.kernel(), uintptr(unsafe.Pointer(&fprog)))
 	runtime.KeepAlive(prog)
 	switch {
 	case errno == unix.ESRCH && flags&TSyncESRCH != 0:

@@ -206,9 +206,30 @@ func ReadString(pid int, addr uint64, max int) (string, error) {
 	return string(out), fmt.Errorf("notify: string at %#x longer than %d bytes or unterminated", addr, max)
 }
 
-// SendFd passes fd over the unix socket sock (SCM_RIGHTS).
+// SendFd passes fd over the unix socket sock (SCM_RIGHTS), with one byte
+// ('L'). It allocates nothing and makes a raw sendmsg(2) on buffers of
+// its own stack: it runs after a launcher has set the program's address
+// space limit, where neither an allocation that grows the heap nor a new
+// OS thread is possible (through the scheduler, a call the runtime's
+// monitor finds in progress may have its P handed to a new thread).
 func SendFd(sock, fd int) error {
-	return unix.Sendmsg(sock, []byte{'L'}, unix.UnixRights(fd), nil, 0)
+	data := [1]byte{'L'}
+	var control [64]byte // CMSG_SPACE(sizeof(int)), aligned for a cmsghdr
+	space := unix.CmsgSpace(4)
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&control[0]))
+	h.Level, h.Type = unix.SOL_SOCKET, unix.SCM_RIGHTS
+	h.SetLen(unix.CmsgLen(4))
+	*(*int32)(unsafe.Pointer(&control[unix.CmsgLen(0)])) = int32(fd)
+	iov := unix.Iovec{Base: &data[0]}
+	iov.SetLen(1)
+	msg := unix.Msghdr{Iov: &iov, Control: &control[0]}
+	msg.SetIovlen(1)
+	msg.SetControllen(space)
+	_, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(sock), uintptr(unsafe.Pointer(&msg)), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // RecvFd receives one descriptor sent with SendFd; the result is
@@ -261,16 +282,21 @@ func (l *Listener) SendFd(id uint64, fd int, cloexec bool) error {
 
 // ContinueAll answers "continue" to every call held on the listener fd
 // until receiving fails (the listener is closed, or the calling thread
-// ends). It allocates nothing and blocks in plain ioctl(2)s on its own
+// ends). It allocates nothing and blocks in raw ioctl(2)s on its own
 // stack, with no poll, so that it can run after an address space limit
-// below what the Go runtime would map next. It judges nothing: it is for
-// a process's own calls only.
+// below what the Go runtime would map next: through the scheduler, a
+// blocking call has its P handed to a new OS thread, which the runtime
+// cannot create under that limit (a stage under -M 64m died so on arm64).
+// Blocked raw, it keeps its P, so the process must not need a
+// stop-the-world (a garbage collection) while it waits: it is for the last
+// calls before an execve. It judges nothing: it is for a process's own
+// calls only.
 func ContinueAll(fd int) {
 	var n Notif
 	var resp notifResp
 	for {
 		n = Notif{} // the kernel wants it zeroed
-		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n)))
+		_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_RECV), uintptr(unsafe.Pointer(&n)))
 		switch e {
 		case 0:
 		case unix.EINTR, unix.ENOENT:
@@ -279,6 +305,6 @@ func ContinueAll(fd int) {
 			return
 		}
 		resp = notifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
-		unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
+		unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), uintptr(unix.SECCOMP_IOCTL_NOTIF_SEND), uintptr(unsafe.Pointer(&resp)))
 	}
 }
