@@ -289,6 +289,16 @@ type side struct {
 	lsock int    // P's end of the listener socket; -1 once closed
 	eager bool   // S was told to execute unveil now ('E')
 	wake  [2]int // the listener's number goes to the responder here
+	// wakeR is wake[0], nonblocking, read through the Go runtime's poller:
+	// the waiting responder holds no P, which the runtime would otherwise
+	// have to take back with a thread it cannot create under the address
+	// space limit.
+	wakeR *os.File
+	lfdNo [4]byte // what the responder reads there (allocated with s)
+	// running is closed once the responder runs on its own thread: the
+	// stage waits for it before the address space limit, under which the
+	// runtime could not create that thread.
+	running chan struct{}
 }
 
 // sideArgs are the arguments of the raw fork, converted before it.
@@ -311,12 +321,17 @@ type sideArgs struct {
 // It starts during the planning (a thread takes a while to create); if
 // the planning fails, abandon ends it.
 func newSide() (*side, error) {
-	s := &side{sock: -1, lsock: -1}
+	s := &side{sock: -1, lsock: -1, running: make(chan struct{})}
 	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
 	}
+	if err := unix.SetNonblock(s.wake[0], true); err != nil {
+		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
+	}
+	s.wakeR = os.NewFile(uintptr(s.wake[0]), "unveil-wake")
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends at execve, or when respond returns
+		close(s.running)
 		s.respond()
 	}()
 	return s, nil
@@ -428,22 +443,15 @@ func reapSideLauncher(pid int) error {
 // continues every call it receives, until the main thread's execve ends
 // its thread (see handOver). It allocates nothing once it waits: the
 // address space limit is set before the listener exists (a -M below what
-// the runtime would map next made an allocation here fatal), so it
-// receives and answers with plain ioctl(2)s on its own stack, with no
-// poll (a blocking receive ends with the thread).
+// the runtime would map next made an allocation here fatal). It waits
+// parked in the runtime's poller, holding no P, and receives and answers
+// with raw ioctl(2)s on its own stack (notify.ContinueAll; a blocking
+// receive ends with the thread).
 func (s *side) respond() {
-	var b [4]byte
-	for {
-		n, err := unix.Read(s.wake[0], b[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil || n != len(b) {
-			return // the program was not executed: nothing to answer
-		}
-		break
+	if _, err := io.ReadFull(s.wakeR, s.lfdNo[:]); err != nil {
+		return // the program was not executed: nothing to answer
 	}
-	supervise.ContinueAll(int(binary.LittleEndian.Uint32(b[:])))
+	supervise.ContinueAll(int(binary.LittleEndian.Uint32(s.lfdNo[:])))
 }
 
 // abandon ends a side supervisor that will get no message: it exits

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -258,6 +259,12 @@ func (p *plan) applyWith(sd *side) error {
 		if envvp, err = syscall.SlicePtrFromStrings(p.Env); err != nil {
 			return fail(exitCannotExec, "%s: environment: %v", p.Program, err)
 		}
+		// Under the address space limit the Go runtime can create no
+		// thread: the threads it will need must exist before (spareThreads).
+		if sd != nil {
+			<-sd.running // the responder's
+		}
+		p.spareThreads()
 		p.setLateLimits()
 		return nil
 	}
@@ -370,6 +377,63 @@ func (p *plan) setLateLimits() {
 	if p.NoFile != nil {
 		setLimit(*p.NoFile)
 	}
+}
+
+// spareThreadsBelow is the address space headroom under which the stage
+// leaves the Go runtime spare threads before the limit (spareThreads).
+const spareThreadsBelow = 256 << 20
+
+// spareThreads leaves the Go runtime idle OS threads, and this goroutine a
+// fresh time slice, when the program's address space limit would leave
+// this process less than spareThreadsBelow to grow into. Under that limit
+// the runtime can create no thread (nor grow its heap), and it needs
+// another thread whenever a P changes hands: the monitor preempts a
+// goroutine that ran 10 ms, a locked thread hands its P to another to run
+// a goroutine it cannot run itself, the poller wakes the responder. A
+// stage under -M 64m died so with "out of memory" in newm, about once in
+// a thousand launches on a loaded machine (TestLimits). The threads come
+// from goroutines that hold one each at once, then let them go idle.
+func (p *plan) spareThreads() {
+	var as uint64
+	for _, r := range p.Rlimits {
+		if r.Res == unix.RLIMIT_AS {
+			as = r.Cur
+		}
+	}
+	if as == 0 || as == unix.RLIM_INFINITY {
+		return
+	}
+	var statm [64]byte
+	fd, err := unix.Open("/proc/self/statm", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		n, _ := unix.Read(fd, statm[:])
+		unix.Close(fd)
+		size := uint64(0)
+		for _, c := range statm[:max(n, 0)] {
+			if c < '0' || c > '9' {
+				break
+			}
+			size = size*10 + uint64(c-'0')
+		}
+		if size > 0 && as > size*uint64(os.Getpagesize())+spareThreadsBelow {
+			return // room to spare: the runtime can create what it needs
+		}
+	}
+	const spares = 3
+	var held sync.WaitGroup
+	held.Add(spares)
+	release := make(chan struct{})
+	for range spares {
+		go func() {
+			runtime.LockOSThread() // a thread of its own while held
+			held.Done()
+			<-release
+			runtime.UnlockOSThread() // back to the runtime, idle
+		}()
+	}
+	held.Wait()
+	close(release)
+	runtime.Gosched() // a fresh time slice, the released threads idle
 }
 
 // settle marks the items of unveil's report that the filter settles
