@@ -243,6 +243,7 @@ func (p *plan) applyWith(sd *side) error {
 	// engine sends to the supervisor and closes here.
 	var argv0p *byte
 	var argvp, envvp []*byte
+	size := vmSize() // before the layers, which may hide /proc
 	beforeFilter := func() error {
 		if err := p.announce(); err != nil {
 			return err
@@ -264,7 +265,7 @@ func (p *plan) applyWith(sd *side) error {
 		if sd != nil {
 			<-sd.running // the responder's
 		}
-		p.spareThreads()
+		p.spareThreads(size)
 		p.setLateLimits()
 		return nil
 	}
@@ -379,13 +380,35 @@ func (p *plan) setLateLimits() {
 	}
 }
 
+// vmSize is the size of this process's address space in bytes (the first
+// field of /proc/self/statm, in pages), or 0 when it cannot be read. Read
+// before the Landlock layers, which may hide /proc.
+func vmSize() uint64 {
+	var statm [64]byte
+	fd, err := unix.Open("/proc/self/statm", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0
+	}
+	n, _ := unix.Read(fd, statm[:])
+	unix.Close(fd)
+	size := uint64(0)
+	for _, c := range statm[:max(n, 0)] {
+		if c < '0' || c > '9' {
+			break
+		}
+		size = size*10 + uint64(c-'0')
+	}
+	return size * uint64(os.Getpagesize())
+}
+
 // spareThreadsBelow is the address space headroom under which the stage
 // leaves the Go runtime spare threads before the limit (spareThreads).
 const spareThreadsBelow = 256 << 20
 
 // spareThreads leaves the Go runtime idle OS threads, and this goroutine a
 // fresh time slice, when the program's address space limit would leave
-// this process less than spareThreadsBelow to grow into. Under that limit
+// this process (of vmSize bytes; 0: unknown) less than spareThreadsBelow
+// to grow into. Under that limit
 // the runtime can create no thread (nor grow its heap), and it needs
 // another thread whenever a P changes hands: the monitor preempts a
 // goroutine that ran 10 ms, a locked thread hands its P to another to run
@@ -393,31 +416,15 @@ const spareThreadsBelow = 256 << 20
 // stage under -M 64m died so with "out of memory" in newm, about once in
 // a thousand launches on a loaded machine (TestLimits). The threads come
 // from goroutines that hold one each at once, then let them go idle.
-func (p *plan) spareThreads() {
+func (p *plan) spareThreads(vmSize uint64) {
 	var as uint64
 	for _, r := range p.Rlimits {
 		if r.Res == unix.RLIMIT_AS {
 			as = r.Cur
 		}
 	}
-	if as == 0 || as == unix.RLIM_INFINITY {
-		return
-	}
-	var statm [64]byte
-	fd, err := unix.Open("/proc/self/statm", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err == nil {
-		n, _ := unix.Read(fd, statm[:])
-		unix.Close(fd)
-		size := uint64(0)
-		for _, c := range statm[:max(n, 0)] {
-			if c < '0' || c > '9' {
-				break
-			}
-			size = size*10 + uint64(c-'0')
-		}
-		if size > 0 && as > size*uint64(os.Getpagesize())+spareThreadsBelow {
-			return // room to spare: the runtime can create what it needs
-		}
+	if as == 0 || as == unix.RLIM_INFINITY || (vmSize > 0 && as > vmSize+spareThreadsBelow) {
+		return // room to spare: the runtime can create what it needs
 	}
 	const spares = 3
 	var held sync.WaitGroup
