@@ -56,22 +56,25 @@ type rawInsn struct {
 // process that execs (the same process in direct mode, a re-executed copy
 // of unveil in supervised and learn modes).
 type plan struct {
-	Mode      mode      `json:"mode"`
-	Program   string    `json:"program"`
-	Argv      []string  `json:"argv"`
-	Env       []string  `json:"env"`
-	Filter    bpfProg   `json:"filter"`
-	Layers    []llLayer `json:"layers"`
-	Rlimits   []rlim    `json:"rlimits"`
-	NoFile    *rlim     `json:"nofile"`
-	Normalize bool      `json:"normalize"`
-	Nice      bool      `json:"nice"`
-	KeepCaps  bool      `json:"keep_caps"`
-	UID       int       `json:"uid"`
-	GID       int       `json:"gid"`
-	SockFd    int       `json:"sock_fd"` // supervised: where the listener goes (-1 none)
-	Landlock  bool      `json:"landlock"`
-	Filtered  bool      `json:"filtered"`
+	Mode    mode      `json:"mode"`
+	Program string    `json:"program"`
+	Argv    []string  `json:"argv"`
+	Env     []string  `json:"env"`
+	Filter  bpfProg   `json:"filter"`
+	Layers  []llLayer `json:"layers"`
+	Rlimits []rlim    `json:"rlimits"`
+	// ProcsSet: -P was given, so RLIMIT_NPROC may be below what the user
+	// runs already (the default is above every task of the system).
+	ProcsSet  bool  `json:"procsSet,omitempty"`
+	NoFile    *rlim `json:"nofile"`
+	Normalize bool  `json:"normalize"`
+	Nice      bool  `json:"nice"`
+	KeepCaps  bool  `json:"keep_caps"`
+	UID       int   `json:"uid"`
+	GID       int   `json:"gid"`
+	SockFd    int   `json:"sock_fd"` // supervised: where the listener goes (-1 none)
+	Landlock  bool  `json:"landlock"`
+	Filtered  bool  `json:"filtered"`
 	// Report is what the program runs under, as the parent knows it; the
 	// process that enforces adds unveil's report of each layer, then
 	// shows it (Show) and warns or refuses (Strict) as the command line
@@ -510,6 +513,7 @@ func (p *plan) limits(c *config) error {
 		return err
 	}
 	procs, err := size("P", c.procs, defaultProcs())
+	p.ProcsSet = c.procs != ""
 	if err != nil {
 		return err
 	}

@@ -408,8 +408,11 @@ const spareThreadsBelow = 256 << 20
 // spareThreads leaves the Go runtime idle OS threads, and this goroutine a
 // fresh time slice, when the program's address space limit would leave
 // this process (of vmSize bytes; 0: unknown) less than spareThreadsBelow
-// to grow into. Under that limit
-// the runtime can create no thread (nor grow its heap), and it needs
+// to grow into, or when -P set a process limit that the user's tasks may
+// already reach (RLIMIT_NPROC counts every thread of the user: a stage
+// under -P 50 as nobody died with "failed to create new OS thread").
+// Under such limits the runtime can create no thread (nor, under the
+// address space limit, grow its heap), and it needs
 // another thread whenever a P changes hands: the monitor preempts a
 // goroutine that ran 10 ms, a locked thread hands its P to another to run
 // a goroutine it cannot run itself, the poller wakes the responder. A
@@ -423,12 +426,14 @@ func (p *plan) spareThreads(vmSize uint64) {
 			as = r.Cur
 		}
 	}
-	if as == 0 || as == unix.RLIM_INFINITY || (vmSize > 0 && as > vmSize+spareThreadsBelow) {
+	tightAS := as != 0 && as != unix.RLIM_INFINITY && (vmSize == 0 || as <= vmSize+spareThreadsBelow)
+	if !tightAS && !p.ProcsSet {
 		return // room to spare: the runtime can create what it needs
 	}
 	const spares = 3
-	var held sync.WaitGroup
+	var held, gone sync.WaitGroup
 	held.Add(spares)
+	gone.Add(spares)
 	release := make(chan struct{})
 	for range spares {
 		go func() {
@@ -436,10 +441,12 @@ func (p *plan) spareThreads(vmSize uint64) {
 			held.Done()
 			<-release
 			runtime.UnlockOSThread() // back to the runtime, idle
+			gone.Done()
 		}()
 	}
 	held.Wait()
 	close(release)
+	gone.Wait()
 	runtime.Gosched() // a fresh time slice, the released threads idle
 }
 
