@@ -285,15 +285,16 @@ func watchHangup(lfd int, busy *sync.Mutex, end func()) error {
 
 // side is P's end of a side supervisor being started.
 type side struct {
-	sock  int    // P's end of the message socket; -1 once closed
-	lsock int    // P's end of the listener socket; -1 once closed
-	eager bool   // S was told to execute unveil now ('E')
-	wake  [2]int // the listener's number goes to the responder here
-	// wakeR is wake[0], nonblocking, read through the Go runtime's poller:
-	// the waiting responder holds no P, which the runtime would otherwise
-	// have to take back with a thread it cannot create under the address
-	// space limit.
+	sock  int  // P's end of the message socket; -1 once closed
+	lsock int  // P's end of the listener socket; -1 once closed
+	eager bool // S was told to execute unveil now ('E')
+	// The wake pipe: the listener's number goes to the responder through
+	// it. Its read end is nonblocking, read through the Go runtime's
+	// poller: the waiting responder holds no P, which the runtime would
+	// otherwise have to take back with a thread it cannot create under the
+	// address space limit.
 	wakeR *os.File
+	wakeW int     // -1 once closed
 	lfdNo [4]byte // what the responder reads there (allocated with s)
 	// running is closed once the responder runs on its own thread: the
 	// stage waits for it before the address space limit, under which the
@@ -322,13 +323,11 @@ type sideArgs struct {
 // the planning fails, abandon ends it.
 func newSide() (*side, error) {
 	s := &side{sock: -1, lsock: -1, running: make(chan struct{})}
-	if err := unix.Pipe2(s.wake[:], unix.O_CLOEXEC); err != nil {
+	var wake [2]int
+	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
 	}
-	if err := unix.SetNonblock(s.wake[0], true); err != nil {
-		return nil, fmt.Errorf("starting the supervisor: pipe: %w", err)
-	}
-	s.wakeR = os.NewFile(uintptr(s.wake[0]), "unveil-wake")
+	s.wakeR, s.wakeW = os.NewFile(uintptr(wake[0]), "unveil-wake"), wake[1]
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends at execve, or when respond returns
 		close(s.running)
@@ -465,9 +464,9 @@ func (s *side) abandon() {
 		unix.Close(s.lsock) // S, waiting for its first byte, exits
 		s.lsock = -1
 	}
-	if s.wake[1] >= 0 {
-		unix.Close(s.wake[1]) // the responder reads the end, and returns
-		s.wake[1] = -1
+	if s.wakeW >= 0 {
+		unix.Close(s.wakeW) // the responder reads the end, and returns
+		s.wakeW = -1
 	}
 }
 
@@ -569,7 +568,7 @@ func (s *side) handOver(sockFd int) (func(lfd int) error, error) {
 		binary.LittleEndian.PutUint32(b[:], uint32(lfd))
 		// Raw calls from here to the execve (see notify.SendFd): failing,
 		// S answers P's execve instead.
-		unix.RawSyscall(unix.SYS_WRITE, uintptr(s.wake[1]), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		unix.RawSyscall(unix.SYS_WRITE, uintptr(s.wakeW), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		// The socket stays open until P's execve closes it: S takes that
 		// as the end of P's own calls.
 		return supervise.SendListener(sockFd, lfd)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/engine"
+	"github.com/pledgekit/pledgekit/internal/rawio"
 	"github.com/pledgekit/pledgekit/internal/reportlink"
 	uv "github.com/pledgekit/pledgekit/internal/unveil" // the library's unveil, without libpsx (docs/DESIGN.md)
 	"github.com/pledgekit/pledgekit/report"
@@ -243,7 +244,7 @@ func (p *plan) applyWith(sd *side) error {
 	// engine sends to the supervisor and closes here.
 	var argv0p *byte
 	var argvp, envvp []*byte
-	size := vmSize() // before the layers, which may hide /proc
+	tight := p.tightLimits() // before the layers, which may hide /proc
 	beforeFilter := func() error {
 		if err := p.announce(); err != nil {
 			return err
@@ -265,7 +266,9 @@ func (p *plan) applyWith(sd *side) error {
 		if sd != nil {
 			<-sd.running // the responder's
 		}
-		p.spareThreads(size)
+		if tight {
+			spareThreads()
+		}
 		p.setLateLimits()
 		return nil
 	}
@@ -380,56 +383,49 @@ func (p *plan) setLateLimits() {
 	}
 }
 
-// vmSize is the size of this process's address space in bytes (the first
-// field of /proc/self/statm, in pages), or 0 when it cannot be read. Read
-// before the Landlock layers, which may hide /proc.
-func vmSize() uint64 {
-	var statm [64]byte
-	fd, err := unix.Open("/proc/self/statm", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0
-	}
-	n, _ := unix.Read(fd, statm[:])
-	unix.Close(fd)
-	size := uint64(0)
-	for _, c := range statm[:max(n, 0)] {
-		if c < '0' || c > '9' {
-			break
-		}
-		size = size*10 + uint64(c-'0')
-	}
-	return size * uint64(os.Getpagesize())
-}
-
 // spareThreadsBelow is the address space headroom under which the stage
 // leaves the Go runtime spare threads before the limit (spareThreads).
 const spareThreadsBelow = 256 << 20
 
-// spareThreads leaves the Go runtime idle OS threads, and this goroutine a
-// fresh time slice, when the program's address space limit would leave
-// this process (of vmSize bytes; 0: unknown) less than spareThreadsBelow
-// to grow into, or when -P set a process limit that the user's tasks may
-// already reach (RLIMIT_NPROC counts every thread of the user: a stage
-// under -P 50 as nobody died with "failed to create new OS thread").
-// Under such limits the runtime can create no thread (nor, under the
-// address space limit, grow its heap), and it needs
-// another thread whenever a P changes hands: the monitor preempts a
-// goroutine that ran 10 ms, a locked thread hands its P to another to run
-// a goroutine it cannot run itself, the poller wakes the responder. A
-// stage under -M 64m died so with "out of memory" in newm, about once in
-// a thousand launches on a loaded machine (TestLimits). The threads come
-// from goroutines that hold one each at once, then let them go idle.
-func (p *plan) spareThreads(vmSize uint64) {
-	var as uint64
+// tightLimits says whether the program's limits may leave this process
+// unable to create a thread once set (see spareThreads): an address space
+// limit less than spareThreadsBelow over the process's size (the first
+// field of /proc/self/statm, in pages; unknown counts as tight), or a -P
+// process limit, which the user's tasks may already reach (RLIMIT_NPROC
+// counts every thread of the user; the default is above every task of the
+// system). Called before the Landlock layers, which may hide /proc.
+func (p *plan) tightLimits() bool {
+	if p.ProcsSet {
+		return true
+	}
 	for _, r := range p.Rlimits {
-		if r.Res == unix.RLIMIT_AS {
-			as = r.Cur
+		if r.Res != unix.RLIMIT_AS || r.Cur == unix.RLIM_INFINITY {
+			continue
 		}
+		var buf [64]byte
+		b, err := rawio.ReadFile("/proc/self/statm", buf[:])
+		if err != nil {
+			return true
+		}
+		size, _, _ := strings.Cut(string(b), " ")
+		pages, err := strconv.ParseUint(size, 10, 64)
+		return err != nil || r.Cur <= pages*uint64(os.Getpagesize())+spareThreadsBelow
 	}
-	tightAS := as != 0 && as != unix.RLIM_INFINITY && (vmSize == 0 || as <= vmSize+spareThreadsBelow)
-	if !tightAS && !p.ProcsSet {
-		return // room to spare: the runtime can create what it needs
-	}
+	return false
+}
+
+// spareThreads leaves the Go runtime idle OS threads, and this goroutine a
+// fresh time slice, for limits that tightLimits finds tight. Under such
+// limits the runtime can create no thread (nor, under the address space
+// limit, grow its heap), and it needs another thread whenever a P changes
+// hands: the monitor preempts a goroutine that ran 10 ms, a locked thread
+// hands its P to another to run a goroutine it cannot run itself, the
+// poller wakes the responder. A stage under -M 64m died so with "out of
+// memory" in newm, about once in a thousand launches on a loaded machine
+// (TestLimits), and one under -P 50 as nobody with "failed to create new
+// OS thread". The threads come from goroutines that hold one each at
+// once, then let them go idle.
+func spareThreads() {
 	const spares = 3
 	var held, gone sync.WaitGroup
 	held.Add(spares)

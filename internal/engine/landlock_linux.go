@@ -105,6 +105,12 @@ func (rs *Ruleset) check(abi int) error {
 	return nil
 }
 
+// String names what rs handles, for errors.
+func (rs *Ruleset) String() string {
+	return fmt.Sprintf("fs %s, net %s, scoped %s", llaccess.String(llaccess.FS, rs.HandledFS),
+		llaccess.String(llaccess.Net, rs.HandledNet), llaccess.String(llaccess.Scope, rs.Scoped))
+}
+
 // createRuleset creates the ruleset of rs with its network rules; -1 when
 // rs handles nothing (nothing to restrict).
 func createRuleset(rs *Ruleset, abi int) (int, error) {
@@ -117,8 +123,7 @@ func createRuleset(rs *Ruleset, abi int) (int, error) {
 	attr := rulesetAttr{rs.HandledFS, rs.HandledNet, rs.Scoped}
 	r, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr), 0)
 	if e != 0 {
-		return -1, fmt.Errorf("landlock_create_ruleset (fs %s, net %s, scoped %s): %w", llaccess.String(llaccess.FS, rs.HandledFS),
-			llaccess.String(llaccess.Net, rs.HandledNet), llaccess.String(llaccess.Scope, rs.Scoped), e)
+		return -1, fmt.Errorf("landlock_create_ruleset (%v): %w", rs, e)
 	}
 	fd := int(r)
 	for _, n := range rs.Net {

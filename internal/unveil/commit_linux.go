@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/engine"
-	"github.com/pledgekit/pledgekit/internal/llaccess"
 	"github.com/pledgekit/pledgekit/promises"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -124,7 +123,7 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 		if errors.Is(err, syscall.E2BIG) {
 			return rep, &layersError{err}
 		}
-		return rep, fmt.Errorf("unveil: enforcing the Landlock ruleset (%v) failed, nothing was restricted: %w", rulesetString(ruleset), err)
+		return rep, fmt.Errorf("unveil: enforcing the Landlock ruleset (%v) failed, nothing was restricted: %w", ruleset, err)
 	}
 	rep.Landlock = true
 	rep.NoNewPrivs = noNewPrivs()
@@ -142,12 +141,6 @@ func (e *layersError) Error() string {
 }
 func (e *layersError) Unwrap() error        { return e.err }
 func (e *layersError) Is(target error) bool { return target == ErrTooManyLayers }
-
-// rulesetString names what rs handles, for errors.
-func rulesetString(rs *engine.Ruleset) string {
-	return fmt.Sprintf("fs %s, net %s, scoped %s", llaccess.String(llaccess.FS, rs.HandledFS),
-		llaccess.String(llaccess.Net, rs.HandledNet), llaccess.String(llaccess.Scope, rs.Scoped))
-}
 
 func noNewPrivs() bool {
 	v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
