@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -244,7 +245,10 @@ func (p *plan) applyWith(sd *side) error {
 	// engine sends to the supervisor and closes here.
 	var argv0p *byte
 	var argvp, envvp []*byte
-	tight := p.tightLimits() // before the layers, which may hide /proc
+	tight, stat := p.tightLimits(), -1
+	if tight { // before the layers, which may hide /proc
+		stat = openStat()
+	}
 	beforeFilter := func() error {
 		if err := p.announce(); err != nil {
 			return err
@@ -267,7 +271,7 @@ func (p *plan) applyWith(sd *side) error {
 			<-sd.running // the responder's
 		}
 		if tight {
-			spareThreads()
+			spareThreads(stat)
 		}
 		p.setLateLimits()
 		return nil
@@ -425,7 +429,16 @@ func (p *plan) tightLimits() bool {
 // (TestLimits), and one under -P 50 as nobody with "failed to create new
 // OS thread". The threads come from goroutines that hold one each at
 // once, then let them go idle.
-func spareThreads() {
+//
+// Threads are created behind the caller's back: a locked thread (this
+// one, a spare) that needs another asks the runtime's template thread,
+// which may create it after the limit. -P 1 as nobody died so about once
+// in a hundred launches, with every spare idle. So spareThreads then
+// waits, up to 50 ms, until every thread the runtime has allocated
+// (runtime.ThreadCreateProfile counts them, created or not) runs: until
+// the thread count in stat, this process's /proc/self/stat opened before
+// the Landlock layers, reaches it. It closes stat (-1: not open, no wait).
+func spareThreads(stat int) {
 	const spares = 3
 	var held, gone sync.WaitGroup
 	held.Add(spares)
@@ -444,6 +457,54 @@ func spareThreads() {
 	close(release)
 	gone.Wait()
 	runtime.Gosched() // a fresh time slice, the released threads idle
+	if stat < 0 {
+		return
+	}
+	defer unix.Close(stat)
+	var buf [512]byte
+	for range 2500 {
+		ms, _ := runtime.ThreadCreateProfile(nil)
+		if n := statThreads(stat, buf[:]); n < 0 || n >= ms {
+			return
+		}
+		// Raw, holding the P: parking this locked thread would hand the
+		// P over, and could ask for yet another thread.
+		ts := unix.Timespec{Nsec: 20_000}
+		unix.RawSyscall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	}
+}
+
+// openStat opens /proc/self/stat for statThreads, or returns -1.
+func openStat() int {
+	fd, err := unix.Open("/proc/self/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// statThreads reads the number of threads (num_threads, the 20th field)
+// from the /proc/PID/stat open as fd, into buf; -1 if it cannot. The
+// fields are counted after the last ')', which ends the command name.
+func statThreads(fd int, buf []byte) int {
+	n, err := unix.Pread(fd, buf, 0)
+	if err != nil || n <= 0 {
+		return -1
+	}
+	b := buf[:n]
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 18 {
+		return -1
+	}
+	v, err := strconv.Atoi(f[17]) // f[0] is field 3, the state
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // settle marks the items of unveil's report that the filter settles
