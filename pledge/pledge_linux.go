@@ -352,12 +352,13 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 		Scope:    engine.Process,
 		Landlock: []engine.Layer{{Commit: func() error { return st.commitUnveil(ps, eff.Enforces(), rs, rep) }}},
 		BeforeFilter: func() error {
-			if eff.Enforces() && !examinesPaths(ps) {
+			if eff.Enforces() {
 				// Unveils (pending ones, or a Ruleset committed later)
 				// would be committed under this filter, which would end
-				// the process for the stat(2) and O_PATH opens a commit
-				// makes.
-				unveillink.Prepare(ps)
+				// the process for what a commit reads: without rpath,
+				// the stat(2) and O_PATH opens of its paths; without
+				// rpath, the MPTCP sysctl its TCP port rules read.
+				unveillink.Prepare(ps, examinesPaths(ps))
 			}
 			if sup != nil {
 				return sup.handOver()
@@ -453,9 +454,7 @@ func (st *process) narrowSupervised(ps promises.Set, pen Penalty, rs *unveil.Rul
 		Scope:    engine.Process,
 		Landlock: []engine.Layer{{Commit: func() error { return st.commitUnveil(ps, true, rs, rep) }}},
 		BeforeFilter: func() error {
-			if !examinesPaths(ps) {
-				unveillink.Prepare(ps)
-			}
+			unveillink.Prepare(ps, examinesPaths(ps))
 			return nil
 		},
 	}

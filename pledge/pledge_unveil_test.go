@@ -4,6 +4,7 @@ package pledge_test
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,4 +181,64 @@ func TestRulesetCommitUnderPledgeWithoutRpath(t *testing.T) {
 		t.Fatal(r)
 	}
 	wantStdout(t, r, "refused")
+}
+
+// A Ruleset of port rules alone, committed after a pledge without "rpath"
+// (which ends a process that opens a file to read), is not ended for what
+// the commit reads: the MPTCP sysctl its TCP rules ask (read before the
+// filter) and, in a cgo build below Landlock ABI 8, the /proc/PID/task
+// that libpsx lists (an EPERM error instead). Where it commits, the rule
+// holds both ways. The old code was killed at the sysctl's openat.
+func TestPortRulesetCommitUnderPledgeWithoutRpath(t *testing.T) {
+	r := testproc.Run(t, "ports", func() {
+		allowed, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			testproc.Fatalf("listen: %v", err)
+		}
+		other, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			testproc.Fatalf("listen: %v", err)
+		}
+		port := uint16(allowed.Addr().(*net.TCPAddr).Port)
+		if err := pledge.Pledge("stdio inet", ""); err != nil {
+			testproc.Fatalf("pledge: %v", err)
+		}
+		rep, err := unveil.New().ConnectTCP(port).Commit()
+		if pr := probe.Get(); pr.Cgo && pr.LandlockABI < 8 && pr.LandlockABI > 0 {
+			if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "libpsx") {
+				testproc.Fatalf("commit in a cgo build below ABI 8: want the libpsx error, got %v", err)
+			}
+			report("refused")
+			return
+		}
+		if err != nil {
+			testproc.Fatalf("commit: %v", err)
+		}
+		if probe.Get().LandlockABI < 4 {
+			report("no landlock net") // the report says dropped
+			return
+		}
+		if !strings.Contains(rep.String(), "tcp connect") {
+			testproc.Fatalf("report:\n%s", rep)
+		}
+		c, err := net.Dial("tcp4", allowed.Addr().String())
+		if err != nil {
+			testproc.Fatalf("dial the allowed port %d: %v", port, err)
+		}
+		c.Close()
+		_, err = net.Dial("tcp4", other.Addr().String())
+		wantErrno("dial another port", err, syscall.EACCES)
+		report("committed")
+	})
+	if !r.Exited(0) || strings.Contains(r.Stderr, "pledge: denied") {
+		t.Fatal(r)
+	}
+	switch pr := probe.Get(); {
+	case pr.Cgo && pr.LandlockABI < 8 && pr.LandlockABI > 0:
+		wantStdout(t, r, "refused")
+	case pr.LandlockABI < 4:
+		wantStdout(t, r, "no landlock net")
+	default:
+		wantStdout(t, r, "committed")
+	}
 }

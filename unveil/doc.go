@@ -65,8 +65,11 @@
 // a pledge with "unveil" but without "rpath" forbids: such a pledge has
 // them examined and opened before its filter is installed, and the
 // commit under it uses that; Unveil after it fails with EPERM instead.
-// In cgo builds below Landlock ABI 8, libpsx must list /proc/PID/task to
-// restrict every thread, so such a commit fails with an error there.
+// A Ruleset without paths (port rules, scopes) commits under any pledge:
+// the MPTCP state its TCP rules report is read before the filter. In cgo
+// builds below Landlock ABI 8, libpsx must list /proc/PID/task to
+// restrict every thread, so a commit under a pledge without "rpath"
+// fails there with an error (EPERM), never by the process being ended.
 //
 // Commit sets no_new_privs on every thread before landlock_restrict_self,
 // so no privilege (CAP_SYS_ADMIN) is needed: an unprivileged user, or root

@@ -490,7 +490,7 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 		for _, port := range k.set.ports {
 			p.net = append(p.net, netGrant{access: k.bit, port: port})
 		}
-		if k.prot == TCP && mptcpEnabled() {
+		if k.prot == TCP && probe.MPTCP() {
 			// The reason says what is open, Detail how to close it: a
 			// filter that closes it drops Detail (reportlink.Mark).
 			p.add(report.LayerLandlockNet, what, report.Partial,
@@ -502,14 +502,4 @@ func (r *Ruleset) planNet(p *plan, res *probe.Result, need func(Protection) bool
 		}
 		p.add(report.LayerLandlockNet, what, report.Enforced, "only %s allowed", ports)
 	}
-}
-
-// mptcpEnabled reports whether the kernel may hand out MPTCP sockets
-// (unknown counts as yes).
-func mptcpEnabled() bool {
-	b, err := os.ReadFile("/proc/sys/net/mptcp/enabled")
-	if err != nil {
-		return !errors.Is(err, fs.ErrNotExist) // no MPTCP in this kernel
-	}
-	return strings.TrimSpace(string(b)) != "0"
 }

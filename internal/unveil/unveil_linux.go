@@ -90,9 +90,13 @@ func sealedError(what string) error {
 }
 
 // prepare is pledge's hook (unveillink.Prepare), called right before it
-// installs a filter that enforces ps, when ps forbids examining paths
-// (stat(2), O_PATH opens: no "rpath"). A Ruleset it did not examine then fails to commit
-// rules naming paths with an error (EPERM). The pending unveils are then
+// installs a filter that enforces ps. It reads the MPTCP sysctl, which a
+// commit with TCP port rules reads and a filter without "rpath" refuses
+// by ending the process (probe.MPTCP keeps the answer).
+//
+// When ps forbids examining paths (examines false: stat(2), O_PATH opens,
+// no "rpath"), a Ruleset it did not examine then fails to commit rules
+// naming paths with an error (EPERM). The pending unveils are then
 // committed under that filter (by UnveilBlock or a later pledge), and a
 // commit examines and opens every path it names: prepare does it now,
 // while it still can, for the pending unveils, the paths the promises
@@ -100,7 +104,11 @@ func sealedError(what string) error {
 // Unveil calls fail with an error (EPERM) instead of being ended by the
 // filter. A path that changes between prepare and the commit is taken as
 // prepare found it.
-func prepare(ps promises.Set) {
+func prepare(ps promises.Set, examines bool) {
+	probe.MPTCP()
+	if examines {
+		return
+	}
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
 	proc.sealed, proc.isSealed = ps, true

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pledgekit/pledgekit/internal/probe"
 	"github.com/pledgekit/pledgekit/internal/testproc"
 	"github.com/pledgekit/pledgekit/report"
 )
@@ -81,8 +82,8 @@ func TestTCPPortRules(t *testing.T) {
 		} else if !errors.Is(err, syscall.EACCES) {
 			fatalf("MPTCP bind: %v", err)
 		}
-		if mptcpEnabled() != (it.Status == report.Partial) {
-			fatalf("MPTCP enabled=%v but tcp bind item is %+v", mptcpEnabled(), it)
+		if probe.MPTCP() != (it.Status == report.Partial) {
+			fatalf("MPTCP enabled=%v but tcp bind item is %+v", probe.MPTCP(), it)
 		}
 	})
 }

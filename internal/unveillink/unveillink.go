@@ -33,10 +33,11 @@ var (
 	CommitPledged func(rs any, ps promises.Set) (*report.Report, error)
 
 	// Prepare is called right before a filter that enforces ps is
-	// installed, when ps forbids examining paths (no "rpath"): it
-	// examines and opens now what later commits will name (see package
-	// unveil's doc, "When unveils take effect").
-	Prepare func(ps promises.Set)
+	// installed: it reads now what later commits read and the filter may
+	// refuse (the MPTCP sysctl), and, when ps forbids examining paths
+	// (examines false: no "rpath"), examines and opens what later commits
+	// will name (see package unveil's doc, "When unveils take effect").
+	Prepare func(ps promises.Set, examines bool)
 
 	// UnixSocketsRestricted reports whether a whole-process Landlock
 	// layer this process committed restricts connecting and sending to
