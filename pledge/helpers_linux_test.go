@@ -31,6 +31,15 @@ func wantErrno(what string, err error, errno syscall.Errno) {
 	}
 }
 
+// wantLibpsxRefusal fails the scenario unless err is the EPERM a commit
+// under a pledge without rpath gets in a cgo build below Landlock ABI 8
+// (libpsx lists /proc/PID/task): an error, not a death.
+func wantLibpsxRefusal(what string, err error) {
+	if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "libpsx") {
+		testproc.Fatalf("%s in a cgo build below ABI 8: want the libpsx error, got %v", what, err)
+	}
+}
+
 // wantStdout fails the test unless the result's stdout holds every line.
 func wantStdout(t *testing.T, r *testproc.Result, lines ...string) {
 	t.Helper()

@@ -355,9 +355,9 @@ func (st *process) install(ps promises.Set, pen Penalty, fb Fallback, rs *unveil
 			if eff.Enforces() {
 				// Unveils (pending ones, or a Ruleset committed later)
 				// would be committed under this filter, which would end
-				// the process for what a commit reads: without rpath,
-				// the stat(2) and O_PATH opens of its paths; without
-				// rpath, the MPTCP sysctl its TCP port rules read.
+				// the process for what a commit reads without rpath: the
+				// stat(2) and O_PATH opens of its paths, the MPTCP sysctl
+				// its TCP port rules read.
 				unveillink.Prepare(ps, examinesPaths(ps))
 			}
 			if sup != nil {

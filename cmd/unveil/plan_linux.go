@@ -513,10 +513,10 @@ func (p *plan) limits(c *config) error {
 		return err
 	}
 	procs, err := size("P", c.procs, defaultProcs())
-	p.ProcsSet = c.procs != ""
 	if err != nil {
 		return err
 	}
+	p.ProcsSet = c.procs != ""
 	files, err := size("O", c.files, 64)
 	if err != nil {
 		return err

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/pledgekit/pledgekit/internal/engine"
-	"github.com/pledgekit/pledgekit/internal/rawio"
 	"github.com/pledgekit/pledgekit/internal/reportlink"
 	uv "github.com/pledgekit/pledgekit/internal/unveil" // the library's unveil, without libpsx (docs/DESIGN.md)
 	"github.com/pledgekit/pledgekit/report"
@@ -245,10 +244,7 @@ func (p *plan) applyWith(sd *side) error {
 	// engine sends to the supervisor and closes here.
 	var argv0p *byte
 	var argvp, envvp []*byte
-	tight, stat := p.tightLimits(), -1
-	if tight { // before the layers, which may hide /proc
-		stat = openStat()
-	}
+	tight, stat := p.tightLimits() // before the layers, which may hide /proc
 	beforeFilter := func() error {
 		if err := p.announce(); err != nil {
 			return err
@@ -392,30 +388,31 @@ func (p *plan) setLateLimits() {
 const spareThreadsBelow = 256 << 20
 
 // tightLimits says whether the program's limits may leave this process
-// unable to create a thread once set (see spareThreads): an address space
-// limit less than spareThreadsBelow over the process's size (the first
-// field of /proc/self/statm, in pages; unknown counts as tight), or a -P
-// process limit, which the user's tasks may already reach (RLIMIT_NPROC
-// counts every thread of the user; the default is above every task of the
-// system). Called before the Landlock layers, which may hide /proc.
-func (p *plan) tightLimits() bool {
-	if p.ProcsSet {
-		return true
+// unable to create a thread once set (see spareThreads): a -P process
+// limit, which the user's tasks may already reach (RLIMIT_NPROC counts
+// every thread of the user; the default is above every task of the
+// system), or an address space limit less than spareThreadsBelow over the
+// process's size (vsize in /proc/self/stat; unknown counts as tight).
+// When tight it returns that file open, for spareThreads, or -1 without
+// /proc. Called before the Landlock layers, which may hide /proc.
+func (p *plan) tightLimits() (bool, int) {
+	stat, err := unix.Open("/proc/self/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		stat = -1
 	}
+	tight := p.ProcsSet
 	for _, r := range p.Rlimits {
-		if r.Res != unix.RLIMIT_AS || r.Cur == unix.RLIM_INFINITY {
-			continue
+		if !tight && r.Res == unix.RLIMIT_AS && r.Cur != unix.RLIM_INFINITY {
+			var buf [1024]byte
+			size := statField(stat, buf[:], statVsize)
+			tight = size < 0 || r.Cur <= uint64(size)+spareThreadsBelow
 		}
-		var buf [64]byte
-		b, err := rawio.ReadFile("/proc/self/statm", buf[:])
-		if err != nil {
-			return true
-		}
-		size, _, _ := strings.Cut(string(b), " ")
-		pages, err := strconv.ParseUint(size, 10, 64)
-		return err != nil || r.Cur <= pages*uint64(os.Getpagesize())+spareThreadsBelow
 	}
-	return false
+	if !tight && stat >= 0 {
+		unix.Close(stat)
+		stat = -1
+	}
+	return tight, stat
 }
 
 // spareThreads leaves the Go runtime idle OS threads, and this goroutine a
@@ -461,10 +458,10 @@ func spareThreads(stat int) {
 		return
 	}
 	defer unix.Close(stat)
-	var buf [512]byte
+	var buf [1024]byte
 	for range 2500 {
 		ms, _ := runtime.ThreadCreateProfile(nil)
-		if n := statThreads(stat, buf[:]); n < 0 || n >= ms {
+		if n := statField(stat, buf[:], statThreads); n < 0 || n >= int64(ms) {
 			return
 		}
 		// Raw, holding the P: parking this locked thread would hand the
@@ -474,33 +471,32 @@ func spareThreads(stat int) {
 	}
 }
 
-// openStat opens /proc/self/stat for statThreads, or returns -1.
-func openStat() int {
-	fd, err := unix.Open("/proc/self/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1
-	}
-	return fd
-}
+// Fields of /proc/PID/stat (proc(5) numbers them from 1).
+const (
+	statThreads = 20 // num_threads
+	statVsize   = 23 // vsize, in bytes
+)
 
-// statThreads reads the number of threads (num_threads, the 20th field)
-// from the /proc/PID/stat open as fd, into buf; -1 if it cannot. The
-// fields are counted after the last ')', which ends the command name.
-func statThreads(fd int, buf []byte) int {
-	n, err := unix.Pread(fd, buf, 0)
-	if err != nil || n <= 0 {
+// statField reads field n (n > 2) of the /proc/PID/stat open as fd into
+// buf and returns it; -1 if it cannot. The fields are counted after the
+// last ')', which ends the command name (any bytes, the process's own).
+func statField(fd int, buf []byte, n int) int64 {
+	if fd < 0 {
 		return -1
 	}
-	b := buf[:n]
-	i := bytes.LastIndexByte(b, ')')
+	m, err := unix.Pread(fd, buf, 0)
+	if err != nil || m <= 0 || m == len(buf) { // a full buffer may have cut the line
+		return -1
+	}
+	i := bytes.LastIndexByte(buf[:m], ')')
 	if i < 0 {
 		return -1
 	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 18 {
+	f := strings.Fields(string(buf[i+1 : m]))
+	if len(f) <= n-3 {
 		return -1
 	}
-	v, err := strconv.Atoi(f[17]) // f[0] is field 3, the state
+	v, err := strconv.ParseInt(f[n-3], 10, 64) // f[0] is field 3, the state
 	if err != nil {
 		return -1
 	}

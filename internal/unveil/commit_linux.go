@@ -95,13 +95,11 @@ func (r *Ruleset) commit(opt planOptions) (*report.Report, error) {
 		ruleset.Net[i] = engine.NetRule{Port: g.port, Rights: g.access}
 	}
 
-	if r.pre != nil || sealedBy.Load() != nil {
-		// Under a pledge that forbids examining paths (prepared), for
-		// a pending veil or a Ruleset committed later.
-		if res.Cgo && res.LandlockABI < 8 && !opt.thread {
-			return rep, fmt.Errorf("unveil: %w: in a cgo build below Landlock ABI 8 every thread is restricted through libpsx, which lists /proc/%d/task, and the pledge in force forbids opening it; nothing was restricted. Unveil before such a pledge, keep \"rpath\" until the last commit, or build with CGO_ENABLED=0",
-				syscall.EPERM, os.Getpid())
-		}
+	if sealedBy.Load() != nil && res.Cgo && res.LandlockABI < 8 && !opt.thread {
+		// Under a pledge that forbids examining paths (prepare ran),
+		// for the pending veil or a Ruleset committed later.
+		return rep, fmt.Errorf("unveil: %w: in a cgo build below Landlock ABI 8 every thread is restricted through libpsx, which lists /proc/%d/task, and the pledge in force forbids opening it; nothing was restricted. Commit (or UnveilBlock) before such a pledge, keep \"rpath\" until the last commit, or build with CGO_ENABLED=0",
+			syscall.EPERM, os.Getpid())
 	}
 	ruleset.Paths = make([]engine.PathRule, len(p.fs))
 	for i, g := range p.fs {
